@@ -1,0 +1,1 @@
+"""Accounts: registration and the holder's own profile."""

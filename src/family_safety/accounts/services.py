@@ -1,0 +1,88 @@
+"""Registering accounts and presenting them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from family_safety.accounts.schemas import NewAccount, OwnAccount
+from family_safety.db.models import Account
+from family_safety.errors import Problem, validation_problem
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from family_safety.policy.pack import PolicyPack
+    from family_safety.security.passwords import PasswordHasher
+
+OLDEST_BIRTHDATE_YEARS = 120
+
+
+def age_band(pack: PolicyPack, account: Account, today: date) -> str:
+    band = pack.band_for(account.birthdate, today)
+    # An account exists only once it was old enough; this holds for every stored birthdate.
+    assert band is not None
+    return band
+
+
+def own_view(pack: PolicyPack, account: Account, today: date) -> OwnAccount:
+    return OwnAccount(
+        id=account.id,
+        handle=account.handle,
+        display_name=account.display_name,
+        age_band=age_band(pack, account, today),
+        country=account.country,
+        timezone=account.timezone,
+        created_at=account.created_at,
+        birthdate=account.birthdate,
+    )
+
+
+def _check_birthdate(pack: PolicyPack, birthdate: date, today: date) -> None:
+    if birthdate > today:
+        raise validation_problem([{"field": "birthdate", "message": "is in the future"}])
+    if birthdate < today - timedelta(days=366 * OLDEST_BIRTHDATE_YEARS):
+        raise validation_problem(
+            [{"field": "birthdate", "message": f"is over {OLDEST_BIRTHDATE_YEARS} years ago"}]
+        )
+    if pack.band_for(birthdate, today) is None:
+        raise Problem(
+            422,
+            "minimum-age",
+            f"Accounts are for people aged {pack.minimum_age} and over.",
+            errors=[{"field": "birthdate", "message": f"under {pack.minimum_age}"}],
+        )
+
+
+async def register(
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    pack: PolicyPack,
+    new: NewAccount,
+    today: date,
+) -> Account:
+    _check_birthdate(pack, new.birthdate, today)
+    if await session.scalar(select(Account.id).where(Account.handle == new.handle)):
+        raise _handle_taken(new.handle)
+    account = Account(
+        handle=new.handle,
+        display_name=new.display_name or new.handle,
+        password_hash=await hasher.hash(new.password),
+        birthdate=new.birthdate,
+        country=new.country,
+        timezone=new.timezone,
+    )
+    session.add(account)
+    try:
+        await session.commit()
+    except IntegrityError as exc:  # a concurrent registration took the handle
+        await session.rollback()
+        raise _handle_taken(new.handle) from exc
+    return account
+
+
+def _handle_taken(handle: str) -> Problem:
+    return Problem(409, "handle-taken", f"The handle {handle!r} is taken.")

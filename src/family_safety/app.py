@@ -1,0 +1,133 @@
+"""The application factory: every plugin, route and error handler, wired in one place."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import structlog
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components as OpenAPIComponents
+from litestar.openapi.spec import SecurityScheme
+
+from family_safety.accounts.controllers import AccountController
+from family_safety.auth.controllers import AuthController, JwksController
+from family_safety.auth.middleware import PUBLIC_ROUTE_OPT, BearerAuthenticationMiddleware
+from family_safety.components import Components
+from family_safety.config import Environment, Settings
+from family_safety.db import migrations
+from family_safety.db.engine import create_engine
+from family_safety.dependencies import DEPENDENCIES
+from family_safety.errors import EXCEPTION_HANDLERS
+from family_safety.health.controllers import HealthController
+from family_safety.logs import configure_logging
+from family_safety.policy.pack import load_default_pack
+from family_safety.security.keyring import create_keyring, load_keyring
+from family_safety.security.passwords import PasswordHasher
+from family_safety.security.tokens import TokenSigner
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+MAX_BODY_BYTES = 64 * 1024
+
+_log = structlog.get_logger("family_safety")
+
+
+class DatabaseNotMigrated(RuntimeError):
+    pass
+
+
+def ensure_keyring(settings: Settings) -> bool:
+    """Outside production, a missing keyring is generated. True when it was."""
+    path = settings.resolved_keyring_path
+    if path.exists() or settings.environment == Environment.PRODUCTION:
+        return False
+    create_keyring(path)
+    return True
+
+
+def _signer(settings: Settings) -> TokenSigner:
+    if ensure_keyring(settings):
+        _log.info("generated a signing keyring", path=str(settings.resolved_keyring_path))
+    path = settings.resolved_keyring_path
+    return TokenSigner(load_keyring(path), issuer=settings.issuer, keyring_path=path)
+
+
+def create_app(settings: Settings) -> Litestar:
+    configure_logging(settings.log_level, as_json=settings.log_json)
+    components = Components(
+        settings=settings,
+        pack=load_default_pack(),
+        hasher=PasswordHasher(
+            memory_kib=settings.password_hash_memory_kib,
+            time_cost=settings.password_hash_time_cost,
+        ),
+        signer=_signer(settings),
+    )
+    engine = create_engine(settings)
+    alchemy = SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        set_default_exception_handler=False,
+    )
+
+    @asynccontextmanager
+    async def refuse_unmigrated_database(_app: Litestar) -> AsyncIterator[None]:
+        head = migrations.head_revision()
+        if await migrations.current_revision(engine) != head:
+            raise DatabaseNotMigrated(
+                "the database is not migrated to the current schema; "
+                "run `family-safety db upgrade` first"
+            )
+        yield
+
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            AccountController,
+            AuthController,
+            JwksController,
+        ],
+        plugins=[SQLAlchemyPlugin(config=alchemy)],
+        middleware=[
+            DefineMiddleware(
+                BearerAuthenticationMiddleware,
+                exclude=["^/schema"],
+                exclude_from_auth_key=PUBLIC_ROUTE_OPT,
+            )
+        ],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[refuse_unmigrated_database],
+        state=State({"components": components, "alchemy": alchemy}),
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="family_safety",
+            version="1",
+            description="Age-based defaults, family pairing and one effective settings object.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=OpenAPIComponents(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+            security=[{"BearerToken": []}],
+        ),
+        debug=False,
+    )
+
+
+def app_from_environment() -> Litestar:
+    """The uvicorn factory used by ``family-safety serve``: settings come from the environment."""
+    return create_app(Settings())

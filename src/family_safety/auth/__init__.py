@@ -1,0 +1,1 @@
+"""Sign-in, refresh-token families, and the bearer authentication of every other request."""

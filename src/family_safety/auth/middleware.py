@@ -1,0 +1,39 @@
+"""Bearer authentication: every route but the public ones needs a valid access token.
+
+It runs before routing hands the request to its handler, so a missing token is answered 401
+before the body is read or any other check is made (the contract's error precedence).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from family_safety.db.models import Account
+from family_safety.errors import unauthorized
+from family_safety.security.tokens import InvalidToken, TokenKind
+
+if TYPE_CHECKING:
+    from litestar.connection import ASGIConnection
+
+PUBLIC_ROUTE_OPT = "public"
+
+
+class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise unauthorized()
+        state = connection.app.state
+        try:
+            verified = state.components.signer.verify(TokenKind.ACCESS, token.strip())
+            account_id = UUID(verified.subject)
+        except (InvalidToken, ValueError) as exc:
+            raise unauthorized("The access token is invalid or expired.") from exc
+        session = state.alchemy.provide_session(state, connection.scope)
+        account = await session.get(Account, account_id)
+        if account is None:
+            raise unauthorized("The account of this access token no longer exists.")
+        return AuthenticationResult(user=account, auth=verified)

@@ -1,0 +1,145 @@
+"""Signing in, rotating refresh tokens, logging out, and counting failed sign-ins."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from math import ceil
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, func, select, update
+
+from family_safety.auth.schemas import TokenPair
+from family_safety.clock import utc_now
+from family_safety.db.models import Account, RefreshToken, SignInFailure
+from family_safety.errors import Problem
+from family_safety.security.tokens import TokenKind
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from family_safety.config import Settings
+    from family_safety.security.passwords import PasswordHasher
+    from family_safety.security.tokens import TokenSigner
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class AuthService:
+    session: AsyncSession
+    settings: Settings
+    hasher: PasswordHasher
+    signer: TokenSigner
+
+    async def sign_in(self, handle: str, password: str, client_address: str) -> TokenPair:
+        now = utc_now()
+        handle_digest = _digest(handle)
+        await self._refuse_when_rate_limited(handle_digest, client_address, now)
+        account = await self.session.scalar(select(Account).where(Account.handle == handle))
+        valid, new_hash = await self.hasher.verify(password, account.password_hash if account else None)
+        if account is None or not valid:
+            self.session.add(
+                SignInFailure(handle_digest=handle_digest, client_address=client_address, at=now)
+            )
+            await self.session.commit()
+            raise Problem(401, "invalid-credentials", "The handle or the password is wrong.")
+        if new_hash is not None:
+            account.password_hash = new_hash
+        pair = self._issue(account.id, uuid.UUID(bytes=secrets.token_bytes(16), version=4), now)
+        await self.session.commit()
+        return pair
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        now = utc_now()
+        token_hash = _digest(refresh_token)
+        spent = await self.session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.token_hash == token_hash,
+                RefreshToken.spent_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+                RefreshToken.expires_at > now,
+            )
+            .values(spent_at=now)
+            .returning(RefreshToken.account_id, RefreshToken.family_id)
+        )
+        row = spent.one_or_none()
+        if row is None:
+            # Unknown, expired, revoked, or spent: a spent one presented again means it leaked,
+            # so the whole family ends.
+            await self._revoke_family_of(token_hash, now, only_if_reused=True)
+            await self.session.commit()
+            raise Problem(
+                401, "invalid-refresh-token", "The refresh token is spent, revoked or unknown."
+            )
+        pair = self._issue(row.account_id, row.family_id, now)
+        await self.session.commit()
+        return pair
+
+    async def logout(self, refresh_token: str) -> None:
+        await self._revoke_family_of(_digest(refresh_token), utc_now(), only_if_reused=False)
+        await self.session.commit()
+
+    def _issue(self, account_id: uuid.UUID, family_id: uuid.UUID, now: datetime) -> TokenPair:
+        refresh_token = secrets.token_urlsafe(32)
+        self.session.add(
+            RefreshToken(
+                account_id=account_id,
+                family_id=family_id,
+                token_hash=_digest(refresh_token),
+                created_at=now,
+                expires_at=now + timedelta(seconds=self.settings.refresh_token_ttl_seconds),
+            )
+        )
+        ttl = self.settings.access_token_ttl_seconds
+        access_token = self.signer.sign(
+            TokenKind.ACCESS, subject=str(account_id), ttl_seconds=ttl, sid=str(family_id)
+        )
+        return TokenPair(access_token=access_token, expires_in=ttl, refresh_token=refresh_token)
+
+    async def _revoke_family_of(self, token_hash: str, now: datetime, *, only_if_reused: bool) -> None:
+        query = select(RefreshToken.family_id).where(RefreshToken.token_hash == token_hash)
+        if only_if_reused:
+            query = query.where(RefreshToken.spent_at.is_not(None))
+        family_id = await self.session.scalar(query)
+        if family_id is not None:
+            await self.session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+
+    async def _refuse_when_rate_limited(
+        self, handle_digest: str, client_address: str, now: datetime
+    ) -> None:
+        window = timedelta(seconds=self.settings.sign_in_window_seconds)
+        since = now - window
+        await self.session.execute(delete(SignInFailure).where(SignInFailure.at <= since))
+        for column, value, limit in (
+            (SignInFailure.handle_digest, handle_digest, self.settings.sign_in_max_failures_per_handle),
+            (SignInFailure.client_address, client_address, self.settings.sign_in_max_failures_per_address),
+        ):
+            count, oldest = (
+                await self.session.execute(
+                    select(func.count(), func.min(SignInFailure.at)).where(
+                        column == value, SignInFailure.at > since
+                    )
+                )
+            ).one()
+            if count >= limit:
+                await self.session.commit()
+                retry_after = max(1, ceil((oldest + window - now).total_seconds()))
+                raise Problem(
+                    429,
+                    "rate-limited",
+                    "Too many failed sign-ins; try again later.",
+                    headers={"Retry-After": str(retry_after)},
+                )

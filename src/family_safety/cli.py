@@ -1,0 +1,117 @@
+"""``family-safety``: serve, migrate, rotate keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from family_safety.config import Settings
+from family_safety.db import migrations
+from family_safety.logs import configure_logging
+from family_safety.security.keyring import (
+    KeyringError,
+    create_keyring,
+    load_keyring,
+    save_keyring,
+)
+
+_log = structlog.get_logger("family_safety")
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from family_safety.app import ensure_keyring
+
+    if settings.is_embedded_database:
+        first_run = not (settings.data_dir / "family_safety.db").exists()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        asyncio.run(migrations.upgrade(settings))
+        generated_keys = ensure_keyring(settings)
+        if first_run or generated_keys:
+            _log.info(
+                "first run: prepared the data dir",
+                data_dir=str(settings.data_dir.resolve()),
+                database="migrated embedded SQLite" if first_run else "kept",
+                signing_keys="generated" if generated_keys else "kept",
+            )
+    uvicorn.run(
+        "family_safety.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )
+    return 0
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "upgrade":
+        asyncio.run(migrations.upgrade(settings, args.revision))
+    else:
+        asyncio.run(migrations.downgrade(settings, args.revision))
+    _log.info("database migrated", action=args.action, revision=args.revision)
+    return 0
+
+
+def _keys_rotate(settings: Settings, _args: argparse.Namespace) -> int:
+    path = settings.resolved_keyring_path
+    now = datetime.now(UTC)
+    try:
+        keyring = load_keyring(path).rotated(
+            now, keep_retired_for=timedelta(seconds=settings.access_token_ttl_seconds)
+        )
+    except KeyringError:
+        if path.exists():
+            raise
+        keyring = create_keyring(path)
+    save_keyring(path, keyring)
+    _log.info("signing key rotated", active_kid=keyring.active.kid, keys=len(keyring.keys))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="family-safety", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+
+    db = commands.add_parser("db", help="database migrations")
+    db_actions = db.add_subparsers(dest="action", required=True)
+    upgrade = db_actions.add_parser("upgrade", help="migrate to a revision (default: head)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    downgrade = db_actions.add_parser("downgrade", help="migrate down to a revision")
+    downgrade.add_argument("revision")
+    db.set_defaults(run=_db)
+
+    keys = commands.add_parser("keys", help="signing keys")
+    key_actions = keys.add_subparsers(dest="action", required=True)
+    key_actions.add_parser("rotate", help="add a new active key; retire the old one")
+    keys.set_defaults(run=_keys_rotate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level, as_json=settings.log_json)
+    try:
+        return args.run(settings, args)
+    except (KeyringError, RuntimeError) as exc:
+        _log.error(str(exc))
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

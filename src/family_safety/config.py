@@ -1,0 +1,77 @@
+"""Service configuration, read from ``FAMILY_SAFETY_*`` environment variables.
+
+Settings are built once by the entry point and passed into :func:`family_safety.app.create_app`;
+nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. See the README's "Configuration" table."""
+
+    model_config = SettingsConfigDict(env_prefix="FAMILY_SAFETY_", extra="ignore", frozen=True)
+
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="`production` refuses to generate signing keys or migrate on start.",
+    )
+    data_dir: Path = Field(
+        default=Path(".family_safety"),
+        description="Holds the embedded SQLite file and the generated signing keys.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default: an SQLite file under the data dir.",
+    )
+    keyring_path: Path | None = Field(
+        default=None, description="Signing keyring file; default `<data dir>/keyring.json`."
+    )
+    issuer: str = Field(default="family-safety", description="`iss` of every token issued.")
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+    sign_in_window_seconds: int = Field(default=15 * 60, ge=1)
+    sign_in_max_failures_per_handle: int = Field(default=10, ge=1)
+    sign_in_max_failures_per_address: int = Field(default=30, ge=1)
+    password_hash_memory_kib: int = Field(default=19 * 1024, ge=19 * 1024)
+    password_hash_time_cost: int = Field(default=2, ge=2)
+    database_pool_size: int = Field(default=10, ge=1)
+    log_level: str = Field(default="INFO")
+    log_json: bool = Field(default=False, description="Render logs as JSON lines.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        for sync_prefix, async_prefix in (
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(sync_prefix):
+                return async_prefix + url.removeprefix(sync_prefix)
+        return url
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'family_safety.db'}"
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def resolved_keyring_path(self) -> Path:
+        return self.keyring_path or self.data_dir / "keyring.json"

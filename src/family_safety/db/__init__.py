@@ -1,0 +1,1 @@
+"""Database access: the engine, the models and the migration gate."""

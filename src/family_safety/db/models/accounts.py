@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from family_safety.db.models.base import AuditedBase
+
+
+class Account(AuditedBase):
+    """A person on the platform. ``birthdate`` is shown to its holder alone."""
+
+    __tablename__ = "account"
+
+    handle: Mapped[str] = mapped_column(String(30), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    birthdate: Mapped[date] = mapped_column(Date)
+    country: Mapped[str | None] = mapped_column(String(2), default=None)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    settings_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from advanced_alchemy.types import GUID, DateTimeUTC
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from family_safety.db.models.base import Base
+
+
+class RefreshToken(Base):
+    """One opaque refresh token, stored as a SHA-256 hash. Tokens of one sign-in share a family."""
+
+    __tablename__ = "refresh_token"
+
+    account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
+    family_id: Mapped[UUID] = mapped_column(GUID, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    spent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class SignInFailure(Base):
+    """A failed sign-in, counted per handle (hashed: a mistyped password
+    in the handle field must not be stored) and per client address, within a sliding window."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (
+        Index("ix_sign_in_failure_handle_at", "handle_digest", "at"),
+        Index("ix_sign_in_failure_address_at", "client_address", "at"),
+        Index("ix_sign_in_failure_at", "at"),
+    )
+
+    handle_digest: Mapped[str] = mapped_column(String(64))
+    client_address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

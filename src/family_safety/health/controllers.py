@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from litestar import Controller, get
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
+from family_safety.errors import problem_responses
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["operations"]
+    opt = {PUBLIC_ROUTE_OPT: True}
+
+    @get("/live", summary="The process is up (no I/O)")
+    async def live(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get(
+        "/ready",
+        summary="The database answers",
+        responses=problem_responses(503),
+    )
+    async def ready(self, db_session: AsyncSession) -> dict[str, str]:
+        await db_session.execute(text("SELECT 1"))
+        return {"status": "ok"}

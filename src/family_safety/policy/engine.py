@@ -1,0 +1,178 @@
+"""Effective settings, resolved from the policy pack, the holder's own choices and guardian limits.
+
+Pure: no I/O and no clock; the caller passes the bands. Values are canonical (see catalog).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
+
+from family_safety.policy.catalog import CATALOG, SettingKind
+from family_safety.policy.pack import PolicyPack
+
+Party = Mapping[str, str]
+"""Who sets a bound, as on the wire (read-only): {"kind": "age_gate", "band"} or
+{"kind": "guardian", "guardian_id", "handle"}."""
+Source = Literal["default", "self", "age_gate", "guardian"]
+
+
+@dataclass(frozen=True, slots=True)
+class GuardianLimits:
+    guardian_id: str
+    handle: str
+    limits: Mapping[str, Any]  # setting key -> canonical value
+
+
+class Bound(NamedTuple):  # named tuples: thirteen of each per resolve, cheap to build
+    value: Any  # the combined bound of every party
+    set_by: tuple[Party, ...]  # the parties it shows: the age gate first, then guardians
+
+
+class EffectiveSetting(NamedTuple):
+    value: Any
+    source: Source
+    bound: Bound | None
+    can_change: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveSettings:
+    band: str
+    policy_id: str
+    policy_version: str
+    settings: Mapping[str, EffectiveSetting]  # in catalogue order
+
+    def to_wire(self, account_id: str) -> dict[str, Any]:
+        """The effective settings answer of the HTTP contract, JSON-ready."""
+        return {
+            "account_id": account_id,
+            "age_band": self.band,
+            "policy": {"id": self.policy_id, "version": self.policy_version},
+            "settings": {
+                key: _setting_to_wire(CATALOG[key], setting)
+                for key, setting in self.settings.items()
+            },
+        }
+
+
+def resolve(
+    pack: PolicyPack,
+    *,
+    band: str,
+    start_band: str,
+    own_choices: Mapping[str, Any],
+    guardians: Sequence[GuardianLimits],
+) -> EffectiveSettings:
+    """Every setting of an account now in band, which started in start_band.
+
+    A key its holder never chose takes the stricter of the two bands' defaults: a birthday never
+    loosens a value by itself. The value is the holder's choice (or that default) when it is at
+    least as strict as every bound, else it is joined with the combined bound.
+    """
+    guardian_limits = [
+        (("guardian", guardian.guardian_id, guardian.handle), guardian.limits)
+        for guardian in guardians
+    ]
+    settings = {}
+    for rule in _rules(pack, start_band, band):
+        key = rule.key
+        bounds = tuple([(party, limits[key]) for party, limits in guardian_limits if key in limits])
+        if rule.gate is not None:
+            bounds = (rule.gate_bound, *bounds)
+        choice = own_choices.get(key)
+        if choice is None:
+            settings[key] = _resolve_setting(rule, rule.default, False, bounds)
+        else:
+            settings[key] = _resolve_setting(rule, choice, True, bounds)
+    return EffectiveSettings(band, pack.id, pack.version, MappingProxyType(settings))
+
+
+def violations(
+    pack: PolicyPack, *, band: str, guardians: Sequence[GuardianLimits], key: str, value: Any
+) -> list[Party]:
+    """The parties whose own bound on key the canonical value is not at least as strict as: the
+    band's age gate first, then guardians in the order given. Empty when the value is allowed."""
+    kind = CATALOG[key]
+    gate = pack.gates[band].get(key)
+    found = (
+        [] if gate is None or kind.at_least_as_strict(value, gate) else [_party(("age_gate", band))]
+    )
+    found.extend(
+        _party(("guardian", guardian.guardian_id, guardian.handle))
+        for guardian in guardians
+        if key in guardian.limits and not kind.at_least_as_strict(value, guardian.limits[key])
+    )
+    return found
+
+
+PartyToken = tuple[str, ...]
+"""A hashable party: ("age_gate", band) or ("guardian", guardian_id, handle)."""
+_PARTY_FIELDS = {"age_gate": ("kind", "band"), "guardian": ("kind", "guardian_id", "handle")}
+
+
+@lru_cache(maxsize=4096)
+def _party(token: PartyToken) -> Party:
+    return MappingProxyType(dict(zip(_PARTY_FIELDS[token[0]], token, strict=True)))
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # identity hashing: a cheap key for _resolve_setting
+class _Rule:
+    """What the pack says about one key for an account in band that started in start_band."""
+
+    key: str
+    kind: SettingKind[Any]
+    default: Any
+    gate: Any | None
+    gate_bound: tuple[PartyToken, Any]
+
+
+@lru_cache(maxsize=64)
+def _rules(pack: PolicyPack, start_band: str, band: str) -> tuple[_Rule, ...]:
+    return tuple(
+        _Rule(
+            key,
+            kind,
+            default=kind.join((pack.defaults[start_band][key], pack.defaults[band][key])),
+            gate=pack.gates[band].get(key),
+            gate_bound=(("age_gate", band), pack.gates[band].get(key)),
+        )
+        for key, kind in CATALOG.items()
+    )
+
+
+@lru_cache(maxsize=16384)  # pure, and the same few inputs recur across accounts
+def _resolve_setting(
+    rule: _Rule, base: Any, chosen: bool, bounds: tuple[tuple[PartyToken, Any], ...]
+) -> EffectiveSetting:
+    """One key's setting from its base value and its bounds (the age gate first, if any)."""
+    own_source: Source = "self" if chosen else "default"
+    if not bounds:
+        return EffectiveSetting(base, own_source, None, True)
+    kind = rule.kind
+    combined = kind.join(value for _, value in bounds)
+    set_by = tuple(_party(party) for party, value in bounds if kind.contributes(value, combined))
+    bound = Bound(combined, set_by)
+    can_change = not kind.is_single_value(combined)
+    if kind.at_least_as_strict(base, combined):
+        return EffectiveSetting(base, own_source, bound, can_change)
+    gate_alone_suffices = rule.gate is not None and kind.at_least_as_strict(
+        kind.join((base, rule.gate)), combined
+    )
+    source: Source = "age_gate" if gate_alone_suffices else "guardian"
+    return EffectiveSetting(kind.join((base, combined)), source, bound, can_change)
+
+
+def _setting_to_wire(kind: SettingKind[Any], setting: EffectiveSetting) -> dict[str, Any]:
+    bound = setting.bound
+    return {
+        "value": kind.dump(setting.value),
+        "source": setting.source,
+        "bound": None
+        if bound is None
+        else {"value": kind.dump(bound.value), "set_by": [party.copy() for party in bound.set_by]},
+        "can_change": setting.can_change,
+    }

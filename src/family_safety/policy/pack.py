@@ -1,0 +1,287 @@
+"""Policy packs: the age bands, and each setting's defaults and gates per band, as TOML data.
+
+The policy owns every rule about ages; nothing else in the service computes them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from family_safety.policy.catalog import CATALOG, InvalidValue
+
+DEFAULT_PACK_PATH = Path(__file__).parent / "packs" / "default.toml"
+TOML_NULL = "null"
+"""TOML has no null: in a pack, this string stands for JSON null, as a whole value or as a value
+inside a table (such as a daily limit's day)."""
+
+
+class PolicyPackError(ValueError):
+    """A pack file that cannot be used; the message names the file and, where known, the line."""
+
+
+def age_on(birthdate: date, today: date) -> int:
+    """Whole years of age on today.
+
+    A 29 February birthday falls on 1 March in other years: comparing (month, day) does exactly
+    that, as those years have no day between 28 February and 1 March.
+    """
+    before_birthday = (today.month, today.day) < (birthdate.month, birthdate.day)
+    return today.year - birthdate.year - before_birthday
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    name: str
+    min_age: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # identity equality: the engine caches per pack
+class PolicyPack:
+    id: str
+    version: str
+    minimum_age: int
+    bands: tuple[Band, ...]  # youngest first; a band runs up to the next one's min_age
+    guardian_band: str  # the youngest band that may be a guardian
+    defaults: Mapping[str, Mapping[str, Any]]  # band -> setting key -> canonical value, every key
+    gates: Mapping[str, Mapping[str, Any]]  # band -> setting key -> canonical value, gated keys
+
+    @property
+    def band_names(self) -> tuple[str, ...]:
+        return tuple(band.name for band in self.bands)
+
+    @property
+    def teen_bands(self) -> tuple[str, ...]:
+        guardian_age = next(band.min_age for band in self.bands if band.name == self.guardian_band)
+        return tuple(band.name for band in self.bands if band.min_age < guardian_age)
+
+    def band_for(self, birthdate: date, today: date) -> str | None:
+        """The band of someone born on birthdate, on today; None when under the minimum age."""
+        age = age_on(birthdate, today)
+        reached = [band.name for band in self.bands if band.min_age <= age]
+        return reached[-1] if reached else None
+
+    def is_teen(self, band: str) -> bool:
+        return band in self.teen_bands
+
+    def is_guardian_band(self, band: str) -> bool:
+        return band in self.band_names and band not in self.teen_bands
+
+    def describe(self) -> dict[str, Any]:
+        """The pack as JSON-ready data, for GET /v1/policy."""
+        next_min_ages = [band.min_age for band in self.bands[1:]] + [None]
+        return {
+            "id": self.id,
+            "version": self.version,
+            "minimum_age": self.minimum_age,
+            "guardian_band": self.guardian_band,
+            "bands": [
+                {
+                    "name": band.name,
+                    "min_age": band.min_age,
+                    "max_age": None if next_min_age is None else next_min_age - 1,
+                    "teen": self.is_teen(band.name),
+                }
+                for band, next_min_age in zip(self.bands, next_min_ages, strict=True)
+            ],
+            "settings": [
+                {
+                    "key": key,
+                    "schema": kind.json_schema(),
+                    "strictness": kind.strictness,
+                    "defaults": {
+                        band: kind.dump(self.defaults[band][key]) for band in self.band_names
+                    },
+                    "gates": {
+                        band: None
+                        if key not in self.gates[band]
+                        else kind.dump(self.gates[band][key])
+                        for band in self.band_names
+                    },
+                }
+                for key, kind in CATALOG.items()
+            ],
+        }
+
+
+@cache
+def load_default_pack() -> PolicyPack:
+    """The pack shipped with the service (loaded once)."""
+    return load_pack(DEFAULT_PACK_PATH)
+
+
+def load_pack(path: Path) -> PolicyPack:
+    """Read and check a pack file; raises PolicyPackError."""
+    source = _Source(path.name, tuple(path.read_text(encoding="utf-8").splitlines()))
+    try:
+        data = tomllib.loads("\n".join(source.lines))
+    except tomllib.TOMLDecodeError as error:
+        raise _syntax_error(path.name, error) from None
+    try:
+        pack_file = _PackFile.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        names = [part for part in first["loc"] if isinstance(part, str)]
+        raise source.error(f"{_dotted(first['loc'])}: {first['msg']}", *names) from None
+    return _build(source, pack_file)
+
+
+class _BandFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str = Field(min_length=1)
+    min_age: int = Field(ge=0)
+
+
+class _SettingFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    defaults: dict[str, Any]
+    gates: dict[str, Any] = Field(default_factory=dict)
+
+
+class _PackFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    id: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    minimum_age: int = Field(ge=0)
+    guardian_band: str
+    bands: list[_BandFile] = Field(min_length=1)
+    settings: dict[str, _SettingFile]
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    name: str
+    lines: tuple[str, ...]
+
+    def error(self, message: str, *names: str) -> PolicyPackError:
+        line = self.line_of(names)
+        return PolicyPackError(
+            f"{self.name} line {line}: {message}" if line else f"{self.name}: {message}"
+        )
+
+    def line_of(self, names: Sequence[str]) -> int | None:
+        """Best effort: the line where the last of names (e.g. a key, "defaults", a band) is
+        written, each looked for from the line of the one before; stops at one not found."""
+        found: int | None = None
+        for name in names:
+            written = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+            start = found or 0
+            match = next(
+                (
+                    number
+                    for number, line in enumerate(self.lines[start:], start)
+                    if written.search(line) and not line.lstrip().startswith("#")
+                ),
+                None,
+            )
+            if match is None:
+                break
+            found = match
+        return None if found is None else found + 1
+
+
+def _syntax_error(file_name: str, error: tomllib.TOMLDecodeError) -> PolicyPackError:
+    located = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", str(error))
+    if located is None:
+        return PolicyPackError(f"{file_name}: invalid TOML: {error}")
+    message, line, column = located.groups()
+    return PolicyPackError(f"{file_name} line {line}, column {column}: invalid TOML: {message}")
+
+
+def _dotted(loc: Sequence[int | str]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+
+
+def _from_toml(value: Any) -> Any:
+    """The wire value a pack value stands for (see TOML_NULL)."""
+    if isinstance(value, dict):
+        return {name: None if item == TOML_NULL else item for name, item in value.items()}
+    return None if value == TOML_NULL else value
+
+
+def _build(source: _Source, pack_file: _PackFile) -> PolicyPack:
+    bands = _checked_bands(source, pack_file)
+    names = [band.name for band in bands]
+    unknown = [key for key in pack_file.settings if key not in CATALOG]
+    if unknown:
+        raise source.error(f"settings: unknown setting {unknown[0]!r}", unknown[0])
+    missing = [key for key in CATALOG if key not in pack_file.settings]
+    if missing:
+        raise source.error(f"settings: no defaults for {', '.join(missing)}")
+
+    defaults: dict[str, dict[str, Any]] = {name: {} for name in names}
+    gates: dict[str, dict[str, Any]] = {name: {} for name in names}
+    for key, kind in CATALOG.items():
+        setting = pack_file.settings[key]
+        for field, raw_values, values in (
+            ("defaults", setting.defaults, defaults),
+            ("gates", setting.gates, gates),
+        ):
+            for band, raw in raw_values.items():
+                if band not in names:
+                    raise source.error(f"{key}: {field}: unknown band {band!r}", key, field, band)
+                try:
+                    values[band][key] = kind.parse(_from_toml(raw))
+                except InvalidValue as error:
+                    raise source.error(
+                        f"{key}: {field}.{band}: {error}", key, field, band
+                    ) from None
+        for band in names:
+            if band not in setting.defaults:
+                raise source.error(f"{key}: defaults: no value for band {band}", key)
+            gate = gates[band].get(key)
+            if gate is not None and not kind.at_least_as_strict(defaults[band][key], gate):
+                raise source.error(
+                    f"{key}: defaults.{band} {kind.dump(defaults[band][key])!r} is looser than "
+                    f"gates.{band} {kind.dump(gate)!r}",
+                    key,
+                    "defaults",
+                    band,
+                )
+
+    return PolicyPack(
+        id=pack_file.id,
+        version=pack_file.version,
+        minimum_age=pack_file.minimum_age,
+        bands=bands,
+        guardian_band=pack_file.guardian_band,
+        defaults=_frozen(defaults),
+        gates=_frozen(gates),
+    )
+
+
+def _checked_bands(source: _Source, pack_file: _PackFile) -> tuple[Band, ...]:
+    bands = tuple(Band(band.name, band.min_age) for band in pack_file.bands)
+    names = [band.name for band in bands]
+    if len(set(names)) != len(names):
+        raise source.error("bands: band names must differ", "bands")
+    if bands[0].min_age != pack_file.minimum_age:
+        raise source.error(
+            f"bands: the first band must start at minimum_age {pack_file.minimum_age}",
+            "bands",
+            bands[0].name,
+        )
+    for younger, older in pairwise(bands):
+        if older.min_age <= younger.min_age:
+            raise source.error(
+                f"bands: {older.name} must start older than {younger.name}", "bands", older.name
+            )
+    if pack_file.guardian_band not in names:
+        raise source.error(
+            f"guardian_band: {pack_file.guardian_band!r} is not a band", "guardian_band"
+        )
+    return bands
+
+
+def _frozen(by_band: dict[str, dict[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
+    return MappingProxyType({band: MappingProxyType(values) for band, values in by_band.items()})

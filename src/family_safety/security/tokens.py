@@ -1,0 +1,123 @@
+"""JSON Web Tokens signed by the keyring, one ``typ`` and audience per kind (RFC 8725)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import jwt
+
+from family_safety.security.keyring import SIGNING_ALGORITHM, Keyring, load_keyring
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Bigger than any token this service signs; anything larger is refused before parsing.
+MAX_TOKEN_LENGTH = 4096
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "exp", "jti")
+KEYRING_RELOAD_INTERVAL_SECONDS = 30.0
+
+
+class TokenKind(StrEnum):
+    """The ``typ`` header of each token kind; each kind also has its own audience."""
+
+    ACCESS = "at+jwt"
+    PAIRING_INVITATION = "pairing+jwt"
+
+
+class InvalidToken(Exception):
+    """The token is not one this service issued for this purpose, or it expired."""
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    subject: str
+    token_id: str
+    issued_at: int
+    expires_at: int
+    claims: dict[str, Any]
+
+
+class TokenSigner:
+    def __init__(self, keyring: Keyring, *, issuer: str, keyring_path: Path | None = None) -> None:
+        self._keyring = keyring
+        self._issuer = issuer
+        self._keyring_path = keyring_path
+        self._last_reload = time.monotonic()
+
+    @property
+    def keyring(self) -> Keyring:
+        return self._keyring
+
+    def audience(self, kind: TokenKind) -> str:
+        return f"{self._issuer}:{kind.value}"
+
+    def sign(self, kind: TokenKind, *, subject: str, ttl_seconds: int, **claims: Any) -> str:
+        now = int(time.time())
+        key = self._keyring.active
+        payload = {
+            **claims,
+            "iss": self._issuer,
+            "aud": self.audience(kind),
+            "sub": subject,
+            "iat": now,
+            "exp": now + ttl_seconds,
+            "jti": secrets.token_urlsafe(16),
+        }
+        return jwt.encode(
+            payload,
+            key.private_key,
+            algorithm=SIGNING_ALGORITHM,
+            headers={"kid": key.kid, "typ": kind.value},
+        )
+
+    def verify(self, kind: TokenKind, token: str) -> VerifiedToken:
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidToken("token too long")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("undecodable token") from exc
+        if header.get("alg") != SIGNING_ALGORITHM or header.get("typ") != kind.value:
+            raise InvalidToken("wrong token type or algorithm")
+        kid = header.get("kid")
+        key = self._keyring.find(kid) if isinstance(kid, str) else None
+        if key is None and isinstance(kid, str):
+            key = self._reload_and_find(kid)
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        try:
+            claims = jwt.decode(
+                token,
+                key.public_key,
+                algorithms=[SIGNING_ALGORITHM],
+                audience=self.audience(kind),
+                issuer=self._issuer,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("jti"), str):
+            raise InvalidToken("malformed claims")
+        return VerifiedToken(
+            subject=claims["sub"],
+            token_id=claims["jti"],
+            issued_at=int(claims["iat"]),
+            expires_at=int(claims["exp"]),
+            claims=claims,
+        )
+
+    def _reload_and_find(self, kid: str):
+        """Another instance may have rotated the keyring: re-read it, at most every 30 s."""
+        now = time.monotonic()
+        if self._keyring_path is None or now - self._last_reload < KEYRING_RELOAD_INTERVAL_SECONDS:
+            return None
+        self._last_reload = now
+        try:
+            self._keyring = load_keyring(self._keyring_path)
+        except Exception:
+            return None
+        return self._keyring.find(kid)

@@ -1,0 +1,89 @@
+"""Shared fixtures: a fresh, migrated database per test, on SQLite and (when
+``FAMILY_SAFETY_TEST_DATABASE_URL`` is set) on PostgreSQL too."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from family_safety.config import Settings
+from family_safety.db import migrations
+
+POSTGRES_URL_VARIABLE = "FAMILY_SAFETY_TEST_DATABASE_URL"
+TEMPLATE_DATABASE = "family_safety_template"
+
+
+def database_kinds() -> list[str]:
+    return ["sqlite", "postgresql"] if os.environ.get(POSTGRES_URL_VARIABLE) else ["sqlite"]
+
+
+def _postgres_url(database: str) -> str:
+    url = Settings(database_url=os.environ[POSTGRES_URL_VARIABLE]).resolved_database_url
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+async def _admin(statements: list[str]) -> None:
+    engine = create_async_engine(_postgres_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "family_safety.db"
+    asyncio.run(migrations.upgrade(Settings(database_url=f"sqlite+aiosqlite:///{path}")))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> str:
+    asyncio.run(
+        _admin(
+            [
+                f"DROP DATABASE IF EXISTS {TEMPLATE_DATABASE} WITH (FORCE)",
+                f"CREATE DATABASE {TEMPLATE_DATABASE}",
+            ]
+        )
+    )
+    asyncio.run(
+        migrations.upgrade(Settings(database_url=_postgres_url(TEMPLATE_DATABASE)))
+    )
+    return TEMPLATE_DATABASE
+
+
+@pytest.fixture(params=database_kinds())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database holding the current schema, dropped after the test."""
+    if request.param == "sqlite":
+        path = tmp_path / "family_safety.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"family_safety_test_{secrets.token_hex(4)}"
+    asyncio.run(_admin([f"CREATE DATABASE {name} TEMPLATE {template}"]))
+    try:
+        yield _postgres_url(name)
+    finally:
+        asyncio.run(_admin([f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        log_level="WARNING",
+    )

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from family_safety.app import create_app
+from family_safety.clock import utc_today
+from family_safety.config import Settings
+
+PASSWORD = "correct horse battery"
+
+
+def birthdate_for_age(age: int, today: date | None = None) -> date:
+    """The birthdate of someone who turned ``age`` 100 days ago."""
+    today = today or utc_today()
+    from datetime import timedelta
+
+    anniversary = today - timedelta(days=100)
+    return anniversary.replace(year=anniversary.year - age)
+
+
+@dataclass
+class Person:
+    """A registered, signed-in account and a client acting as it."""
+
+    client: AsyncTestClient
+    account: dict[str, Any]
+    tokens: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.account["id"]
+
+    @property
+    def handle(self) -> str:
+        return self.account["handle"]
+
+    async def get(self, path: str, **kwargs: Any):
+        return await self.client.get(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any):
+        return await self.client.post(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+    async def put(self, path: str, **kwargs: Any):
+        return await self.client.put(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+    async def patch(self, path: str, **kwargs: Any):
+        return await self.client.patch(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+    async def delete(self, path: str, **kwargs: Any):
+        return await self.client.delete(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:
+    async with AsyncTestClient(app=create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def register(client: AsyncTestClient):
+    """Register and sign in an account of the given age: ``await register("sam", 14)``."""
+
+    async def register_and_sign_in(handle: str, age: int, **extra: Any) -> Person:
+        body = {"handle": handle, "password": PASSWORD, "birthdate": birthdate_for_age(age).isoformat()}
+        created = await client.post("/v1/accounts", json={**body, **extra})
+        assert created.status_code == 201, created.text
+        signed_in = await client.post("/v1/auth/token", json={"handle": handle, "password": PASSWORD})
+        assert signed_in.status_code == 200, signed_in.text
+        tokens = signed_in.json()
+        return Person(
+            client=client,
+            account=created.json(),
+            tokens=tokens,
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        )
+
+    return register_and_sign_in

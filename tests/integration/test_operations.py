@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from tests.integration.test_accounts import _problem
+
+
+async def test_health_live_and_ready(client):
+    assert (await client.get("/health/live")).json() == {"status": "ok"}
+    assert (await client.get("/health/ready")).json() == {"status": "ok"}
+
+
+async def test_unknown_path_is_404_problem(client):
+    _problem(await client.get("/v1/nothing-here"), 404, "not-found")
+
+
+async def test_wrong_method_is_405_problem(client):
+    _problem(await client.delete("/v1/accounts"), 405, "method-not-allowed")
+
+
+async def test_openapi_documents_every_route_and_its_problems(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    paths = schema["paths"]
+    for path in ("/v1/accounts", "/v1/auth/token", "/v1/auth/refresh", "/v1/auth/logout", "/v1/me", "/.well-known/jwks.json", "/health/live", "/health/ready"):
+        assert path in paths, path
+    sign_in = paths["/v1/auth/token"]["post"]
+    assert {"200", "401", "422", "429"} <= sign_in["responses"].keys()
+    assert "application/problem+json" in sign_in["responses"]["429"]["content"]
