@@ -21,17 +21,22 @@ POSTGRES_URL_VARIABLE = "FAMILY_SAFETY_TEST_DATABASE_URL"
 TEMPLATE_DATABASE = "family_safety_template"
 
 
+requires_postgres = pytest.mark.skipif(
+    not os.environ.get(POSTGRES_URL_VARIABLE), reason=f"set {POSTGRES_URL_VARIABLE} to run"
+)
+
+
 def database_kinds() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(POSTGRES_URL_VARIABLE) else ["sqlite"]
 
 
-def _postgres_url(database: str) -> str:
+def postgres_url(database: str) -> str:
     url = Settings(database_url=os.environ[POSTGRES_URL_VARIABLE]).resolved_database_url
     return make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
-async def _admin(statements: list[str]) -> None:
-    engine = create_async_engine(_postgres_url("postgres"), isolation_level="AUTOCOMMIT")
+async def admin_statements(statements: list[str]) -> None:
+    engine = create_async_engine(postgres_url("postgres"), isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
             for statement in statements:
@@ -50,16 +55,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_template() -> str:
     asyncio.run(
-        _admin(
+        admin_statements(
             [
                 f"DROP DATABASE IF EXISTS {TEMPLATE_DATABASE} WITH (FORCE)",
                 f"CREATE DATABASE {TEMPLATE_DATABASE}",
             ]
         )
     )
-    asyncio.run(
-        migrations.upgrade(Settings(database_url=_postgres_url(TEMPLATE_DATABASE)))
-    )
+    asyncio.run(migrations.upgrade(Settings(database_url=postgres_url(TEMPLATE_DATABASE))))
     return TEMPLATE_DATABASE
 
 
@@ -73,11 +76,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     template = request.getfixturevalue("postgres_template")
     name = f"family_safety_test_{secrets.token_hex(4)}"
-    asyncio.run(_admin([f"CREATE DATABASE {name} TEMPLATE {template}"]))
+    asyncio.run(admin_statements([f"CREATE DATABASE {name} TEMPLATE {template}"]))
     try:
-        yield _postgres_url(name)
+        yield postgres_url(name)
     finally:
-        asyncio.run(_admin([f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]))
+        asyncio.run(admin_statements([f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from datetime import UTC, datetime, timedelta
 
@@ -39,6 +40,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 database="migrated embedded SQLite" if first_run else "kept",
                 signing_keys="generated" if generated_keys else "kept",
             )
+    # uvicorn re-raises the stop signal once it has drained in-flight requests; a stop that was
+    # asked for is a clean exit, so the re-raised signal is ignored and `serve` returns 0.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: None)
     uvicorn.run(
         "family_safety.app:app_from_environment",
         factory=True,

@@ -1,4 +1,4 @@
-"""Problem details (RFC 9457): the one error shape of the API, and the mapping of every failure to it.
+"""Problem details (RFC 9457): the API's one error shape, and every failure mapped to it.
 
 Every error leaves the service as ``application/problem+json`` with ``type``, ``title``, ``status``
 and ``detail``; the last path segment of ``type`` is a stable slug that clients switch on.
@@ -107,7 +107,7 @@ def _field_name(key: str | None, source: str | None) -> str:
 
 
 def _from_validation_exception(exc: ValidationException) -> Problem:
-    """Litestar's 400 for undecodable or invalid input: malformed JSON is 400, bad values are 422."""
+    """Litestar's 400 for invalid input: malformed JSON stays 400, bad values become 422."""
     details = exc.extra if isinstance(exc.extra, list) else []
     errors = [
         {
@@ -139,7 +139,9 @@ def _from_http_exception(exc: HTTPException) -> Problem:
     if isinstance(exc, NotFoundException):
         return Problem(404, "not-found", "Nothing is here.")
     if isinstance(exc, MethodNotAllowedException):
-        return Problem(405, "method-not-allowed", "This method is not allowed here.", headers=exc.headers)
+        return Problem(
+            405, "method-not-allowed", "This method is not allowed here.", headers=exc.headers
+        )
     if isinstance(exc, NotAuthorizedException):
         return unauthorized()
     if isinstance(exc, PermissionDeniedException):
@@ -191,7 +193,9 @@ def handle_integrity_error(request: Request, exc: IntegrityError) -> Response:
 
 def handle_unexpected(request: Request, exc: Exception) -> Response:
     _log.exception("unhandled error", path=request.url.path, error=type(exc).__name__)
-    return _to_response(request, Problem(500, "internal-error", "Something went wrong on our side."))
+    return _to_response(
+        request, Problem(500, "internal-error", "Something went wrong on our side.")
+    )
 
 
 EXCEPTION_HANDLERS = {

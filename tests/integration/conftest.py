@@ -42,19 +42,29 @@ class Person:
         return self.account["handle"]
 
     async def get(self, path: str, **kwargs: Any):
-        return await self.client.get(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+        return await self.client.get(
+            path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
+        )
 
     async def post(self, path: str, **kwargs: Any):
-        return await self.client.post(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+        return await self.client.post(
+            path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
+        )
 
     async def put(self, path: str, **kwargs: Any):
-        return await self.client.put(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+        return await self.client.put(
+            path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
+        )
 
     async def patch(self, path: str, **kwargs: Any):
-        return await self.client.patch(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+        return await self.client.patch(
+            path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
+        )
 
     async def delete(self, path: str, **kwargs: Any):
-        return await self.client.delete(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+        return await self.client.delete(
+            path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
+        )
 
 
 @pytest.fixture
@@ -68,10 +78,16 @@ def register(client: AsyncTestClient):
     """Register and sign in an account of the given age: ``await register("sam", 14)``."""
 
     async def register_and_sign_in(handle: str, age: int, **extra: Any) -> Person:
-        body = {"handle": handle, "password": PASSWORD, "birthdate": birthdate_for_age(age).isoformat()}
+        body = {
+            "handle": handle,
+            "password": PASSWORD,
+            "birthdate": birthdate_for_age(age).isoformat(),
+        }
         created = await client.post("/v1/accounts", json={**body, **extra})
         assert created.status_code == 201, created.text
-        signed_in = await client.post("/v1/auth/token", json={"handle": handle, "password": PASSWORD})
+        signed_in = await client.post(
+            "/v1/auth/token", json={"handle": handle, "password": PASSWORD}
+        )
         assert signed_in.status_code == 200, signed_in.text
         tokens = signed_in.json()
         return Person(

@@ -63,7 +63,9 @@ async def test_defaults_for_optional_fields(client):
 
 async def test_thirteenth_birthday_is_old_enough_and_the_day_before_is_not(client):
     today = utc_today()
-    thirteenth = today.replace(year=today.year - 13) if not (today.month == 2 and today.day == 29) else None
+    thirteenth = (
+        today.replace(year=today.year - 13) if not (today.month == 2 and today.day == 29) else None
+    )
     if thirteenth is None:  # pragma: no cover - only on 29 February
         thirteenth = today.replace(year=today.year - 13, day=28)
     ok = await client.post("/v1/accounts", json=_body(birthdate=thirteenth.isoformat()))
@@ -95,13 +97,17 @@ async def test_thirteenth_birthday_is_old_enough_and_the_day_before_is_not(clien
     ],
 )
 async def test_bad_registration_values_are_422_naming_the_field(client, overrides, field):
-    problem = _problem(await client.post("/v1/accounts", json=_body(**overrides)), 422, "validation")
+    problem = _problem(
+        await client.post("/v1/accounts", json=_body(**overrides)), 422, "validation"
+    )
     assert field in [error["field"] for error in problem["errors"]]
     assert all(error["message"] for error in problem["errors"])
 
 
 async def test_missing_fields_are_named(client):
-    problem = _problem(await client.post("/v1/accounts", json={"handle": "sam_14"}), 422, "validation")
+    problem = _problem(
+        await client.post("/v1/accounts", json={"handle": "sam_14"}), 422, "validation"
+    )
     assert {"password", "birthdate"} <= {error["field"] for error in problem["errors"]}
 
 
@@ -120,7 +126,9 @@ async def test_handle_taken_is_409_case_insensitively(client):
 
 
 async def test_birthdate_cannot_be_set_through_other_fields(client):
-    problem = _problem(await client.post("/v1/accounts", json=_body(age_band="18+")), 422, "validation")
+    problem = _problem(
+        await client.post("/v1/accounts", json=_body(age_band="18+")), 422, "validation"
+    )
     assert problem["errors"][0]["field"] == "age_band"
 
 

@@ -38,7 +38,12 @@ async def test_access_token_is_an_eddsa_jwt_verifiable_from_the_jwks(register, c
     key = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
     assert "d" not in key  # public part only
     public = jwt.PyJWK(key).key
-    claims = jwt.decode(token, public, algorithms=["EdDSA"], audience=jwt.decode(token, options={"verify_signature": False})["aud"])
+    claims = jwt.decode(
+        token,
+        public,
+        algorithms=["EdDSA"],
+        audience=jwt.decode(token, options={"verify_signature": False})["aud"],
+    )
     assert claims["sub"] == parent.id
     assert {"iss", "aud", "sub", "iat", "exp", "jti"} <= claims.keys()
     assert claims["exp"] - claims["iat"] <= 3600
@@ -85,26 +90,46 @@ async def test_refresh_rotates_and_a_reused_token_revokes_the_family(register, c
     assert rotated.status_code == 200
     second = rotated.json()["refresh_token"]
     assert second != first
-    _problem(await client.post("/v1/auth/refresh", json={"refresh_token": first}), 401, "invalid-refresh-token")
+    _problem(
+        await client.post("/v1/auth/refresh", json={"refresh_token": first}),
+        401,
+        "invalid-refresh-token",
+    )
     # The reuse revoked the whole family, including the newest token.
-    _problem(await client.post("/v1/auth/refresh", json={"refresh_token": second}), 401, "invalid-refresh-token")
+    _problem(
+        await client.post("/v1/auth/refresh", json={"refresh_token": second}),
+        401,
+        "invalid-refresh-token",
+    )
 
 
 async def test_unknown_refresh_token_is_401(client):
-    _problem(await client.post("/v1/auth/refresh", json={"refresh_token": "made-up"}), 401, "invalid-refresh-token")
+    _problem(
+        await client.post("/v1/auth/refresh", json={"refresh_token": "made-up"}),
+        401,
+        "invalid-refresh-token",
+    )
 
 
 async def test_expired_refresh_token_is_401(register, client):
     parent = await register("parent", 40)
     with time_machine.travel(utc_now().timestamp() + 31 * 24 * 3600, tick=False):
-        response = await client.post("/v1/auth/refresh", json={"refresh_token": parent.tokens["refresh_token"]})
+        response = await client.post(
+            "/v1/auth/refresh", json={"refresh_token": parent.tokens["refresh_token"]}
+        )
     _problem(response, 401, "invalid-refresh-token")
 
 
 async def test_logout_revokes_the_family(register, client):
     parent = await register("parent", 40)
-    rotated = (await client.post("/v1/auth/refresh", json={"refresh_token": parent.tokens["refresh_token"]})).json()
-    assert (await client.post("/v1/auth/logout", json={"refresh_token": rotated["refresh_token"]})).status_code == 204
+    rotated = (
+        await client.post(
+            "/v1/auth/refresh", json={"refresh_token": parent.tokens["refresh_token"]}
+        )
+    ).json()
+    assert (
+        await client.post("/v1/auth/logout", json={"refresh_token": rotated["refresh_token"]})
+    ).status_code == 204
     _problem(
         await client.post("/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]}),
         401,
@@ -115,8 +140,12 @@ async def test_logout_revokes_the_family(register, client):
 async def test_other_sessions_survive_a_logout(register, client):
     parent = await register("parent", 40)
     other = (await _sign_in(client, "parent")).json()
-    assert (await client.post("/v1/auth/logout", json={"refresh_token": parent.tokens["refresh_token"]})).status_code == 204
-    assert (await client.post("/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})).status_code == 200
+    assert (
+        await client.post("/v1/auth/logout", json={"refresh_token": parent.tokens["refresh_token"]})
+    ).status_code == 204
+    assert (
+        await client.post("/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})
+    ).status_code == 200
 
 
 def _forge(token: str, **changes) -> str:
@@ -153,7 +182,12 @@ async def test_tampered_alg_none_and_expired_tokens_are_401(register, client):
     forgeries = [
         _forge(token, sub="00000000-0000-0000-0000-000000000000"),
         jwt.encode(claims, None, algorithm="none"),
-        jwt.encode(claims, "secret", algorithm="HS256", headers={"kid": jwt.get_unverified_header(token)["kid"]}),
+        jwt.encode(
+            claims,
+            "secret",
+            algorithm="HS256",
+            headers={"kid": jwt.get_unverified_header(token)["kid"]},
+        ),
     ]
     for forged in forgeries:
         response = await client.get("/v1/me", headers={"Authorization": f"Bearer {forged}"})

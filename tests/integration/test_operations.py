@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import make_url
+
+from tests.conftest import admin_statements, requires_postgres
 from tests.integration.test_accounts import _problem
 
 
@@ -19,8 +23,41 @@ async def test_wrong_method_is_405_problem(client):
 async def test_openapi_documents_every_route_and_its_problems(client):
     schema = (await client.get("/schema/openapi.json")).json()
     paths = schema["paths"]
-    for path in ("/v1/accounts", "/v1/auth/token", "/v1/auth/refresh", "/v1/auth/logout", "/v1/me", "/.well-known/jwks.json", "/health/live", "/health/ready"):
+    for path in (
+        "/v1/accounts",
+        "/v1/auth/token",
+        "/v1/auth/refresh",
+        "/v1/auth/logout",
+        "/v1/me",
+        "/.well-known/jwks.json",
+        "/health/live",
+        "/health/ready",
+    ):
         assert path in paths, path
     sign_in = paths["/v1/auth/token"]["post"]
     assert {"200", "401", "422", "429"} <= sign_in["responses"].keys()
     assert "application/problem+json" in sign_in["responses"]["429"]["content"]
+
+
+@requires_postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_database_outage_is_503_and_the_service_recovers_without_restart(
+    settings, database_url, register
+):
+    parent = await register("parent", 40)
+    name = make_url(database_url).database
+    await admin_statements(
+        [
+            f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+        ]
+    )
+    try:
+        assert (await parent.client.get("/health/live")).status_code == 200
+        for response in (await parent.client.get("/health/ready"), await parent.get("/v1/me")):
+            _problem(response, 503, "service-unavailable")
+            assert int(response.headers["retry-after"]) > 0
+    finally:
+        await admin_statements([f"ALTER DATABASE {name} ALLOW_CONNECTIONS true"])
+    assert (await parent.client.get("/health/ready")).status_code == 200
+    assert (await parent.get("/v1/me")).status_code == 200

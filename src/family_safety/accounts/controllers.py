@@ -19,14 +19,16 @@ class AccountController(Controller):
         "/v1/accounts",
         opt={PUBLIC_ROUTE_OPT: True},
         summary="Register an account",
-        description="Under 13 is refused with `minimum-age`; `birthdate` is shown only to its holder.",
+        description="Under 13 is refused (`minimum-age`); only its holder ever sees `birthdate`.",
         responses=problem_responses(400, 409, 413, 422),
     )
     async def register(
         self, data: NewAccount, db_session: AsyncSession, components: AppComponents
     ) -> OwnAccount:
         today = utc_today()
-        account = await services.register(db_session, components.hasher, components.pack, data, today)
+        account = await services.register(
+            db_session, components.hasher, components.pack, data, today
+        )
         return services.own_view(components.pack, account, today)
 
     @get(

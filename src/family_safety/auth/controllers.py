@@ -28,7 +28,11 @@ class AuthController(Controller):
         responses=problem_responses(400, 401, 413, 422, 429),
     )
     async def sign_in(
-        self, request: Request, data: Credentials, db_session: AsyncSession, components: AppComponents
+        self,
+        request: Request,
+        data: Credentials,
+        db_session: AsyncSession,
+        components: AppComponents,
     ) -> TokenPair:
         client_address = request.client.host if request.client else "unknown"
         return await _service(db_session, components).sign_in(

@@ -24,6 +24,6 @@ class RefreshRequest(BaseModel):
 
 class TokenPair(BaseModel):
     access_token: str
-    token_type: Literal["Bearer"] = "Bearer"
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme name, not a secret
     expires_in: int = Field(description="Seconds until the access token expires.")
     refresh_token: str

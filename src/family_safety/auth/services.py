@@ -44,7 +44,9 @@ class AuthService:
         handle_digest = _digest(handle)
         await self._refuse_when_rate_limited(handle_digest, client_address, now)
         account = await self.session.scalar(select(Account).where(Account.handle == handle))
-        valid, new_hash = await self.hasher.verify(password, account.password_hash if account else None)
+        valid, new_hash = await self.hasher.verify(
+            password, account.password_hash if account else None
+        )
         if account is None or not valid:
             self.session.add(
                 SignInFailure(handle_digest=handle_digest, client_address=client_address, at=now)
@@ -105,7 +107,9 @@ class AuthService:
         )
         return TokenPair(access_token=access_token, expires_in=ttl, refresh_token=refresh_token)
 
-    async def _revoke_family_of(self, token_hash: str, now: datetime, *, only_if_reused: bool) -> None:
+    async def _revoke_family_of(
+        self, token_hash: str, now: datetime, *, only_if_reused: bool
+    ) -> None:
         query = select(RefreshToken.family_id).where(RefreshToken.token_hash == token_hash)
         if only_if_reused:
             query = query.where(RefreshToken.spent_at.is_not(None))
@@ -124,8 +128,16 @@ class AuthService:
         since = now - window
         await self.session.execute(delete(SignInFailure).where(SignInFailure.at <= since))
         for column, value, limit in (
-            (SignInFailure.handle_digest, handle_digest, self.settings.sign_in_max_failures_per_handle),
-            (SignInFailure.client_address, client_address, self.settings.sign_in_max_failures_per_address),
+            (
+                SignInFailure.handle_digest,
+                handle_digest,
+                self.settings.sign_in_max_failures_per_handle,
+            ),
+            (
+                SignInFailure.client_address,
+                client_address,
+                self.settings.sign_in_max_failures_per_address,
+            ),
         ):
             count, oldest = (
                 await self.session.execute(

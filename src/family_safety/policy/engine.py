@@ -69,9 +69,10 @@ def resolve(
 ) -> EffectiveSettings:
     """Every setting of an account now in band, which started in start_band.
 
-    A key its holder never chose takes the stricter of the two bands' defaults: a birthday never
-    loosens a value by itself. The value is the holder's choice (or that default) when it is at
-    least as strict as every bound, else it is joined with the combined bound.
+    A key its holder never chose keeps the start band's default while that is at least as strict
+    as the current band's (else joins the two): a birthday never loosens a value by itself. The
+    value is the holder's choice, or that default, when it is at least as strict as every bound;
+    else it is joined with the combined bound.
     """
     guardian_limits = [
         (("guardian", guardian.guardian_id, guardian.handle), guardian.limits)
@@ -136,7 +137,7 @@ def _rules(pack: PolicyPack, start_band: str, band: str) -> tuple[_Rule, ...]:
         _Rule(
             key,
             kind,
-            default=kind.join((pack.defaults[start_band][key], pack.defaults[band][key])),
+            default=_default(kind, pack.defaults[start_band][key], pack.defaults[band][key]),
             gate=pack.gates[band].get(key),
             gate_bound=(("age_gate", band), pack.gates[band].get(key)),
         )
@@ -144,26 +145,52 @@ def _rules(pack: PolicyPack, start_band: str, band: str) -> tuple[_Rule, ...]:
     )
 
 
-@lru_cache(maxsize=16384)  # pure, and the same few inputs recur across accounts
+def _default(kind: SettingKind[Any], start_band_default: Any, band_default: Any) -> Any:
+    """The start band's default while it is at least as strict as the current band's."""
+    if kind.at_least_as_strict(start_band_default, band_default):
+        return start_band_default
+    return kind.join((start_band_default, band_default))
+
+
+@lru_cache(maxsize=16384)  # the same account again: after a change, the other keys are here
 def _resolve_setting(
     rule: _Rule, base: Any, chosen: bool, bounds: tuple[tuple[PartyToken, Any], ...]
 ) -> EffectiveSetting:
     """One key's setting from its base value and its bounds (the age gate first, if any)."""
+    outcome = _decide(rule, base, chosen, tuple([value for _, value in bounds]))
+    if not bounds:
+        return EffectiveSetting(outcome.value, outcome.source, None, True)
+    set_by = tuple(
+        _party(party) for (party, _), shown in zip(bounds, outcome.shown, strict=True) if shown
+    )
+    bound = Bound(outcome.combined, set_by)
+    return EffectiveSetting(outcome.value, outcome.source, bound, outcome.can_change)
+
+
+class _Outcome(NamedTuple):
+    value: Any
+    source: Source
+    combined: Any  # the combined bound; None when there is none
+    shown: tuple[bool, ...]  # per bound, whether its party shows in set_by
+    can_change: bool
+
+
+@lru_cache(maxsize=16384)  # other accounts: the same values recur, whoever sets them
+def _decide(rule: _Rule, base: Any, chosen: bool, bounds: tuple[Any, ...]) -> _Outcome:
     own_source: Source = "self" if chosen else "default"
     if not bounds:
-        return EffectiveSetting(base, own_source, None, True)
+        return _Outcome(base, own_source, None, (), True)
     kind = rule.kind
-    combined = kind.join(value for _, value in bounds)
-    set_by = tuple(_party(party) for party, value in bounds if kind.contributes(value, combined))
-    bound = Bound(combined, set_by)
+    combined = kind.join(bounds)
+    shown = tuple([kind.contributes(bound, combined) for bound in bounds])
     can_change = not kind.is_single_value(combined)
     if kind.at_least_as_strict(base, combined):
-        return EffectiveSetting(base, own_source, bound, can_change)
+        return _Outcome(base, own_source, combined, shown, can_change)
     gate_alone_suffices = rule.gate is not None and kind.at_least_as_strict(
         kind.join((base, rule.gate)), combined
     )
     source: Source = "age_gate" if gate_alone_suffices else "guardian"
-    return EffectiveSetting(kind.join((base, combined)), source, bound, can_change)
+    return _Outcome(kind.join((base, combined)), source, combined, shown, can_change)
 
 
 def _setting_to_wire(kind: SettingKind[Any], setting: EffectiveSetting) -> dict[str, Any]:

@@ -28,4 +28,6 @@ class PasswordHasher:
         if stored_hash is None:
             await anyio.to_thread.run_sync(self._context.verify, password, self._dummy_hash)
             return False, None
-        return await anyio.to_thread.run_sync(self._context.verify_and_update, password, stored_hash)
+        return await anyio.to_thread.run_sync(
+            self._context.verify_and_update, password, stored_hash
+        )
