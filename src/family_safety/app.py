@@ -19,6 +19,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components as OpenAPIComponents
 from litestar.openapi.spec import SecurityScheme
 
+from family_safety.account_settings.controllers import MySettingsController, PolicyController
 from family_safety.accounts.controllers import AccountController
 from family_safety.auth.controllers import AuthController, JwksController
 from family_safety.auth.middleware import PUBLIC_ROUTE_OPT, BearerAuthenticationMiddleware
@@ -97,6 +98,8 @@ def create_app(settings: Settings) -> Litestar:
             AccountController,
             AuthController,
             JwksController,
+            PolicyController,
+            MySettingsController,
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         middleware=[

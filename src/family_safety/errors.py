@@ -101,8 +101,8 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 def _field_name(key: str | None, source: str | None) -> str:
-    if not key:
-        return source or "body"
+    if not key or key == "data":
+        return "body" if source in (None, "body") else str(source)
     return key.removeprefix("data.").removeprefix("body.")
 
 

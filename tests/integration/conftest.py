@@ -33,6 +33,14 @@ class Person:
     tokens: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
 
+    async def sign_in(self) -> None:
+        """Sign in again, e.g. after moving the clock past the access token's life."""
+        credentials = {"handle": self.handle, "password": PASSWORD}
+        response = await self.client.post("/v1/auth/token", json=credentials)
+        assert response.status_code == 200, response.text
+        self.tokens = response.json()
+        self.headers = {"Authorization": f"Bearer {self.tokens['access_token']}"}
+
     @property
     def id(self) -> str:
         return self.account["id"]

@@ -37,8 +37,7 @@ def _show(raw: object) -> str:
 class SettingKind(ABC, Generic[V]):
     """How one setting's values are read, written and compared."""
 
-    loosest: V
-    strictness: str
+    strictness: str  # loosest to strictest, for people
 
     @abstractmethod
     def parse(self, raw: object) -> V:
@@ -72,7 +71,6 @@ class _OrderedKind(SettingKind[V]):
 
     def __init__(self, members: tuple[V, ...]) -> None:
         self.members = members
-        self.loosest = members[0]
         self.strictness = " → ".join(str(member).lower() for member in members)
         self._rank = {member: rank for rank, member in enumerate(members)}
 
@@ -131,7 +129,6 @@ class KeywordListKind(SettingKind[tuple[str, ...]]):
     The item limit applies to each party's own list; a union of several may hold more.
     """
 
-    loosest = ()
     strictness = "more words is stricter (compared case-insensitively); bounds combine by union"
 
     def __init__(self, max_words: int, max_length: int) -> None:
@@ -190,7 +187,6 @@ DailyLimit = tuple[int | None, ...]
 class DailyLimitKind(SettingKind[DailyLimit]):
     """Minutes per day, mon..sun; None is no limit. Smaller is stricter, day by day."""
 
-    loosest = (None,) * len(DAYS)
     strictness = "null (no limit) → larger → smaller, per day; bounds combine by the daily minimum"
 
     def __init__(self, minimum: int, maximum: int) -> None:
@@ -233,9 +229,9 @@ class DailyLimitKind(SettingKind[DailyLimit]):
         return True
 
     def join(self, values: Iterable[DailyLimit]) -> DailyLimit:
-        joined = self.loosest
+        joined: DailyLimit = (None,) * len(DAYS)
         for value in values:
-            joined = tuple(
+            joined = tuple(  # per day the smaller limit, None (no limit) being the largest
                 [
                     limit if minutes is None or (limit is not None and limit < minutes) else minutes
                     for minutes, limit in zip(joined, value, strict=True)
@@ -339,7 +335,6 @@ class WindowListKind(SettingKind[tuple[Window, ...]]):
     The item limit applies to each party's own list; a union of several may hold more.
     """
 
-    loosest = ()
     strictness = "covering more minutes of the week is stricter; bounds combine by union"
 
     def __init__(self, max_windows: int) -> None:

@@ -17,6 +17,8 @@ from family_safety.policy.pack import PolicyPack
 Party = Mapping[str, str]
 """Who sets a bound, as on the wire (read-only): {"kind": "age_gate", "band"} or
 {"kind": "guardian", "guardian_id", "handle"}."""
+PartyToken = tuple[str, ...]
+"""A party, hashable: ("age_gate", band) or ("guardian", guardian_id, handle)."""
 Source = Literal["default", "self", "age_gate", "guardian"]
 
 
@@ -27,7 +29,7 @@ class GuardianLimits:
     limits: Mapping[str, Any]  # setting key -> canonical value
 
 
-class Bound(NamedTuple):  # named tuples: thirteen of each per resolve, cheap to build
+class Bound(NamedTuple):  # named tuples: immutable, and cheaper to build than dataclasses
     value: Any  # the combined bound of every party
     set_by: tuple[Party, ...]  # the parties it shows: the age gate first, then guardians
 
@@ -82,7 +84,7 @@ def resolve(
     for rule in _rules(pack, start_band, band):
         key = rule.key
         bounds = tuple([(party, limits[key]) for party, limits in guardian_limits if key in limits])
-        if rule.gate is not None:
+        if rule.gate_bound is not None:
             bounds = (rule.gate_bound, *bounds)
         choice = own_choices.get(key)
         if choice is None:
@@ -110,8 +112,6 @@ def violations(
     return found
 
 
-PartyToken = tuple[str, ...]
-"""A hashable party: ("age_gate", band) or ("guardian", guardian_id, handle)."""
 _PARTY_FIELDS = {"age_gate": ("kind", "band"), "guardian": ("kind", "guardian_id", "handle")}
 
 
@@ -128,21 +128,24 @@ class _Rule:
     kind: SettingKind[Any]
     default: Any
     gate: Any | None
-    gate_bound: tuple[PartyToken, Any]
+    gate_bound: tuple[PartyToken, Any] | None
 
 
 @lru_cache(maxsize=64)
 def _rules(pack: PolicyPack, start_band: str, band: str) -> tuple[_Rule, ...]:
-    return tuple(
-        _Rule(
-            key,
-            kind,
-            default=_default(kind, pack.defaults[start_band][key], pack.defaults[band][key]),
-            gate=pack.gates[band].get(key),
-            gate_bound=(("age_gate", band), pack.gates[band].get(key)),
+    rules = []
+    for key, kind in CATALOG.items():
+        gate = pack.gates[band].get(key)
+        rules.append(
+            _Rule(
+                key,
+                kind,
+                default=_default(kind, pack.defaults[start_band][key], pack.defaults[band][key]),
+                gate=gate,
+                gate_bound=None if gate is None else (("age_gate", band), gate),
+            )
         )
-        for key, kind in CATALOG.items()
-    )
+    return tuple(rules)
 
 
 def _default(kind: SettingKind[Any], start_band_default: Any, band_default: Any) -> Any:
@@ -152,7 +155,9 @@ def _default(kind: SettingKind[Any], start_band_default: Any, band_default: Any)
     return kind.join((start_band_default, band_default))
 
 
-@lru_cache(maxsize=16384)  # the same account again: after a change, the other keys are here
+# Two pure memos make resolve cheap. This one answers an account resolved again (after a change
+# to one key, the other keys are found here); _decide answers the same values set by other parties.
+@lru_cache(maxsize=16384)
 def _resolve_setting(
     rule: _Rule, base: Any, chosen: bool, bounds: tuple[tuple[PartyToken, Any], ...]
 ) -> EffectiveSetting:
@@ -161,7 +166,7 @@ def _resolve_setting(
     if not bounds:
         return EffectiveSetting(outcome.value, outcome.source, None, True)
     set_by = tuple(
-        _party(party) for (party, _), shown in zip(bounds, outcome.shown, strict=True) if shown
+        [_party(party) for (party, _), shown in zip(bounds, outcome.shown, strict=True) if shown]
     )
     bound = Bound(outcome.combined, set_by)
     return EffectiveSetting(outcome.value, outcome.source, bound, outcome.can_change)
@@ -175,8 +180,9 @@ class _Outcome(NamedTuple):
     can_change: bool
 
 
-@lru_cache(maxsize=16384)  # other accounts: the same values recur, whoever sets them
+@lru_cache(maxsize=16384)
 def _decide(rule: _Rule, base: Any, chosen: bool, bounds: tuple[Any, ...]) -> _Outcome:
+    """One key's value, source and combined bound, from values alone (the contract's rules)."""
     own_source: Source = "self" if chosen else "default"
     if not bounds:
         return _Outcome(base, own_source, None, (), True)

@@ -122,9 +122,10 @@ def load_default_pack() -> PolicyPack:
 
 def load_pack(path: Path) -> PolicyPack:
     """Read and check a pack file; raises PolicyPackError."""
-    source = _Source(path.name, tuple(path.read_text(encoding="utf-8").splitlines()))
+    text = path.read_text(encoding="utf-8")
+    source = _Source(path.name, tuple(text.split("\n")))  # TOML counts lines by "\n" alone
     try:
-        data = tomllib.loads("\n".join(source.lines))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise _syntax_error(path.name, error) from None
     try:

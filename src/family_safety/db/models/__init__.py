@@ -1,7 +1,17 @@
 """Every table of the service; Alembic autogenerates from this metadata."""
 
 from family_safety.db.models.accounts import Account
+from family_safety.db.models.audit import AuditEntry
 from family_safety.db.models.auth import RefreshToken, SignInFailure
 from family_safety.db.models.base import Base, metadata
+from family_safety.db.models.settings import SettingChoice
 
-__all__ = ["Account", "Base", "RefreshToken", "SignInFailure", "metadata"]
+__all__ = [
+    "Account",
+    "AuditEntry",
+    "Base",
+    "RefreshToken",
+    "SettingChoice",
+    "SignInFailure",
+    "metadata",
+]

@@ -1,0 +1,1 @@
+"""Effective settings: the policy, the holder's own choices, and what bounds them."""

@@ -1,0 +1,223 @@
+"""Reading and changing an account's own settings; every rule comes from the policy engine."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy import select
+
+from family_safety.audit import chain
+from family_safety.clock import utc_now
+from family_safety.db.models import SettingChoice
+from family_safety.errors import Problem, validation_problem
+from family_safety.policy.catalog import CATALOG, InvalidValue
+from family_safety.policy.engine import EffectiveSettings, GuardianLimits, resolve, violations
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from datetime import date
+    from uuid import UUID
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from family_safety.db.models import Account
+    from family_safety.policy.pack import PolicyPack
+
+_log = structlog.get_logger("family_safety.settings")
+
+
+def settings_etag(pack: PolicyPack, account_id: UUID, settings_version: int, band: str) -> str:
+    """Changes whenever the effective settings can: any write bumps the version; birthdays move
+    the band; a new pack has a new version."""
+    material = f"{account_id}:{settings_version}:{band}:{pack.id}:{pack.version}"
+    return '"' + hashlib.sha256(material.encode()).hexdigest()[:32] + '"'
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """RFC 9110 comparison for If-None-Match / If-Match (weak comparison; ``*`` matches)."""
+    if header is None:
+        return False
+    candidates = {candidate.strip().removeprefix("W/") for candidate in header.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsSnapshot:
+    """An account's effective settings and the ETag naming them."""
+
+    account: Account
+    band: str
+    effective: EffectiveSettings
+    etag: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.effective.to_wire(str(self.account.id))
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSettingsService:
+    session: AsyncSession
+    pack: PolicyPack
+
+    async def snapshot(self, account: Account, today: date) -> SettingsSnapshot:
+        choices = await self._choices(account)
+        return self._resolve(account, today, _canonical(choices), guardians=())
+
+    async def update(
+        self, account: Account, raw_changes: Mapping[str, Any], today: date, if_match: str | None
+    ) -> SettingsSnapshot:
+        """Apply every change or none: 412 when ``If-Match`` names an older version, 422 for any
+        unknown key or bad value, then 403 for any value looser than a bound."""
+        band = await self._lock_and_check_precondition(account, today, if_match)
+        parsed = _parse_all(raw_changes)
+        guardians: Sequence[GuardianLimits] = ()
+        locked = {
+            key: parties
+            for key, value in parsed.items()
+            if (
+                parties := violations(
+                    self.pack, band=band, guardians=guardians, key=key, value=value
+                )
+            )
+        }
+        if locked:
+            raise _setting_locked(locked)
+        choices = await self._choices(account)
+        changes: dict[str, dict[str, Any]] = {}
+        now = utc_now()
+        for key, value in parsed.items():
+            wire = CATALOG[key].dump(value)
+            current = choices.get(key)
+            if current is not None and current.value == wire:
+                continue
+            changes[key] = {"from": current.value if current else None, "to": wire}
+            if current is None:
+                choice = SettingChoice(account_id=account.id, key=key, value=wire, chosen_at=now)
+                self.session.add(choice)
+                choices[key] = choice
+            else:
+                current.value, current.chosen_at = wire, now
+        return await self._commit(account, choices, changes, "settings.changed", today)
+
+    async def reset(
+        self, account: Account, key: str, today: date, if_match: str | None
+    ) -> SettingsSnapshot:
+        """Forget the holder's choice for ``key``: it follows the default again."""
+        if key not in CATALOG:
+            raise validation_problem([{"field": key, "message": "unknown setting"}])
+        await self._lock_and_check_precondition(account, today, if_match)
+        choices = await self._choices(account)
+        changes: dict[str, dict[str, Any]] = {}
+        if (current := choices.pop(key, None)) is not None:
+            changes[key] = {"from": current.value, "to": None}
+            await self.session.delete(current)
+        return await self._commit(account, choices, changes, "settings.reset", today)
+
+    async def _commit(
+        self,
+        account: Account,
+        choices: dict[str, SettingChoice],
+        changes: dict[str, dict[str, Any]],
+        action: str,
+        today: date,
+    ) -> SettingsSnapshot:
+        if changes:
+            actor = chain.Actor(chain.ActorRole.SELF, account.id)
+            await chain.record(
+                self.session,
+                account_id=account.id,
+                actor=actor,
+                action=action,
+                changes=changes,
+                at=utc_now(),
+            )
+            await self.session.commit()
+            await self.session.refresh(account, ["settings_version"])
+        return self._resolve(account, today, _canonical(choices), guardians=())
+
+    async def _lock_and_check_precondition(
+        self, account: Account, today: date, if_match: str | None
+    ) -> str:
+        """Serialise writers of this account, then compare ``If-Match`` with the current version.
+        Returns the account's band today."""
+        version = await chain.lock_account(self.session, account.id)
+        band = self.pack.band_for(account.birthdate, today)
+        if if_match is not None and not etag_matches(
+            if_match, settings_etag(self.pack, account.id, version, band)
+        ):
+            raise Problem(
+                412,
+                "precondition-failed",
+                "The settings changed since that ETag; fetch them again",
+            )
+        return band
+
+    def _resolve(
+        self,
+        account: Account,
+        today: date,
+        choices: Mapping[str, Any],
+        guardians: Sequence[GuardianLimits],
+    ) -> SettingsSnapshot:
+        band = self.pack.band_for(account.birthdate, today)
+        start_band = self.pack.band_for(account.birthdate, account.created_at.date())
+        effective = resolve(
+            self.pack, band=band, start_band=start_band, own_choices=choices, guardians=guardians
+        )
+        etag = settings_etag(self.pack, account.id, account.settings_version, band)
+        return SettingsSnapshot(account, band, effective, etag)
+
+    async def _choices(self, account: Account) -> dict[str, SettingChoice]:
+        rows = await self.session.scalars(
+            select(SettingChoice).where(SettingChoice.account_id == account.id)
+        )
+        return {row.key: row for row in rows}
+
+
+def _canonical(choices: Mapping[str, SettingChoice]) -> dict[str, Any]:
+    canonical = {}
+    for key, choice in choices.items():
+        try:
+            canonical[key] = CATALOG[key].parse(choice.value)
+        except (KeyError, InvalidValue):
+            # A key or value a newer pack no longer accepts: the key follows the default.
+            _log.warning("ignoring a stored choice the catalogue refuses", key=key)
+    return canonical
+
+
+def _parse_all(raw_changes: Mapping[str, Any]) -> dict[str, Any]:
+    parsed, errors = {}, []
+    for key, raw in raw_changes.items():
+        kind = CATALOG.get(key)
+        if kind is None:
+            errors.append({"field": key, "message": "unknown setting"})
+            continue
+        try:
+            parsed[key] = kind.parse(raw)
+        except InvalidValue as exc:
+            errors.append({"field": key, "message": str(exc)})
+    if errors:
+        raise validation_problem(errors)
+    return parsed
+
+
+def describe_party(party: Mapping[str, str]) -> str:
+    if party["kind"] == "age_gate":
+        return f"the {party['band']} age band"
+    return f"guardian @{party['handle']}"
+
+
+def _setting_locked(locked: Mapping[str, Sequence[Mapping[str, str]]]) -> Problem:
+    parts = [
+        f"{key} is bounded by " + " and ".join(describe_party(party) for party in parties)
+        for key, parties in locked.items()
+    ]
+    return Problem(
+        403,
+        "setting-locked",
+        "; ".join(parts) + ".",
+        errors=[{"field": key, "message": "looser than its bound"} for key in locked],
+    )

@@ -1,0 +1,128 @@
+"""Writing audit entries and verifying their hash chain.
+
+Every audited change is a change to the inputs of an account's effective settings, so recording
+one also bumps the account's ``settings_version``: the bump comes first and locks the account's
+row, which serialises concurrent writers and keeps ``seq`` gap-free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from family_safety.db.models import Account, AuditEntry
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+    from uuid import UUID
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+GENESIS_HASH = "0" * 64
+
+
+class ActorRole(StrEnum):
+    SELF = "self"
+    GUARDIAN = "guardian"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    role: ActorRole
+    id: UUID | None = None
+
+
+SYSTEM = Actor(ActorRole.SYSTEM)
+
+
+def entry_hash(previous_hash: str, entry: AuditEntry) -> str:
+    """The hash of an entry: ids, time, action and values, never personal data."""
+    payload = {
+        "account_id": str(entry.account_id),
+        "seq": entry.seq,
+        "at": entry.at.isoformat(),
+        "actor_id": str(entry.actor_id) if entry.actor_id else None,
+        "actor_role": entry.actor_role,
+        "action": entry.action,
+        "changes": entry.changes,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((previous_hash + canonical).encode()).hexdigest()
+
+
+async def lock_account(session: AsyncSession, account_id: UUID) -> int:
+    """Lock the account's row until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already serialises writers) and return its current settings version."""
+    return (
+        await session.execute(
+            select(Account.settings_version).where(Account.id == account_id).with_for_update()
+        )
+    ).scalar_one()
+
+
+async def bump_settings_version(session: AsyncSession, account_id: UUID) -> int:
+    return (
+        await session.execute(
+            update(Account)
+            .where(Account.id == account_id)
+            .values(settings_version=Account.settings_version + 1)
+            .returning(Account.settings_version)
+        )
+    ).scalar_one()
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    account_id: UUID,
+    actor: Actor,
+    action: str,
+    changes: dict[str, dict[str, Any]],
+    at: datetime,
+) -> AuditEntry:
+    """Add an entry to the account's chain, in the caller's transaction."""
+    await bump_settings_version(session, account_id)
+    last = (
+        await session.execute(
+            select(AuditEntry.seq, AuditEntry.entry_hash)
+            .where(AuditEntry.account_id == account_id)
+            .order_by(AuditEntry.seq.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+    seq, previous_hash = (last.seq + 1, last.entry_hash) if last else (1, GENESIS_HASH)
+    entry = AuditEntry(
+        account_id=account_id,
+        seq=seq,
+        at=at,
+        actor_id=actor.id,
+        actor_role=actor.role.value,
+        action=action,
+        changes=changes,
+        previous_hash=previous_hash,
+    )
+    entry.entry_hash = entry_hash(previous_hash, entry)
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+def first_broken(entries: Iterable[AuditEntry]) -> AuditEntry | None:
+    """The first entry (in seq order) whose link or hash does not match, if any."""
+    previous_hash, expected_seq = GENESIS_HASH, 1
+    for entry in entries:
+        if (
+            entry.seq != expected_seq
+            or entry.previous_hash != previous_hash
+            or entry.entry_hash != entry_hash(previous_hash, entry)
+        ):
+            return entry
+        previous_hash, expected_seq = entry.entry_hash, expected_seq + 1
+    return None
