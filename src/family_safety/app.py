@@ -21,6 +21,7 @@ from litestar.openapi.spec import SecurityScheme
 
 from family_safety.account_settings.controllers import MySettingsController, PolicyController
 from family_safety.accounts.controllers import AccountController
+from family_safety.audit.controllers import AuditController
 from family_safety.auth.controllers import AuthController, JwksController
 from family_safety.auth.middleware import PUBLIC_ROUTE_OPT, BearerAuthenticationMiddleware
 from family_safety.components import Components
@@ -30,7 +31,10 @@ from family_safety.db.engine import create_engine
 from family_safety.dependencies import DEPENDENCIES
 from family_safety.errors import EXCEPTION_HANDLERS
 from family_safety.health.controllers import HealthController
+from family_safety.limits.controllers import MyGuardiansController, TeenController
 from family_safety.logs import configure_logging
+from family_safety.notifications.controllers import NotificationController
+from family_safety.pairing.controllers import InvitationController, LinkController
 from family_safety.policy.pack import load_default_pack
 from family_safety.security.keyring import create_keyring, load_keyring
 from family_safety.security.passwords import PasswordHasher
@@ -100,6 +104,12 @@ def create_app(settings: Settings) -> Litestar:
             JwksController,
             PolicyController,
             MySettingsController,
+            InvitationController,
+            LinkController,
+            TeenController,
+            MyGuardiansController,
+            AuditController,
+            NotificationController,
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         middleware=[

@@ -107,7 +107,8 @@ def _field_name(key: str | None, source: str | None) -> str:
 
 
 def _from_validation_exception(exc: ValidationException) -> Problem:
-    """Litestar's 400 for invalid input: malformed JSON stays 400, bad values become 422."""
+    """Litestar's 400 for values that decoded but do not validate: 422, naming the fields.
+    (Undecodable JSON arrives as a plain client error instead: see _from_http_exception.)"""
     details = exc.extra if isinstance(exc.extra, list) else []
     errors = [
         {
@@ -115,11 +116,9 @@ def _from_validation_exception(exc: ValidationException) -> Problem:
             "message": str(item.get("message", "invalid value")),
         }
         for item in details
-        if isinstance(item, dict) and item.get("key")
+        if isinstance(item, dict)
     ]
-    if not errors:
-        return Problem(400, "malformed-body", "The request body is not valid JSON.")
-    return validation_problem(errors)
+    return validation_problem(errors or [{"field": "body", "message": str(exc.detail)}])
 
 
 _SLUG_BY_STATUS = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
@@ -12,6 +13,7 @@ from litestar.params import Parameter
 from family_safety.errors import validation_problem
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -36,21 +38,21 @@ def encode_cursor(position: str) -> str:
     return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> str | None:
+def decode_cursor(cursor: str | None, convert: Callable[[str], P]) -> P | None:
     """The position after which the page starts; a cursor this service did not make is 422."""
     if cursor is None:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return convert(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise validation_problem(
             [{"field": "cursor", "message": "not a cursor of this list"}]
         ) from exc
 
 
-def page_of(rows: list[T], limit: int, position_of) -> Page[T]:
+def page_of(rows: list[T], limit: int, position_of: Callable[[T], object]) -> Page[T]:
     """Build a page from up to ``limit + 1`` rows fetched after the cursor."""
     has_more = len(rows) > limit
     items = rows[:limit]
-    next_cursor = encode_cursor(position_of(items[-1])) if has_more else None
+    next_cursor = encode_cursor(str(position_of(items[-1]))) if has_more else None
     return Page(items=items, next_cursor=next_cursor)

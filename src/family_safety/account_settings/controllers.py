@@ -15,10 +15,11 @@ from family_safety.account_settings.services import (
     etag_matches,
 )
 from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
-from family_safety.clock import utc_today
+from family_safety.clock import utc_now, utc_today
 from family_safety.db.models import Account
 from family_safety.dependencies import AppComponents
 from family_safety.errors import problem_responses
+from family_safety.pairing import lifecycle
 
 
 def _answer(snapshot: SettingsSnapshot) -> Response[dict[str, Any]]:
@@ -62,7 +63,10 @@ class MySettingsController(Controller):
         components: AppComponents,
         if_none_match: str | None = Parameter(header="If-None-Match", default=None),
     ) -> Response[EffectiveSettingsOut]:
-        snapshot = await _service(db_session, components).snapshot(current_account, utc_today())
+        now = utc_now()
+        if lifecycle.band_change_due(components.pack, current_account, now.date()):
+            await lifecycle.catch_up(db_session, components.pack, current_account, now.date(), now)
+        snapshot = await _service(db_session, components).snapshot(current_account, now.date())
         if etag_matches(if_none_match, snapshot.etag):
             return Response(
                 None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": snapshot.etag}

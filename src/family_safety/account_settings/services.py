@@ -13,12 +13,13 @@ from family_safety.audit import chain
 from family_safety.clock import utc_now
 from family_safety.db.models import SettingChoice
 from family_safety.errors import Problem, validation_problem
+from family_safety.limits.repository import LinkedGuardian, linked_guardians
 from family_safety.policy.catalog import CATALOG, InvalidValue
 from family_safety.policy.engine import EffectiveSettings, GuardianLimits, resolve, violations
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
-    from datetime import date
+    from collections.abc import Iterable, Mapping
+    from datetime import date, datetime
     from uuid import UUID
 
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from family_safety.policy.pack import PolicyPack
 
 _log = structlog.get_logger("family_safety.settings")
+
+Changes = dict[str, dict[str, Any]]
 
 
 def settings_etag(pack: PolicyPack, account_id: UUID, settings_version: int, band: str) -> str:
@@ -44,17 +47,50 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
+def parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical values for a ``{key: wire value}`` body; 422 naming every bad key."""
+    parsed, errors = {}, []
+    for key, value in raw.items():
+        kind = CATALOG.get(key)
+        if kind is None:
+            errors.append({"field": key, "message": "unknown setting"})
+            continue
+        try:
+            parsed[key] = kind.parse(value)
+        except InvalidValue as exc:
+            errors.append({"field": key, "message": str(exc)})
+    if errors:
+        raise validation_problem(errors)
+    return parsed
+
+
+def stored_values(rows: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical values of stored wire values; one the catalogue now refuses is skipped."""
+    canonical = {}
+    for key, value in rows.items():
+        try:
+            canonical[key] = CATALOG[key].parse(value)
+        except (KeyError, InvalidValue):
+            _log.warning("ignoring a stored value the catalogue refuses", key=key)
+    return canonical
+
+
 @dataclass(frozen=True, slots=True)
 class SettingsSnapshot:
-    """An account's effective settings and the ETag naming them."""
+    """An account's effective settings, what they were resolved from, and their ETag."""
 
     account: Account
     band: str
+    choices: dict[str, SettingChoice]
+    guardians: list[LinkedGuardian]
     effective: EffectiveSettings
     etag: str
 
     def to_wire(self) -> dict[str, Any]:
         return self.effective.to_wire(str(self.account.id))
+
+    def keys_bounded_by(self, link_id: UUID) -> list[str]:
+        return [key for g in self.guardians if g.link.id == link_id for key in g.limits]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +100,8 @@ class AccountSettingsService:
 
     async def snapshot(self, account: Account, today: date) -> SettingsSnapshot:
         choices = await self._choices(account)
-        return self._resolve(account, today, _canonical(choices), guardians=())
+        guardians = await linked_guardians(self.session, account.id)
+        return self._resolve(account, today, choices, guardians)
 
     async def update(
         self, account: Account, raw_changes: Mapping[str, Any], today: date, if_match: str | None
@@ -72,23 +109,57 @@ class AccountSettingsService:
         """Apply every change or none: 412 when ``If-Match`` names an older version, 422 for any
         unknown key or bad value, then 403 for any value looser than a bound."""
         band = await self._lock_and_check_precondition(account, today, if_match)
-        parsed = _parse_all(raw_changes)
-        guardians: Sequence[GuardianLimits] = ()
-        locked = {
-            key: parties
-            for key, value in parsed.items()
-            if (
-                parties := violations(
-                    self.pack, band=band, guardians=guardians, key=key, value=value
-                )
+        parsed = parse_settings(raw_changes)
+        guardians = await linked_guardians(self.session, account.id)
+        engine_guardians = _engine_guardians(guardians)
+        locked = {}
+        for key, value in parsed.items():
+            parties = violations(
+                self.pack, band=band, guardians=engine_guardians, key=key, value=value
             )
-        }
+            if parties:
+                locked[key] = parties
         if locked:
             raise _setting_locked(locked)
         choices = await self._choices(account)
-        changes: dict[str, dict[str, Any]] = {}
         now = utc_now()
-        for key, value in parsed.items():
+        changes = self._choose(account, choices, parsed, now)
+        await self._commit(account, changes, "settings.changed", now)
+        return self._resolve(account, today, choices, guardians)
+
+    async def reset(
+        self, account: Account, key: str, today: date, if_match: str | None
+    ) -> SettingsSnapshot:
+        """Forget the holder's choice for ``key``: it follows the default again."""
+        await self._lock_and_check_precondition(account, today, if_match)
+        if key not in CATALOG:
+            raise validation_problem([{"field": key, "message": "unknown setting"}])
+        choices = await self._choices(account)
+        changes: Changes = {}
+        if (current := choices.pop(key, None)) is not None:
+            changes[key] = {"from": current.value, "to": None}
+            await self.session.delete(current)
+        await self._commit(account, changes, "settings.reset", utc_now())
+        return await self.snapshot(account, today)
+
+    async def keep_as_own_choices(
+        self, snapshot: SettingsSnapshot, keys: Iterable[str], now: datetime
+    ) -> Changes:
+        """Make the current effective value of each key the holder's own choice, in the caller's
+        transaction (used when a guardian's bound goes away: nothing loosens silently)."""
+        effective = snapshot.effective.settings
+        values = {key: effective[key].value for key in keys}
+        return self._choose(snapshot.account, snapshot.choices, values, now)
+
+    def _choose(
+        self,
+        account: Account,
+        choices: dict[str, SettingChoice],
+        values: Mapping[str, Any],
+        now: datetime,
+    ) -> Changes:
+        changes: Changes = {}
+        for key, value in values.items():
             wire = CATALOG[key].dump(value)
             current = choices.get(key)
             if current is not None and current.value == wire:
@@ -100,43 +171,21 @@ class AccountSettingsService:
                 choices[key] = choice
             else:
                 current.value, current.chosen_at = wire, now
-        return await self._commit(account, choices, changes, "settings.changed", today)
+        return changes
 
-    async def reset(
-        self, account: Account, key: str, today: date, if_match: str | None
-    ) -> SettingsSnapshot:
-        """Forget the holder's choice for ``key``: it follows the default again."""
-        if key not in CATALOG:
-            raise validation_problem([{"field": key, "message": "unknown setting"}])
-        await self._lock_and_check_precondition(account, today, if_match)
-        choices = await self._choices(account)
-        changes: dict[str, dict[str, Any]] = {}
-        if (current := choices.pop(key, None)) is not None:
-            changes[key] = {"from": current.value, "to": None}
-            await self.session.delete(current)
-        return await self._commit(account, choices, changes, "settings.reset", today)
-
-    async def _commit(
-        self,
-        account: Account,
-        choices: dict[str, SettingChoice],
-        changes: dict[str, dict[str, Any]],
-        action: str,
-        today: date,
-    ) -> SettingsSnapshot:
-        if changes:
-            actor = chain.Actor(chain.ActorRole.SELF, account.id)
-            await chain.record(
-                self.session,
-                account_id=account.id,
-                actor=actor,
-                action=action,
-                changes=changes,
-                at=utc_now(),
-            )
-            await self.session.commit()
-            await self.session.refresh(account, ["settings_version"])
-        return self._resolve(account, today, _canonical(choices), guardians=())
+    async def _commit(self, account: Account, changes: Changes, action: str, now: datetime) -> None:
+        if not changes:
+            return
+        await chain.record(
+            self.session,
+            account_id=account.id,
+            actor=chain.Actor(chain.ActorRole.SELF, account.id),
+            action=action,
+            changes=changes,
+            at=now,
+        )
+        await self.session.commit()
+        await self.session.refresh(account, ["settings_version"])
 
     async def _lock_and_check_precondition(
         self, account: Account, today: date, if_match: str | None
@@ -149,9 +198,7 @@ class AccountSettingsService:
             if_match, settings_etag(self.pack, account.id, version, band)
         ):
             raise Problem(
-                412,
-                "precondition-failed",
-                "The settings changed since that ETag; fetch them again",
+                412, "precondition-failed", "The settings changed since that ETag; fetch them again"
             )
         return band
 
@@ -159,16 +206,20 @@ class AccountSettingsService:
         self,
         account: Account,
         today: date,
-        choices: Mapping[str, Any],
-        guardians: Sequence[GuardianLimits],
+        choices: dict[str, SettingChoice],
+        guardians: list[LinkedGuardian],
     ) -> SettingsSnapshot:
         band = self.pack.band_for(account.birthdate, today)
         start_band = self.pack.band_for(account.birthdate, account.created_at.date())
         effective = resolve(
-            self.pack, band=band, start_band=start_band, own_choices=choices, guardians=guardians
+            self.pack,
+            band=band,
+            start_band=start_band,
+            own_choices=stored_values({key: choice.value for key, choice in choices.items()}),
+            guardians=_engine_guardians(guardians),
         )
         etag = settings_etag(self.pack, account.id, account.settings_version, band)
-        return SettingsSnapshot(account, band, effective, etag)
+        return SettingsSnapshot(account, band, choices, guardians, effective, etag)
 
     async def _choices(self, account: Account) -> dict[str, SettingChoice]:
         rows = await self.session.scalars(
@@ -177,31 +228,11 @@ class AccountSettingsService:
         return {row.key: row for row in rows}
 
 
-def _canonical(choices: Mapping[str, SettingChoice]) -> dict[str, Any]:
-    canonical = {}
-    for key, choice in choices.items():
-        try:
-            canonical[key] = CATALOG[key].parse(choice.value)
-        except (KeyError, InvalidValue):
-            # A key or value a newer pack no longer accepts: the key follows the default.
-            _log.warning("ignoring a stored choice the catalogue refuses", key=key)
-    return canonical
-
-
-def _parse_all(raw_changes: Mapping[str, Any]) -> dict[str, Any]:
-    parsed, errors = {}, []
-    for key, raw in raw_changes.items():
-        kind = CATALOG.get(key)
-        if kind is None:
-            errors.append({"field": key, "message": "unknown setting"})
-            continue
-        try:
-            parsed[key] = kind.parse(raw)
-        except InvalidValue as exc:
-            errors.append({"field": key, "message": str(exc)})
-    if errors:
-        raise validation_problem(errors)
-    return parsed
+def _engine_guardians(guardians: Iterable[LinkedGuardian]) -> list[GuardianLimits]:
+    return [
+        GuardianLimits(str(g.guardian.id), g.guardian.handle, stored_values(g.limits))
+        for g in guardians
+    ]
 
 
 def describe_party(party: Mapping[str, str]) -> str:
@@ -210,7 +241,7 @@ def describe_party(party: Mapping[str, str]) -> str:
     return f"guardian @{party['handle']}"
 
 
-def _setting_locked(locked: Mapping[str, Sequence[Mapping[str, str]]]) -> Problem:
+def _setting_locked(locked: Mapping[str, list[Mapping[str, str]]]) -> Problem:
     parts = [
         f"{key} is bounded by " + " and ".join(describe_party(party) for party in parties)
         for key, parties in locked.items()

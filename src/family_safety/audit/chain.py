@@ -52,6 +52,7 @@ def entry_hash(previous_hash: str, entry: AuditEntry) -> str:
         "actor_role": entry.actor_role,
         "action": entry.action,
         "changes": entry.changes,
+        "link_id": str(entry.link_id) if entry.link_id else None,
     }
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256((previous_hash + canonical).encode()).hexdigest()
@@ -86,6 +87,7 @@ async def record(
     action: str,
     changes: dict[str, dict[str, Any]],
     at: datetime,
+    link_id: UUID | None = None,
 ) -> AuditEntry:
     """Add an entry to the account's chain, in the caller's transaction."""
     await bump_settings_version(session, account_id)
@@ -106,6 +108,7 @@ async def record(
         actor_role=actor.role.value,
         action=action,
         changes=changes,
+        link_id=link_id,
         previous_hash=previous_hash,
     )
     entry.entry_hash = entry_hash(previous_hash, entry)

@@ -20,3 +20,5 @@ class Account(AuditedBase):
     country: Mapped[str | None] = mapped_column(String(2), default=None)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     settings_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The band last announced with a band.changed notification; null: the band it started in.
+    notified_band: Mapped[str | None] = mapped_column(String(8), default=None)

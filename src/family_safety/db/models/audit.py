@@ -28,5 +28,6 @@ class AuditEntry(Base):
     actor_role: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(32))
     changes: Mapped[dict[str, Any]] = mapped_column(JsonValue)
+    link_id: Mapped[UUID | None] = mapped_column(GUID, default=None)
     previous_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,16 @@
+"""Route guards: the kind of account a path is for (403), checked before the body is read."""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+
+from family_safety.clock import utc_today
+from family_safety.errors import Problem
+
+
+def guardians_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guardian paths refuse teens with 403; adults not linked to the teen get 404 later."""
+    pack = connection.app.state.components.pack
+    if pack.is_teen(pack.band_for(connection.user.birthdate, utc_today())):
+        raise Problem(403, "forbidden", "This path is for guardians.")

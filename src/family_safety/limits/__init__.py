@@ -1,0 +1,1 @@
+"""Guardian limits, and the guardian-only views of a linked teen."""

@@ -1,0 +1,1 @@
+"""Notifications: what happened to an account that it should hear about."""

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class NotificationKind(StrEnum):
+    LINK_CREATED = "link.created"
+    LINK_ENDED = "link.ended"
+    LINK_ENDED_AT_18 = "link.ended_at_18"
+    LIMITS_UPDATED = "limits.updated"
+    BAND_CHANGED = "band.changed"

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import select
+
+from family_safety.db.models import Account, Notification
+from family_safety.pagination import Page, decode_cursor, page_of
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from family_safety.notifications.kinds import NotificationKind
+
+
+def party(account: Account) -> dict[str, str]:
+    """How a notification names the other party."""
+    return {"id": str(account.id), "handle": account.handle, "display_name": account.display_name}
+
+
+def notify(
+    session: AsyncSession,
+    account_id: UUID,
+    kind: NotificationKind,
+    data: dict[str, Any],
+    at: datetime,
+) -> None:
+    """Queue a notification in the caller's transaction."""
+    session.add(Notification(account_id=account_id, kind=kind.value, created_at=at, data=data))
+
+
+async def page_for(
+    session: AsyncSession, account_id: UUID, limit: int, cursor: str | None
+) -> Page[Notification]:
+    query = select(Notification).where(Notification.account_id == account_id)
+    if (after := decode_cursor(cursor, UUID)) is not None:
+        query = query.where(Notification.id > after)
+    rows = list(await session.scalars(query.order_by(Notification.id).limit(limit + 1)))
+    return page_of(rows, limit, lambda row: row.id)

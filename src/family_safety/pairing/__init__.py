@@ -1,0 +1,1 @@
+"""Family pairing: invitations, the teen's consent, links and how they end."""

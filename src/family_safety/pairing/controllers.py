@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Response, delete, get, post
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from family_safety.clock import utc_now
+from family_safety.db.models import Account
+from family_safety.dependencies import AppComponents
+from family_safety.errors import problem_responses
+from family_safety.pagination import Cursor, Limit, Page
+from family_safety.pairing.schemas import (
+    InvitationCreated,
+    InvitationPreview,
+    InvitationProof,
+    Link,
+    NewInvitation,
+)
+from family_safety.pairing.services import PairingService
+
+
+def _service(db_session: AsyncSession, components: AppComponents) -> PairingService:
+    return PairingService(db_session, components.pack, components.signer)
+
+
+class InvitationController(Controller):
+    path = "/v1/pairing-invitations"
+    tags = ["pairing"]
+
+    @post(
+        summary="Invite a teen (guardians, 18+)",
+        description="A signed token for the QR code and an 8-letter code, both single-use and "
+        "valid for 10 minutes. At most 5 live invitations per guardian.",
+        responses=problem_responses(400, 401, 403, 409, 413, 422),
+    )
+    async def create(
+        self,
+        current_account: Account,
+        db_session: AsyncSession,
+        components: AppComponents,
+        data: NewInvitation | None = None,
+    ) -> InvitationCreated:
+        now = utc_now()
+        return await _service(db_session, components).invite(current_account, now.date(), now)
+
+    @get(
+        "/{invitation_id:uuid}/qr.svg",
+        summary="The invitation's token as a QR code",
+        media_type="image/svg+xml",
+        responses=problem_responses(401, 404, 409, 410),
+    )
+    async def qr(
+        self,
+        invitation_id: UUID,
+        current_account: Account,
+        db_session: AsyncSession,
+        components: AppComponents,
+    ) -> Response[bytes]:
+        service = _service(db_session, components)
+        svg = await service.qr_svg(current_account, invitation_id, utc_now())
+        return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+    @delete(
+        "/{invitation_id:uuid}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Revoke an invitation",
+        responses=problem_responses(401, 404),
+    )
+    async def revoke(
+        self,
+        invitation_id: UUID,
+        current_account: Account,
+        db_session: AsyncSession,
+        components: AppComponents,
+    ) -> None:
+        await _service(db_session, components).revoke(current_account, invitation_id, utc_now())
+
+    @post(
+        "/preview",
+        status_code=HTTP_200_OK,
+        summary="See who is inviting, before consenting (teens, 13-17)",
+        description="Spends nothing. More than 5 wrong codes in 10 minutes: 429.",
+        responses=problem_responses(400, 401, 403, 409, 410, 413, 422, 429),
+    )
+    async def preview(
+        self,
+        data: InvitationProof,
+        current_account: Account,
+        db_session: AsyncSession,
+        components: AppComponents,
+    ) -> InvitationPreview:
+        now = utc_now()
+        service = _service(db_session, components)
+        return await service.preview(current_account, data, now.date(), now)
+
+
+class LinkController(Controller):
+    path = "/v1/pairings"
+    tags = ["pairing"]
+
+    @post(
+        summary="Consent to an invitation (teens, 13-17): link the accounts",
+        responses=problem_responses(400, 401, 403, 409, 410, 413, 422, 429),
+    )
+    async def redeem(
+        self,
+        data: InvitationProof,
+        current_account: Account,
+        db_session: AsyncSession,
+        components: AppComponents,
+    ) -> Link:
+        now = utc_now()
+        return await _service(db_session, components).redeem(current_account, data, now.date(), now)
+
+    @get(
+        summary="My links, as guardian and as teen, ended ones included",
+        responses=problem_responses(401, 422),
+    )
+    async def list_links(
+        self,
+        current_account: Account,
+        db_session: AsyncSession,
+        components: AppComponents,
+        limit: Limit,
+        cursor: Cursor,
+    ) -> Page[Link]:
+        now = utc_now()
+        service = _service(db_session, components)
+        return await service.links(current_account, limit, cursor, now.date(), now)
+
+    @delete(
+        "/{link_id:uuid}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="End a link (either side); the other side is notified",
+        responses=problem_responses(401, 404),
+    )
+    async def end(
+        self,
+        link_id: UUID,
+        current_account: Account,
+        db_session: AsyncSession,
+        components: AppComponents,
+    ) -> None:
+        now = utc_now()
+        await _service(db_session, components).end(current_account, link_id, now.date(), now)
