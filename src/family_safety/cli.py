@@ -9,9 +9,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.config import Settings
 from family_safety.db import migrations
+from family_safety.db.engine import create_engine
 from family_safety.logs import configure_logging
 from family_safety.security.keyring import (
     KeyringError,
@@ -82,6 +84,26 @@ def _keys_rotate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+async def _verify_audit_chains(settings: Settings) -> int:
+    from family_safety.audit.services import verify_all
+
+    engine = create_engine(settings)
+    try:
+        async with AsyncSession(engine) as session:
+            broken = await verify_all(session)
+    finally:
+        await engine.dispose()
+    for entry in broken:
+        print(f"broken: account {entry.account_id} entry seq {entry.seq} ({entry.action})")
+    if not broken:
+        print("every audit chain verifies")
+    return 1 if broken else 0
+
+
+def _audit_verify(settings: Settings, _args: argparse.Namespace) -> int:
+    return asyncio.run(_verify_audit_chains(settings))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="family-safety", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +126,11 @@ def _parser() -> argparse.ArgumentParser:
     key_actions = keys.add_subparsers(dest="action", required=True)
     key_actions.add_parser("rotate", help="add a new active key; retire the old one")
     keys.set_defaults(run=_keys_rotate)
+
+    audit = commands.add_parser("audit", help="the audit trail")
+    audit_actions = audit.add_subparsers(dest="action", required=True)
+    audit_actions.add_parser("verify", help="report the first broken entry of each chain")
+    audit.set_defaults(run=_audit_verify)
     return parser
 
 
