@@ -20,6 +20,7 @@ def _mask_sensitive(_logger: Any, _method: str, event: dict[str, Any]) -> dict[s
 
 def configure_logging(level: str, *, as_json: bool) -> None:
     logging.basicConfig(format="%(message)s", level=level.upper(), force=True)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-connection chatter
     renderer = (
         structlog.processors.JSONRenderer()
         if as_json
