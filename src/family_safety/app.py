@@ -19,6 +19,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components as OpenAPIComponents
 from litestar.openapi.spec import SecurityScheme
 
+from family_safety.account_settings.cache import SettingsAnswerCache
 from family_safety.account_settings.controllers import MySettingsController, PolicyController
 from family_safety.accounts.controllers import AccountController
 from family_safety.audit.controllers import AuditController
@@ -27,7 +28,7 @@ from family_safety.auth.middleware import PUBLIC_ROUTE_OPT, BearerAuthentication
 from family_safety.components import Components
 from family_safety.config import Environment, Settings
 from family_safety.db import migrations
-from family_safety.db.engine import create_engine
+from family_safety.db.engine import READ_ONLY, create_engine
 from family_safety.dependencies import DEPENDENCIES
 from family_safety.errors import EXCEPTION_HANDLERS
 from family_safety.health.controllers import HealthController
@@ -38,6 +39,7 @@ from family_safety.pairing.controllers import InvitationController, LinkControll
 from family_safety.policy.pack import load_default_pack
 from family_safety.security.keyring import create_keyring, load_keyring
 from family_safety.security.passwords import PasswordHasher
+from family_safety.security.token_cache import VerifiedTokenCache
 from family_safety.security.tokens import TokenSigner
 
 if TYPE_CHECKING:
@@ -70,6 +72,8 @@ def _signer(settings: Settings) -> TokenSigner:
 
 def create_app(settings: Settings) -> Litestar:
     configure_logging(settings.log_level, as_json=settings.log_json)
+    engine = create_engine(settings)
+    signer = _signer(settings)
     components = Components(
         settings=settings,
         pack=load_default_pack(),
@@ -77,9 +81,11 @@ def create_app(settings: Settings) -> Litestar:
             memory_kib=settings.password_hash_memory_kib,
             time_cost=settings.password_hash_time_cost,
         ),
-        signer=_signer(settings),
+        signer=signer,
+        tokens=VerifiedTokenCache(signer, settings.token_cache_entries),
+        settings_answers=SettingsAnswerCache(settings.settings_cache_megabytes * 1024 * 1024),
+        read_engine=engine.execution_options(**READ_ONLY),
     )
-    engine = create_engine(settings)
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),

@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from family_safety.account_settings.cache import SettingsAnswerCache
     from family_safety.config import Settings
     from family_safety.policy.pack import PolicyPack
     from family_safety.security.passwords import PasswordHasher
+    from family_safety.security.token_cache import VerifiedTokenCache
     from family_safety.security.tokens import TokenSigner
 
 
@@ -18,3 +22,6 @@ class Components:
     pack: PolicyPack
     hasher: PasswordHasher
     signer: TokenSigner
+    tokens: VerifiedTokenCache
+    settings_answers: SettingsAnswerCache
+    read_engine: AsyncEngine  # the service's engine, for reads that need no transaction lock

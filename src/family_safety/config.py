@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(default=19 * 1024, ge=19 * 1024)
     password_hash_time_cost: int = Field(default=2, ge=2)
     database_pool_size: int = Field(default=10, ge=1)
+    settings_cache_megabytes: int = Field(
+        default=64, ge=0, description="Per process: deflated answers of GET /v1/me/settings."
+    )
+    token_cache_entries: int = Field(
+        default=200_000, ge=1, description="Per process: verified access tokens remembered."
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="Render logs as JSON lines.")
 

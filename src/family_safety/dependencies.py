@@ -1,4 +1,4 @@
-"""Request dependencies shared by every capability."""
+"""What handlers are given: shared dependencies and request parameters, explicitly marked."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ from typing import Annotated
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
-from litestar.params import Dependency
+from litestar.di import NamedDependency, Provide
+from litestar.params import HeaderParameter, SkipValidation
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from family_safety.accounts.records import AccountRecord
 from family_safety.components import Components
-from family_safety.db.models import Account
 
 
 def provide_components(state: State) -> Components:
     return state.components
 
 
-def provide_current_account(request: Request) -> Account:
-    """The account of the verified access token, loaded by the authentication middleware."""
+def provide_current_account(request: Request) -> AccountRecord:
+    """The account of the verified access token, read by the authentication middleware."""
     return request.user
 
 
@@ -27,5 +28,14 @@ DEPENDENCIES = {
     "current_account": Provide(provide_current_account, sync_to_thread=False),
 }
 
-# Built once at start-up: handed to handlers as they are, never re-validated per request.
-AppComponents = Annotated[Components, Dependency(skip_validation=True)]
+# Built by the service itself, so handed over as they are, never re-validated per request.
+AppComponents = NamedDependency[SkipValidation[Components]]
+CurrentAccount = NamedDependency[SkipValidation[AccountRecord]]
+DbSession = NamedDependency[SkipValidation[AsyncSession]]  # advanced-alchemy's, per request
+
+IfMatch = Annotated[
+    str | None, HeaderParameter(name="If-Match", description="The ETag this change is based on.")
+]
+IfNoneMatch = Annotated[
+    str | None, HeaderParameter(name="If-None-Match", description="The ETag last received.")
+]

@@ -20,11 +20,11 @@ MAX_LIMIT = 100
 
 Limit = Annotated[
     int,
-    Parameter(ge=1, le=MAX_LIMIT, default=DEFAULT_LIMIT, description="Items per page, 1 to 100."),
+    Parameter(ge=1, le=MAX_LIMIT, description="Items per page, 1 to 100."),
 ]
 Cursor = Annotated[
     str | None,
-    Parameter(default=None, max_length=200, description="`next_cursor` of the previous page."),
+    Parameter(max_length=200, description="`next_cursor` of the previous page."),
 ]
 
 

@@ -179,15 +179,17 @@ async def test_tampered_alg_none_and_expired_tokens_are_401(register, client):
     parent = await register("parent", 40)
     token = parent.tokens["access_token"]
     claims = jwt.decode(token, options={"verify_signature": False})
+    kid = jwt.get_unverified_header(token)["kid"]
+    public_key = next(
+        key
+        for key in (await client.get("/.well-known/jwks.json")).json()["keys"]
+        if key["kid"] == kid
+    )
     forgeries = [
         _forge(token, sub="00000000-0000-0000-0000-000000000000"),
         jwt.encode(claims, None, algorithm="none"),
-        jwt.encode(
-            claims,
-            "secret",
-            algorithm="HS256",
-            headers={"kid": jwt.get_unverified_header(token)["kid"]},
-        ),
+        # Algorithm confusion: HS256 keyed with the published public key.
+        jwt.encode(claims, public_key["x"] * 2, algorithm="HS256", headers={"kid": kid}),
     ]
     for forged in forgeries:
         response = await client.get("/v1/me", headers={"Authorization": f"Bearer {forged}"})

@@ -6,9 +6,11 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import structlog
 from sqlalchemy import select
 
+from family_safety.accounts.records import AnyAccount
 from family_safety.audit import chain
 from family_safety.clock import utc_now
 from family_safety.db.models import SettingChoice
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from family_safety.db.models import Account
+    from family_safety.account_settings.cache import SettingsAnswerCache
     from family_safety.policy.pack import PolicyPack
 
 _log = structlog.get_logger("family_safety.settings")
@@ -79,7 +81,7 @@ def stored_values(rows: Mapping[str, Any]) -> dict[str, Any]:
 class SettingsSnapshot:
     """An account's effective settings, what they were resolved from, and their ETag."""
 
-    account: Account
+    account: AnyAccount
     band: str
     choices: dict[str, SettingChoice]
     guardians: list[LinkedGuardian]
@@ -94,21 +96,48 @@ class SettingsSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class SettingsAnswer:
+    """GET /v1/me/settings as it goes on the wire."""
+
+    etag: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSettingsService:
     session: AsyncSession
     pack: PolicyPack
+    answers: SettingsAnswerCache | None = None
 
-    async def snapshot(self, account: Account, today: date) -> SettingsSnapshot:
+    async def snapshot(self, account: AnyAccount, today: date) -> SettingsSnapshot:
         choices = await self._choices(account)
         guardians = await linked_guardians(self.session, account.id)
-        return self._resolve(account, today, choices, guardians)
+        return self._resolve(account, account.settings_version, today, choices, guardians)
+
+    def current_etag(self, account: AnyAccount, today: date) -> str:
+        band = self.pack.band_for(account.birthdate, today)
+        return settings_etag(self.pack, account.id, account.settings_version, band)
+
+    async def answer(self, account: AnyAccount, today: date) -> SettingsAnswer:
+        """The encoded effective settings: from the cache while the ETag still names them, else
+        resolved afresh (and cached)."""
+        etag = self.current_etag(account, today)
+        if self.answers is not None and (body := self.answers.get(account.id, etag)):
+            return SettingsAnswer(etag, body)
+        return self.remember(await self.snapshot(account, today))
+
+    def remember(self, snapshot: SettingsSnapshot) -> SettingsAnswer:
+        body = msgspec.json.encode(snapshot.to_wire())
+        if self.answers is not None:
+            self.answers.put(snapshot.account.id, snapshot.etag, body)
+        return SettingsAnswer(snapshot.etag, body)
 
     async def update(
-        self, account: Account, raw_changes: Mapping[str, Any], today: date, if_match: str | None
+        self, account: AnyAccount, raw_changes: Mapping[str, Any], today: date, if_match: str | None
     ) -> SettingsSnapshot:
         """Apply every change or none: 412 when ``If-Match`` names an older version, 422 for any
         unknown key or bad value, then 403 for any value looser than a bound."""
-        band = await self._lock_and_check_precondition(account, today, if_match)
+        version, band = await self._lock_and_check_precondition(account, today, if_match)
         parsed = parse_settings(raw_changes)
         guardians = await linked_guardians(self.session, account.id)
         engine_guardians = _engine_guardians(guardians)
@@ -124,14 +153,14 @@ class AccountSettingsService:
         choices = await self._choices(account)
         now = utc_now()
         changes = self._choose(account, choices, parsed, now)
-        await self._commit(account, changes, "settings.changed", now)
-        return self._resolve(account, today, choices, guardians)
+        version = await self._commit(account, version, changes, "settings.changed", now)
+        return self._resolve(account, version, today, choices, guardians)
 
     async def reset(
-        self, account: Account, key: str, today: date, if_match: str | None
+        self, account: AnyAccount, key: str, today: date, if_match: str | None
     ) -> SettingsSnapshot:
         """Forget the holder's choice for ``key``: it follows the default again."""
-        await self._lock_and_check_precondition(account, today, if_match)
+        version, _ = await self._lock_and_check_precondition(account, today, if_match)
         if key not in CATALOG:
             raise validation_problem([{"field": key, "message": "unknown setting"}])
         choices = await self._choices(account)
@@ -139,8 +168,9 @@ class AccountSettingsService:
         if (current := choices.pop(key, None)) is not None:
             changes[key] = {"from": current.value, "to": None}
             await self.session.delete(current)
-        await self._commit(account, changes, "settings.reset", utc_now())
-        return await self.snapshot(account, today)
+        version = await self._commit(account, version, changes, "settings.reset", utc_now())
+        guardians = await linked_guardians(self.session, account.id)
+        return self._resolve(account, version, today, choices, guardians)
 
     async def keep_as_own_choices(
         self, snapshot: SettingsSnapshot, keys: Iterable[str], now: datetime
@@ -153,7 +183,7 @@ class AccountSettingsService:
 
     def _choose(
         self,
-        account: Account,
+        account: AnyAccount,
         choices: dict[str, SettingChoice],
         values: Mapping[str, Any],
         now: datetime,
@@ -173,10 +203,13 @@ class AccountSettingsService:
                 current.value, current.chosen_at = wire, now
         return changes
 
-    async def _commit(self, account: Account, changes: Changes, action: str, now: datetime) -> None:
+    async def _commit(
+        self, account: AnyAccount, version: int, changes: Changes, action: str, now: datetime
+    ) -> int:
+        """Audit and commit the changes; returns the settings version the account now has."""
         if not changes:
-            return
-        await chain.record(
+            return version
+        version = await chain.record(
             self.session,
             account_id=account.id,
             actor=chain.Actor(chain.ActorRole.SELF, account.id),
@@ -185,13 +218,13 @@ class AccountSettingsService:
             at=now,
         )
         await self.session.commit()
-        await self.session.refresh(account, ["settings_version"])
+        return version
 
     async def _lock_and_check_precondition(
-        self, account: Account, today: date, if_match: str | None
-    ) -> str:
+        self, account: AnyAccount, today: date, if_match: str | None
+    ) -> tuple[int, str]:
         """Serialise writers of this account, then compare ``If-Match`` with the current version.
-        Returns the account's band today."""
+        Returns that version and the account's band today."""
         version = await chain.lock_account(self.session, account.id)
         band = self.pack.band_for(account.birthdate, today)
         if if_match is not None and not etag_matches(
@@ -200,11 +233,12 @@ class AccountSettingsService:
             raise Problem(
                 412, "precondition-failed", "The settings changed since that ETag; fetch them again"
             )
-        return band
+        return version, band
 
     def _resolve(
         self,
-        account: Account,
+        account: AnyAccount,
+        settings_version: int,
         today: date,
         choices: dict[str, SettingChoice],
         guardians: list[LinkedGuardian],
@@ -218,10 +252,10 @@ class AccountSettingsService:
             own_choices=stored_values({key: choice.value for key, choice in choices.items()}),
             guardians=_engine_guardians(guardians),
         )
-        etag = settings_etag(self.pack, account.id, account.settings_version, band)
+        etag = settings_etag(self.pack, account.id, settings_version, band)
         return SettingsSnapshot(account, band, choices, guardians, effective, etag)
 
-    async def _choices(self, account: Account) -> dict[str, SettingChoice]:
+    async def _choices(self, account: AnyAccount) -> dict[str, SettingChoice]:
         rows = await self.session.scalars(
             select(SettingChoice).where(SettingChoice.account_id == account.id)
         )

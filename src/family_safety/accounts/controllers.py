@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import JSONBody
 
 from family_safety.accounts import services
 from family_safety.accounts.schemas import NewAccount, OwnAccount
 from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
 from family_safety.clock import utc_today
-from family_safety.db.models import Account
-from family_safety.dependencies import AppComponents
+from family_safety.dependencies import AppComponents, CurrentAccount, DbSession
 from family_safety.errors import problem_responses
 
 
@@ -23,7 +22,7 @@ class AccountController(Controller):
         responses=problem_responses(400, 409, 413, 422),
     )
     async def register(
-        self, data: NewAccount, db_session: AsyncSession, components: AppComponents
+        self, data: JSONBody[NewAccount], db_session: DbSession, components: AppComponents
     ) -> OwnAccount:
         today = utc_today()
         account = await services.register(
@@ -36,5 +35,5 @@ class AccountController(Controller):
         summary="The signed-in account",
         responses=problem_responses(401),
     )
-    async def me(self, current_account: Account, components: AppComponents) -> OwnAccount:
+    async def me(self, current_account: CurrentAccount, components: AppComponents) -> OwnAccount:
         return services.own_view(components.pack, current_account, utc_today())

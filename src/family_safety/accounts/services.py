@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from family_safety.accounts.records import AnyAccount
 from family_safety.accounts.schemas import NewAccount, OwnAccount
 from family_safety.db.models import Account
 from family_safety.errors import Problem, validation_problem
@@ -21,14 +22,14 @@ if TYPE_CHECKING:
 OLDEST_BIRTHDATE_YEARS = 120
 
 
-def age_band(pack: PolicyPack, account: Account, today: date) -> str:
+def age_band(pack: PolicyPack, account: AnyAccount, today: date) -> str:
     band = pack.band_for(account.birthdate, today)
     # An account exists only once it was old enough; this holds for every stored birthdate.
     assert band is not None
     return band
 
 
-def own_view(pack: PolicyPack, account: Account, today: date) -> OwnAccount:
+def own_view(pack: PolicyPack, account: AnyAccount, today: date) -> OwnAccount:
     return OwnAccount(
         id=account.id,
         handle=account.handle,

@@ -88,9 +88,10 @@ async def record(
     changes: dict[str, dict[str, Any]],
     at: datetime,
     link_id: UUID | None = None,
-) -> AuditEntry:
-    """Add an entry to the account's chain, in the caller's transaction."""
-    await bump_settings_version(session, account_id)
+) -> int:
+    """Add an entry to the account's chain, in the caller's transaction; returns the account's
+    new settings version."""
+    version = await bump_settings_version(session, account_id)
     last = (
         await session.execute(
             select(AuditEntry.seq, AuditEntry.entry_hash)
@@ -114,7 +115,7 @@ async def record(
     entry.entry_hash = entry_hash(previous_hash, entry)
     session.add(entry)
     await session.flush()
-    return entry
+    return version
 
 
 def first_broken(entries: Iterable[AuditEntry]) -> AuditEntry | None:

@@ -3,17 +3,16 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, get
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath
 
 from family_safety.audit import services
 from family_safety.audit.schemas import AuditEntryOut
 from family_safety.clock import utc_now
-from family_safety.db.models import Account
-from family_safety.dependencies import AppComponents
+from family_safety.dependencies import AppComponents, CurrentAccount, DbSession
 from family_safety.errors import problem_responses
 from family_safety.guards import guardians_only
 from family_safety.limits.services import LimitsService
-from family_safety.pagination import Cursor, Limit, Page
+from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 
 
 class AuditController(Controller):
@@ -25,7 +24,11 @@ class AuditController(Controller):
         responses=problem_responses(401, 422),
     )
     async def mine(
-        self, current_account: Account, db_session: AsyncSession, limit: Limit, cursor: Cursor
+        self,
+        current_account: CurrentAccount,
+        db_session: DbSession,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
     ) -> Page[AuditEntryOut]:
         return await services.page_for(db_session, current_account.id, limit, cursor)
 
@@ -37,12 +40,12 @@ class AuditController(Controller):
     )
     async def teens(
         self,
-        teen_id: UUID,
-        current_account: Account,
-        db_session: AsyncSession,
+        teen_id: FromPath[UUID],
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
-        limit: Limit,
-        cursor: Cursor,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
     ) -> Page[AuditEntryOut]:
         now = utc_now()
         limits = LimitsService(db_session, components.pack)

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
 from family_safety.auth.schemas import Credentials, RefreshRequest, TokenPair
 from family_safety.auth.services import AuthService
-from family_safety.dependencies import AppComponents
+from family_safety.dependencies import AppComponents, DbSession
 from family_safety.errors import problem_responses
 
 
-def _service(db_session: AsyncSession, components: AppComponents) -> AuthService:
+def _service(db_session: DbSession, components: AppComponents) -> AuthService:
     return AuthService(db_session, components.settings, components.hasher, components.signer)
 
 
@@ -30,8 +30,8 @@ class AuthController(Controller):
     async def sign_in(
         self,
         request: Request,
-        data: Credentials,
-        db_session: AsyncSession,
+        data: JSONBody[Credentials],
+        db_session: DbSession,
         components: AppComponents,
     ) -> TokenPair:
         client_address = request.client.host if request.client else "unknown"
@@ -47,7 +47,7 @@ class AuthController(Controller):
         responses=problem_responses(400, 401, 413, 422),
     )
     async def refresh(
-        self, data: RefreshRequest, db_session: AsyncSession, components: AppComponents
+        self, data: JSONBody[RefreshRequest], db_session: DbSession, components: AppComponents
     ) -> TokenPair:
         return await _service(db_session, components).refresh(data.refresh_token)
 
@@ -58,7 +58,7 @@ class AuthController(Controller):
         responses=problem_responses(400, 413, 422),
     )
     async def logout(
-        self, data: RefreshRequest, db_session: AsyncSession, components: AppComponents
+        self, data: JSONBody[RefreshRequest], db_session: DbSession, components: AppComponents
     ) -> None:
         await _service(db_session, components).logout(data.refresh_token)
 

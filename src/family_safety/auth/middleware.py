@@ -11,9 +11,9 @@ from uuid import UUID
 
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from family_safety.db.models import Account
+from family_safety.accounts.records import load_account_record
 from family_safety.errors import unauthorized
-from family_safety.security.tokens import InvalidToken, TokenKind
+from family_safety.security.tokens import InvalidToken
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
@@ -26,14 +26,13 @@ class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise unauthorized()
-        state = connection.app.state
+        components = connection.app.state.components
         try:
-            verified = state.components.signer.verify(TokenKind.ACCESS, token.strip())
+            verified = components.tokens.verify_access_token(token.strip())
             account_id = UUID(verified.subject)
         except (InvalidToken, ValueError) as exc:
             raise unauthorized("The access token is invalid or expired.") from exc
-        session = state.alchemy.provide_session(state, connection.scope)
-        account = await session.get(Account, account_id)
+        account = await load_account_record(components.read_engine, account_id)
         if account is None:
             raise unauthorized("The account of this access token no longer exists.")
         return AuthenticationResult(user=account, auth=verified)

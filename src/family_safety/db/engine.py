@@ -23,10 +23,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, foreign_keys: bool) 
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # Take the write lock up front: a deferred transaction that reads and then writes can fail
-    # with "database is locked" when another connection wrote in between; busy_timeout waits here.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+READ_ONLY = {"sqlite_begin": "DEFERRED"}
+"""Execution options for connections that only read: on SQLite they take no write lock."""
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # Writers take the write lock up front: a deferred transaction that reads and then writes
+    # fails with "database is locked" when another connection wrote in between, whereas
+    # busy_timeout makes BEGIN IMMEDIATE wait. Readers (READ_ONLY) need no lock in WAL mode.
+    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def create_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncEngine:
@@ -42,7 +48,7 @@ def create_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncE
             "connect",
             partial(_sqlite_pragmas, foreign_keys=not for_migrations),
         )
-        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     if for_migrations:
         return create_async_engine(url)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from litestar import Controller, get
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
+from family_safety.dependencies import DbSession
 from family_safety.errors import problem_responses
 
 
@@ -22,6 +22,6 @@ class HealthController(Controller):
         summary="The database answers",
         responses=problem_responses(503),
     )
-    async def ready(self, db_session: AsyncSession) -> dict[str, str]:
+    async def ready(self, db_session: DbSession) -> dict[str, str]:
         await db_session.execute(text("SELECT 1"))
         return {"status": "ok"}

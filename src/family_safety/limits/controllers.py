@@ -3,22 +3,20 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, Response, get, put
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, JSONBody
 
 from family_safety.account_settings.schemas import EffectiveSettingsOut
 from family_safety.clock import utc_now
-from family_safety.db.models import Account
-from family_safety.dependencies import AppComponents
+from family_safety.dependencies import AppComponents, CurrentAccount, DbSession, IfMatch
 from family_safety.errors import problem_responses
 from family_safety.guards import guardians_only
 from family_safety.limits.schemas import GuardianControls, Limits
 from family_safety.limits.services import LimitsService, limits_etag
-from family_safety.pagination import Cursor, Limit, Page
+from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.pairing import lifecycle
 
 
-def _service(db_session: AsyncSession, components: AppComponents) -> LimitsService:
+def _service(db_session: DbSession, components: AppComponents) -> LimitsService:
     return LimitsService(db_session, components.pack)
 
 
@@ -36,9 +34,9 @@ class TeenController(Controller):
     )
     async def read_limits(
         self,
-        teen_id: UUID,
-        current_account: Account,
-        db_session: AsyncSession,
+        teen_id: FromPath[UUID],
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
     ) -> Response[Limits]:
         now = utc_now()
@@ -56,12 +54,12 @@ class TeenController(Controller):
     )
     async def replace_limits(
         self,
-        teen_id: UUID,
-        data: Limits,
-        current_account: Account,
-        db_session: AsyncSession,
+        teen_id: FromPath[UUID],
+        data: JSONBody[Limits],
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
-        if_match: str | None = Parameter(header="If-Match", default=None),
+        if_match: IfMatch = None,
     ) -> Response[Limits]:
         now = utc_now()
         service = _service(db_session, components)
@@ -76,9 +74,9 @@ class TeenController(Controller):
     )
     async def teen_settings(
         self,
-        teen_id: UUID,
-        current_account: Account,
-        db_session: AsyncSession,
+        teen_id: FromPath[UUID],
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
     ) -> Response[EffectiveSettingsOut]:
         now = utc_now()
@@ -98,11 +96,11 @@ class MyGuardiansController(Controller):
     )
     async def mine(
         self,
-        current_account: Account,
-        db_session: AsyncSession,
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
-        limit: Limit,
-        cursor: Cursor,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
     ) -> Page[GuardianControls]:
         now = utc_now()
         await lifecycle.catch_up(db_session, components.pack, current_account, now.date(), now)

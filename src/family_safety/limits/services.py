@@ -15,6 +15,7 @@ from family_safety.account_settings.services import (
     etag_matches,
     parse_settings,
 )
+from family_safety.accounts.records import AnyAccount
 from family_safety.audit import chain
 from family_safety.db.models import Account, GuardianLimit, GuardianLink
 from family_safety.errors import Problem
@@ -45,7 +46,7 @@ def limits_etag(link: GuardianLink) -> str:
 class GuardedTeen:
     """A teen as seen by one of its guardians, through their active link."""
 
-    teen: Account
+    teen: AnyAccount
     link: GuardianLink
 
 
@@ -55,7 +56,7 @@ class LimitsService:
     pack: PolicyPack
 
     async def guarded_teen(
-        self, guardian: Account, teen_id: UUID, today: date, now: datetime
+        self, guardian: AnyAccount, teen_id: UUID, today: date, now: datetime
     ) -> GuardedTeen:
         """The guardian's active link to this teen, read from the database on every request;
         404 alike for a teen that does not exist and one that is not this guardian's."""
@@ -73,7 +74,7 @@ class LimitsService:
 
     async def replace(
         self,
-        guardian: Account,
+        guardian: AnyAccount,
         guarded: GuardedTeen,
         raw_limits: Mapping[str, Any],
         if_match: str | None,
@@ -124,7 +125,7 @@ class LimitsService:
         return await AccountSettingsService(self.session, self.pack).snapshot(guarded.teen, today)
 
     async def my_guardians(
-        self, teen: Account, limit: int, cursor: str | None
+        self, teen: AnyAccount, limit: int, cursor: str | None
     ) -> Page[GuardianControls]:
         """Who controls what: every active link of this account as teen, with its limits."""
         after = decode_cursor(cursor, UUID)

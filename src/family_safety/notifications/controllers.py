@@ -1,27 +1,14 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-from uuid import UUID
-
 from litestar import Controller, get
-from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.clock import utc_now
-from family_safety.db.models import Account
-from family_safety.dependencies import AppComponents
+from family_safety.dependencies import AppComponents, CurrentAccount, DbSession
 from family_safety.errors import problem_responses
 from family_safety.notifications import services
-from family_safety.pagination import Cursor, Limit, Page
+from family_safety.notifications.schemas import NotificationOut
+from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.pairing import lifecycle
-
-
-class NotificationOut(BaseModel):
-    id: UUID
-    kind: str
-    created_at: datetime
-    data: dict[str, Any]
 
 
 class NotificationController(Controller):
@@ -34,11 +21,11 @@ class NotificationController(Controller):
     )
     async def mine(
         self,
-        current_account: Account,
-        db_session: AsyncSession,
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
-        limit: Limit,
-        cursor: Cursor,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
     ) -> Page[NotificationOut]:
         now = utc_now()
         await lifecycle.catch_up(db_session, components.pack, current_account, now.date(), now)

@@ -5,7 +5,8 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from family_safety.db.models import Account, Notification
+from family_safety.accounts.records import AnyAccount
+from family_safety.db.models import Notification
 from family_safety.pagination import Page, decode_cursor, page_of
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from family_safety.notifications.kinds import NotificationKind
 
 
-def party(account: Account) -> dict[str, str]:
+def party(account: AnyAccount) -> dict[str, str]:
     """How a notification names the other party."""
     return {"id": str(account.id), "handle": account.handle, "display_name": account.display_name}
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, post
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.clock import utc_now
-from family_safety.db.models import Account
-from family_safety.dependencies import AppComponents
+from family_safety.dependencies import AppComponents, CurrentAccount, DbSession
 from family_safety.errors import problem_responses
-from family_safety.pagination import Cursor, Limit, Page
+from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.pairing.schemas import (
     InvitationCreated,
     InvitationPreview,
@@ -21,7 +20,7 @@ from family_safety.pairing.schemas import (
 from family_safety.pairing.services import PairingService
 
 
-def _service(db_session: AsyncSession, components: AppComponents) -> PairingService:
+def _service(db_session: DbSession, components: AppComponents) -> PairingService:
     return PairingService(db_session, components.pack, components.signer)
 
 
@@ -37,10 +36,10 @@ class InvitationController(Controller):
     )
     async def create(
         self,
-        current_account: Account,
-        db_session: AsyncSession,
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
-        data: NewInvitation | None = None,
+        data: JSONBody[NewInvitation | None] = None,
     ) -> InvitationCreated:
         now = utc_now()
         return await _service(db_session, components).invite(current_account, now.date(), now)
@@ -53,9 +52,9 @@ class InvitationController(Controller):
     )
     async def qr(
         self,
-        invitation_id: UUID,
-        current_account: Account,
-        db_session: AsyncSession,
+        invitation_id: FromPath[UUID],
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
     ) -> Response[bytes]:
         service = _service(db_session, components)
@@ -70,9 +69,9 @@ class InvitationController(Controller):
     )
     async def revoke(
         self,
-        invitation_id: UUID,
-        current_account: Account,
-        db_session: AsyncSession,
+        invitation_id: FromPath[UUID],
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
     ) -> None:
         await _service(db_session, components).revoke(current_account, invitation_id, utc_now())
@@ -86,9 +85,9 @@ class InvitationController(Controller):
     )
     async def preview(
         self,
-        data: InvitationProof,
-        current_account: Account,
-        db_session: AsyncSession,
+        data: JSONBody[InvitationProof],
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
     ) -> InvitationPreview:
         now = utc_now()
@@ -106,9 +105,9 @@ class LinkController(Controller):
     )
     async def redeem(
         self,
-        data: InvitationProof,
-        current_account: Account,
-        db_session: AsyncSession,
+        data: JSONBody[InvitationProof],
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
     ) -> Link:
         now = utc_now()
@@ -120,11 +119,11 @@ class LinkController(Controller):
     )
     async def list_links(
         self,
-        current_account: Account,
-        db_session: AsyncSession,
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
-        limit: Limit,
-        cursor: Cursor,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
     ) -> Page[Link]:
         now = utc_now()
         service = _service(db_session, components)
@@ -138,9 +137,9 @@ class LinkController(Controller):
     )
     async def end(
         self,
-        link_id: UUID,
-        current_account: Account,
-        db_session: AsyncSession,
+        link_id: FromPath[UUID],
+        current_account: CurrentAccount,
+        db_session: DbSession,
         components: AppComponents,
     ) -> None:
         now = utc_now()

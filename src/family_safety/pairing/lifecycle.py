@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from family_safety.account_settings.services import AccountSettingsService
+from family_safety.accounts.records import AnyAccount
 from family_safety.audit import chain
 from family_safety.db.models import Account, GuardianLink, LinkStatus
 from family_safety.notifications.kinds import NotificationKind
@@ -36,7 +37,7 @@ async def end_link(
     link: GuardianLink,
     *,
     status: LinkStatus,
-    ended_by: Account | None,
+    ended_by: AnyAccount | None,
     now: datetime,
     today: date,
 ) -> bool:
@@ -79,9 +80,9 @@ def _notify_ended(
     session: AsyncSession,
     link: GuardianLink,
     *,
-    teen: Account,
-    guardian: Account,
-    ended_by: Account | None,
+    teen: AnyAccount,
+    guardian: AnyAccount,
+    ended_by: AnyAccount | None,
     now: datetime,
 ) -> None:
     link_id = str(link.id)
@@ -99,10 +100,11 @@ def _notify_ended(
 
 
 async def catch_up(
-    session: AsyncSession, pack: PolicyPack, account: Account, today: date, now: datetime
-) -> None:
+    session: AsyncSession, pack: PolicyPack, account: AnyAccount, today: date, now: datetime
+) -> bool:
     """Write what birthdays have made due for this account, then commit: the band.changed
-    notification, and the end of links (as teen or as guardian) whose teen has turned 18."""
+    notification, and the end of links (as teen or as guardian) whose teen has turned 18.
+    True when it wrote (the account's settings version may then have moved)."""
     wrote = await _announce_band_change(session, pack, account, today, now)
     for link in await _links_due_to_end_at_18(session, pack, account, today):
         ended = await end_link(
@@ -111,20 +113,20 @@ async def catch_up(
         wrote = wrote or ended
     if wrote:
         await session.commit()
-        await session.refresh(account)
+    return wrote
 
 
-def band_change_due(pack: PolicyPack, account: Account, today: date) -> bool:
+def band_change_due(pack: PolicyPack, account: AnyAccount, today: date) -> bool:
     """Pure and cheap: has the account entered a band it has not been told about?"""
     return pack.band_for(account.birthdate, today) != _announced_band(pack, account)
 
 
-def _announced_band(pack: PolicyPack, account: Account) -> str:
+def _announced_band(pack: PolicyPack, account: AnyAccount) -> str:
     return account.notified_band or pack.band_for(account.birthdate, account.created_at.date())
 
 
 async def _announce_band_change(
-    session: AsyncSession, pack: PolicyPack, account: Account, today: date, now: datetime
+    session: AsyncSession, pack: PolicyPack, account: AnyAccount, today: date, now: datetime
 ) -> bool:
     if not band_change_due(pack, account, today):
         return False
@@ -150,7 +152,7 @@ async def _announce_band_change(
 
 
 async def _links_due_to_end_at_18(
-    session: AsyncSession, pack: PolicyPack, account: Account, today: date
+    session: AsyncSession, pack: PolicyPack, account: AnyAccount, today: date
 ) -> list[GuardianLink]:
     rows = await session.execute(
         select(GuardianLink, Account.birthdate)

@@ -15,6 +15,7 @@ import segno
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
 
+from family_safety.accounts.records import AnyAccount
 from family_safety.accounts.schemas import AccountSummary
 from family_safety.audit import chain
 from family_safety.db.models import (
@@ -64,11 +65,11 @@ def normalise_code(typed: str) -> str | None:
     return code
 
 
-def _summary(account: Account) -> AccountSummary:
+def _summary(account: AnyAccount) -> AccountSummary:
     return AccountSummary(id=account.id, handle=account.handle, display_name=account.display_name)
 
 
-def link_view(link: GuardianLink, guardian: Account, teen: Account) -> Link:
+def link_view(link: GuardianLink, guardian: AnyAccount, teen: AnyAccount) -> Link:
     return Link(
         id=link.id,
         guardian=_summary(guardian),
@@ -91,7 +92,7 @@ class PairingService:
 
     # --- the guardian's side -------------------------------------------------------------
 
-    async def invite(self, guardian: Account, today: date, now: datetime) -> InvitationCreated:
+    async def invite(self, guardian: AnyAccount, today: date, now: datetime) -> InvitationCreated:
         if not self._is_adult(guardian, today):
             raise Problem(403, "not-an-adult", "Only accounts aged 18 or over can invite.")
         await chain.lock_account(self.session, guardian.id)
@@ -126,13 +127,13 @@ class PairingService:
             expires_at=invitation.expires_at,
         )
 
-    async def qr_svg(self, guardian: Account, invitation_id: UUID, now: datetime) -> bytes:
+    async def qr_svg(self, guardian: AnyAccount, invitation_id: UUID, now: datetime) -> bytes:
         invitation = await self._own_invitation(guardian, invitation_id)
         self._refuse_unusable(invitation, now)
         qr = segno.make(self._token(invitation, now), error="m")
         return qr.svg_inline(scale=4, title="family_safety pairing invitation").encode()
 
-    async def revoke(self, guardian: Account, invitation_id: UUID, now: datetime) -> None:
+    async def revoke(self, guardian: AnyAccount, invitation_id: UUID, now: datetime) -> None:
         invitation = await self._own_invitation(guardian, invitation_id)
         if invitation.revoked_at is None and invitation.spent_at is None:
             invitation.revoked_at = now
@@ -141,7 +142,7 @@ class PairingService:
     # --- the teen's side -----------------------------------------------------------------
 
     async def preview(
-        self, teen: Account, proof: InvitationProof, today: date, now: datetime
+        self, teen: AnyAccount, proof: InvitationProof, today: date, now: datetime
     ) -> InvitationPreview:
         invitation, guardian = await self._check(teen, proof, today, now)
         return InvitationPreview(
@@ -151,7 +152,7 @@ class PairingService:
         )
 
     async def redeem(
-        self, teen: Account, proof: InvitationProof, today: date, now: datetime
+        self, teen: AnyAccount, proof: InvitationProof, today: date, now: datetime
     ) -> Link:
         """The teen's consent. The invitation is spent by one conditional UPDATE, so of many
         simultaneous redemptions exactly one links the accounts."""
@@ -190,7 +191,7 @@ class PairingService:
     # --- links ---------------------------------------------------------------------------
 
     async def links(
-        self, account: Account, limit: int, cursor: str | None, today: date, now: datetime
+        self, account: AnyAccount, limit: int, cursor: str | None, today: date, now: datetime
     ) -> Page[Link]:
         await lifecycle.catch_up(self.session, self.pack, account, today, now)
         guardian, teen = aliased(Account), aliased(Account)
@@ -206,7 +207,7 @@ class PairingService:
         page = page_of(list(rows), limit, lambda row: row[0].id)
         return Page(items=[link_view(*row) for row in page.items], next_cursor=page.next_cursor)
 
-    async def end(self, account: Account, link_id: UUID, today: date, now: datetime) -> None:
+    async def end(self, account: AnyAccount, link_id: UUID, today: date, now: datetime) -> None:
         """Either side ends the link; ending an ended link changes nothing."""
         link = await self.session.get(GuardianLink, link_id)
         if link is None or account.id not in (link.guardian_id, link.teen_id):
@@ -226,7 +227,7 @@ class PairingService:
     # --- checks --------------------------------------------------------------------------
 
     async def _check(
-        self, teen: Account, proof: InvitationProof, today: date, now: datetime
+        self, teen: AnyAccount, proof: InvitationProof, today: date, now: datetime
     ) -> tuple[PairingInvitation, Account]:
         """Every refusal, in the contract's order; spends nothing."""
         invitation = await self._find(teen, proof, now)
@@ -257,7 +258,7 @@ class PairingService:
         return invitation, guardian
 
     async def _find(
-        self, teen: Account, proof: InvitationProof, now: datetime
+        self, teen: AnyAccount, proof: InvitationProof, now: datetime
     ) -> PairingInvitation:
         if proof.token is not None:
             try:
@@ -286,7 +287,7 @@ class PairingService:
             raise _invalid()
         return invitation
 
-    async def _refuse_when_guessing(self, teen: Account, now: datetime) -> None:
+    async def _refuse_when_guessing(self, teen: AnyAccount, now: datetime) -> None:
         since = now - WRONG_CODE_WINDOW
         await self.session.execute(delete(PairingCodeFailure).where(PairingCodeFailure.at <= since))
         count, oldest = (
@@ -312,7 +313,7 @@ class PairingService:
         if invitation.revoked_at is not None or invitation.expires_at <= now:
             raise Problem(410, "invitation-expired", "This invitation has expired or was revoked.")
 
-    async def _own_invitation(self, guardian: Account, invitation_id: UUID) -> PairingInvitation:
+    async def _own_invitation(self, guardian: AnyAccount, invitation_id: UUID) -> PairingInvitation:
         invitation = await self.session.get(PairingInvitation, invitation_id)
         if invitation is None or invitation.guardian_id != guardian.id:
             raise Problem(404, "not-found", "No such invitation of yours.")
@@ -327,7 +328,7 @@ class PairingService:
             inv=str(invitation.id),
         )
 
-    def _is_adult(self, account: Account, today: date) -> bool:
+    def _is_adult(self, account: AnyAccount, today: date) -> bool:
         return self.pack.is_guardian_band(self.pack.band_for(account.birthdate, today))
 
 

@@ -1,0 +1,860 @@
+"""Load benchmark: a real ``family-safety serve`` (1 worker) on a fresh, seeded database, driven
+by ``wrk`` from a separate process. Prints a markdown report; see tests/bench/README.md.
+
+Targets are reported, never asserted: the exit status is non-zero only when the harness itself
+fails (seeding, the server not starting, a scenario that cannot be prepared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from itertools import islice
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+from sqlalchemy import func, insert, make_url, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from uuid_utils.compat import uuid7
+
+from family_safety.config import Settings
+from family_safety.db import migrations
+from family_safety.db.engine import create_engine
+from family_safety.db.models import metadata
+from family_safety.security.keyring import create_keyring, load_keyring
+from family_safety.security.passwords import PasswordHasher
+from family_safety.security.tokens import TokenKind, TokenSigner
+
+WRK_SCRIPT = Path(__file__).resolve().with_name("settings.lua")
+BENCH_DATABASE = "family_safety_bench"
+PASSWORD = "bench password 1"
+ISSUER = "family-safety"
+TOKEN_TTL_SECONDS = 3600
+TEENS_PER_GUARDIAN = 2
+TEEN_AGE_YEARS = 14
+GUARDIAN_AGE_YEARS = 40
+SEED_BATCH_ROWS = 5_000
+ETAG_SAMPLE = 5_000
+FETCH_CONCURRENCY = 8
+FETCH_ATTEMPTS = 5
+FETCH_RETRY_DELAY_SECONDS = 0.5
+STARTUP_TIMEOUT_SECONDS = 60
+STOP_TIMEOUT_SECONDS = 10
+LOG_TAIL_LINES = 20
+MIB = 1024 * 1024
+
+# What half of the guardians bound, in wire form.
+SEEDED_LIMITS: dict[str, Any] = {
+    "screen_time.daily_limit_minutes": dict.fromkeys(
+        ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), 45
+    ),
+    "content.restricted_mode": True,
+    "comments.who_can_comment": "friends",
+}
+# The PUT scenario alternates between these per teen; neither equals SEEDED_LIMITS or no limits,
+# so every PUT is a real change that writes an audit entry.
+PUT_BODIES = (
+    json.dumps(
+        {
+            "limits": {
+                "screen_time.daily_limit_minutes": 50,
+                "content.restricted_mode": True,
+                "comments.who_can_comment": "friends",
+            }
+        }
+    ),
+    json.dumps(
+        {
+            "limits": {
+                "screen_time.daily_limit_minutes": 30,
+                "content.restricted_mode": True,
+                "comments.who_can_comment": "no_one",
+            }
+        }
+    ),
+)
+
+TARGET_SETTINGS_RATIO = 0.50
+TARGET_SETTINGS_P99_MS = 10.0
+TARGET_NOT_MODIFIED_RATIO = 0.70
+TARGET_PUT_PER_SECOND = 1_000.0
+TARGET_PEAK_RSS_MIB = 300.0
+
+_REQUESTS_PER_SECOND = re.compile(r"^Requests/sec:\s+([\d.]+)\s*$", re.MULTILINE)
+_PERCENTILE = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", re.MULTILINE)
+_SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+_STATUS_COUNT = re.compile(r"^bench-status (\d+) (\d+)$", re.MULTILINE)
+_MILLISECONDS_PER_UNIT = {"us": 0.001, "ms": 1.0, "s": 1_000.0, "m": 60_000.0}
+
+
+class HarnessError(RuntimeError):
+    """The benchmark could not be run; nothing was measured."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    database_url: str | None
+    teens: int
+    duration: int
+    connections: int
+    threads: int
+    warm_all: bool
+    port: int
+
+
+def parse_options(argv: Sequence[str]) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.load", description=__doc__)
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server URL: the database family_safety_bench is (re)created on it; "
+        "default: a fresh SQLite file",
+    )
+    parser.add_argument("--teens", type=int, default=1_000, help="teens to seed (default 1000)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument(
+        "--warm-all",
+        action="store_true",
+        help="fetch every teen's settings once before the settings scenario",
+    )
+    parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
+    args = parser.parse_args(argv)
+    if args.database_url and not make_url(args.database_url).get_backend_name().startswith(
+        "postgres"
+    ):
+        parser.error("--database-url must be a PostgreSQL URL (SQLite is the default)")
+    for name in ("teens", "duration", "connections", "threads"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    return Options(
+        database_url=args.database_url,
+        teens=args.teens,
+        duration=args.duration,
+        connections=args.connections,
+        threads=args.threads,
+        warm_all=args.warm_all,
+        port=args.port,
+    )
+
+
+def progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Database: create, migrate, seed
+
+
+async def postgres_admin(server_url: str, statements: Sequence[str]) -> None:
+    """Run statements on the server's ``postgres`` database, outside any transaction."""
+    url = make_url(Settings(database_url=server_url).resolved_database_url).set(database="postgres")
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def create_postgres_database(server_url: str) -> str:
+    await postgres_admin(
+        server_url,
+        [
+            f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)",
+            f"CREATE DATABASE {BENCH_DATABASE}",
+        ],
+    )
+    url = make_url(Settings(database_url=server_url).resolved_database_url)
+    return url.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+
+
+async def drop_postgres_database(server_url: str) -> None:
+    await postgres_admin(server_url, [f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"])
+
+
+@dataclass(frozen=True, slots=True)
+class Population:
+    teen_ids: list[UUID]
+    guardian_ids: list[UUID]
+
+    @classmethod
+    def of(cls, teens: int) -> Population:
+        guardians = math.ceil(teens / TEENS_PER_GUARDIAN)
+        return cls([uuid7() for _ in range(teens)], [uuid7() for _ in range(guardians)])
+
+    def guardian_of(self, teen_index: int) -> UUID:
+        return self.guardian_ids[teen_index // TEENS_PER_GUARDIAN]
+
+    def is_bounded(self, teen_index: int) -> bool:
+        """Half of the teens have a guardian bounding SEEDED_LIMITS."""
+        return teen_index % 2 == 0
+
+
+def teen_handle(index: int) -> str:
+    return f"bench_teen_{index}"
+
+
+def guardian_handle(index: int) -> str:
+    return f"bench_guardian_{index}"
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def account_rows(
+    ids: Sequence[UUID],
+    handle: Callable[[int], str],
+    birthdate: date,
+    password_hash: str,
+    now: datetime,
+) -> Iterator[dict[str, Any]]:
+    for index, account_id in enumerate(ids):
+        yield {
+            "id": account_id,
+            "handle": handle(index),
+            "display_name": handle(index),
+            "password_hash": password_hash,
+            "birthdate": birthdate,
+            "country": None,
+            "timezone": "UTC",
+            "settings_version": 1,
+            "notified_band": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+
+def link_and_limit_rows(
+    population: Population, now: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    links: list[dict[str, Any]] = []
+    limits: list[dict[str, Any]] = []
+    for index, teen_id in enumerate(population.teen_ids):
+        link_id = uuid7()
+        links.append(
+            {
+                "id": link_id,
+                "guardian_id": population.guardian_of(index),
+                "teen_id": teen_id,
+                "status": "active",
+                "created_at": now,
+                "ended_at": None,
+                "ended_by_id": None,
+                "limits_version": 1,
+            }
+        )
+        if population.is_bounded(index):
+            limits.extend(
+                {"link_id": link_id, "key": key, "value": value}
+                for key, value in SEEDED_LIMITS.items()
+            )
+    return links, limits
+
+
+def batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, SEED_BATCH_ROWS)):
+        yield batch
+
+
+async def insert_rows(
+    connection: AsyncConnection, table_name: str, rows: Iterable[dict[str, Any]]
+) -> None:
+    table = metadata.tables[table_name]
+    for batch in batches(rows):
+        await connection.execute(insert(table), batch)
+
+
+async def seed(database_url: str, population: Population) -> None:
+    """Guardians and teens with one shared password hash, a link per teen, limits on half."""
+    hasher = PasswordHasher(memory_kib=19 * 1024, time_cost=2)
+    password_hash = await hasher.hash(PASSWORD)
+    now = datetime.now(UTC)
+    today = now.date()
+    teen_birthdate = years_before(today, TEEN_AGE_YEARS) - timedelta(days=100)
+    guardian_birthdate = years_before(today, GUARDIAN_AGE_YEARS)
+    links, limits = link_and_limit_rows(population, now)
+    engine = create_engine(Settings(database_url=database_url))
+    try:
+        async with engine.begin() as connection:
+            await insert_rows(
+                connection,
+                "account",
+                account_rows(
+                    population.guardian_ids, guardian_handle, guardian_birthdate, password_hash, now
+                ),
+            )
+            await insert_rows(
+                connection,
+                "account",
+                account_rows(population.teen_ids, teen_handle, teen_birthdate, password_hash, now),
+            )
+            await insert_rows(connection, "guardian_link", links)
+            await insert_rows(connection, "guardian_limit", limits)
+    finally:
+        await engine.dispose()
+
+
+async def database_description(database_url: str) -> str:
+    is_sqlite = database_url.startswith("sqlite")
+    query = "SELECT sqlite_version()" if is_sqlite else "SHOW server_version"
+    engine = create_engine(Settings(database_url=database_url))
+    try:
+        async with engine.connect() as connection:
+            version = (await connection.execute(text(query))).scalar_one()
+    finally:
+        await engine.dispose()
+    return f"SQLite {version} (file, WAL)" if is_sqlite else f"PostgreSQL {version}"
+
+
+async def count_audit_entries(database_url: str, action: str) -> int:
+    audit_entry = metadata.tables["audit_entry"]
+    engine = create_engine(Settings(database_url=database_url))
+    try:
+        async with engine.connect() as connection:
+            query = select(func.count()).where(audit_entry.c.action == action)
+            return (await connection.execute(query)).scalar_one()
+    finally:
+        await engine.dispose()
+
+
+async def prepare_database(database_url: str, population: Population) -> None:
+    await migrations.upgrade(Settings(database_url=database_url))
+    await seed(database_url, population)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    """A seeded database, and an access token for each of its accounts."""
+
+    database_url: str
+    population: Population
+    teen_tokens: list[str]
+    guardian_tokens: list[str]
+
+
+def mint_access_tokens(signer: TokenSigner, account_ids: Sequence[UUID]) -> list[str]:
+    """What sign-in issues, minted directly: argon2 for every account would take minutes."""
+    return [
+        signer.sign(
+            TokenKind.ACCESS,
+            subject=str(account_id),
+            ttl_seconds=TOKEN_TTL_SECONDS,
+            sid=str(uuid7()),
+        )
+        for account_id in account_ids
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The server
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+    def log_tail(self) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:])
+
+    def log_line_count(self) -> int:
+        return len(self.log_path.read_text(errors="replace").splitlines())
+
+    def peak_rss_bytes(self) -> int:
+        """VmHWM: uvicorn with one worker serves in this very process."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        raise HarnessError("no VmHWM in /proc/<server>/status")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_environment(data_dir: Path, database_url: str) -> dict[str, str]:
+    """The harness alone configures the server: inherited FAMILY_SAFETY_* variables are dropped."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("FAMILY_SAFETY_")}
+    return {
+        **inherited,
+        "FAMILY_SAFETY_DATA_DIR": str(data_dir),
+        "FAMILY_SAFETY_DATABASE_URL": database_url,
+        "FAMILY_SAFETY_LOG_LEVEL": "WARNING",
+    }
+
+
+def wait_until_live(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise HarnessError(f"the server exited on start:\n{server.log_tail()}")
+        try:
+            if httpx.get(f"{server.base_url}/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise HarnessError(f"the server did not answer within {STARTUP_TIMEOUT_SECONDS} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def running_server(data_dir: Path, database_url: str, port: int) -> Iterator[Server]:
+    port = port or free_port()
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "family_safety", "serve", "--port", str(port), "--workers", "1"],
+            env=server_environment(data_dir, database_url),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", log_path)
+    try:
+        wait_until_live(server)
+        yield server
+    finally:
+        stop(process)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks through the API
+
+
+def check_sign_ins(base_url: str, handles: Sequence[str]) -> None:
+    """Seeded accounts are real: the API signs them in with the shared password."""
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        for handle in handles:
+            answer = client.post("/v1/auth/token", json={"handle": handle, "password": PASSWORD})
+            if answer.status_code != 200:
+                raise HarnessError(
+                    f"signing in {handle} answered {answer.status_code}: {answer.text}"
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    etags: list[str]
+    retries: int  # 5xx answers that were retried
+
+
+async def fetch_settings_etags(base_url: str, tokens: Sequence[str]) -> Fetched:
+    """GET /v1/me/settings once per token, a few at a time; the ETag of each. A 5xx answer is
+    retried (the service answers 503 when its database is busy); any other failure is fatal."""
+    etags = [""] * len(tokens)
+    indexes = iter(range(len(tokens)))
+    retries = 0
+
+    async def fetch_one(client: httpx.AsyncClient, token: str) -> str:
+        nonlocal retries
+        attempt = 1
+        while True:
+            answer = await client.get(
+                "/v1/me/settings", headers={"Authorization": f"Bearer {token}"}
+            )
+            if answer.status_code == 200 and "etag" in answer.headers:
+                return answer.headers["etag"]
+            if answer.status_code < 500 or attempt == FETCH_ATTEMPTS:
+                raise HarnessError(
+                    f"GET /v1/me/settings answered {answer.status_code} "
+                    f"(ETag {answer.headers.get('etag')!r}): {answer.text[:500]}"
+                )
+            retries += 1
+            await asyncio.sleep(FETCH_RETRY_DELAY_SECONDS * attempt)
+            attempt += 1
+
+    async def fetch(client: httpx.AsyncClient) -> None:
+        for index in indexes:
+            etags[index] = await fetch_one(client, tokens[index])
+
+    limits = httpx.Limits(max_connections=FETCH_CONCURRENCY)
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
+        await asyncio.gather(*(fetch(client) for _ in range(FETCH_CONCURRENCY)))
+    return Fetched(etags, retries)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios under wrk
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    method: str
+    expected_status: int
+    lines: list[str]  # path TAB bearer token TAB value of `header`
+    header: str = ""
+    bodies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    scenario: Scenario
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    statuses: dict[int, int]
+    socket_errors: int
+
+    @property
+    def answers(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def expected_answers(self) -> int:
+        return self.statuses.get(self.scenario.expected_status, 0)
+
+    @property
+    def errors(self) -> int:
+        return self.answers - self.expected_answers + self.socket_errors
+
+    def error_detail(self) -> str:
+        unexpected = {
+            status: count
+            for status, count in sorted(self.statuses.items())
+            if status != self.scenario.expected_status
+        }
+        parts = [f"{count} x {status}" for status, count in unexpected.items()]
+        if self.socket_errors:
+            parts.append(f"{self.socket_errors} socket errors")
+        return ", ".join(parts) if parts else "0"
+
+
+def milliseconds(value: str, unit: str) -> float:
+    return float(value) * _MILLISECONDS_PER_UNIT[unit]
+
+
+def parse_wrk_output(scenario: Scenario, output: str) -> Measurement:
+    rate = _REQUESTS_PER_SECOND.search(output)
+    percentiles = {
+        match[1]: milliseconds(match[2], match[3]) for match in _PERCENTILE.finditer(output)
+    }
+    if rate is None or set(percentiles) != {"50", "99"}:
+        raise HarnessError(f"unexpected wrk output for {scenario.name}:\n{output}")
+    socket_errors = _SOCKET_ERRORS.search(output)
+    return Measurement(
+        scenario=scenario,
+        requests_per_second=float(rate[1]),
+        p50_ms=percentiles["50"],
+        p99_ms=percentiles["99"],
+        statuses={int(match[1]): int(match[2]) for match in _STATUS_COUNT.finditer(output)},
+        socket_errors=sum(map(int, socket_errors.groups())) if socket_errors else 0,
+    )
+
+
+def wrk_environment(scenario: Scenario, lines_path: Path, threads: int) -> dict[str, str]:
+    bodies = {f"BENCH_BODY_{index}": body for index, body in enumerate(scenario.bodies)}
+    return {
+        **os.environ,
+        "BENCH_FILE": str(lines_path),
+        "BENCH_METHOD": scenario.method,
+        "BENCH_HEADER": scenario.header,
+        "BENCH_THREADS": str(threads),
+        **bodies,
+    }
+
+
+def run_wrk(scenario: Scenario, options: Options, base_url: str, work_dir: Path) -> Measurement:
+    lines_path = work_dir / "wrk-lines.tsv"
+    lines_path.write_text("".join(f"{line}\n" for line in scenario.lines))
+    command = [
+        "wrk",
+        f"-t{options.threads}",
+        f"-c{options.connections}",
+        f"-d{options.duration}s",
+        "--latency",
+        "-s",
+        str(WRK_SCRIPT),
+        base_url,
+    ]
+    progress(f"wrk: {scenario.name} ({len(scenario.lines):,} request lines)")
+    result = subprocess.run(
+        command,
+        env=wrk_environment(scenario, lines_path, options.threads),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print(result.stdout, result.stderr, sep="", file=sys.stderr, flush=True)
+    if result.returncode != 0:
+        raise HarnessError(f"wrk failed ({result.returncode}) on {scenario.name}")
+    return parse_wrk_output(scenario, result.stdout)
+
+
+def health_scenario() -> Scenario:
+    return Scenario("GET /health/live", "GET", 200, ["/health/live\t\t"])
+
+
+def settings_scenario(teen_tokens: Sequence[str]) -> Scenario:
+    lines = [f"/v1/me/settings\t{token}\t" for token in teen_tokens]
+    return Scenario("GET /v1/me/settings", "GET", 200, lines)
+
+
+def not_modified_scenario(teen_tokens: Sequence[str], etags: Sequence[str]) -> Scenario:
+    lines = [
+        f"/v1/me/settings\t{token}\t{etag}" for token, etag in zip(teen_tokens, etags, strict=True)
+    ]
+    return Scenario("GET /v1/me/settings, If-None-Match", "GET", 304, lines, "If-None-Match")
+
+
+def limits_scenario(population: Population, guardian_tokens: Sequence[str]) -> Scenario:
+    token_of = dict(zip(population.guardian_ids, guardian_tokens, strict=True))
+    lines = [
+        f"/v1/teens/{teen_id}/limits\t{token_of[population.guardian_of(index)]}\t*"
+        for index, teen_id in enumerate(population.teen_ids)
+    ]
+    return Scenario("PUT /v1/teens/{id}/limits", "PUT", 200, lines, "If-Match", PUT_BODIES)
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    health: Measurement
+    settings: Measurement
+    not_modified: Measurement
+    limits: Measurement
+    limits_audit_entries: int
+    preparation_retries: int
+    peak_rss_bytes: int
+    server_log_lines: int
+
+
+def drive_load(options: Options, server: Server, seeded: Seeded, work_dir: Path) -> Results:
+    population, teen_tokens = seeded.population, seeded.teen_tokens
+    check_sign_ins(
+        server.base_url,
+        [teen_handle(0), teen_handle(len(population.teen_ids) - 1), guardian_handle(0)],
+    )
+
+    def measure(scenario: Scenario) -> Measurement:
+        return run_wrk(scenario, options, server.base_url, work_dir)
+
+    health = measure(health_scenario())
+    warmed = None
+    if options.warm_all:
+        progress(f"warming: GET /v1/me/settings for all {len(teen_tokens):,} teens")
+        warmed = asyncio.run(fetch_settings_etags(server.base_url, teen_tokens))
+    settings = measure(settings_scenario(teen_tokens))
+    sample_tokens = teen_tokens[:ETAG_SAMPLE]
+    if warmed is None:
+        progress(f"fetching the ETags of {len(sample_tokens):,} teens")
+    fetched = warmed or asyncio.run(fetch_settings_etags(server.base_url, sample_tokens))
+    not_modified = measure(not_modified_scenario(sample_tokens, fetched.etags[:ETAG_SAMPLE]))
+    limits = measure(limits_scenario(population, seeded.guardian_tokens))
+    return Results(
+        health=health,
+        settings=settings,
+        not_modified=not_modified,
+        limits=limits,
+        limits_audit_entries=asyncio.run(
+            count_audit_entries(seeded.database_url, "limits.updated")
+        ),
+        preparation_retries=fetched.retries,
+        peak_rss_bytes=server.peak_rss_bytes(),
+        server_log_lines=server.log_line_count(),
+    )
+
+
+def prepare(options: Options, database_url: str, data_dir: Path) -> tuple[Seeded, float]:
+    """Migrate and seed the database, create the signing keyring and mint the tokens; the
+    seeded database and the seconds seeding took."""
+    population = Population.of(options.teens)
+    progress(f"migrating and seeding {options.teens:,} teens")
+    started = time.monotonic()
+    asyncio.run(prepare_database(database_url, population))
+    seed_seconds = time.monotonic() - started
+    progress(f"seeded in {seed_seconds:.1f} s; minting access tokens")
+    keyring_path = Settings(data_dir=data_dir).resolved_keyring_path
+    create_keyring(keyring_path)
+    signer = TokenSigner(load_keyring(keyring_path), issuer=ISSUER)
+    seeded = Seeded(
+        database_url=database_url,
+        population=population,
+        teen_tokens=mint_access_tokens(signer, population.teen_ids),
+        guardian_tokens=mint_access_tokens(signer, population.guardian_ids),
+    )
+    return seeded, seed_seconds
+
+
+def run(options: Options, work_dir: Path) -> tuple[Results, str, float]:
+    """Prepare the database, serve it and drive load; the results, the database's description
+    and the seconds seeding took."""
+    data_dir = work_dir / "data"
+    data_dir.mkdir()
+    if options.database_url:
+        database_url = asyncio.run(create_postgres_database(options.database_url))
+    else:
+        database_url = f"sqlite+aiosqlite:///{data_dir / 'family_safety.db'}"
+    try:
+        seeded, seed_seconds = prepare(options, database_url, data_dir)
+        description = asyncio.run(database_description(database_url))
+        with running_server(data_dir, database_url, options.port) as server:
+            try:
+                results = drive_load(options, server, seeded, work_dir)
+            finally:
+                if server.log_line_count():
+                    progress(f"server log (last {LOG_TAIL_LINES} lines):\n{server.log_tail()}")
+    finally:
+        if options.database_url:
+            asyncio.run(drop_postgres_database(options.database_url))
+    return results, description, seed_seconds
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+def percent(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "n/a"
+
+
+def table_row(measurement: Measurement, ceiling: float) -> str:
+    return (
+        f"| {measurement.scenario.name} | {measurement.requests_per_second:,.0f} "
+        f"| {measurement.p50_ms:.2f} | {measurement.p99_ms:.2f} "
+        f"| {percent(measurement.requests_per_second, ceiling)} | {measurement.error_detail()} |"
+    )
+
+
+def target_rows(results: Results, options: Options) -> list[tuple[str, str, bool]]:
+    ceiling = results.health.requests_per_second
+    settings, not_modified, limits = results.settings, results.not_modified, results.limits
+    peak_mib = results.peak_rss_bytes / MIB
+    return [
+        (
+            "settings >= 50% of /health/live",
+            percent(settings.requests_per_second, ceiling),
+            settings.requests_per_second >= TARGET_SETTINGS_RATIO * ceiling,
+        ),
+        (
+            f"settings p99 < 10 ms at {options.connections} connections",
+            f"{settings.p99_ms:.2f} ms",
+            settings.p99_ms < TARGET_SETTINGS_P99_MS,
+        ),
+        (
+            "If-None-Match >= 70% of /health/live, answered 304",
+            f"{percent(not_modified.requests_per_second, ceiling)}, "
+            f"{percent(not_modified.expected_answers, not_modified.answers)} 304",
+            not_modified.requests_per_second >= TARGET_NOT_MODIFIED_RATIO * ceiling
+            and not_modified.errors == 0,
+        ),
+        (
+            "PUT limits >= 1,000/s (SQLite), each with its audit entry",
+            f"{limits.requests_per_second:,.0f}/s, {results.limits_audit_entries:,} entries "
+            f"for {limits.expected_answers:,} x 200",
+            limits.requests_per_second >= TARGET_PUT_PER_SECOND
+            and limits.errors == 0
+            # PUTs still in flight when wrk stops are committed too, uncounted by wrk.
+            and results.limits_audit_entries >= limits.expected_answers,
+        ),
+        (
+            "peak RSS < 300 MB" + ("" if options.warm_all else " (without --warm-all)"),
+            f"{peak_mib:.0f} MiB",
+            peak_mib < TARGET_PEAK_RSS_MIB,
+        ),
+    ]
+
+
+def report(
+    options: Options, results: Results, description: str, seed_seconds: float, argv: Sequence[str]
+) -> str:
+    ceiling = results.health.requests_per_second
+    measurements = (results.health, results.settings, results.not_modified, results.limits)
+    lines = [
+        f"### Load benchmark, {description}, {options.teens:,} teens",
+        "",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- command: `{shlex.join(['python', '-m', 'tests.bench.load', *argv])}`",
+        f"- database: {description}; seeded {options.teens:,} teens, "
+        f"{math.ceil(options.teens / TEENS_PER_GUARDIAN):,} guardians in {seed_seconds:.1f} s",
+        f"- load: wrk, {options.threads} thread(s), {options.connections} connections, "
+        f"{options.duration} s per scenario; server: 1 worker; {os.cpu_count()} CPUs"
+        + (
+            "; every teen's settings fetched once before the settings scenario"
+            if options.warm_all
+            else ""
+        ),
+        "",
+        "| scenario | req/s | p50 ms | p99 ms | vs /health/live | errors |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+        *(table_row(measurement, ceiling) for measurement in measurements),
+        "",
+        f"Server peak RSS (VmHWM): {results.peak_rss_bytes / MIB:.0f} MiB. "
+        f"Server log at WARNING and above: {results.server_log_lines} lines. "
+        f"5xx answers retried while fetching ETags: {results.preparation_retries}.",
+        "",
+        "| target | measured | met |",
+        "| --- | --- | --- |",
+        *(
+            f"| {target} | {measured} | {'yes' if met else 'no'} |"
+            for target, measured, met in target_rows(results, options)
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    options = parse_options(arguments)
+    if shutil.which("wrk") is None:
+        progress("error: wrk is not on PATH")
+        return 1
+    try:
+        with tempfile.TemporaryDirectory(prefix="family-safety-bench-") as work_dir:
+            results, description, seed_seconds = run(options, Path(work_dir))
+    except HarnessError as exc:
+        progress(f"error: {exc}")
+        return 1
+    print(report(options, results, description, seed_seconds, arguments))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
