@@ -23,7 +23,7 @@ from family_safety.account_settings.cache import SettingsAnswerCache
 from family_safety.account_settings.controllers import MySettingsController, PolicyController
 from family_safety.accounts.controllers import AccountController
 from family_safety.audit.controllers import AuditController
-from family_safety.auth.controllers import AuthController, JwksController
+from family_safety.auth.controllers import AuthController, JwksController, PasswordController
 from family_safety.auth.middleware import PUBLIC_ROUTE_OPT, BearerAuthenticationMiddleware
 from family_safety.components import Components
 from family_safety.config import Environment, Settings
@@ -108,6 +108,7 @@ def create_app(settings: Settings) -> Litestar:
             AccountController,
             AuthController,
             JwksController,
+            PasswordController,
             PolicyController,
             MySettingsController,
             InvitationController,

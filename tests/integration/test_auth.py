@@ -137,15 +137,57 @@ async def test_logout_revokes_the_family(register, client):
     )
 
 
-async def test_other_sessions_survive_a_logout(register, client):
+async def test_logout_ends_every_session_of_the_account(register, client):
     parent = await register("parent", 40)
     other = (await _sign_in(client, "parent")).json()
-    assert (
-        await client.post("/v1/auth/logout", json={"refresh_token": parent.tokens["refresh_token"]})
-    ).status_code == 204
-    assert (
-        await client.post("/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})
-    ).status_code == 200
+    other_headers = {"Authorization": f"Bearer {other['access_token']}"}
+    assert (await client.get("/v1/me", headers=other_headers)).status_code == 200
+    logout = await client.post(
+        "/v1/auth/logout", json={"refresh_token": parent.tokens["refresh_token"]}
+    )
+    assert logout.status_code == 204
+    for refresh_token in (parent.tokens["refresh_token"], other["refresh_token"]):
+        response = await client.post("/v1/auth/refresh", json={"refresh_token": refresh_token})
+        _problem(response, 401, "invalid-refresh-token")
+    for headers in (parent.headers, other_headers):
+        _problem(await client.get("/v1/me", headers=headers), 401, "unauthorized")
+    assert (await _sign_in(client, "parent")).status_code == 200
+
+
+async def test_a_reused_refresh_token_also_ends_its_access_tokens(register, client):
+    parent = await register("parent", 40)
+    first = parent.tokens["refresh_token"]
+    assert (await client.post("/v1/auth/refresh", json={"refresh_token": first})).status_code == 200
+    await client.post("/v1/auth/refresh", json={"refresh_token": first})  # the reuse
+    _problem(await client.get("/v1/me", headers=parent.headers), 401, "unauthorized")
+
+
+async def test_password_change_needs_the_current_password_and_ends_other_sessions(register, client):
+    parent = await register("parent", 40)
+    new_password = "a whole new passphrase"
+    wrong = await parent.post(
+        "/v1/me/password",
+        json={"current_password": "not it at all", "new_password": new_password},
+    )
+    _problem(wrong, 403, "wrong-password")
+    short = await parent.post(
+        "/v1/me/password", json={"current_password": PASSWORD, "new_password": "short"}
+    )
+    _problem(short, 422, "validation")
+    changed = await parent.post(
+        "/v1/me/password", json={"current_password": PASSWORD, "new_password": new_password}
+    )
+    assert changed.status_code == 200
+    pair = changed.json()
+    _problem(await client.get("/v1/me", headers=parent.headers), 401, "unauthorized")
+    refreshed = await client.post(
+        "/v1/auth/refresh", json={"refresh_token": parent.tokens["refresh_token"]}
+    )
+    _problem(refreshed, 401, "invalid-refresh-token")
+    fresh = {"Authorization": f"Bearer {pair['access_token']}"}
+    assert (await client.get("/v1/me", headers=fresh)).status_code == 200
+    _problem(await _sign_in(client, "parent", PASSWORD), 401, "invalid-credentials")
+    assert (await _sign_in(client, "parent", new_password)).status_code == 200
 
 
 def _forge(token: str, **changes) -> str:

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
-from family_safety.db.models import Account
+from family_safety.db.models import Account, RefreshToken
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -47,6 +47,24 @@ async def load_account_record(engine: AsyncEngine, account_id: UUID) -> AccountR
     async with engine.connect() as connection:
         row = (await connection.execute(select(*_COLUMNS).where(Account.id == account_id))).first()
     return AccountRecord(*row) if row else None
+
+
+async def load_signed_in_account(
+    engine: AsyncEngine, account_id: UUID, session_id: UUID
+) -> AccountRecord | None:
+    """The account of an access token, or None when the account is gone or the token's sign-in
+    session has ended (logout, a password change, or a refresh token presented twice)."""
+    session_ended = (
+        exists()
+        .where(RefreshToken.family_id == session_id, RefreshToken.revoked_at.is_not(None))
+        .label("session_ended")
+    )
+    query = select(*_COLUMNS, session_ended).where(Account.id == account_id)
+    async with engine.connect() as connection:
+        row = (await connection.execute(query)).first()
+    if row is None or row.session_ended:
+        return None
+    return AccountRecord(*row[:-1])
 
 
 AnyAccount = Account | AccountRecord

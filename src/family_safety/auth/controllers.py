@@ -5,9 +5,9 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
-from family_safety.auth.schemas import Credentials, RefreshRequest, TokenPair
+from family_safety.auth.schemas import Credentials, PasswordChange, RefreshRequest, TokenPair
 from family_safety.auth.services import AuthService
-from family_safety.dependencies import AppComponents, DbSession
+from family_safety.dependencies import AppComponents, CurrentAccount, DbSession
 from family_safety.errors import problem_responses
 
 
@@ -34,9 +34,8 @@ class AuthController(Controller):
         db_session: DbSession,
         components: AppComponents,
     ) -> TokenPair:
-        client_address = request.client.host if request.client else "unknown"
         return await _service(db_session, components).sign_in(
-            data.handle, data.password, client_address
+            data.handle, data.password, _client_address(request)
         )
 
     @post(
@@ -54,7 +53,7 @@ class AuthController(Controller):
     @post(
         "/logout",
         status_code=HTTP_204_NO_CONTENT,
-        summary="End the session of this refresh token",
+        summary="Sign out: end every session of this refresh token's account",
         responses=problem_responses(400, 413, 422),
     )
     async def logout(
@@ -70,3 +69,34 @@ class JwksController(Controller):
     @get("/.well-known/jwks.json", summary="Public keys that verify access tokens")
     async def jwks(self, components: AppComponents) -> dict[str, list[dict[str, str]]]:
         return components.signer.keyring.jwks()
+
+
+class PasswordController(Controller):
+    tags = ["auth"]
+
+    @post(
+        "/v1/me/password",
+        status_code=HTTP_200_OK,
+        summary="Change my password",
+        description="Needs the current password. Ends every session of the account (refresh "
+        "tokens fail, earlier access tokens are refused) and answers a new token pair.",
+        responses=problem_responses(400, 401, 403, 413, 422, 429),
+    )
+    async def change(
+        self,
+        request: Request,
+        data: JSONBody[PasswordChange],
+        current_account: CurrentAccount,
+        db_session: DbSession,
+        components: AppComponents,
+    ) -> TokenPair:
+        return await _service(db_session, components).change_password(
+            current_account.id,
+            data.current_password,
+            data.new_password,
+            _client_address(request),
+        )
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from family_safety.accounts.records import load_account_record
+from family_safety.accounts.records import load_signed_in_account
 from family_safety.errors import unauthorized
 from family_safety.security.tokens import InvalidToken
 
@@ -30,9 +30,10 @@ class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         try:
             verified = components.tokens.verify_access_token(token.strip())
             account_id = UUID(verified.subject)
+            session_id = UUID(str(verified.claims.get("sid")))
         except (InvalidToken, ValueError) as exc:
             raise unauthorized("The access token is invalid or expired.") from exc
-        account = await load_account_record(components.read_engine, account_id)
+        account = await load_signed_in_account(components.read_engine, account_id, session_id)
         if account is None:
-            raise unauthorized("The account of this access token no longer exists.")
+            raise unauthorized("This sign-in has ended; sign in again.")
         return AuthenticationResult(user=account, auth=verified)

@@ -32,6 +32,11 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _new_session_id() -> uuid.UUID:
+    """A sign-in session: the family of its refresh tokens, and the ``sid`` of its access tokens."""
+    return uuid.UUID(bytes=secrets.token_bytes(16), version=4)
+
+
 @dataclass(frozen=True, slots=True)
 class AuthService:
     session: AsyncSession
@@ -55,7 +60,7 @@ class AuthService:
             raise Problem(401, "invalid-credentials", "The handle or the password is wrong.")
         if new_hash is not None:
             account.password_hash = new_hash
-        pair = self._issue(account.id, uuid.UUID(bytes=secrets.token_bytes(16), version=4), now)
+        pair = self._issue(account.id, _new_session_id(), now)
         await self.session.commit()
         return pair
 
@@ -87,8 +92,45 @@ class AuthService:
         return pair
 
     async def logout(self, refresh_token: str) -> None:
-        await self._revoke_family_of(_digest(refresh_token), utc_now(), only_if_reused=False)
+        """End every session of the refresh token's account: its refresh tokens fail from now
+        on, and so do access tokens issued to them. An unknown token ends nothing."""
+        account_id = await self.session.scalar(
+            select(RefreshToken.account_id).where(RefreshToken.token_hash == _digest(refresh_token))
+        )
+        if account_id is not None:
+            await self.end_all_sessions(account_id, utc_now())
+            await self.session.commit()
+
+    async def change_password(
+        self, account_id: uuid.UUID, current_password: str, new_password: str, client_address: str
+    ) -> TokenPair:
+        """Needs the current password; ends every session and starts a new one for the caller.
+        Wrong current passwords count as failed sign-ins."""
+        now = utc_now()
+        account = await self.session.get_one(Account, account_id)
+        handle_digest = _digest(account.handle)
+        await self._refuse_when_rate_limited(handle_digest, client_address, now)
+        valid, _ = await self.hasher.verify(current_password, account.password_hash)
+        if not valid:
+            self.session.add(
+                SignInFailure(handle_digest=handle_digest, client_address=client_address, at=now)
+            )
+            await self.session.commit()
+            raise Problem(403, "wrong-password", "The current password is wrong.")
+        account.password_hash = await self.hasher.hash(new_password)
+        await self.end_all_sessions(account.id, now)
+        pair = self._issue(account.id, _new_session_id(), now)
         await self.session.commit()
+        return pair
+
+    async def end_all_sessions(self, account_id: uuid.UUID, now: datetime) -> None:
+        """Revoke every refresh token of the account, in the caller's transaction; access tokens
+        of those sessions are refused from the next request (the middleware checks)."""
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.account_id == account_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
 
     def _issue(self, account_id: uuid.UUID, family_id: uuid.UUID, now: datetime) -> TokenPair:
         refresh_token = secrets.token_urlsafe(32)
