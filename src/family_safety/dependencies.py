@@ -23,15 +23,23 @@ def provide_current_account(request: Request) -> AccountRecord:
     return request.user
 
 
+def provide_client_address(request: Request) -> str:
+    """The peer address, for counting failed sign-ins (behind a proxy: run uvicorn with
+    --forwarded-allow-ips so this is the client's address, not the proxy's)."""
+    return request.client.host if request.client else "unknown"
+
+
 DEPENDENCIES = {
     "components": Provide(provide_components, sync_to_thread=False),
     "current_account": Provide(provide_current_account, sync_to_thread=False),
+    "client_address": Provide(provide_client_address, sync_to_thread=False),
 }
 
 # Built by the service itself, so handed over as they are, never re-validated per request.
 AppComponents = NamedDependency[SkipValidation[Components]]
 CurrentAccount = NamedDependency[SkipValidation[AccountRecord]]
 DbSession = NamedDependency[SkipValidation[AsyncSession]]  # advanced-alchemy's, per request
+ClientAddress = NamedDependency[str]
 
 IfMatch = Annotated[
     str | None, HeaderParameter(name="If-Match", description="The ETag this change is based on.")

@@ -69,6 +69,11 @@ class Person:
             path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
         )
 
+    async def request_delete(self, path: str, **kwargs: Any):
+        """DELETE with a body (httpx's delete() takes none)."""
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return await self.client.request("DELETE", path, headers=headers, **kwargs)
+
     async def delete(self, path: str, **kwargs: Any):
         return await self.client.delete(
             path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs

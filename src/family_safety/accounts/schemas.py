@@ -72,3 +72,7 @@ class OwnAccount(PublicAccount):
     """The account as its holder sees it: the only view with the birthdate."""
 
     birthdate: date
+
+
+class PasswordConfirmation(_Input):
+    password: Annotated[str, Field(min_length=1, max_length=128)]

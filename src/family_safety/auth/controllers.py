@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
 from family_safety.auth.schemas import Credentials, PasswordChange, RefreshRequest, TokenPair
 from family_safety.auth.services import AuthService
-from family_safety.dependencies import AppComponents, CurrentAccount, DbSession
+from family_safety.dependencies import AppComponents, ClientAddress, CurrentAccount, DbSession
 from family_safety.errors import problem_responses
 
 
@@ -29,13 +29,13 @@ class AuthController(Controller):
     )
     async def sign_in(
         self,
-        request: Request,
         data: JSONBody[Credentials],
         db_session: DbSession,
         components: AppComponents,
+        client_address: ClientAddress,
     ) -> TokenPair:
         return await _service(db_session, components).sign_in(
-            data.handle, data.password, _client_address(request)
+            data.handle, data.password, client_address
         )
 
     @post(
@@ -84,19 +84,12 @@ class PasswordController(Controller):
     )
     async def change(
         self,
-        request: Request,
         data: JSONBody[PasswordChange],
         current_account: CurrentAccount,
         db_session: DbSession,
         components: AppComponents,
+        client_address: ClientAddress,
     ) -> TokenPair:
         return await _service(db_session, components).change_password(
-            current_account.id,
-            data.current_password,
-            data.new_password,
-            _client_address(request),
+            current_account.id, data.current_password, data.new_password, client_address
         )
-
-
-def _client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"

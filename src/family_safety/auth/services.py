@@ -101,22 +101,31 @@ class AuthService:
             await self.end_all_sessions(account_id, utc_now())
             await self.session.commit()
 
-    async def change_password(
-        self, account_id: uuid.UUID, current_password: str, new_password: str, client_address: str
-    ) -> TokenPair:
-        """Needs the current password; ends every session and starts a new one for the caller.
-        Wrong current passwords count as failed sign-ins."""
+    async def check_password(
+        self, account_id: uuid.UUID, password: str, client_address: str
+    ) -> bool:
+        """For changes that need the password again; a wrong one counts as a failed sign-in
+        (and is committed), so this cannot be used to guess passwords faster."""
         now = utc_now()
         account = await self.session.get_one(Account, account_id)
         handle_digest = _digest(account.handle)
         await self._refuse_when_rate_limited(handle_digest, client_address, now)
-        valid, _ = await self.hasher.verify(current_password, account.password_hash)
+        valid, _ = await self.hasher.verify(password, account.password_hash)
         if not valid:
             self.session.add(
                 SignInFailure(handle_digest=handle_digest, client_address=client_address, at=now)
             )
             await self.session.commit()
+        return valid
+
+    async def change_password(
+        self, account_id: uuid.UUID, current_password: str, new_password: str, client_address: str
+    ) -> TokenPair:
+        """Needs the current password; ends every session and starts a new one for the caller."""
+        if not await self.check_password(account_id, current_password, client_address):
             raise Problem(403, "wrong-password", "The current password is wrong.")
+        now = utc_now()
+        account = await self.session.get_one(Account, account_id)
         account.password_hash = await self.hasher.hash(new_password)
         await self.end_all_sessions(account.id, now)
         pair = self._issue(account.id, _new_session_id(), now)
