@@ -44,6 +44,13 @@ ClientAddress = NamedDependency[str]
 IfMatch = Annotated[
     str | None, HeaderParameter(name="If-Match", description="The ETag this change is based on.")
 ]
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        description="Retries with the same key get the first answer and create nothing.",
+    ),
+]
 IfNoneMatch = Annotated[
     str | None, HeaderParameter(name="If-None-Match", description="The ETag last received.")
 ]

@@ -247,3 +247,37 @@ async def test_concurrent_redemptions_link_exactly_once(register):
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201, 409, 409, 409, 409]
     assert len((await parent.get("/v1/pairings")).json()["items"]) == 1
+
+
+async def test_idempotency_key_replays_the_first_answer(register):
+    parent = await register("parent", 40)
+    teen = await register("teen_14", 14)
+    key = {"Idempotency-Key": "invite-7d1c"}
+    first = await parent.post("/v1/pairing-invitations", json={}, headers=key)
+    retry = await parent.post("/v1/pairing-invitations", json={}, headers=key)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert (await parent.post("/v1/pairing-invitations", json={})).status_code == 201
+    # Two invitations exist, not three: five live at most, so three more fit and the sixth fails.
+    for _ in range(3):
+        assert (await parent.post("/v1/pairing-invitations", json={})).status_code == 201
+    _problem(await parent.post("/v1/pairing-invitations", json={}), 409, "invitation-limit-reached")
+
+    consent = {"Idempotency-Key": "consent-1"}
+    proof = {"code": first.json()["code"]}
+    linked = await teen.post("/v1/pairings", json=proof, headers=consent)
+    again = await teen.post("/v1/pairings", json=proof, headers=consent)
+    assert linked.status_code == again.status_code == 201
+    assert again.json() == linked.json()
+    other = await teen.post("/v1/pairings", json={"code": "BCDF-GHJK"}, headers=consent)
+    _problem(other, 422, "idempotency-key-reused")
+    assert len((await teen.get("/v1/pairings")).json()["items"]) == 1
+
+
+async def test_a_failed_request_does_not_hold_its_idempotency_key(register):
+    parent = await register("parent", 40)
+    teen = await register("teen_14", 14)
+    key = {"Idempotency-Key": "retry-me"}
+    _problem(await teen.post("/v1/pairing-invitations", json={}, headers=key), 403, "not-an-adult")
+    code = (await invite(parent))["code"]
+    assert (await teen.post("/v1/pairings", json={"code": code}, headers=key)).status_code == 201

@@ -4,10 +4,11 @@ from uuid import UUID
 
 from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from family_safety import idempotency
 from family_safety.clock import utc_now
-from family_safety.dependencies import AppComponents, CurrentAccount, DbSession
+from family_safety.dependencies import AppComponents, CurrentAccount, DbSession, IdempotencyKey
 from family_safety.errors import problem_responses
 from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.pairing.schemas import (
@@ -40,9 +41,20 @@ class InvitationController(Controller):
         db_session: DbSession,
         components: AppComponents,
         data: JSONBody[NewInvitation | None] = None,
-    ) -> InvitationCreated:
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[InvitationCreated]:
         now = utc_now()
-        return await _service(db_session, components).invite(current_account, now.date(), now)
+        service = _service(db_session, components)
+        _, answer = await idempotency.once(
+            db_session,
+            account_id=current_account.id,
+            route="POST /v1/pairing-invitations",
+            key=idempotency_key,
+            request_body=data.model_dump() if data else {},
+            run=lambda: service.invite(current_account, now.date(), now),
+            encode=lambda created: created.model_dump(mode="json"),
+        )
+        return Response(answer, status_code=HTTP_201_CREATED)
 
     @get(
         "/{invitation_id:uuid}/qr.svg",
@@ -109,9 +121,20 @@ class LinkController(Controller):
         current_account: CurrentAccount,
         db_session: DbSession,
         components: AppComponents,
-    ) -> Link:
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[Link]:
         now = utc_now()
-        return await _service(db_session, components).redeem(current_account, data, now.date(), now)
+        service = _service(db_session, components)
+        _, answer = await idempotency.once(
+            db_session,
+            account_id=current_account.id,
+            route="POST /v1/pairings",
+            key=idempotency_key,
+            request_body=data.model_dump(),
+            run=lambda: service.redeem(current_account, data, now.date(), now),
+            encode=lambda link: link.model_dump(mode="json"),
+        )
+        return Response(answer, status_code=HTTP_201_CREATED)
 
     @get(
         summary="My links, as guardian and as teen, ended ones included",

@@ -7,6 +7,7 @@ from family_safety.db.models.base import Base, metadata
 from family_safety.db.models.pairing import (
     GuardianLimit,
     GuardianLink,
+    IdempotentRequest,
     LinkStatus,
     Notification,
     PairingCodeFailure,
@@ -20,6 +21,7 @@ __all__ = [
     "Base",
     "GuardianLimit",
     "GuardianLink",
+    "IdempotentRequest",
     "LinkStatus",
     "Notification",
     "PairingCodeFailure",
