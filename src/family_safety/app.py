@@ -29,12 +29,14 @@ from family_safety.components import Components
 from family_safety.config import Environment, Settings
 from family_safety.db import migrations
 from family_safety.db.engine import READ_ONLY, create_engine
+from family_safety.db.sessions import close_session_before_send
 from family_safety.dependencies import DEPENDENCIES
 from family_safety.errors import EXCEPTION_HANDLERS
 from family_safety.health.controllers import HealthController
 from family_safety.limits.controllers import MyGuardiansController, TeenController
 from family_safety.logs import configure_logging
 from family_safety.notifications.controllers import NotificationController
+from family_safety.openapi import ClosedModelSchemaPlugin, keep_the_contract
 from family_safety.pairing.controllers import InvitationController, LinkController
 from family_safety.policy.pack import load_default_pack
 from family_safety.security.keyring import create_keyring, load_keyring
@@ -89,6 +91,7 @@ def create_app(settings: Settings) -> Litestar:
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
+        before_send_handler=close_session_before_send,
         set_default_exception_handler=False,
     )
 
@@ -102,7 +105,7 @@ def create_app(settings: Settings) -> Litestar:
             )
         yield
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             AccountController,
@@ -118,7 +121,7 @@ def create_app(settings: Settings) -> Litestar:
             AuditController,
             NotificationController,
         ],
-        plugins=[SQLAlchemyPlugin(config=alchemy)],
+        plugins=[SQLAlchemyPlugin(config=alchemy), ClosedModelSchemaPlugin()],
         middleware=[
             DefineMiddleware(
                 BearerAuthenticationMiddleware,
@@ -146,6 +149,7 @@ def create_app(settings: Settings) -> Litestar:
         ),
         debug=False,
     )
+    return keep_the_contract(app)
 
 
 def app_from_environment() -> Litestar:
