@@ -18,6 +18,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components as OpenAPIComponents
 from litestar.openapi.spec import SecurityScheme
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from family_safety.account_settings.cache import SettingsAnswerCache
 from family_safety.account_settings.controllers import MySettingsController, PolicyController
@@ -29,7 +30,8 @@ from family_safety.components import Components
 from family_safety.config import Environment, Settings
 from family_safety.db import migrations
 from family_safety.db.engine import READ_ONLY, create_engine
-from family_safety.db.sessions import close_session_before_send
+from family_safety.db.point_reads import PointReader
+from family_safety.db.sessions import closing_handler
 from family_safety.dependencies import DEPENDENCIES
 from family_safety.errors import EXCEPTION_HANDLERS
 from family_safety.health.controllers import HealthController
@@ -75,6 +77,7 @@ def _signer(settings: Settings) -> TokenSigner:
 def create_app(settings: Settings) -> Litestar:
     configure_logging(settings.log_level, as_json=settings.log_json)
     engine = create_engine(settings)
+    read_engine = engine.execution_options(**READ_ONLY)
     signer = _signer(settings)
     components = Components(
         settings=settings,
@@ -86,14 +89,16 @@ def create_app(settings: Settings) -> Litestar:
         signer=signer,
         tokens=VerifiedTokenCache(signer, settings.token_cache_entries),
         settings_answers=SettingsAnswerCache(settings.settings_cache_megabytes * 1024 * 1024),
-        read_engine=engine.execution_options(**READ_ONLY),
+        reader=PointReader(read_engine),
+        read_sessions=async_sessionmaker(read_engine, expire_on_commit=False),
     )
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        before_send_handler=close_session_before_send,
         set_default_exception_handler=False,
     )
+    # Its scope key is made unique per config, so the handler is built for that key.
+    alchemy.before_send_handler = closing_handler(alchemy.session_scope_key)
 
     @asynccontextmanager
     async def refuse_unmigrated_database(_app: Litestar) -> AsyncIterator[None]:

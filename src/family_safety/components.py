@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from family_safety.account_settings.cache import SettingsAnswerCache
     from family_safety.config import Settings
+    from family_safety.db.point_reads import PointReader
     from family_safety.policy.pack import PolicyPack
     from family_safety.security.passwords import PasswordHasher
     from family_safety.security.token_cache import VerifiedTokenCache
@@ -24,4 +25,5 @@ class Components:
     signer: TokenSigner
     tokens: VerifiedTokenCache
     settings_answers: SettingsAnswerCache
-    read_engine: AsyncEngine  # the service's engine, for reads that need no transaction lock
+    reader: PointReader  # one-row reads on the hot path
+    read_sessions: async_sessionmaker[AsyncSession]  # sessions that only read (no write lock)

@@ -23,6 +23,13 @@ def provide_current_account(request: Request) -> AccountRecord:
     return request.user
 
 
+def request_session(request: Request) -> AsyncSession:
+    """The request's read-write session, for handlers that open it only when they must (the
+    same one the ``db_session`` dependency gives, closed when the answer is sent)."""
+    state = request.app.state
+    return state.alchemy.provide_session(state, request.scope)
+
+
 def provide_client_address(request: Request) -> str:
     """The peer address, for counting failed sign-ins (behind a proxy: run uvicorn with
     --forwarded-allow-ips so this is the client's address, not the proxy's)."""

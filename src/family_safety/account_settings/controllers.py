@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, delete, get, patch
+from litestar import Controller, Request, Response, delete, get, patch
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
@@ -12,6 +12,7 @@ from family_safety.account_settings.services import (
     AccountSettingsService,
     SettingsAnswer,
     etag_matches,
+    settings_etag,
 )
 from family_safety.accounts.records import load_account_record
 from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
@@ -22,6 +23,7 @@ from family_safety.dependencies import (
     DbSession,
     IfMatch,
     IfNoneMatch,
+    request_session,
 )
 from family_safety.errors import problem_responses
 from family_safety.pairing import lifecycle
@@ -67,22 +69,30 @@ class MySettingsController(Controller):
     )
     async def read(
         self,
+        request: Request,
         current_account: CurrentAccount,
-        db_session: DbSession,
         components: AppComponents,
         if_none_match: IfNoneMatch = None,
     ) -> Response[bytes]:
+        """The hot path: one point read of the account (by the authentication middleware), then
+        the answer from the ETag alone (304) or from the cache; only a miss opens a session, a
+        read-only one."""
         now = utc_now()
-        account = current_account
-        if lifecycle.band_change_due(
-            components.pack, account, now.date()
-        ) and await lifecycle.catch_up(db_session, components.pack, account, now.date(), now):
-            account = await load_account_record(components.read_engine, account.id) or account
-        service = _service(db_session, components)
-        etag = service.current_etag(account, now.date())
+        pack, account = components.pack, current_account
+        if lifecycle.band_change_due(pack, account, now.date()) and await lifecycle.catch_up(
+            request_session(request), pack, account, now.date(), now
+        ):
+            account = await load_account_record(components.reader, account.id) or account
+        band = pack.band_for(account.birthdate, now.date())
+        etag = settings_etag(pack, account.id, account.settings_version, band)
         if etag_matches(if_none_match, etag):
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return _answer(await service.answer(account, now.date()))
+        body = components.settings_answers.get(account.id, etag)
+        if body is None:
+            async with components.read_sessions() as session:
+                service = AccountSettingsService(session, pack, components.settings_answers)
+                body = service.remember(await service.snapshot(account, now.date())).body
+        return Response(body, media_type=JSON, headers={"ETag": etag})
 
     @patch(
         summary="Choose settings",

@@ -114,18 +114,6 @@ class AccountSettingsService:
         guardians = await linked_guardians(self.session, account.id)
         return self._resolve(account, account.settings_version, today, choices, guardians)
 
-    def current_etag(self, account: AnyAccount, today: date) -> str:
-        band = self.pack.band_for(account.birthdate, today)
-        return settings_etag(self.pack, account.id, account.settings_version, band)
-
-    async def answer(self, account: AnyAccount, today: date) -> SettingsAnswer:
-        """The encoded effective settings: from the cache while the ETag still names them, else
-        resolved afresh (and cached)."""
-        etag = self.current_etag(account, today)
-        if self.answers is not None and (body := self.answers.get(account.id, etag)):
-            return SettingsAnswer(etag, body)
-        return self.remember(await self.snapshot(account, today))
-
     def remember(self, snapshot: SettingsSnapshot) -> SettingsAnswer:
         body = msgspec.json.encode(snapshot.to_wire())
         if self.answers is not None:

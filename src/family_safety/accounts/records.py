@@ -7,12 +7,12 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from family_safety.db.models import Account, RefreshToken
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    from family_safety.db.point_reads import PointReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,26 +43,31 @@ _COLUMNS = (
 )
 
 
-async def load_account_record(engine: AsyncEngine, account_id: UUID) -> AccountRecord | None:
-    async with engine.connect() as connection:
-        row = (await connection.execute(select(*_COLUMNS).where(Account.id == account_id))).first()
+# Built once: the hot path only binds parameters to them (and SQLAlchemy reuses the compiled SQL).
+_BY_ID = select(*_COLUMNS).where(Account.id == bindparam("account_id"))
+_SIGNED_IN = select(
+    *_COLUMNS,
+    exists()
+    .where(
+        RefreshToken.family_id == bindparam("session_id"),
+        RefreshToken.revoked_at.is_not(None),
+    )
+    .label("session_ended"),
+).where(Account.id == bindparam("account_id"))
+
+
+async def load_account_record(reader: PointReader, account_id: UUID) -> AccountRecord | None:
+    row = await reader.first(_BY_ID, {"account_id": account_id})
     return AccountRecord(*row) if row else None
 
 
 async def load_signed_in_account(
-    engine: AsyncEngine, account_id: UUID, session_id: UUID
+    reader: PointReader, account_id: UUID, session_id: UUID
 ) -> AccountRecord | None:
     """The account of an access token, or None when the account is gone or the token's sign-in
     session has ended (logout, a password change, or a refresh token presented twice)."""
-    session_ended = (
-        exists()
-        .where(RefreshToken.family_id == session_id, RefreshToken.revoked_at.is_not(None))
-        .label("session_ended")
-    )
-    query = select(*_COLUMNS, session_ended).where(Account.id == account_id)
-    async with engine.connect() as connection:
-        row = (await connection.execute(query)).first()
-    if row is None or row.session_ended:
+    row = await reader.first(_SIGNED_IN, {"account_id": account_id, "session_id": session_id})
+    if row is None or row[-1]:  # gone, or the session ended
         return None
     return AccountRecord(*row[:-1])
 

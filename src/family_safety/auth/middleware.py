@@ -33,7 +33,7 @@ class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             session_id = UUID(str(verified.claims.get("sid")))
         except (InvalidToken, ValueError) as exc:
             raise unauthorized("The access token is invalid or expired.") from exc
-        account = await load_signed_in_account(components.read_engine, account_id, session_id)
+        account = await load_signed_in_account(components.reader, account_id, session_id)
         if account is None:
             raise unauthorized("This sign-in has ended; sign in again.")
         return AuthenticationResult(user=account, auth=verified)

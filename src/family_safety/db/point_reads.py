@@ -1,0 +1,88 @@
+"""One-row reads on the hot path, as cheap as each database allows.
+
+On SQLite the read runs synchronously in the calling (event loop) thread on a read-only
+connection of its own: in WAL mode a reader never waits for writers, and a primary-key read
+takes microseconds, far less than aiosqlite's hand-off to its worker thread and back. The
+statement is compiled once by SQLAlchemy, which also converts parameters and results, so the
+column types stay the models' own. On PostgreSQL the read goes through the async engine.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Select
+    from sqlalchemy.engine import Dialect
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    parameter_names: tuple[str, ...]
+    parameter_processors: tuple[Callable[[Any], Any] | None, ...]
+    column_processors: tuple[Callable[[Any], Any] | None, ...]
+
+    @classmethod
+    def of(cls, statement: Select, dialect: Dialect) -> _Compiled:
+        compiled = statement.compile(dialect=dialect)
+        names = tuple(compiled.positiontup or ())
+        bind_processors = compiled._bind_processors
+        return cls(
+            sql=compiled.string,
+            parameter_names=names,
+            parameter_processors=tuple(bind_processors.get(name) for name in names),
+            column_processors=tuple(
+                column.type._cached_result_processor(dialect, None)
+                for column in statement.selected_columns
+            ),
+        )
+
+    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            process(values[name]) if process else values[name]
+            for name, process in zip(self.parameter_names, self.parameter_processors, strict=True)
+        )
+
+    def row(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(
+            process(value) if process else value
+            for value, process in zip(raw, self.column_processors, strict=True)
+        )
+
+
+class PointReader:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sqlite: sqlite3.Connection | None = None
+        self._compiled: dict[int, _Compiled] = {}
+        if engine.url.get_backend_name() == "sqlite":
+            self._sqlite = sqlite3.connect(
+                f"file:{engine.url.database}?mode=ro",
+                uri=True,
+                check_same_thread=False,  # used by the event loop's thread alone
+                isolation_level=None,
+            )
+            self._sqlite.execute("PRAGMA busy_timeout=1000")
+
+    async def first(self, statement: Select, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
+        if self._sqlite is None:
+            async with self._engine.connect() as connection:
+                row = (await connection.execute(statement, parameters)).first()
+            return tuple(row) if row else None
+        compiled = self._compiled.get(id(statement))
+        if compiled is None:
+            compiled = self._compiled[id(statement)] = _Compiled.of(
+                statement, self._engine.sync_engine.dialect
+            )
+        raw = self._sqlite.execute(compiled.sql, compiled.parameters(parameters)).fetchone()
+        return compiled.row(raw) if raw else None
+
+    def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
