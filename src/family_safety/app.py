@@ -18,7 +18,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components as OpenAPIComponents
 from litestar.openapi.spec import SecurityScheme
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from family_safety.account_settings.cache import SettingsAnswerCache
 from family_safety.account_settings.controllers import MySettingsController, PolicyController
@@ -30,7 +29,7 @@ from family_safety.components import Components
 from family_safety.config import Environment, Settings
 from family_safety.db import migrations
 from family_safety.db.engine import READ_ONLY, create_engine
-from family_safety.db.point_reads import PointReader
+from family_safety.db.hot_reads import HotPathReader
 from family_safety.db.sessions import closing_handler
 from family_safety.dependencies import DEPENDENCIES
 from family_safety.errors import EXCEPTION_HANDLERS
@@ -89,8 +88,7 @@ def create_app(settings: Settings) -> Litestar:
         signer=signer,
         tokens=VerifiedTokenCache(signer, settings.token_cache_entries),
         settings_answers=SettingsAnswerCache(settings.settings_cache_megabytes * 1024 * 1024),
-        reader=PointReader(read_engine),
-        read_sessions=async_sessionmaker(read_engine, expire_on_commit=False),
+        reader=HotPathReader(read_engine),
     )
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=engine,

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
     from family_safety.account_settings.cache import SettingsAnswerCache
     from family_safety.config import Settings
-    from family_safety.db.point_reads import PointReader
+    from family_safety.db.hot_reads import HotPathReader
     from family_safety.policy.pack import PolicyPack
     from family_safety.security.passwords import PasswordHasher
     from family_safety.security.token_cache import VerifiedTokenCache
@@ -25,5 +23,4 @@ class Components:
     signer: TokenSigner
     tokens: VerifiedTokenCache
     settings_answers: SettingsAnswerCache
-    reader: PointReader  # one-row reads on the hot path
-    read_sessions: async_sessionmaker[AsyncSession]  # sessions that only read (no write lock)
+    reader: HotPathReader  # the reads of the hot path

@@ -11,6 +11,10 @@ from family_safety.errors import Problem
 
 def guardians_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Guardian paths refuse teens with 403; adults not linked to the teen get 404 later."""
+    if connection.scope.get("method") == "OPTIONS":
+        # Litestar's generated OPTIONS answer inherits the controller's guards, but not its
+        # authentication: there is no account to look at, and the answer holds nothing private.
+        return
     pack = connection.app.state.components.pack
     if pack.is_teen(pack.band_for(connection.user.birthdate, utc_today())):
         raise Problem(403, "forbidden", "This path is for guardians.")

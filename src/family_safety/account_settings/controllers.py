@@ -12,6 +12,7 @@ from family_safety.account_settings.services import (
     AccountSettingsService,
     SettingsAnswer,
     etag_matches,
+    read_answer,
     settings_etag,
 )
 from family_safety.accounts.records import load_account_record
@@ -74,9 +75,8 @@ class MySettingsController(Controller):
         components: AppComponents,
         if_none_match: IfNoneMatch = None,
     ) -> Response[bytes]:
-        """The hot path: one point read of the account (by the authentication middleware), then
-        the answer from the ETag alone (304) or from the cache; only a miss opens a session, a
-        read-only one."""
+        """The hot path: one read of the account (by the authentication middleware), then the
+        answer from the ETag alone (304), or from the cache, or from two more reads."""
         now = utc_now()
         pack, account = components.pack, current_account
         if lifecycle.band_change_due(pack, account, now.date()) and await lifecycle.catch_up(
@@ -89,9 +89,8 @@ class MySettingsController(Controller):
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         body = components.settings_answers.get(account.id, etag)
         if body is None:
-            async with components.read_sessions() as session:
-                service = AccountSettingsService(session, pack, components.settings_answers)
-                body = service.remember(await service.snapshot(account, now.date())).body
+            body = await read_answer(components.reader, pack, account, now.date())
+            components.settings_answers.put(account.id, etag, body)
         return Response(body, media_type=JSON, headers={"ETag": etag})
 
     @patch(

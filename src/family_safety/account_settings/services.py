@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import structlog
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from family_safety.accounts.records import AnyAccount
 from family_safety.audit import chain
 from family_safety.clock import utc_now
 from family_safety.db.models import SettingChoice
 from family_safety.errors import Problem, validation_problem
-from family_safety.limits.repository import LinkedGuardian, linked_guardians
+from family_safety.limits.repository import LinkedGuardian, guardian_limits, linked_guardians
 from family_safety.policy.catalog import CATALOG, InvalidValue
 from family_safety.policy.engine import EffectiveSettings, GuardianLimits, resolve, violations
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from family_safety.account_settings.cache import SettingsAnswerCache
+    from family_safety.db.hot_reads import HotPathReader
     from family_safety.policy.pack import PolicyPack
 
 _log = structlog.get_logger("family_safety.settings")
@@ -101,6 +102,32 @@ class SettingsAnswer:
 
     etag: str
     body: bytes
+
+
+_CHOICES = select(SettingChoice.key, SettingChoice.value).where(
+    SettingChoice.account_id == bindparam("account_id")
+)
+
+
+async def read_answer(
+    reader: HotPathReader, pack: PolicyPack, account: AnyAccount, today: date
+) -> bytes:
+    """The encoded effective settings, from two hot-path reads (the holder's choices, and the
+    active guardians' limits): no session, no transaction."""
+    choices = dict(await reader.all(_CHOICES, {"account_id": account.id}))
+    guardians = [
+        GuardianLimits(str(guardian.guardian_id), guardian.handle, stored_values(guardian.limits))
+        for guardian in await guardian_limits(reader, account.id)
+    ]
+    band = pack.band_for(account.birthdate, today)
+    effective = resolve(
+        pack,
+        band=band,
+        start_band=pack.band_for(account.birthdate, account.created_at.date()),
+        own_choices=stored_values(choices),
+        guardians=guardians,
+    )
+    return msgspec.json.encode(effective.to_wire(str(account.id)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, exists, select
 from family_safety.db.models import Account, RefreshToken
 
 if TYPE_CHECKING:
-    from family_safety.db.point_reads import PointReader
+    from family_safety.db.hot_reads import HotPathReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +56,13 @@ _SIGNED_IN = select(
 ).where(Account.id == bindparam("account_id"))
 
 
-async def load_account_record(reader: PointReader, account_id: UUID) -> AccountRecord | None:
+async def load_account_record(reader: HotPathReader, account_id: UUID) -> AccountRecord | None:
     row = await reader.first(_BY_ID, {"account_id": account_id})
     return AccountRecord(*row) if row else None
 
 
 async def load_signed_in_account(
-    reader: PointReader, account_id: UUID, session_id: UUID
+    reader: HotPathReader, account_id: UUID, session_id: UUID
 ) -> AccountRecord | None:
     """The account of an access token, or None when the account is gone or the token's sign-in
     session has ended (logout, a password change, or a refresh token presented twice)."""

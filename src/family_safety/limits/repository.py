@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from family_safety.db.models import Account, GuardianLimit, GuardianLink, LinkStatus
 
@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from family_safety.db.hot_reads import HotPathReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,37 @@ async def linked_guardians(session: AsyncSession, teen_id: UUID) -> list[LinkedG
         return []
     limits = await limits_by_link(session, [link.id for link, _ in rows])
     return [LinkedGuardian(link, guardian, limits.get(link.id, {})) for link, guardian in rows]
+
+
+_LIMITS_OF_ACTIVE_LINKS = (
+    select(GuardianLink.id, Account.id, Account.handle, GuardianLimit.key, GuardianLimit.value)
+    .join(Account, Account.id == GuardianLink.guardian_id)
+    .outerjoin(GuardianLimit, GuardianLimit.link_id == GuardianLink.id)
+    .where(
+        GuardianLink.teen_id == bindparam("teen_id"),
+        GuardianLink.status == LinkStatus.ACTIVE.value,
+    )
+    .order_by(GuardianLink.created_at, GuardianLink.id)
+)
+
+
+class GuardianWireLimits(NamedTuple):
+    guardian_id: UUID
+    handle: str
+    limits: dict[str, Any]  # setting key -> wire value, as stored
+
+
+async def guardian_limits(reader: HotPathReader, teen_id: UUID) -> list[GuardianWireLimits]:
+    """The teen's active links in one hot-path read: each guardian, oldest link first, with its
+    limits as stored."""
+    by_link: dict[UUID, GuardianWireLimits] = {}
+    for link_id, guardian_id, handle, key, value in await reader.all(
+        _LIMITS_OF_ACTIVE_LINKS, {"teen_id": teen_id}
+    ):
+        limits = by_link.setdefault(link_id, GuardianWireLimits(guardian_id, handle, {})).limits
+        if key is not None:
+            limits[key] = value
+    return list(by_link.values())
 
 
 async def limits_by_link(session: AsyncSession, link_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:

@@ -23,7 +23,21 @@ class InvitationCreated(BaseModel):
 class InvitationProof(BaseModel):
     """The invitation as the teen presents it: the QR code's token or the typed code."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["token"],
+                    "properties": {"token": {"type": "string"}, "code": {"type": "null"}},
+                },
+                {
+                    "required": ["code"],
+                    "properties": {"code": {"type": "string"}, "token": {"type": "null"}},
+                },
+            ]
+        },
+    )
 
     token: Annotated[str | None, Field(max_length=4096)] = None
     code: Annotated[str | None, Field(max_length=32, examples=["bcdf ghjk"])] = None

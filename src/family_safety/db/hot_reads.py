@@ -1,4 +1,4 @@
-"""One-row reads on the hot path, as cheap as each database allows.
+"""Reads on the hot path, as cheap as each database allows.
 
 On SQLite the read runs synchronously in the calling (event loop) thread on a read-only
 connection of its own: in WAL mode a reader never waits for writers, and a primary-key read
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     sql: str
+    parameter_defaults: dict[str, Any]  # values the statement carries itself (literals)
     parameter_names: tuple[str, ...]
     parameter_processors: tuple[Callable[[Any], Any] | None, ...]
     column_processors: tuple[Callable[[Any], Any] | None, ...]
@@ -35,6 +36,7 @@ class _Compiled:
         bind_processors = compiled._bind_processors
         return cls(
             sql=compiled.string,
+            parameter_defaults=compiled.params,
             parameter_names=names,
             parameter_processors=tuple(bind_processors.get(name) for name in names),
             column_processors=tuple(
@@ -43,7 +45,8 @@ class _Compiled:
             ),
         )
 
-    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
+    def parameters(self, given: dict[str, Any]) -> tuple[Any, ...]:
+        values = {**self.parameter_defaults, **given}
         return tuple(
             process(values[name]) if process else values[name]
             for name, process in zip(self.parameter_names, self.parameter_processors, strict=True)
@@ -56,7 +59,7 @@ class _Compiled:
         )
 
 
-class PointReader:
+class HotPathReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sqlite: sqlite3.Connection | None = None
@@ -71,17 +74,21 @@ class PointReader:
             self._sqlite.execute("PRAGMA busy_timeout=1000")
 
     async def first(self, statement: Select, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
+        rows = await self.all(statement, parameters)
+        return rows[0] if rows else None
+
+    async def all(self, statement: Select, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row of a statement built once (module level): it is compiled once."""
         if self._sqlite is None:
             async with self._engine.connect() as connection:
-                row = (await connection.execute(statement, parameters)).first()
-            return tuple(row) if row else None
+                return [tuple(row) for row in await connection.execute(statement, parameters)]
         compiled = self._compiled.get(id(statement))
         if compiled is None:
             compiled = self._compiled[id(statement)] = _Compiled.of(
                 statement, self._engine.sync_engine.dialect
             )
-        raw = self._sqlite.execute(compiled.sql, compiled.parameters(parameters)).fetchone()
-        return compiled.row(raw) if raw else None
+        cursor = self._sqlite.execute(compiled.sql, compiled.parameters(parameters))
+        return [compiled.row(raw) for raw in cursor.fetchall()]
 
     def close(self) -> None:
         if self._sqlite is not None:
