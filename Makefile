@@ -32,8 +32,13 @@ format: $(VENV)/.synced
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Load benchmark against a real server (needs wrk: apt-get install wrk); BENCH_DATABASE_URL adds
+# a PostgreSQL run. Then the engine micro-benchmark. Figures go in BENCHMARKS.md.
 bench: $(VENV)/.synced
-	$(BIN)/pytest tests/bench --benchmark-only -p no:randomly
+	@command -v wrk >/dev/null || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
+	$(BIN)/python -m tests.bench.load $(BENCH_ARGS)
+	$(if $(BENCH_DATABASE_URL),$(BIN)/python -m tests.bench.load --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS))
+	$(BIN)/pytest tests/bench --benchmark-only --benchmark-enable -q
 
 clean:
 	rm -rf $(TOOLS) $(VENV) .family_safety

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import math
 import os
@@ -102,6 +103,7 @@ _PERCENTILE = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", re.MULTILINE
 _SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 _STATUS_COUNT = re.compile(r"^bench-status (\d+) (\d+)$", re.MULTILINE)
 _MILLISECONDS_PER_UNIT = {"us": 0.001, "ms": 1.0, "s": 1_000.0, "m": 60_000.0}
+_STARTED = time.monotonic()
 
 
 class HarnessError(RuntimeError):
@@ -160,7 +162,8 @@ def parse_options(argv: Sequence[str]) -> Options:
 
 
 def progress(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
+    elapsed = time.monotonic() - _STARTED
+    print(f"bench [{elapsed:6.1f} s]: {message}", file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,11 +202,14 @@ async def drop_postgres_database(server_url: str) -> None:
 class Population:
     teen_ids: list[UUID]
     guardian_ids: list[UUID]
+    session_of: dict[UUID, UUID]  # account id -> its one sign-in session (refresh-token family)
 
     @classmethod
     def of(cls, teens: int) -> Population:
-        guardians = math.ceil(teens / TEENS_PER_GUARDIAN)
-        return cls([uuid7() for _ in range(teens)], [uuid7() for _ in range(guardians)])
+        teen_ids = [uuid7() for _ in range(teens)]
+        guardian_ids = [uuid7() for _ in range(math.ceil(teens / TEENS_PER_GUARDIAN))]
+        session_of = {account_id: uuid7() for account_id in (*teen_ids, *guardian_ids)}
+        return cls(teen_ids, guardian_ids, session_of)
 
     def guardian_of(self, teen_index: int) -> UUID:
         return self.guardian_ids[teen_index // TEENS_PER_GUARDIAN]
@@ -278,6 +284,22 @@ def link_and_limit_rows(
     return links, limits
 
 
+def refresh_token_rows(population: Population, now: datetime) -> Iterator[dict[str, Any]]:
+    """One live sign-in session per account, as sign-in leaves it: the minted access tokens name
+    these families in ``sid``. The refresh tokens themselves are never used."""
+    for account_id, session_id in population.session_of.items():
+        yield {
+            "id": uuid7(),
+            "account_id": account_id,
+            "family_id": session_id,
+            "token_hash": hashlib.sha256(session_id.bytes).hexdigest(),
+            "created_at": now,
+            "expires_at": now + timedelta(days=30),
+            "spent_at": None,
+            "revoked_at": None,
+        }
+
+
 def batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     iterator = iter(rows)
     while batch := list(islice(iterator, SEED_BATCH_ROWS)):
@@ -293,7 +315,8 @@ async def insert_rows(
 
 
 async def seed(database_url: str, population: Population) -> None:
-    """Guardians and teens with one shared password hash, a link per teen, limits on half."""
+    """Guardians and teens with one shared password hash and one sign-in session each, a link
+    per teen, limits on half of them."""
     hasher = PasswordHasher(memory_kib=19 * 1024, time_cost=2)
     password_hash = await hasher.hash(PASSWORD)
     now = datetime.now(UTC)
@@ -318,6 +341,7 @@ async def seed(database_url: str, population: Population) -> None:
             )
             await insert_rows(connection, "guardian_link", links)
             await insert_rows(connection, "guardian_limit", limits)
+            await insert_rows(connection, "refresh_token", refresh_token_rows(population, now))
     finally:
         await engine.dispose()
 
@@ -364,14 +388,16 @@ class Seeded:
     guardian_tokens: list[str]
 
 
-def mint_access_tokens(signer: TokenSigner, account_ids: Sequence[UUID]) -> list[str]:
+def mint_access_tokens(
+    signer: TokenSigner, account_ids: Sequence[UUID], session_of: dict[UUID, UUID]
+) -> list[str]:
     """What sign-in issues, minted directly: argon2 for every account would take minutes."""
     return [
         signer.sign(
             TokenKind.ACCESS,
             subject=str(account_id),
             ttl_seconds=TOKEN_TTL_SECONDS,
-            sid=str(uuid7()),
+            sid=str(session_of[account_id]),
         )
         for account_id in account_ids
     ]
@@ -395,6 +421,10 @@ class Server:
 
     def peak_rss_bytes(self) -> int:
         """VmHWM: uvicorn with one worker serves in this very process."""
+        if self.process.poll() is not None:
+            raise HarnessError(
+                f"the server exited during the run ({self.process.returncode}):\n{self.log_tail()}"
+            )
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
@@ -455,7 +485,9 @@ def running_server(data_dir: Path, database_url: str, port: int) -> Iterator[Ser
         )
     server = Server(process, f"http://127.0.0.1:{port}", log_path)
     try:
+        progress(f"starting the server on port {port}")
         wait_until_live(server)
+        progress("the server is live")
         yield server
     finally:
         stop(process)
@@ -677,7 +709,7 @@ def drive_load(options: Options, server: Server, seeded: Seeded, work_dir: Path)
         return run_wrk(scenario, options, server.base_url, work_dir)
 
     health = measure(health_scenario())
-    warmed = None
+    warmed: Fetched | None = None
     if options.warm_all:
         progress(f"warming: GET /v1/me/settings for all {len(teen_tokens):,} teens")
         warmed = asyncio.run(fetch_settings_etags(server.base_url, teen_tokens))
@@ -685,7 +717,9 @@ def drive_load(options: Options, server: Server, seeded: Seeded, work_dir: Path)
     sample_tokens = teen_tokens[:ETAG_SAMPLE]
     if warmed is None:
         progress(f"fetching the ETags of {len(sample_tokens):,} teens")
-    fetched = warmed or asyncio.run(fetch_settings_etags(server.base_url, sample_tokens))
+        fetched = asyncio.run(fetch_settings_etags(server.base_url, sample_tokens))
+    else:
+        fetched = warmed
     not_modified = measure(not_modified_scenario(sample_tokens, fetched.etags[:ETAG_SAMPLE]))
     limits = measure(limits_scenario(population, seeded.guardian_tokens))
     return Results(
@@ -717,8 +751,8 @@ def prepare(options: Options, database_url: str, data_dir: Path) -> tuple[Seeded
     seeded = Seeded(
         database_url=database_url,
         population=population,
-        teen_tokens=mint_access_tokens(signer, population.teen_ids),
-        guardian_tokens=mint_access_tokens(signer, population.guardian_ids),
+        teen_tokens=mint_access_tokens(signer, population.teen_ids, population.session_of),
+        guardian_tokens=mint_access_tokens(signer, population.guardian_ids, population.session_of),
     )
     return seeded, seed_seconds
 
@@ -763,9 +797,25 @@ def table_row(measurement: Measurement, ceiling: float) -> str:
     )
 
 
+def limits_target(results: Results, on_sqlite: bool) -> tuple[str, str, bool]:
+    """Every acknowledged PUT wrote its audit entry (PUTs still in flight when wrk stops are
+    committed too, uncounted by wrk); the rate target is SQLite's alone."""
+    limits = results.limits
+    measured = (
+        f"{limits.requests_per_second:,.0f}/s, {results.limits_audit_entries:,} entries "
+        f"for {limits.expected_answers:,} x 200"
+    )
+    correct = limits.errors == 0 and results.limits_audit_entries >= limits.expected_answers
+    if not on_sqlite:
+        return "PUT limits, each with its audit entry", measured, correct
+    fast = limits.requests_per_second >= TARGET_PUT_PER_SECOND
+    return "PUT limits >= 1,000/s, each with its audit entry", measured, fast and correct
+
+
 def target_rows(results: Results, options: Options) -> list[tuple[str, str, bool]]:
+    """(target, measured, met) for each target of the issue that one run can check."""
     ceiling = results.health.requests_per_second
-    settings, not_modified, limits = results.settings, results.not_modified, results.limits
+    settings, not_modified = results.settings, results.not_modified
     peak_mib = results.peak_rss_bytes / MIB
     return [
         (
@@ -785,15 +835,7 @@ def target_rows(results: Results, options: Options) -> list[tuple[str, str, bool
             not_modified.requests_per_second >= TARGET_NOT_MODIFIED_RATIO * ceiling
             and not_modified.errors == 0,
         ),
-        (
-            "PUT limits >= 1,000/s (SQLite), each with its audit entry",
-            f"{limits.requests_per_second:,.0f}/s, {results.limits_audit_entries:,} entries "
-            f"for {limits.expected_answers:,} x 200",
-            limits.requests_per_second >= TARGET_PUT_PER_SECOND
-            and limits.errors == 0
-            # PUTs still in flight when wrk stops are committed too, uncounted by wrk.
-            and results.limits_audit_entries >= limits.expected_answers,
-        ),
+        limits_target(results, on_sqlite=options.database_url is None),
         (
             "peak RSS < 300 MB" + ("" if options.warm_all else " (without --warm-all)"),
             f"{peak_mib:.0f} MiB",
@@ -803,7 +845,12 @@ def target_rows(results: Results, options: Options) -> list[tuple[str, str, bool
 
 
 def report(
-    options: Options, results: Results, description: str, seed_seconds: float, argv: Sequence[str]
+    options: Options,
+    results: Results,
+    description: str,
+    seed_seconds: float,
+    load_average: float,
+    argv: Sequence[str],
 ) -> str:
     ceiling = results.health.requests_per_second
     measurements = (results.health, results.settings, results.not_modified, results.limits)
@@ -813,9 +860,11 @@ def report(
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- command: `{shlex.join(['python', '-m', 'tests.bench.load', *argv])}`",
         f"- database: {description}; seeded {options.teens:,} teens, "
-        f"{math.ceil(options.teens / TEENS_PER_GUARDIAN):,} guardians in {seed_seconds:.1f} s",
+        f"{math.ceil(options.teens / TEENS_PER_GUARDIAN):,} guardians (migrations included) "
+        f"in {seed_seconds:.1f} s",
         f"- load: wrk, {options.threads} thread(s), {options.connections} connections, "
-        f"{options.duration} s per scenario; server: 1 worker; {os.cpu_count()} CPUs"
+        f"{options.duration} s per scenario; server: 1 worker; {os.cpu_count()} CPUs, "
+        f"load average {load_average:.1f} at the start"
         + (
             "; every teen's settings fetched once before the settings scenario"
             if options.warm_all
@@ -846,13 +895,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         progress("error: wrk is not on PATH")
         return 1
+    load_average = os.getloadavg()[0]  # other work on the machine skews every figure
     try:
         with tempfile.TemporaryDirectory(prefix="family-safety-bench-") as work_dir:
             results, description, seed_seconds = run(options, Path(work_dir))
     except HarnessError as exc:
         progress(f"error: {exc}")
         return 1
-    print(report(options, results, description, seed_seconds, arguments))
+    print(report(options, results, description, seed_seconds, load_average, arguments))
     return 0
 
 
