@@ -4,7 +4,8 @@ On SQLite the read runs synchronously in the calling (event loop) thread on a re
 connection of its own: in WAL mode a reader never waits for writers, and a primary-key read
 takes microseconds, far less than aiosqlite's hand-off to its worker thread and back. The
 statement is compiled once by SQLAlchemy, which also converts parameters and results, so the
-column types stay the models' own. On PostgreSQL the read goes through the async engine.
+column types stay the models' own. On PostgreSQL the read goes through the async engine, in
+autocommit mode (one statement needs no transaction around it).
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class _Compiled:
 
 class HotPathReader:
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        # Each read is one statement: no BEGIN/ROLLBACK round trips around it.
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sqlite: sqlite3.Connection | None = None
         self._compiled: dict[int, _Compiled] = {}
         if engine.url.get_backend_name() == "sqlite":
