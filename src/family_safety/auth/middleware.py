@@ -7,7 +7,6 @@ before the body is read or any other check is made (the contract's error precede
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from uuid import UUID
 
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
@@ -28,12 +27,12 @@ class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             raise unauthorized()
         components = connection.app.state.components
         try:
-            verified = components.tokens.verify_access_token(token.strip())
-            account_id = UUID(verified.subject)
-            session_id = UUID(str(verified.claims.get("sid")))
-        except (InvalidToken, ValueError) as exc:
+            grant = components.tokens.verify_access_token(token.strip())
+        except InvalidToken as exc:
             raise unauthorized("The access token is invalid or expired.") from exc
-        account = await load_signed_in_account(components.reader, account_id, session_id)
+        account = await load_signed_in_account(
+            components.reader, grant.account_id, grant.session_id
+        )
         if account is None:
             raise unauthorized("This sign-in has ended; sign in again.")
-        return AuthenticationResult(user=account, auth=verified)
+        return AuthenticationResult(user=account, auth=grant)

@@ -1,35 +1,49 @@
 """Verified access tokens, remembered until they expire so each is verified once per process.
 
-Keyed by a digest of the token (16 bytes, not the token itself); bounded, oldest first out.
-Revocation is not decided here: the account row read on every request decides that.
+Keyed by a 16-byte digest of the token (never the token itself), holding only what a request
+needs (about 300 bytes an entry); bounded, oldest first out. Whether the token's session is
+still alive is not decided here: the account read on every request decides that.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
+from uuid import UUID
 
-from family_safety.security.tokens import TokenKind
+from family_safety.security.tokens import InvalidToken, TokenKind
 
 if TYPE_CHECKING:
-    from family_safety.security.tokens import TokenSigner, VerifiedToken
+    from family_safety.security.tokens import TokenSigner
+
+
+class AccessGrant(NamedTuple):
+    account_id: UUID
+    session_id: UUID
+    expires_at: int
 
 
 class VerifiedTokenCache:
     def __init__(self, signer: TokenSigner, max_entries: int) -> None:
         self._signer = signer
         self._max_entries = max_entries
-        self._verified: dict[bytes, VerifiedToken] = {}
+        self._grants: dict[bytes, AccessGrant] = {}
 
-    def verify_access_token(self, token: str) -> VerifiedToken:
-        """As ``TokenSigner.verify``; raises InvalidToken."""
+    def verify_access_token(self, token: str) -> AccessGrant:
+        """As ``TokenSigner.verify`` for an access token; raises InvalidToken."""
         key = hashlib.blake2b(token.encode(), digest_size=16).digest()
-        cached = self._verified.get(key)
-        if cached is not None and cached.expires_at > time.time():
-            return cached
+        grant = self._grants.get(key)
+        if grant is not None and grant.expires_at > time.time():
+            return grant
         verified = self._signer.verify(TokenKind.ACCESS, token)
-        if len(self._verified) >= self._max_entries:
-            del self._verified[next(iter(self._verified))]
-        self._verified[key] = verified
-        return verified
+        try:
+            grant = AccessGrant(
+                UUID(verified.subject), UUID(str(verified.claims.get("sid"))), verified.expires_at
+            )
+        except ValueError as exc:
+            raise InvalidToken("malformed subject or session") from exc
+        if len(self._grants) >= self._max_entries:
+            del self._grants[next(iter(self._grants))]
+        self._grants[key] = grant
+        return grant
