@@ -21,6 +21,7 @@ from litestar.openapi.spec import SecurityScheme
 
 from family_safety.account_settings.cache import SettingsAnswerCache
 from family_safety.account_settings.controllers import MySettingsController, PolicyController
+from family_safety.account_settings.services import typical_answers
 from family_safety.accounts.controllers import AccountController
 from family_safety.audit.controllers import AuditController
 from family_safety.auth.controllers import AuthController, JwksController, PasswordController
@@ -75,19 +76,22 @@ def _signer(settings: Settings) -> TokenSigner:
 
 def create_app(settings: Settings) -> Litestar:
     configure_logging(settings.log_level, as_json=settings.log_json)
+    pack = load_default_pack()
     engine = create_engine(settings)
     read_engine = engine.execution_options(**READ_ONLY)
     signer = _signer(settings)
     components = Components(
         settings=settings,
-        pack=load_default_pack(),
+        pack=pack,
         hasher=PasswordHasher(
             memory_kib=settings.password_hash_memory_kib,
             time_cost=settings.password_hash_time_cost,
         ),
         signer=signer,
         tokens=VerifiedTokenCache(signer, settings.token_cache_entries),
-        settings_answers=SettingsAnswerCache(settings.settings_cache_megabytes * 1024 * 1024),
+        settings_answers=SettingsAnswerCache(
+            settings.settings_cache_megabytes * 1024 * 1024, typical_answers(pack)
+        ),
         reader=HotPathReader(read_engine),
     )
     alchemy = SQLAlchemyAsyncConfig(

@@ -2,8 +2,10 @@
 
 The ETag names the account's settings_version, its band and the policy version, and the version
 is read from the database on every request, so a cached answer is served only while it is
-current, on this instance and any other. Bodies are kept deflated and the cache is bounded by
-bytes (least recently used first out), so it can hold every account of a large deployment.
+current, on this instance and any other. Answers differ from one another in a few values only,
+so each is deflated against a preset dictionary of typical answers (a few hundred bytes each)
+and the cache, bounded by bytes (least recently used out first), can hold every account of a
+large deployment.
 """
 
 from __future__ import annotations
@@ -15,29 +17,36 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from uuid import UUID
 
+ENTRY_OVERHEAD_BYTES = 200  # the key, the ETag and the dictionary's own bookkeeping, roughly
+
 
 class SettingsAnswerCache:
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, typical_answers: bytes) -> None:
         self._max_bytes = max_bytes
+        self._dictionary = typical_answers[-32 * 1024 :]  # deflate looks back 32 KiB at most
         self._bytes = 0
-        self._answers: OrderedDict[UUID, tuple[str, bytes]] = OrderedDict()
+        self._answers: OrderedDict[bytes, tuple[str, bytes]] = OrderedDict()
 
     def get(self, account_id: UUID, etag: str) -> bytes | None:
-        entry = self._answers.get(account_id)
+        key = account_id.bytes
+        entry = self._answers.get(key)
         if entry is None or entry[0] != etag:
             return None
-        self._answers.move_to_end(account_id)
-        return zlib.decompress(entry[1])
+        self._answers.move_to_end(key)
+        inflate = zlib.decompressobj(zdict=self._dictionary)
+        return inflate.decompress(entry[1]) + inflate.flush()
 
     def put(self, account_id: UUID, etag: str, body: bytes) -> None:
-        deflated = zlib.compress(body, 1)
-        if (previous := self._answers.pop(account_id, None)) is not None:
-            self._bytes -= len(previous[1])
-        self._answers[account_id] = (etag, deflated)
-        self._bytes += len(deflated)
+        deflate = zlib.compressobj(6, zdict=self._dictionary)
+        deflated = deflate.compress(body) + deflate.flush()
+        key = account_id.bytes
+        if (previous := self._answers.pop(key, None)) is not None:
+            self._bytes -= len(previous[1]) + ENTRY_OVERHEAD_BYTES
+        self._answers[key] = (etag, deflated)
+        self._bytes += len(deflated) + ENTRY_OVERHEAD_BYTES
         while self._bytes > self._max_bytes and self._answers:
             _, (_, evicted) = self._answers.popitem(last=False)
-            self._bytes -= len(evicted)
+            self._bytes -= len(evicted) + ENTRY_OVERHEAD_BYTES
 
     def __len__(self) -> int:
         return len(self._answers)

@@ -130,6 +130,21 @@ async def read_answer(
     return msgspec.json.encode(effective.to_wire(str(account.id)))
 
 
+def typical_answers(pack: PolicyPack) -> bytes:
+    """Answers as they typically look, in every band, with and without a guardian: the preset
+    dictionary the answer cache deflates against."""
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    answers = []
+    for band in pack.band_names:
+        guardian = GuardianLimits(placeholder, "guardian_handle", dict(pack.defaults[band]))
+        for guardians in ((), (guardian,)):
+            effective = resolve(
+                pack, band=band, start_band=band, own_choices={}, guardians=guardians
+            )
+            answers.append(msgspec.json.encode(effective.to_wire(placeholder)))
+    return b"".join(answers)
+
+
 @dataclass(frozen=True, slots=True)
 class AccountSettingsService:
     session: AsyncSession
