@@ -1,0 +1,76 @@
+"""The hot path's caches: an answer is served only under its own ETag; memory stays bounded."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from family_safety.account_settings.cache import ENTRY_OVERHEAD_BYTES, SettingsAnswerCache
+from family_safety.account_settings.services import typical_answers
+from family_safety.policy.pack import load_default_pack
+from family_safety.security.keyring import Keyring, SigningKey
+from family_safety.security.token_cache import VerifiedTokenCache
+from family_safety.security.tokens import InvalidToken, TokenKind, TokenSigner
+
+
+@pytest.fixture
+def answers() -> SettingsAnswerCache:
+    return SettingsAnswerCache(
+        max_bytes=10_000, typical_answers=typical_answers(load_default_pack())
+    )
+
+
+def test_an_answer_is_served_only_under_its_etag(answers):
+    account = uuid.uuid4()
+    answers.put(account, '"v1"', b'{"settings": 1}')
+    assert answers.get(account, '"v1"') == b'{"settings": 1}'
+    assert answers.get(account, '"v2"') is None
+    assert answers.get(uuid.uuid4(), '"v1"') is None
+    answers.put(account, '"v2"', b'{"settings": 2}')
+    assert answers.get(account, '"v1"') is None
+    assert answers.get(account, '"v2"') == b'{"settings": 2}'
+
+
+def test_the_least_recently_used_answers_leave_first_when_over_budget(answers):
+    accounts = [uuid.uuid4() for _ in range(200)]
+    for account in accounts:
+        answers.put(account, '"e"', account.hex.encode() * 3)
+    assert len(answers) < 200
+    assert len(answers) * ENTRY_OVERHEAD_BYTES <= 10_000
+    assert answers.get(accounts[-1], '"e"') == accounts[-1].hex.encode() * 3
+    assert answers.get(accounts[0], '"e"') is None
+
+
+def _signer() -> TokenSigner:
+    return TokenSigner(Keyring(keys=(SigningKey.generate(datetime.now(UTC)),)), issuer="test")
+
+
+def test_tokens_are_verified_once_and_not_past_expiry(monkeypatch):
+    signer = _signer()
+    cache = VerifiedTokenCache(signer, max_entries=2)
+    account, session = uuid.uuid4(), uuid.uuid4()
+    token = signer.sign(TokenKind.ACCESS, subject=str(account), ttl_seconds=60, sid=str(session))
+    grant = cache.verify_access_token(token)
+    assert (grant.account_id, grant.session_id) == (account, session)
+    calls = []
+    original = signer.verify
+    monkeypatch.setattr(signer, "verify", lambda *a, **k: calls.append(1) or original(*a, **k))
+    assert cache.verify_access_token(token) == grant
+    assert calls == []
+    with time_machine.travel(time.time() + 61, tick=False), pytest.raises(InvalidToken):
+        cache.verify_access_token(token)
+
+
+def test_the_token_cache_is_bounded():
+    signer = _signer()
+    cache = VerifiedTokenCache(signer, max_entries=2)
+    for _ in range(5):
+        subject = str(uuid.uuid4())
+        cache.verify_access_token(
+            signer.sign(TokenKind.ACCESS, subject=subject, ttl_seconds=60, sid=subject)
+        )
+    assert len(cache._grants) == 2
