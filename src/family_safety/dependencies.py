@@ -56,6 +56,13 @@ IdempotencyKey = Annotated[
     HeaderParameter(
         name="Idempotency-Key",
         description="Retries with the same key get the first answer and create nothing.",
+        # Documents what idempotency.once accepts (it answers 422 otherwise): 1 to 255 printable
+        # characters, of latin-1 as header values are read.
+        schema_extra={
+            "minLength": 1,
+            "maxLength": 255,
+            "pattern": "^[ -~\u00a1-\u00ac\u00ae-\u00ff]*$",
+        },
     ),
 ]
 IfNoneMatch = Annotated[

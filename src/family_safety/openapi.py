@@ -2,6 +2,13 @@
 
 - Public routes (``opt={PUBLIC_ROUTE_OPT: True}``) declare ``security: []``: the document-wide
   bearer requirement does not apply to them.
+- A handler whose body has a default documents the body as optional (Litestar says "required").
+- The 400 that Litestar documents by itself for every route with parameters is an
+  ``application/json`` "Validation Exception"; this service answers every 400 as problem details.
+- Problem answers document the headers they carry: ``Retry-After`` on 429 and 503, and
+  ``WWW-Authenticate`` on the 401 of every route that needs a bearer token.
+- Routes declare OpenAPI links in ``opt={OPENAPI_LINKS: {status: {name: Link}}}``, which
+  Litestar's ``ResponseSpec`` has no place for.
 - Request models that refuse unknown fields (``extra="forbid"``) say
   ``additionalProperties: false``, and carry their model-level ``json_schema_extra`` (such as
   "exactly one of these fields"), which Litestar leaves out.
@@ -12,16 +19,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from litestar.datastructures import MutableScopeHeaders
-from litestar.openapi.spec import Operation, Schema
+from litestar.datastructures import MutableScopeHeaders, ResponseHeader
+from litestar.openapi.spec import (
+    Link,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Reference,
+    RequestBody,
+    Schema,
+)
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.routes import HTTPRoute
 from pydantic import BaseModel
 
 from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
+from family_safety.errors import PROBLEM_MEDIA_TYPE, ProblemDetails
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -30,12 +48,57 @@ if TYPE_CHECKING:
     from litestar.typing import FieldDefinition
 
 
+def _header(description: str, pattern: str | None = None) -> OpenAPIHeader:
+    schema = Schema(type=OpenAPIType.STRING, pattern=pattern)
+    return OpenAPIHeader(schema=schema, description=description, required=True)
+
+
+OPENAPI_LINKS = "openapi_links"
+
+# For the `response_headers` of the routes that answer with an ETag.
+ETAG = ResponseHeader(
+    name="ETag",
+    description="The version of this answer, for `If-Match` and `If-None-Match`.",
+    documentation_only=True,
+    required=True,
+)
+RETRY_AFTER = _header("Seconds to wait before trying again.", pattern="^[0-9]+$")
+PROBLEM_HEADERS = {"429": {"Retry-After": RETRY_AFTER}, "503": {"Retry-After": RETRY_AFTER}}
+BEARER_CHALLENGE = {"WWW-Authenticate": _header("`Bearer`: send a valid access token.")}
+
+
 @dataclass
-class PublicOperation(Operation):
-    """An operation anyone may call: an empty ``security`` lifts the document's requirement."""
+class ContractOperation(Operation):
+    """An operation as the service answers it: public ones lift the document's bearer
+    requirement with an empty ``security``; an optional body is not ``required``; problem answers
+    are problem details, with the headers they carry."""
+
+    public: ClassVar[bool] = False
+    optional_body: ClassVar[bool] = False
+    links: ClassVar[dict[int, dict[str, Link]]] = {}
 
     def __post_init__(self) -> None:
-        self.security = []
+        if self.public:
+            self.security = []
+        if self.optional_body and isinstance(self.request_body, RequestBody):
+            self.request_body.required = False
+        for status, response in (self.responses or {}).items():
+            if not isinstance(response, OpenAPIResponse):
+                continue
+            if status == "400" and PROBLEM_MEDIA_TYPE not in (response.content or {}):
+                response.description = "Bad Request"
+                response.content = {
+                    PROBLEM_MEDIA_TYPE: OpenAPIMediaType(
+                        schema=Reference(ref=f"#/components/schemas/{ProblemDetails.__name__}")
+                    )
+                }
+            headers = PROBLEM_HEADERS.get(status, {})
+            if status == "401" and not self.public:
+                headers = BEARER_CHALLENGE
+            if headers:
+                response.headers = {**(response.headers or {}), **headers}
+            if links := self.links.get(int(status)):
+                response.links = {**(response.links or {}), **links}
 
 
 class ClosedModelSchemaPlugin(OpenAPISchemaPlugin):
@@ -63,15 +126,23 @@ class ClosedModelSchemaPlugin(OpenAPISchemaPlugin):
 
 
 def keep_the_contract(app: Litestar) -> Litestar:
-    """Mark the public operations and answer OPTIONS with every method of the path."""
+    """Document every operation as the service answers it; answer OPTIONS with every method."""
     allowed: dict[str, str] = {}
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
             continue
         allowed[route.path_format] = ", ".join(sorted(route.methods))
         for handler in route.route_handlers:
-            if handler.opt.get(PUBLIC_ROUTE_OPT):
-                handler.operation_class = PublicOperation
+            body = handler.parsed_fn_signature.parameters.get("data")
+            handler.operation_class = type(
+                "ContractOperation",
+                (ContractOperation,),
+                {
+                    "public": bool(handler.opt.get(PUBLIC_ROUTE_OPT)),
+                    "optional_body": body is not None and body.has_default,
+                    "links": handler.opt.get(OPENAPI_LINKS, {}),
+                },
+            )
 
     async def allow_every_method(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start" and scope.get("method") == "OPTIONS":

@@ -27,6 +27,7 @@ from family_safety.dependencies import (
     request_session,
 )
 from family_safety.errors import problem_responses
+from family_safety.openapi import ETAG
 from family_safety.pairing import lifecycle
 
 JSON = "application/json"
@@ -58,6 +59,7 @@ class MySettingsController(Controller):
 
     @get(
         summary="My effective settings",
+        response_headers=[ETAG],
         description="Each value says where it came from and who bounds it. Send `If-None-Match` "
         "with the last `ETag` to get 304 when nothing changed. Client apps call this on every "
         "start: it is served from a per-instance cache while the account's settings version, "
@@ -95,6 +97,7 @@ class MySettingsController(Controller):
 
     @patch(
         summary="Choose settings",
+        response_headers=[ETAG],
         description="`{key: value}`; all apply or none. A value looser than a bound is 403 "
         "`setting-locked`; an unknown key or bad value is 422 (checked first).",
         responses={
@@ -116,6 +119,7 @@ class MySettingsController(Controller):
 
     @delete(
         "/{key:str}",
+        response_headers=[ETAG],
         status_code=200,
         summary="Forget my choice for a key: it follows the default again",
         responses={

@@ -3,6 +3,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, Response, get, put
+from litestar.openapi.spec import Link
 from litestar.params import FromPath, JSONBody
 
 from family_safety.account_settings.schemas import EffectiveSettingsOut
@@ -12,12 +13,27 @@ from family_safety.errors import problem_responses
 from family_safety.guards import guardians_only
 from family_safety.limits.schemas import GuardianControls, Limits
 from family_safety.limits.services import LimitsService, limits_etag
+from family_safety.openapi import ETAG, OPENAPI_LINKS
 from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.pairing import lifecycle
 
 
 def _service(db_session: DbSession, components: AppComponents) -> LimitsService:
     return LimitsService(db_session, components.pack)
+
+
+# The limits just read, or just written, carry the ETag that the next replacement sends.
+THEN_REPLACE = {
+    200: {
+        "ReplaceLimits": Link(
+            operation_ref="#/paths/~1v1~1teens~1{teen_id}~1limits/put",
+            parameters={
+                "teen_id": "$request.path.teen_id",
+                "header.If-Match": "$response.header.ETag",
+            },
+        )
+    }
+}
 
 
 class TeenController(Controller):
@@ -31,6 +47,8 @@ class TeenController(Controller):
         "/limits",
         summary="My limits on this teen",
         responses=problem_responses(401, 403, 404),
+        response_headers=[ETAG],
+        opt={OPENAPI_LINKS: THEN_REPLACE},
     )
     async def read_limits(
         self,
@@ -51,6 +69,8 @@ class TeenController(Controller):
         description="Needs `If-Match` with the ETag from GET (428 without, 412 when stale). A "
         "limit looser than the age gate is kept and takes effect when the gate lifts.",
         responses=problem_responses(400, 401, 403, 404, 412, 413, 422, 428),
+        response_headers=[ETAG],
+        opt={OPENAPI_LINKS: THEN_REPLACE},
     )
     async def replace_limits(
         self,
@@ -71,6 +91,7 @@ class TeenController(Controller):
         "/settings",
         summary="This teen's effective settings",
         responses=problem_responses(401, 403, 404),
+        response_headers=[ETAG],
     )
     async def teen_settings(
         self,

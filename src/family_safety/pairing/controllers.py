@@ -3,6 +3,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, post
+from litestar.openapi.spec import Link as OpenAPILink
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -10,6 +11,7 @@ from family_safety import idempotency
 from family_safety.clock import utc_now
 from family_safety.dependencies import AppComponents, CurrentAccount, DbSession, IdempotencyKey
 from family_safety.errors import problem_responses
+from family_safety.openapi import OPENAPI_LINKS
 from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.pairing.schemas import (
     InvitationCreated,
@@ -23,6 +25,14 @@ from family_safety.pairing.services import PairingService
 
 def _service(db_session: DbSession, components: AppComponents) -> PairingService:
     return PairingService(db_session, components.pack, components.signer)
+
+
+def _to_the_teen(leaf: str) -> OpenAPILink:
+    """From a guardian's links to what it may see of the first one's teen."""
+    return OpenAPILink(
+        operation_ref=f"#/paths/~1v1~1teens~1{{teen_id}}~1{leaf}/get",
+        parameters={"teen_id": "$response.body#/items/0/teen/id"},
+    )
 
 
 class InvitationController(Controller):
@@ -139,6 +149,14 @@ class LinkController(Controller):
     @get(
         summary="My links, as guardian and as teen, ended ones included",
         responses=problem_responses(401, 422),
+        opt={
+            OPENAPI_LINKS: {
+                200: {
+                    "TeenLimits": _to_the_teen("limits"),
+                    "TeenSettings": _to_the_teen("settings"),
+                }
+            }
+        },
     )
     async def list_links(
         self,
