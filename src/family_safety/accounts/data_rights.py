@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import aliased
 
 from family_safety.accounts.services import own_view
 from family_safety.audit.services import page_for as audit_page
@@ -20,7 +19,7 @@ from family_safety.db.models import (
     SettingChoice,
 )
 from family_safety.errors import Problem
-from family_safety.limits.repository import limits_by_link
+from family_safety.limits.repository import limits_by_link, links_of
 from family_safety.pairing import lifecycle
 from family_safety.pairing.services import link_view
 
@@ -119,12 +118,4 @@ class DataRightsService:
         await self.session.commit()
 
     async def _links(self, account: AccountRecord) -> list[tuple[GuardianLink, Account, Account]]:
-        guardian, teen = aliased(Account), aliased(Account)
-        rows = await self.session.execute(
-            select(GuardianLink, guardian, teen)
-            .join(guardian, guardian.id == GuardianLink.guardian_id)
-            .join(teen, teen.id == GuardianLink.teen_id)
-            .where((GuardianLink.guardian_id == account.id) | (GuardianLink.teen_id == account.id))
-            .order_by(GuardianLink.id)
-        )
-        return [tuple(row) for row in rows]
+        return [tuple(row) for row in await self.session.execute(links_of(account.id))]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import aliased
 
 from family_safety.db.models import Account, GuardianLimit, GuardianLink, LinkStatus
 
@@ -78,6 +79,19 @@ async def limits_by_link(session: AsyncSession, link_ids: list[UUID]) -> dict[UU
     ):
         found.setdefault(limit.link_id, {})[limit.key] = limit.value
     return found
+
+
+def links_of(account_id: UUID) -> Select[tuple[GuardianLink, Account, Account]]:
+    """Every link of an account, as guardian or as teen, ended ones included, oldest first, each
+    with its guardian and its teen."""
+    guardian, teen = aliased(Account), aliased(Account)
+    return (
+        select(GuardianLink, guardian, teen)
+        .join(guardian, guardian.id == GuardianLink.guardian_id)
+        .join(teen, teen.id == GuardianLink.teen_id)
+        .where((GuardianLink.guardian_id == account_id) | (GuardianLink.teen_id == account_id))
+        .order_by(GuardianLink.id)
+    )
 
 
 async def active_link(

@@ -13,7 +13,6 @@ from uuid import UUID
 
 import segno
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import aliased
 
 from family_safety.accounts.records import AnyAccount
 from family_safety.accounts.schemas import AccountSummary
@@ -26,6 +25,7 @@ from family_safety.db.models import (
     PairingInvitation,
 )
 from family_safety.errors import Problem
+from family_safety.limits.repository import links_of
 from family_safety.notifications.kinds import NotificationKind
 from family_safety.notifications.services import notify, party
 from family_safety.pagination import Page, decode_cursor, page_of
@@ -194,16 +194,10 @@ class PairingService:
         self, account: AnyAccount, limit: int, cursor: str | None, today: date, now: datetime
     ) -> Page[Link]:
         await lifecycle.catch_up(self.session, self.pack, account, today, now)
-        guardian, teen = aliased(Account), aliased(Account)
-        query = (
-            select(GuardianLink, guardian, teen)
-            .join(guardian, guardian.id == GuardianLink.guardian_id)
-            .join(teen, teen.id == GuardianLink.teen_id)
-            .where((GuardianLink.guardian_id == account.id) | (GuardianLink.teen_id == account.id))
-        )
+        query = links_of(account.id)
         if (after := decode_cursor(cursor, UUID)) is not None:
             query = query.where(GuardianLink.id > after)
-        rows = (await self.session.execute(query.order_by(GuardianLink.id).limit(limit + 1))).all()
+        rows = (await self.session.execute(query.limit(limit + 1))).all()
         page = page_of(list(rows), limit, lambda row: row[0].id)
         return Page(items=[link_view(*row) for row in page.items], next_cursor=page.next_cursor)
 
