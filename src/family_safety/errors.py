@@ -154,47 +154,37 @@ def _from_http_exception(exc: HTTPException) -> Problem:
     return Problem(status, slug, detail, headers=exc.headers)
 
 
-def _to_response(request: Request, problem: Problem) -> Response:
-    return problem.to_response(request)
-
-
 def handle_problem(request: Request, exc: Problem) -> Response:
-    return _to_response(request, exc)
+    return exc.to_response(request)
 
 
 def handle_validation(request: Request, exc: ValidationException) -> Response:
-    return _to_response(request, _from_validation_exception(exc))
+    return _from_validation_exception(exc).to_response(request)
 
 
 def handle_http(request: Request, exc: HTTPException) -> Response:
-    return _to_response(request, _from_http_exception(exc))
+    return _from_http_exception(exc).to_response(request)
 
 
 def handle_database_unavailable(request: Request, exc: Exception) -> Response:
     _log.warning("database unavailable", error=type(exc).__name__, path=request.url.path)
-    return _to_response(
-        request,
-        Problem(
-            503,
-            "service-unavailable",
-            "The database is unavailable; retry shortly.",
-            headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)},
-        ),
-    )
+    return Problem(
+        503,
+        "service-unavailable",
+        "The database is unavailable; retry shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)},
+    ).to_response(request)
 
 
 def handle_integrity_error(request: Request, exc: IntegrityError) -> Response:
     _log.warning("integrity error", path=request.url.path, constraint=str(exc.orig)[:200])
-    return _to_response(
-        request, Problem(409, "conflict", "The change conflicts with the current state; retry.")
-    )
+    conflict = Problem(409, "conflict", "The change conflicts with the current state; retry.")
+    return conflict.to_response(request)
 
 
 def handle_unexpected(request: Request, exc: Exception) -> Response:
     _log.exception("unhandled error", path=request.url.path, error=type(exc).__name__)
-    return _to_response(
-        request, Problem(500, "internal-error", "Something went wrong on our side.")
-    )
+    return Problem(500, "internal-error", "Something went wrong on our side.").to_response(request)
 
 
 EXCEPTION_HANDLERS = {

@@ -7,15 +7,15 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from math import ceil
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select, update
 
 from family_safety.auth.schemas import TokenPair
 from family_safety.clock import utc_now
 from family_safety.db.models import Account, RefreshToken, SignInFailure
 from family_safety.errors import Problem
+from family_safety.rate_limits import refuse_when_over_limits
 from family_safety.security.tokens import TokenKind
 
 if TYPE_CHECKING:
@@ -175,34 +175,20 @@ class AuthService:
     async def _refuse_when_rate_limited(
         self, handle_digest: str, client_address: str, now: datetime
     ) -> None:
-        window = timedelta(seconds=self.settings.sign_in_window_seconds)
-        since = now - window
-        await self.session.execute(delete(SignInFailure).where(SignInFailure.at <= since))
-        for column, value, limit in (
-            (
-                SignInFailure.handle_digest,
-                handle_digest,
-                self.settings.sign_in_max_failures_per_handle,
-            ),
-            (
-                SignInFailure.client_address,
-                client_address,
-                self.settings.sign_in_max_failures_per_address,
-            ),
-        ):
-            count, oldest = (
-                await self.session.execute(
-                    select(func.count(), func.min(SignInFailure.at)).where(
-                        column == value, SignInFailure.at > since
-                    )
-                )
-            ).one()
-            if count >= limit:
-                await self.session.commit()
-                retry_after = max(1, ceil((oldest + window - now).total_seconds()))
-                raise Problem(
-                    429,
-                    "rate-limited",
-                    "Too many failed sign-ins; try again later.",
-                    headers={"Retry-After": str(retry_after)},
-                )
+        await refuse_when_over_limits(
+            self.session,
+            SignInFailure.at,
+            [
+                (
+                    SignInFailure.handle_digest == handle_digest,
+                    self.settings.sign_in_max_failures_per_handle,
+                ),
+                (
+                    SignInFailure.client_address == client_address,
+                    self.settings.sign_in_max_failures_per_address,
+                ),
+            ],
+            window=timedelta(seconds=self.settings.sign_in_window_seconds),
+            now=now,
+            detail="Too many failed sign-ins; try again later.",
+        )

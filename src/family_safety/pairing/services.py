@@ -7,12 +7,11 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from math import ceil
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 import segno
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from family_safety.accounts.records import AnyAccount
 from family_safety.accounts.schemas import AccountSummary
@@ -32,6 +31,7 @@ from family_safety.pagination import Page, decode_cursor, page_of
 from family_safety.pairing import lifecycle
 from family_safety.pairing.schemas import InvitationCreated, InvitationPreview, Link
 from family_safety.policy.catalog import SETTING_KEYS
+from family_safety.rate_limits import refuse_when_over_limits
 from family_safety.security.tokens import InvalidToken, TokenKind
 
 if TYPE_CHECKING:
@@ -282,24 +282,14 @@ class PairingService:
         return invitation
 
     async def _refuse_when_guessing(self, teen: AnyAccount, now: datetime) -> None:
-        since = now - WRONG_CODE_WINDOW
-        await self.session.execute(delete(PairingCodeFailure).where(PairingCodeFailure.at <= since))
-        count, oldest = (
-            await self.session.execute(
-                select(func.count(), func.min(PairingCodeFailure.at)).where(
-                    PairingCodeFailure.teen_id == teen.id, PairingCodeFailure.at > since
-                )
-            )
-        ).one()
-        if count >= MAX_WRONG_CODES:
-            await self.session.commit()
-            retry_after = max(1, ceil((oldest + WRONG_CODE_WINDOW - now).total_seconds()))
-            raise Problem(
-                429,
-                "rate-limited",
-                "Too many wrong codes; try again later.",
-                headers={"Retry-After": str(retry_after)},
-            )
+        await refuse_when_over_limits(
+            self.session,
+            PairingCodeFailure.at,
+            [(PairingCodeFailure.teen_id == teen.id, MAX_WRONG_CODES)],
+            window=WRONG_CODE_WINDOW,
+            now=now,
+            detail="Too many wrong codes; try again later.",
+        )
 
     def _refuse_unusable(self, invitation: PairingInvitation, now: datetime) -> None:
         if invitation.spent_at is not None:

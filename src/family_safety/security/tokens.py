@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
-from family_safety.security.keyring import SIGNING_ALGORITHM, Keyring, load_keyring
+from family_safety.security.keyring import SIGNING_ALGORITHM, Keyring, SigningKey, load_keyring
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -113,7 +113,7 @@ class TokenSigner:
             claims=claims,
         )
 
-    def _reload_and_find(self, kid: str):
+    def _reload_and_find(self, kid: str) -> SigningKey | None:
         """Another instance may have rotated the keyring: re-read it, at most every 30 s."""
         now = time.monotonic()
         if self._keyring_path is None or now - self._last_reload < KEYRING_RELOAD_INTERVAL_SECONDS:
