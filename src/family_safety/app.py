@@ -1,8 +1,9 @@
-"""The application factory: every plugin, route and error handler, wired in one place."""
+"""The application factory: every plugin, route and long-lived component, wired in one place."""
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+import asyncio
+from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING
 
 import structlog
@@ -18,29 +19,33 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components as OpenAPIComponents
 from litestar.openapi.spec import SecurityScheme
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from family_safety import birthdays
 from family_safety.account_settings.cache import SettingsAnswerCache
 from family_safety.account_settings.controllers import MySettingsController, PolicyController
-from family_safety.account_settings.services import typical_answers
+from family_safety.account_settings.hot_path import SettingsAnswers, typical_answers
 from family_safety.accounts.controllers import AccountController
 from family_safety.audit.controllers import AuditController
 from family_safety.auth.controllers import AuthController, JwksController, PasswordController
-from family_safety.auth.middleware import PUBLIC_ROUTE_OPT, BearerAuthenticationMiddleware
+from family_safety.auth.middleware import BearerAuthenticationMiddleware
+from family_safety.clock import utc_today
 from family_safety.components import Components
 from family_safety.config import Environment, Settings
+from family_safety.data_rights.controllers import MeController
 from family_safety.db import migrations
 from family_safety.db.engine import READ_ONLY, create_engine
 from family_safety.db.hot_reads import HotPathReader
 from family_safety.db.sessions import closing_handler
-from family_safety.dependencies import DEPENDENCIES
-from family_safety.errors import EXCEPTION_HANDLERS
+from family_safety.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
+from family_safety.guardians.controllers import MyGuardiansController, TeenController
 from family_safety.health.controllers import HealthController
-from family_safety.limits.controllers import MyGuardiansController, TeenController
 from family_safety.logs import configure_logging
 from family_safety.notifications.controllers import NotificationController
 from family_safety.openapi import ClosedModelSchemaPlugin, keep_the_contract
-from family_safety.pairing.controllers import InvitationController, LinkController
+from family_safety.pairing.controllers import InvitationController, PairingController
 from family_safety.policy.pack import load_default_pack
+from family_safety.problems import PROBLEM_DETAILS
 from family_safety.security.keyring import create_keyring, load_keyring
 from family_safety.security.passwords import PasswordHasher
 from family_safety.security.token_cache import VerifiedTokenCache
@@ -74,25 +79,33 @@ def _signer(settings: Settings) -> TokenSigner:
     return TokenSigner(load_keyring(path), issuer=settings.issuer, keyring_path=path)
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> Litestar:
+    """The service for these settings; ``hasher`` replaces the argon2id parameters the settings
+    name (tests use a cheap one)."""
     configure_logging(settings.log_level, as_json=settings.log_json)
     pack = load_default_pack()
     engine = create_engine(settings)
-    read_engine = engine.execution_options(**READ_ONLY)
+    reader = HotPathReader(engine.execution_options(**READ_ONLY))
     signer = _signer(settings)
     components = Components(
         settings=settings,
         pack=pack,
-        hasher=PasswordHasher(
+        hasher=hasher
+        or PasswordHasher(
             memory_kib=settings.password_hash_memory_kib,
             time_cost=settings.password_hash_time_cost,
         ),
         signer=signer,
         tokens=VerifiedTokenCache(signer, settings.token_cache_entries),
-        settings_answers=SettingsAnswerCache(
-            settings.settings_cache_megabytes * 1024 * 1024, typical_answers(pack)
+        reader=reader,
+        settings_answers=SettingsAnswers(
+            pack,
+            reader,
+            SettingsAnswerCache(
+                settings.settings_cache_megabytes * 1024 * 1024, typical_answers(pack)
+            ),
         ),
-        reader=HotPathReader(read_engine),
+        sessions=async_sessionmaker(engine, expire_on_commit=False),
     )
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=engine,
@@ -112,23 +125,39 @@ def create_app(settings: Settings) -> Litestar:
             )
         yield
 
+    @asynccontextmanager
+    async def end_links_at_18(_app: Litestar) -> AsyncIterator[None]:
+        sweep = asyncio.create_task(
+            birthdays.sweep_periodically(
+                components.sessions, pack, utc_today, settings.birthday_sweep_seconds
+            )
+        )
+        try:
+            yield
+        finally:
+            sweep.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweep
+            reader.close()
+
     app = Litestar(
         route_handlers=[
             HealthController,
             AccountController,
+            MeController,
             AuthController,
             JwksController,
             PasswordController,
             PolicyController,
             MySettingsController,
             InvitationController,
-            LinkController,
+            PairingController,
             TeenController,
             MyGuardiansController,
             AuditController,
             NotificationController,
         ],
-        plugins=[SQLAlchemyPlugin(config=alchemy), ClosedModelSchemaPlugin()],
+        plugins=[SQLAlchemyPlugin(config=alchemy), ClosedModelSchemaPlugin(), PROBLEM_DETAILS],
         middleware=[
             DefineMiddleware(
                 BearerAuthenticationMiddleware,
@@ -137,8 +166,7 @@ def create_app(settings: Settings) -> Litestar:
             )
         ],
         dependencies=DEPENDENCIES,
-        exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[refuse_unmigrated_database],
+        lifespan=[refuse_unmigrated_database, end_links_at_18],
         state=State({"components": components, "alchemy": alchemy}),
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(

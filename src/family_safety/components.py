@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from family_safety.account_settings.cache import SettingsAnswerCache
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from family_safety.account_settings.hot_path import SettingsAnswers
     from family_safety.config import Settings
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.policy.pack import PolicyPack
@@ -22,5 +24,6 @@ class Components:
     hasher: PasswordHasher
     signer: TokenSigner
     tokens: VerifiedTokenCache
-    settings_answers: SettingsAnswerCache
     reader: HotPathReader  # the reads of the hot path
+    settings_answers: SettingsAnswers  # GET /v1/me/settings
+    sessions: async_sessionmaker[AsyncSession]  # for work outside a request's own session

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     token_cache_entries: int = Field(
         default=200_000, ge=1, description="Per process: verified access tokens remembered."
     )
+    birthday_sweep_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="How often links whose teen turned 18 are written down as ended (the links "
+        "stop being active on the birthday itself, whatever this says).",
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="Render logs as JSON lines.")
 

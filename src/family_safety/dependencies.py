@@ -1,4 +1,5 @@
-"""What handlers are given: shared dependencies and request parameters, explicitly marked."""
+"""What handlers are given: the service's components, the signed-in account, request parameters,
+and how routes are marked. Each capability's services are provided by its own ``deps.py``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from family_safety.accounts.records import AccountRecord
 from family_safety.components import Components
 
+PUBLIC_ROUTE_OPT = "public"
+"""``opt={PUBLIC_ROUTE_OPT: True}`` on a route or controller: no bearer token is needed."""
+
 
 def provide_components(state: State) -> Components:
     return state.components
@@ -21,13 +25,6 @@ def provide_components(state: State) -> Components:
 def provide_current_account(request: Request) -> AccountRecord:
     """The account of the verified access token, read by the authentication middleware."""
     return request.user
-
-
-def request_session(request: Request) -> AsyncSession:
-    """The request's read-write session, for handlers that open it only when they must (the
-    same one the ``db_session`` dependency gives, closed when the answer is sent)."""
-    state = request.app.state
-    return state.alchemy.provide_session(state, request.scope)
 
 
 def provide_client_address(request: Request) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
+from family_safety import problems
 from family_safety.clock import utc_today
-from family_safety.errors import Problem
 
 
 def guardians_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -17,4 +17,4 @@ def guardians_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         return
     pack = connection.app.state.components.pack
     if pack.is_teen(pack.band_for(connection.user.birthdate, utc_today())):
-        raise Problem(403, "forbidden", "This path is for guardians.")
+        raise problems.forbidden()

@@ -17,9 +17,9 @@ from cryptography.fernet import Fernet
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from family_safety import problems
 from family_safety.clock import utc_now
 from family_safety.db.models import IdempotentRequest
-from family_safety.errors import Problem, validation_problem
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -45,14 +45,14 @@ async def once(
     request_body: Any,
     run: Callable[[], Awaitable[Any]],
     encode: Callable[[Any], Any],
-) -> tuple[bool, Any]:
-    """Run ``run()`` unless this key already has an answer. Returns (replayed, answer), the
-    answer being what ``run`` returned, or its ``encode``d JSON form when replayed."""
+) -> Any:
+    """Run ``run()`` unless this key already has an answer: what ``run`` returned, or its
+    ``encode``d JSON form when replayed. Claims the key in a transaction of its own first."""
     if key is None:
-        return False, await run()
+        return await run()
     if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-        raise validation_problem(
-            [{"field": "Idempotency-Key", "message": f"1 to {MAX_KEY_LENGTH} printable characters"}]
+        raise problems.invalid_field(
+            "Idempotency-Key", f"1 to {MAX_KEY_LENGTH} printable characters"
         )
     now = utc_now()
     key_digest = hashlib.sha256(key.encode()).hexdigest()
@@ -76,14 +76,10 @@ async def once(
     if existing is not None:
         await session.commit()  # the clean-up above
         if existing.request_digest != request_digest:
-            raise Problem(
-                422,
-                "idempotency-key-reused",
-                "This Idempotency-Key was used with a different request.",
-            )
+            raise problems.idempotency_key_reused()
         if existing.status_code is None or existing.sealed_answer is None:
-            raise _in_progress()
-        return True, msgspec.json.decode(_sealer(key).decrypt(existing.sealed_answer))
+            raise problems.request_in_progress()
+        return msgspec.json.decode(_sealer(key).decrypt(existing.sealed_answer))
     session.add(
         IdempotentRequest(
             account_id=account_id,
@@ -97,7 +93,7 @@ async def once(
         await session.commit()
     except IntegrityError as exc:  # the same key, at the same moment
         await session.rollback()
-        raise _in_progress() from exc
+        raise problems.request_in_progress() from exc
     try:
         answer = await run()
     except BaseException:
@@ -110,8 +106,4 @@ async def once(
         update(IdempotentRequest).where(*where).values(status_code=201, sealed_answer=sealed)
     )
     await session.commit()
-    return False, answer
-
-
-def _in_progress() -> Problem:
-    return Problem(409, "request-in-progress", "A request with this key is still running.")
+    return answer

@@ -38,8 +38,8 @@ from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.routes import HTTPRoute
 from pydantic import BaseModel
 
-from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
-from family_safety.errors import PROBLEM_MEDIA_TYPE, ProblemDetails
+from family_safety.dependencies import PUBLIC_ROUTE_OPT
+from family_safety.problems import PROBLEM_MEDIA_TYPE, ProblemDetails
 
 if TYPE_CHECKING:
     from litestar import Litestar

@@ -10,7 +10,7 @@ from typing import Annotated, Generic, TypeVar
 
 from litestar.params import Parameter
 
-from family_safety.errors import validation_problem
+from family_safety import problems
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -45,9 +45,7 @@ def decode_cursor(cursor: str | None, convert: Callable[[str], P]) -> P | None:
     try:
         return convert(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise validation_problem(
-            [{"field": "cursor", "message": "not a cursor of this list"}]
-        ) from exc
+        raise problems.invalid_field("cursor", "not a cursor of this list") from exc
 
 
 def page_of(rows: list[T], limit: int, position_of: Callable[[T], object]) -> Page[T]:

@@ -4,11 +4,11 @@ database so they hold across every instance."""
 from __future__ import annotations
 
 from math import ceil
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import delete, func, select
 
-from family_safety.errors import Problem
+from family_safety import problems
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import InstrumentedAttribute
 
 
+class Failure(Protocol):
+    at: datetime
+
+
 async def refuse_when_over_limits(
     session: AsyncSession,
     failed_at: InstrumentedAttribute[datetime],
@@ -26,12 +30,10 @@ async def refuse_when_over_limits(
     *,
     window: timedelta,
     now: datetime,
-    detail: str,
 ) -> None:
-    """Forget failures older than the window, then answer 429 (with ``Retry-After``, never past
-    the window) when any ``(which failures, how many at most)`` limit is reached."""
+    """Answer 429 (with ``Retry-After``, never past the window) when any ``(which failures, how
+    many at most)`` limit is reached within the window. Reads only."""
     since = now - window
-    await session.execute(delete(failed_at.class_).where(failed_at <= since))
     for which, limit in limits:
         count, oldest = (
             await session.execute(
@@ -39,6 +41,16 @@ async def refuse_when_over_limits(
             )
         ).one()
         if count >= limit:
-            await session.commit()  # keep the clean-up
-            retry_after = max(1, ceil((oldest + window - now).total_seconds()))
-            raise Problem(429, "rate-limited", detail, headers={"Retry-After": str(retry_after)})
+            raise problems.rate_limited(max(1, ceil((oldest + window - now).total_seconds())))
+
+
+async def record_failure(session: AsyncSession, failure: Failure, *, window: timedelta) -> None:
+    """Count a failure in a short transaction of its own, so that it stays counted although the
+    request fails: whatever the request's session had read is rolled back first (a failure path
+    has written nothing), and failures older than the window are forgotten at the same time. The
+    one place, with idempotency claims, where a helper commits."""
+    await session.rollback()
+    model = type(failure)
+    await session.execute(delete(model).where(model.at <= failure.at - window))  # type: ignore[attr-defined]
+    session.add(failure)
+    await session.commit()

@@ -24,26 +24,9 @@ from family_safety.db.engine import create_engine
 from family_safety.db.models import AuditEntry, GuardianLink
 from tests.conftest import admin_statements, requires_postgres
 from tests.e2e.conftest import free_port, start_server
-from tests.integration.conftest import PASSWORD, birthdate_for_age
+from tests.helpers import PASSWORD, family, signed_in
 
 pytestmark = pytest.mark.e2e
-
-
-async def _signed_in(client: httpx.AsyncClient, handle: str, age: int) -> dict[str, str]:
-    birthdate = birthdate_for_age(age).isoformat()
-    body = {"handle": handle, "password": PASSWORD, "birthdate": birthdate}
-    created = await client.post("/v1/accounts", json=body)
-    assert created.status_code == 201, created.text
-    token = await client.post("/v1/auth/token", json={"handle": handle, "password": PASSWORD})
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
-
-
-async def _family(client: httpx.AsyncClient) -> tuple[dict, dict, str]:
-    guardian = await _signed_in(client, "guardian", 40)
-    teen = await _signed_in(client, "teen", 14)
-    code = (await client.post("/v1/pairing-invitations", json={}, headers=guardian)).json()["code"]
-    link = (await client.post("/v1/pairings", json={"code": code}, headers=teen)).json()
-    return guardian, teen, link["teen"]["id"]
 
 
 # --- killed connections ---------------------------------------------------------------------
@@ -51,7 +34,7 @@ async def _family(client: httpx.AsyncClient) -> tuple[dict, dict, str]:
 
 async def _load_with_killed_connections(base_url: str, database: str) -> tuple[Counter, int]:
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-        guardian, teen, teen_id = await _family(client)
+        guardian, teen, teen_id = await family(client)
         limits_path = f"/v1/teens/{teen_id}/limits"
         statuses: Counter = Counter()
         changed = 0
@@ -185,7 +168,7 @@ def test_a_stopped_database_is_503_and_the_service_recovers_without_restart(
 
     async def scenario() -> None:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-            teen = await _signed_in(client, "teen", 14)
+            teen = await signed_in(client, "teen", 14)
             assert (await client.get("/v1/me/settings", headers=teen)).status_code == 200
             stop()
             assert (await client.get("/health/live")).status_code == 200
@@ -213,7 +196,7 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits_0(tmp_path, servers):
 
     async def scenario() -> list[int]:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-            await _signed_in(client, "parent", 40)
+            await signed_in(client, "parent", 40)
             credentials = {"handle": "parent", "password": PASSWORD}
             in_flight = [
                 asyncio.create_task(client.post("/v1/auth/token", json=credentials))

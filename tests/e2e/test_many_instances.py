@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import requires_postgres
 from tests.e2e.conftest import start_server
-from tests.e2e.test_faults import _family
+from tests.helpers import family
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +19,7 @@ async def _scenario(first_url: str, second_url: str) -> None:
         httpx.AsyncClient(base_url=first_url, timeout=30) as first,
         httpx.AsyncClient(base_url=second_url, timeout=30) as second,
     ):
-        guardian, teen, teen_id = await _family(first)
+        guardian, teen, teen_id = await family(first)
         # Warm both instances' caches.
         for client in (first, second, first, second):
             assert (await client.get("/v1/me/settings", headers=teen)).status_code == 200
@@ -70,7 +70,7 @@ def test_workers_serve_on_the_embedded_default(tmp_path, servers):
 
     async def scenario() -> None:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-            _, teen, _ = await _family(client)
+            _, teen, _ = await family(client)
             for _ in range(10):
                 assert (await client.get("/v1/me/settings", headers=teen)).status_code == 200
 

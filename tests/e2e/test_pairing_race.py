@@ -15,7 +15,7 @@ from family_safety.db.engine import create_engine
 from family_safety.db.models import AuditEntry, GuardianLink
 from tests.conftest import requires_postgres
 from tests.e2e.conftest import start_server
-from tests.integration.conftest import PASSWORD, birthdate_for_age
+from tests.helpers import PASSWORD, birthdate_for_age
 
 pytestmark = [pytest.mark.e2e, requires_postgres]
 

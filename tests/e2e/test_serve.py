@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import admin_statements, postgres_url, requires_postgres
 from tests.e2e.conftest import start_server
-from tests.integration.conftest import PASSWORD, birthdate_for_age
+from tests.helpers import PASSWORD, birthdate_for_age
 
 pytestmark = pytest.mark.e2e
 

@@ -2,26 +2,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
 from family_safety.app import create_app
-from family_safety.clock import utc_today
 from family_safety.config import Settings
-
-PASSWORD = "correct horse battery"
-
-
-def birthdate_for_age(age: int, today: date | None = None) -> date:
-    """The birthdate of someone who turned ``age`` 100 days ago."""
-    today = today or utc_today()
-    from datetime import timedelta
-
-    anniversary = today - timedelta(days=100)
-    return anniversary.replace(year=anniversary.year - age)
+from tests.helpers import CHEAP_HASHER, PASSWORD, birthdate_for_age
 
 
 @dataclass
@@ -82,7 +70,7 @@ class Person:
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:
-    async with AsyncTestClient(app=create_app(settings)) as test_client:
+    async with AsyncTestClient(app=create_app(settings, hasher=CHEAP_HASHER)) as test_client:
         yield test_client
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from family_safety.clock import utc_today
-from tests.integration.conftest import PASSWORD, birthdate_for_age
+from tests.helpers import PASSWORD, birthdate_for_age, expect_problem
 
 PROBLEM = "application/problem+json"
 
@@ -17,17 +17,6 @@ def _body(**overrides):
         "birthdate": birthdate_for_age(14).isoformat(),
         **overrides,
     }
-
-
-def _problem(response, status: int, slug: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    problem = response.json()
-    assert problem["type"].rsplit("/", 1)[-1] == slug
-    assert problem["status"] == status
-    assert problem["title"]
-    assert problem["detail"]
-    return problem
 
 
 @pytest.mark.parametrize(
@@ -74,7 +63,7 @@ async def test_thirteenth_birthday_is_old_enough_and_the_day_before_is_not(clien
         "/v1/accounts",
         json=_body(handle="younger", birthdate=(thirteenth + timedelta(days=1)).isoformat()),
     )
-    _problem(too_young, 422, "minimum-age")
+    expect_problem(too_young, 422, "minimum-age")
 
 
 @pytest.mark.parametrize(
@@ -97,7 +86,7 @@ async def test_thirteenth_birthday_is_old_enough_and_the_day_before_is_not(clien
     ],
 )
 async def test_bad_registration_values_are_422_naming_the_field(client, overrides, field):
-    problem = _problem(
+    problem = expect_problem(
         await client.post("/v1/accounts", json=_body(**overrides)), 422, "validation"
     )
     assert field in [error["field"] for error in problem["errors"]]
@@ -105,14 +94,14 @@ async def test_bad_registration_values_are_422_naming_the_field(client, override
 
 
 async def test_missing_fields_are_named(client):
-    problem = _problem(
+    problem = expect_problem(
         await client.post("/v1/accounts", json={"handle": "sam_14"}), 422, "validation"
     )
     assert {"password", "birthdate"} <= {error["field"] for error in problem["errors"]}
 
 
 async def test_under_13_is_minimum_age(client):
-    problem = _problem(
+    problem = expect_problem(
         await client.post("/v1/accounts", json=_body(birthdate=birthdate_for_age(12).isoformat())),
         422,
         "minimum-age",
@@ -122,11 +111,13 @@ async def test_under_13_is_minimum_age(client):
 
 async def test_handle_taken_is_409_case_insensitively(client):
     assert (await client.post("/v1/accounts", json=_body())).status_code == 201
-    _problem(await client.post("/v1/accounts", json=_body(handle="SAM_14")), 409, "handle-taken")
+    expect_problem(
+        await client.post("/v1/accounts", json=_body(handle="SAM_14")), 409, "handle-taken"
+    )
 
 
 async def test_birthdate_cannot_be_set_through_other_fields(client):
-    problem = _problem(
+    problem = expect_problem(
         await client.post("/v1/accounts", json=_body(age_band="18+")), 422, "validation"
     )
     assert problem["errors"][0]["field"] == "age_band"
@@ -146,9 +137,9 @@ async def test_malformed_json_is_400(client):
     response = await client.post(
         "/v1/accounts", content=b'{"handle": ', headers={"content-type": "application/json"}
     )
-    _problem(response, 400, "malformed-body")
+    expect_problem(response, 400, "malformed-body")
 
 
 async def test_oversized_body_is_413(client):
     response = await client.post("/v1/accounts", json=_body(display_name="x" * 70_000))
-    _problem(response, 413, "payload-too-large")
+    expect_problem(response, 413, "payload-too-large")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from family_safety.audit import chain
-from tests.integration.test_accounts import _problem
-from tests.integration.test_limits import set_limits
-from tests.integration.test_pairing import pair
+from tests.helpers import expect_problem, pair, set_limits
 
 
 class AuditStoreDown(RuntimeError):
@@ -17,7 +15,7 @@ async def test_a_failed_audit_write_rolls_the_settings_change_back(register, mon
     before = await teen.get("/v1/me/settings")
     monkeypatch.setattr(chain, "record", _raise)
     response = await teen.patch("/v1/me/settings", json={"account.private": False})
-    problem = _problem(response, 500, "internal-error")
+    problem = expect_problem(response, 500, "internal-error")
     assert "Traceback" not in response.text
     assert "AuditStoreDown" not in problem["detail"]
     monkeypatch.undo()
@@ -34,7 +32,7 @@ async def test_a_failed_audit_write_rolls_the_limits_change_back(register, monke
     etag = (await parent.get(f"/v1/teens/{teen.id}/limits")).headers["etag"]
     monkeypatch.setattr(chain, "record", _raise)
     response = await set_limits(parent, teen.id, {"search.enabled": False})
-    _problem(response, 500, "internal-error")
+    expect_problem(response, 500, "internal-error")
     monkeypatch.undo()
     after = await parent.get(f"/v1/teens/{teen.id}/limits")
     assert after.json() == {"limits": {}}

@@ -8,8 +8,7 @@ import pytest
 import time_machine
 
 from family_safety.clock import utc_now
-from tests.integration.conftest import PASSWORD
-from tests.integration.test_accounts import _problem
+from tests.helpers import PASSWORD, expect_problem
 
 
 async def _sign_in(client, handle: str, password: str = PASSWORD):
@@ -54,7 +53,7 @@ async def test_wrong_password_and_unknown_handle_get_the_same_answer(register, c
     await register("parent", 40)
     wrong_password = await _sign_in(client, "parent", "not the password")
     unknown_handle = await _sign_in(client, "nobody_here", "not the password")
-    _problem(wrong_password, 401, "invalid-credentials")
+    expect_problem(wrong_password, 401, "invalid-credentials")
     assert wrong_password.status_code == unknown_handle.status_code
     assert wrong_password.json() == unknown_handle.json()
 
@@ -64,7 +63,7 @@ async def test_eleventh_failed_sign_in_for_a_handle_is_rate_limited(register, cl
     for _ in range(10):
         assert (await _sign_in(client, "parent", "wrong password!")).status_code == 401
     limited = await _sign_in(client, "parent")
-    _problem(limited, 429, "rate-limited")
+    expect_problem(limited, 429, "rate-limited")
     assert 0 < int(limited.headers["retry-after"]) <= 15 * 60
     # The lock-out never outlasts the window.
     with time_machine.travel(utc_now().timestamp() + 15 * 60 + 1, tick=False):
@@ -74,7 +73,7 @@ async def test_eleventh_failed_sign_in_for_a_handle_is_rate_limited(register, cl
 async def test_failures_from_one_address_are_limited_across_handles(client):
     for attempt in range(30):
         assert (await _sign_in(client, f"nobody_{attempt}", "wrong password!")).status_code == 401
-    _problem(await _sign_in(client, "someone_else", "wrong password!"), 429, "rate-limited")
+    expect_problem(await _sign_in(client, "someone_else", "wrong password!"), 429, "rate-limited")
 
 
 async def test_successful_sign_ins_never_count(register, client):
@@ -83,20 +82,20 @@ async def test_successful_sign_ins_never_count(register, client):
         assert (await _sign_in(client, "parent")).status_code == 200
 
 
-async def test_refresh_rotates_and_a_reused_token_revokes_the_family(register, client):
+async def test_refresh_rotates_and_a_reused_token_revokes_thefamily(register, client):
     parent = await register("parent", 40)
     first = parent.tokens["refresh_token"]
     rotated = await client.post("/v1/auth/refresh", json={"refresh_token": first})
     assert rotated.status_code == 200
     second = rotated.json()["refresh_token"]
     assert second != first
-    _problem(
+    expect_problem(
         await client.post("/v1/auth/refresh", json={"refresh_token": first}),
         401,
         "invalid-refresh-token",
     )
     # The reuse revoked the whole family, including the newest token.
-    _problem(
+    expect_problem(
         await client.post("/v1/auth/refresh", json={"refresh_token": second}),
         401,
         "invalid-refresh-token",
@@ -104,7 +103,7 @@ async def test_refresh_rotates_and_a_reused_token_revokes_the_family(register, c
 
 
 async def test_unknown_refresh_token_is_401(client):
-    _problem(
+    expect_problem(
         await client.post("/v1/auth/refresh", json={"refresh_token": "made-up"}),
         401,
         "invalid-refresh-token",
@@ -117,10 +116,10 @@ async def test_expired_refresh_token_is_401(register, client):
         response = await client.post(
             "/v1/auth/refresh", json={"refresh_token": parent.tokens["refresh_token"]}
         )
-    _problem(response, 401, "invalid-refresh-token")
+    expect_problem(response, 401, "invalid-refresh-token")
 
 
-async def test_logout_revokes_the_family(register, client):
+async def test_logout_revokes_thefamily(register, client):
     parent = await register("parent", 40)
     rotated = (
         await client.post(
@@ -130,7 +129,7 @@ async def test_logout_revokes_the_family(register, client):
     assert (
         await client.post("/v1/auth/logout", json={"refresh_token": rotated["refresh_token"]})
     ).status_code == 204
-    _problem(
+    expect_problem(
         await client.post("/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]}),
         401,
         "invalid-refresh-token",
@@ -148,9 +147,9 @@ async def test_logout_ends_every_session_of_the_account(register, client):
     assert logout.status_code == 204
     for refresh_token in (parent.tokens["refresh_token"], other["refresh_token"]):
         response = await client.post("/v1/auth/refresh", json={"refresh_token": refresh_token})
-        _problem(response, 401, "invalid-refresh-token")
+        expect_problem(response, 401, "invalid-refresh-token")
     for headers in (parent.headers, other_headers):
-        _problem(await client.get("/v1/me", headers=headers), 401, "unauthorized")
+        expect_problem(await client.get("/v1/me", headers=headers), 401, "unauthorized")
     assert (await _sign_in(client, "parent")).status_code == 200
 
 
@@ -159,7 +158,7 @@ async def test_a_reused_refresh_token_also_ends_its_access_tokens(register, clie
     first = parent.tokens["refresh_token"]
     assert (await client.post("/v1/auth/refresh", json={"refresh_token": first})).status_code == 200
     await client.post("/v1/auth/refresh", json={"refresh_token": first})  # the reuse
-    _problem(await client.get("/v1/me", headers=parent.headers), 401, "unauthorized")
+    expect_problem(await client.get("/v1/me", headers=parent.headers), 401, "unauthorized")
 
 
 async def test_password_change_needs_the_current_password_and_ends_other_sessions(register, client):
@@ -169,24 +168,24 @@ async def test_password_change_needs_the_current_password_and_ends_other_session
         "/v1/me/password",
         json={"current_password": "not it at all", "new_password": new_password},
     )
-    _problem(wrong, 403, "wrong-password")
+    expect_problem(wrong, 403, "wrong-password")
     short = await parent.post(
         "/v1/me/password", json={"current_password": PASSWORD, "new_password": "short"}
     )
-    _problem(short, 422, "validation")
+    expect_problem(short, 422, "validation")
     changed = await parent.post(
         "/v1/me/password", json={"current_password": PASSWORD, "new_password": new_password}
     )
     assert changed.status_code == 200
     pair = changed.json()
-    _problem(await client.get("/v1/me", headers=parent.headers), 401, "unauthorized")
+    expect_problem(await client.get("/v1/me", headers=parent.headers), 401, "unauthorized")
     refreshed = await client.post(
         "/v1/auth/refresh", json={"refresh_token": parent.tokens["refresh_token"]}
     )
-    _problem(refreshed, 401, "invalid-refresh-token")
+    expect_problem(refreshed, 401, "invalid-refresh-token")
     fresh = {"Authorization": f"Bearer {pair['access_token']}"}
     assert (await client.get("/v1/me", headers=fresh)).status_code == 200
-    _problem(await _sign_in(client, "parent", PASSWORD), 401, "invalid-credentials")
+    expect_problem(await _sign_in(client, "parent", PASSWORD), 401, "invalid-credentials")
     assert (await _sign_in(client, "parent", new_password)).status_code == 200
 
 
@@ -213,7 +212,7 @@ def _forge(token: str, **changes) -> str:
 async def test_missing_or_bad_token_is_401_with_www_authenticate(client, authorization):
     headers = {"Authorization": authorization} if authorization is not None else {}
     response = await client.get("/v1/me", headers=headers)
-    _problem(response, 401, "unauthorized")
+    expect_problem(response, 401, "unauthorized")
     assert response.headers["www-authenticate"] == "Bearer"
 
 
@@ -235,7 +234,7 @@ async def test_tampered_alg_none_and_expired_tokens_are_401(register, client):
     ]
     for forged in forgeries:
         response = await client.get("/v1/me", headers={"Authorization": f"Bearer {forged}"})
-        _problem(response, 401, "unauthorized")
+        expect_problem(response, 401, "unauthorized")
     with time_machine.travel(utc_now().timestamp() + 3601, tick=False):
         expired = await client.get("/v1/me", headers=parent.headers)
-    _problem(expired, 401, "unauthorized")
+    expect_problem(expired, 401, "unauthorized")

@@ -6,10 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.audit.services import verify_all
 from family_safety.db.engine import create_engine
-from tests.integration.conftest import PASSWORD, birthdate_for_age
-from tests.integration.test_accounts import _problem
-from tests.integration.test_limits import set_limits
-from tests.integration.test_pairing import invite, pair
+from tests.helpers import PASSWORD, birthdate_for_age, expect_problem, invite, pair, set_limits
 
 
 async def test_export_holds_everything_about_the_account(register):
@@ -41,16 +38,16 @@ async def test_deleting_an_account_ends_links_sessions_and_data(register, client
     await set_limits(parent, teen.id, {"content.restricted_mode": True})
     await invite(parent)
     wrong = await parent.request_delete("/v1/me", json={"password": "not the password"})
-    _problem(wrong, 403, "wrong-password")
+    expect_problem(wrong, 403, "wrong-password")
     assert (await parent.request_delete("/v1/me", json={"password": PASSWORD})).status_code == 204
 
-    _problem(await parent.get("/v1/me"), 401, "unauthorized")
+    expect_problem(await parent.get("/v1/me"), 401, "unauthorized")
     refreshed = await client.post(
         "/v1/auth/refresh", json={"refresh_token": parent.tokens["refresh_token"]}
     )
-    _problem(refreshed, 401, "invalid-refresh-token")
+    expect_problem(refreshed, 401, "invalid-refresh-token")
     signed_in = await client.post("/v1/auth/token", json={"handle": "parent", "password": PASSWORD})
-    _problem(signed_in, 401, "invalid-credentials")
+    expect_problem(signed_in, 401, "invalid-credentials")
 
     notes = (await teen.get("/v1/me/notifications")).json()["items"]
     assert notes[-1]["kind"] == "link.ended"

@@ -13,20 +13,7 @@ from family_safety.audit.services import verify_all
 from family_safety.clock import utc_now
 from family_safety.db.engine import create_engine
 from family_safety.db.models import AuditEntry
-from tests.integration.conftest import birthdate_for_age
-from tests.integration.test_accounts import _problem
-from tests.integration.test_pairing import invite, pair
-from tests.integration.test_settings import daily
-
-
-async def set_limits(guardian, teen_id: str, limits: dict):
-    current = await guardian.get(f"/v1/teens/{teen_id}/limits")
-    assert current.status_code == 200, current.text
-    return await guardian.put(
-        f"/v1/teens/{teen_id}/limits",
-        json={"limits": limits},
-        headers={"If-Match": current.headers["etag"]},
-    )
+from tests.helpers import birthdate_for_age, daily, expect_problem, invite, pair, set_limits
 
 
 async def test_the_family_story(register):
@@ -62,9 +49,9 @@ async def test_the_family_story(register):
         "can_change": False,
     }
     locked = await teen.patch("/v1/me/settings", json={"content.restricted_mode": False})
-    assert "alex_parent" in _problem(locked, 403, "setting-locked")["detail"]
+    assert "alex_parent" in expect_problem(locked, 403, "setting-locked")["detail"]
     looser = await teen.patch("/v1/me/settings", json={"screen_time.daily_limit_minutes": 60})
-    _problem(looser, 403, "setting-locked")
+    expect_problem(looser, 403, "setting-locked")
     stricter = await teen.patch("/v1/me/settings", json={"screen_time.daily_limit_minutes": 30})
     assert stricter.json()["settings"]["screen_time.daily_limit_minutes"]["source"] == "self"
 
@@ -92,7 +79,7 @@ async def test_the_family_story(register):
     }
     assert after["screen_time.daily_limit_minutes"]["value"] == daily(30)
     assert after["screen_time.daily_limit_minutes"]["source"] == "self"
-    _problem(await parent.get(f"/v1/teens/{teen.id}/settings"), 404, "not-found")
+    expect_problem(await parent.get(f"/v1/teens/{teen.id}/settings"), 404, "not-found")
 
 
 async def test_limits_need_if_match_and_a_fresh_one(register):
@@ -100,7 +87,7 @@ async def test_limits_need_if_match_and_a_fresh_one(register):
     teen = await register("teen_14", 14)
     await pair(parent, teen)
     path = f"/v1/teens/{teen.id}/limits"
-    _problem(
+    expect_problem(
         await parent.put(path, json={"limits": {"search.enabled": False}}),
         428,
         "precondition-required",
@@ -112,7 +99,7 @@ async def test_limits_need_if_match_and_a_fresh_one(register):
     assert first.status_code == 200
     assert first.headers["etag"] != etag
     stale = await parent.put(path, json={"limits": {}}, headers={"If-Match": etag})
-    _problem(stale, 412, "precondition-failed")
+    expect_problem(stale, 412, "precondition-failed")
     assert (await parent.get(path)).json() == {"limits": {"search.enabled": False}}
 
 
@@ -124,7 +111,7 @@ async def test_bad_limits_are_422(register, limits):
     parent = await register("parent", 40)
     teen = await register("teen_14", 14)
     await pair(parent, teen)
-    problem = _problem(await set_limits(parent, teen.id, limits), 422, "validation")
+    problem = expect_problem(await set_limits(parent, teen.id, limits), 422, "validation")
     assert [error["field"] for error in problem["errors"]] == list(limits)
 
 
@@ -184,16 +171,16 @@ async def test_teens_get_403_on_guardian_paths_and_strangers_404(register):
     stranger = await register("stranger", 40)
     await pair(parent, teen)
     for path in ("limits", "settings", "audit"):
-        _problem(await other_teen.get(f"/v1/teens/{teen.id}/{path}"), 403, "forbidden")
-        _problem(await stranger.get(f"/v1/teens/{teen.id}/{path}"), 404, "not-found")
+        expect_problem(await other_teen.get(f"/v1/teens/{teen.id}/{path}"), 403, "forbidden")
+        expect_problem(await stranger.get(f"/v1/teens/{teen.id}/{path}"), 404, "not-found")
         missing = "01000000-0000-7000-8000-000000000000"
-        _problem(await stranger.get(f"/v1/teens/{missing}/{path}"), 404, "not-found")
+        expect_problem(await stranger.get(f"/v1/teens/{missing}/{path}"), 404, "not-found")
     forbidden = await other_teen.put(
         f"/v1/teens/{teen.id}/limits",
         content=b"{oops",
         headers={"content-type": "application/json"},
     )
-    _problem(forbidden, 403, "forbidden")
+    expect_problem(forbidden, 403, "forbidden")
 
 
 async def test_two_families_never_see_or_touch_each_other(register):
@@ -219,7 +206,7 @@ async def test_two_families_never_see_or_touch_each_other(register):
             await parent.delete(f"/v1/pairing-invitations/{other_invitation['id']}"),
         ]
         for response in attempts:
-            _problem(response, 404, "not-found")
+            expect_problem(response, 404, "not-found")
         listed = (await parent.get("/v1/pairings")).json()["items"]
         assert other_link["id"] not in [item["id"] for item in listed]
     for _, teen, link, _ in families:
@@ -238,7 +225,7 @@ async def test_the_18th_birthday_ends_links_and_keeps_values(register):
     with time_machine.travel(eighteen.replace(hour=0, minute=0, second=1), tick=False):
         await parent.sign_in()
         await teen.sign_in()
-        _problem(await parent.get(f"/v1/teens/{teen.id}/settings"), 404, "not-found")
+        expect_problem(await parent.get(f"/v1/teens/{teen.id}/settings"), 404, "not-found")
         settings = (await teen.get("/v1/me/settings")).json()
         assert settings["age_band"] == "18+"
         restricted = settings["settings"]["content.restricted_mode"]
@@ -260,7 +247,7 @@ async def test_an_ended_link_stops_access_with_the_same_token(register):
     link = await pair(parent, teen)
     assert (await parent.get(f"/v1/teens/{teen.id}/settings")).status_code == 200
     await teen.delete(f"/v1/pairings/{link['id']}")
-    _problem(await parent.get(f"/v1/teens/{teen.id}/settings"), 404, "not-found")
+    expect_problem(await parent.get(f"/v1/teens/{teen.id}/settings"), 404, "not-found")
 
 
 async def test_audit_chain_verifies_and_detects_tampering(register, settings):

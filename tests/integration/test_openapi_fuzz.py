@@ -51,7 +51,7 @@ from schemathesis.python import asgi
 
 from family_safety.app import create_app
 from family_safety.config import Settings
-from tests.integration.conftest import birthdate_for_age
+from tests.helpers import CHEAP_HASHER, birthdate_for_age
 
 # Small enough for CI on a slow two-core machine, large enough to reach every documented answer.
 MAX_EXAMPLES = 20
@@ -295,8 +295,8 @@ NO_SIGN_IN_LIMITS = {
 
 @pytest.mark.parametrize("role", ["guardian", "teen"])
 def test_the_service_keeps_its_openapi_contract(settings: Settings, role: str) -> None:
-    app = create_app(settings)
-    unlimited_app = create_app(settings.model_copy(update=NO_SIGN_IN_LIMITS))
+    app = create_app(settings, hasher=CHEAP_HASHER)
+    unlimited_app = create_app(settings.model_copy(update=NO_SIGN_IN_LIMITS), hasher=CHEAP_HASHER)
     outcome = Outcome()
     started = time.monotonic()
     try:

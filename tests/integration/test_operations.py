@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import make_url
 
 from tests.conftest import admin_statements, requires_postgres
-from tests.integration.test_accounts import _problem
+from tests.helpers import expect_problem
 
 
 async def test_health_live_and_ready(client):
@@ -12,12 +12,12 @@ async def test_health_live_and_ready(client):
     assert (await client.get("/health/ready")).json() == {"status": "ok"}
 
 
-async def test_unknown_path_is_404_problem(client):
-    _problem(await client.get("/v1/nothing-here"), 404, "not-found")
+async def test_unknown_path_is_404problem(client):
+    expect_problem(await client.get("/v1/nothing-here"), 404, "not-found")
 
 
-async def test_wrong_method_is_405_problem(client):
-    _problem(await client.delete("/v1/accounts"), 405, "method-not-allowed")
+async def test_wrong_method_is_405problem(client):
+    expect_problem(await client.delete("/v1/accounts"), 405, "method-not-allowed")
 
 
 async def test_openapi_documents_every_route_and_its_problems(client):
@@ -55,7 +55,7 @@ async def test_database_outage_is_503_and_the_service_recovers_without_restart(
     try:
         assert (await parent.client.get("/health/live")).status_code == 200
         for response in (await parent.client.get("/health/ready"), await parent.get("/v1/me")):
-            _problem(response, 503, "service-unavailable")
+            expect_problem(response, 503, "service-unavailable")
             assert int(response.headers["retry-after"]) > 0
     finally:
         await admin_statements([f"ALTER DATABASE {name} ALLOW_CONNECTIONS true"])

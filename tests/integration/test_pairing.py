@@ -10,20 +10,7 @@ import pytest
 import time_machine
 
 from family_safety.clock import utc_now
-from tests.integration.test_accounts import _problem
-
-
-async def invite(guardian) -> dict:
-    response = await guardian.post("/v1/pairing-invitations", json={})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def pair(guardian, teen) -> dict:
-    invitation = await invite(guardian)
-    response = await teen.post("/v1/pairings", json={"code": invitation["code"]})
-    assert response.status_code == 201, response.text
-    return response.json()
+from tests.helpers import expect_problem, invite, pair
 
 
 async def test_invitation_has_a_signed_token_and_a_typed_code(register):
@@ -77,7 +64,7 @@ async def test_the_invitation_works_once_by_token_or_code(register):
     invitation = await invite(parent)
     assert (await first.post("/v1/pairings", json={"code": invitation["code"]})).status_code == 201
     for proof in ({"code": invitation["code"]}, {"token": invitation["token"]}):
-        _problem(await second.post("/v1/pairings", json=proof), 409, "invitation-used")
+        expect_problem(await second.post("/v1/pairings", json=proof), 409, "invitation-used")
 
 
 @pytest.mark.parametrize(
@@ -91,36 +78,38 @@ async def test_the_invitation_works_once_by_token_or_code(register):
 )
 async def test_unknown_or_forged_invitations_are_400(register, proof):
     teen = await register("teen_14", 14)
-    _problem(await teen.post("/v1/pairings", json=proof), 400, "invitation-invalid")
+    expect_problem(await teen.post("/v1/pairings", json=proof), 400, "invitation-invalid")
 
 
 async def test_an_access_token_is_not_an_invitation_and_vice_versa(register):
     parent = await register("parent", 40)
     teen = await register("teen_14", 14)
     access = parent.tokens["access_token"]
-    _problem(await teen.post("/v1/pairings", json={"token": access}), 400, "invitation-invalid")
+    expect_problem(
+        await teen.post("/v1/pairings", json={"token": access}), 400, "invitation-invalid"
+    )
     invitation = await invite(parent)
     as_bearer = await teen.client.get(
         "/v1/me", headers={"Authorization": f"Bearer {invitation['token']}"}
     )
-    _problem(as_bearer, 401, "unauthorized")
+    expect_problem(as_bearer, 401, "unauthorized")
 
 
 @pytest.mark.parametrize("body", [{}, {"code": "BCDF-GHJK", "token": "x"}, {"code": 12345678}])
 async def test_exactly_one_of_token_and_code(register, body):
     teen = await register("teen_14", 14)
-    _problem(await teen.post("/v1/pairings", json=body), 422, "validation")
+    expect_problem(await teen.post("/v1/pairings", json=body), 422, "validation")
 
 
 async def test_only_adults_invite_and_only_teens_consent(register):
     parent = await register("parent", 40)
     teen = await register("teen_14", 14)
     adult = await register("other_adult", 19)
-    _problem(await teen.post("/v1/pairing-invitations", json={}), 403, "not-an-adult")
+    expect_problem(await teen.post("/v1/pairing-invitations", json={}), 403, "not-an-adult")
     code = (await invite(parent))["code"]
-    _problem(await adult.post("/v1/pairings", json={"code": code}), 403, "not-a-teen")
+    expect_problem(await adult.post("/v1/pairings", json={"code": code}), 403, "not-a-teen")
     preview = await adult.post("/v1/pairing-invitations/preview", json={"code": code})
-    _problem(preview, 403, "not-a-teen")
+    expect_problem(preview, 403, "not-a-teen")
 
 
 async def test_expired_and_revoked_invitations_are_410(register):
@@ -128,7 +117,7 @@ async def test_expired_and_revoked_invitations_are_410(register):
     teen = await register("teen_14", 14)
     revoked = await invite(parent)
     assert (await parent.delete(f"/v1/pairing-invitations/{revoked['id']}")).status_code == 204
-    _problem(
+    expect_problem(
         await teen.post("/v1/pairings", json={"code": revoked["code"]}), 410, "invitation-expired"
     )
     expiring = await invite(parent)
@@ -136,7 +125,7 @@ async def test_expired_and_revoked_invitations_are_410(register):
         await teen.sign_in()
         for proof in ({"code": expiring["code"]}, {"token": expiring["token"]}):
             response = await teen.post("/v1/pairings", json=proof)
-            _problem(response, 410, "invitation-expired")
+            expect_problem(response, 410, "invitation-expired")
 
 
 async def test_already_linked_and_guardian_limit(register):
@@ -146,10 +135,10 @@ async def test_already_linked_and_guardian_limit(register):
     teen = await register("teen_14", 14)
     await pair(first, teen)
     again = (await invite(first))["code"]
-    _problem(await teen.post("/v1/pairings", json={"code": again}), 409, "already-linked")
+    expect_problem(await teen.post("/v1/pairings", json={"code": again}), 409, "already-linked")
     await pair(second, teen)
     third_code = (await invite(third))["code"]
-    _problem(
+    expect_problem(
         await teen.post("/v1/pairings", json={"code": third_code}), 409, "guardian-limit-reached"
     )
 
@@ -157,7 +146,9 @@ async def test_already_linked_and_guardian_limit(register):
 async def test_five_live_invitations_at_most(register):
     parent = await register("parent", 40)
     invitations = [await invite(parent) for _ in range(5)]
-    _problem(await parent.post("/v1/pairing-invitations", json={}), 409, "invitation-limit-reached")
+    expect_problem(
+        await parent.post("/v1/pairing-invitations", json={}), 409, "invitation-limit-reached"
+    )
     await parent.delete(f"/v1/pairing-invitations/{invitations[0]['id']}")
     assert (await parent.post("/v1/pairing-invitations", json={})).status_code == 201
 
@@ -170,10 +161,12 @@ async def test_qr_code_is_an_svg_for_its_guardian_only(register):
     assert qr.status_code == 200
     assert qr.headers["content-type"].startswith("image/svg+xml")
     assert qr.text.lstrip().startswith("<svg")
-    _problem(
+    expect_problem(
         await stranger.get(f"/v1/pairing-invitations/{invitation['id']}/qr.svg"), 404, "not-found"
     )
-    _problem(await stranger.delete(f"/v1/pairing-invitations/{invitation['id']}"), 404, "not-found")
+    expect_problem(
+        await stranger.delete(f"/v1/pairing-invitations/{invitation['id']}"), 404, "not-found"
+    )
 
 
 async def test_more_than_five_wrong_codes_is_429_until_the_window_passes(register):
@@ -181,10 +174,10 @@ async def test_more_than_five_wrong_codes_is_429_until_the_window_passes(registe
     teen = await register("teen_14", 14)
     for _ in range(5):
         response = await teen.post("/v1/pairing-invitations/preview", json={"code": "BCDF-BCDF"})
-        _problem(response, 400, "invitation-invalid")
+        expect_problem(response, 400, "invitation-invalid")
     code = (await invite(parent))["code"]
     limited = await teen.post("/v1/pairings", json={"code": code})
-    _problem(limited, 429, "rate-limited")
+    expect_problem(limited, 429, "rate-limited")
     assert int(limited.headers["retry-after"]) <= 600
     with time_machine.travel(utc_now() + timedelta(minutes=10, seconds=1), tick=False):
         await teen.sign_in()
@@ -217,7 +210,7 @@ async def test_only_the_two_sides_can_end_a_link(register):
     teen = await register("teen_14", 14)
     stranger = await register("stranger", 40)
     link = await pair(parent, teen)
-    _problem(await stranger.delete(f"/v1/pairings/{link['id']}"), 404, "not-found")
+    expect_problem(await stranger.delete(f"/v1/pairings/{link['id']}"), 404, "not-found")
     assert (await parent.delete(f"/v1/pairings/{link['id']}")).status_code == 204
     notes = (await teen.get("/v1/me/notifications")).json()["items"]
     assert notes[-1]["kind"] == "link.ended"
@@ -234,7 +227,7 @@ async def test_pages_walk_with_a_cursor(register):
     assert [item["id"] for item in second.json()["items"]] == [links[1]["id"]]
     assert second.json()["next_cursor"] is None
     for bad in ({"limit": 0}, {"limit": 101}, {"cursor": "!!!"}):
-        _problem(await parent.get("/v1/pairings", params=bad), 422, "validation")
+        expect_problem(await parent.get("/v1/pairings", params=bad), 422, "validation")
 
 
 async def test_concurrent_redemptions_link_exactly_once(register):
@@ -261,7 +254,9 @@ async def test_idempotency_key_replays_the_first_answer(register):
     # Two invitations exist, not three: five live at most, so three more fit and the sixth fails.
     for _ in range(3):
         assert (await parent.post("/v1/pairing-invitations", json={})).status_code == 201
-    _problem(await parent.post("/v1/pairing-invitations", json={}), 409, "invitation-limit-reached")
+    expect_problem(
+        await parent.post("/v1/pairing-invitations", json={}), 409, "invitation-limit-reached"
+    )
 
     consent = {"Idempotency-Key": "consent-1"}
     proof = {"code": first.json()["code"]}
@@ -270,7 +265,7 @@ async def test_idempotency_key_replays_the_first_answer(register):
     assert linked.status_code == again.status_code == 201
     assert again.json() == linked.json()
     other = await teen.post("/v1/pairings", json={"code": "BCDF-GHJK"}, headers=consent)
-    _problem(other, 422, "idempotency-key-reused")
+    expect_problem(other, 422, "idempotency-key-reused")
     assert len((await teen.get("/v1/pairings")).json()["items"]) == 1
 
 
@@ -278,6 +273,8 @@ async def test_a_failed_request_does_not_hold_its_idempotency_key(register):
     parent = await register("parent", 40)
     teen = await register("teen_14", 14)
     key = {"Idempotency-Key": "retry-me"}
-    _problem(await teen.post("/v1/pairing-invitations", json={}, headers=key), 403, "not-an-adult")
+    expect_problem(
+        await teen.post("/v1/pairing-invitations", json={}, headers=key), 403, "not-an-adult"
+    )
     code = (await invite(parent))["code"]
     assert (await teen.post("/v1/pairings", json={"code": code}, headers=key)).status_code == 201

@@ -8,14 +8,7 @@ import pytest
 import time_machine
 
 from family_safety.clock import utc_now
-from tests.integration.conftest import birthdate_for_age
-from tests.integration.test_accounts import _problem
-
-EVERY_DAY = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def daily(minutes):
-    return dict.fromkeys(EVERY_DAY, minutes)
+from tests.helpers import EVERY_DAY, birthdate_for_age, daily, expect_problem
 
 
 def nightly(start: str, end: str) -> list[dict]:
@@ -112,7 +105,9 @@ async def test_new_accounts_get_the_contract_table_exactly(register, age, band):
 async def test_a_14_year_old_cannot_loosen_a_gate(register, change):
     teen = await register("teen_14", 14)
     before = await teen.get("/v1/me/settings")
-    problem = _problem(await teen.patch("/v1/me/settings", json=change), 403, "setting-locked")
+    problem = expect_problem(
+        await teen.patch("/v1/me/settings", json=change), 403, "setting-locked"
+    )
     assert "13-15" in problem["detail"]
     after = await teen.get("/v1/me/settings")
     assert after.json() == before.json()
@@ -185,7 +180,7 @@ async def test_bare_int_daily_limit_means_every_day(register):
 )
 async def test_bad_keys_and_values_are_422_naming_the_key(register, change):
     adult = await register("adult", 30)
-    problem = _problem(await adult.patch("/v1/me/settings", json=change), 422, "validation")
+    problem = expect_problem(await adult.patch("/v1/me/settings", json=change), 422, "validation")
     assert [error["field"] for error in problem["errors"]] == list(change)
 
 
@@ -196,29 +191,29 @@ async def test_one_bad_key_fails_the_whole_patch_and_422_comes_before_403(regist
         "/v1/me/settings",
         json={"account.private": False, "live.enabled": True, "search.enabled": "off"},
     )
-    problem = _problem(response, 422, "validation")
+    problem = expect_problem(response, 422, "validation")
     assert [error["field"] for error in problem["errors"]] == ["search.enabled"]
     locked = await teen.patch(
         "/v1/me/settings", json={"account.private": False, "live.enabled": True}
     )
-    _problem(locked, 403, "setting-locked")
+    expect_problem(locked, 403, "setting-locked")
     assert (await teen.get("/v1/me/settings")).json() == before
 
 
 async def test_non_object_body_is_422_and_malformed_is_400(register):
     adult = await register("adult", 30)
-    _problem(await adult.patch("/v1/me/settings", json=[1, 2]), 422, "validation")
+    expect_problem(await adult.patch("/v1/me/settings", json=[1, 2]), 422, "validation")
     malformed = await adult.patch(
         "/v1/me/settings", content=b"{oops", headers={"content-type": "application/json"}
     )
-    _problem(malformed, 400, "malformed-body")
+    expect_problem(malformed, 400, "malformed-body")
 
 
 async def test_401_comes_before_body_errors(client):
     response = await client.patch(
         "/v1/me/settings", content=b"{oops", headers={"content-type": "application/json"}
     )
-    _problem(response, 401, "unauthorized")
+    expect_problem(response, 401, "unauthorized")
 
 
 async def test_etag_and_if_none_match(register):
@@ -243,7 +238,7 @@ async def test_if_match_guards_a_patch(register):
     stale = await adult.patch(
         "/v1/me/settings", json={"search.enabled": True}, headers={"If-Match": etag}
     )
-    _problem(stale, 412, "precondition-failed")
+    expect_problem(stale, 412, "precondition-failed")
     after = (await adult.get("/v1/me/settings")).json()
     assert after["settings"]["search.enabled"]["value"] is False
 
@@ -256,7 +251,7 @@ async def test_delete_makes_a_key_follow_the_default_again(register):
     setting = response.json()["settings"]["account.private"]
     assert setting["value"] is True
     assert setting["source"] == "default"
-    _problem(await teen.delete("/v1/me/settings/no.such.key"), 422, "validation")
+    expect_problem(await teen.delete("/v1/me/settings/no.such.key"), 422, "validation")
 
 
 async def test_unchanged_patch_keeps_the_etag(register):

@@ -11,8 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from family_safety.app import create_app
 from family_safety.security.keyring import load_keyring
-from tests.integration.conftest import PASSWORD
-from tests.integration.test_accounts import _problem
+from tests.helpers import CHEAP_HASHER, PASSWORD, expect_problem
 
 
 def _signed(settings, claims: dict, **header) -> str:
@@ -43,7 +42,7 @@ async def test_well_signed_but_wrong_tokens_are_401(register, settings, change, 
     claims = {name: value for name, value in claims.items() if value is not None}
     forged = _signed(settings, claims, **header)
     response = await teen.client.get("/v1/me", headers={"Authorization": f"Bearer {forged}"})
-    _problem(response, 401, "unauthorized")
+    expect_problem(response, 401, "unauthorized")
     assert response.headers["www-authenticate"] == "Bearer"
 
 
@@ -60,13 +59,13 @@ async def test_well_signed_but_wrong_tokens_are_401(register, settings, change, 
 async def test_garbage_tokens_are_401(client, token):
     authorization = b"Bearer " + token if isinstance(token, bytes) else f"Bearer {token}"
     response = await client.get("/v1/me", headers={"Authorization": authorization})
-    _problem(response, 401, "unauthorized")
+    expect_problem(response, 401, "unauthorized")
 
 
 async def test_a_100_kib_jwt_header_is_401(client):
     header = "eyJ" + "A" * 100 * 1024
     response = await client.get("/v1/me", headers={"Authorization": f"Bearer {header}.e30.sig"})
-    _problem(response, 401, "unauthorized")
+    expect_problem(response, 401, "unauthorized")
 
 
 async def test_unknown_handle_and_wrong_password_look_the_same(settings):
@@ -76,7 +75,7 @@ async def test_unknown_handle_and_wrong_password_look_the_same(settings):
     )
     timings: dict[str, list[float]] = {"unknown handle": [], "wrong password": []}
     bodies = set()
-    async with AsyncTestClient(app=create_app(unlimited)) as client:
+    async with AsyncTestClient(app=create_app(unlimited, hasher=CHEAP_HASHER)) as client:
         body = {"handle": "parent", "password": PASSWORD, "birthdate": "1980-01-01"}
         assert (await client.post("/v1/accounts", json=body)).status_code == 201
         for attempt in range(100):

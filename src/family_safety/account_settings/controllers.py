@@ -7,38 +7,27 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
-from family_safety.account_settings.schemas import EffectiveSettingsOut
-from family_safety.account_settings.services import (
-    AccountSettingsService,
-    SettingsAnswer,
-    etag_matches,
-    read_answer,
-    settings_etag,
-)
-from family_safety.accounts.records import load_account_record
-from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
-from family_safety.clock import utc_now, utc_today
+from family_safety.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
+from family_safety.account_settings.hot_path import Answer, NotModified
+from family_safety.account_settings.schemas import EffectiveSettingsOut, PolicyOut, policy_out
+from family_safety.clock import utc_today
 from family_safety.dependencies import (
+    PUBLIC_ROUTE_OPT,
     AppComponents,
     CurrentAccount,
-    DbSession,
     IfMatch,
     IfNoneMatch,
-    request_session,
 )
-from family_safety.errors import problem_responses
 from family_safety.openapi import ETAG
-from family_safety.pairing import lifecycle
+from family_safety.problems import problem_responses
 
 JSON = "application/json"
 
 
-def _answer(answer: SettingsAnswer) -> Response[bytes]:
+def _answer(answer: Answer | NotModified) -> Response[bytes]:
+    if isinstance(answer, NotModified):
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": answer.etag})
     return Response(answer.body, media_type=JSON, headers={"ETag": answer.etag})
-
-
-def _service(db_session: DbSession, components: AppComponents) -> AccountSettingsService:
-    return AccountSettingsService(db_session, components.pack, components.settings_answers)
 
 
 class PolicyController(Controller):
@@ -49,13 +38,14 @@ class PolicyController(Controller):
         opt={PUBLIC_ROUTE_OPT: True},
         summary="The settings catalogue, the bands, their defaults and gates",
     )
-    async def policy(self, components: AppComponents) -> dict[str, Any]:
-        return components.pack.describe()
+    async def policy(self, components: AppComponents) -> PolicyOut:
+        return policy_out(components.pack)
 
 
 class MySettingsController(Controller):
     path = "/v1/me/settings"
     tags = ["settings"]
+    dependencies = SETTINGS_SERVICE
 
     @get(
         summary="My effective settings",
@@ -70,30 +60,10 @@ class MySettingsController(Controller):
             **problem_responses(401),
         },
     )
-    async def read(
-        self,
-        request: Request,
-        current_account: CurrentAccount,
-        components: AppComponents,
-        if_none_match: IfNoneMatch = None,
-    ) -> Response[bytes]:
-        """The hot path: one read of the account (by the authentication middleware), then the
-        answer from the ETag alone (304), or from the cache, or from two more reads."""
-        now = utc_now()
-        pack, account = components.pack, current_account
-        if lifecycle.band_change_due(pack, account, now.date()) and await lifecycle.catch_up(
-            request_session(request), pack, account, now.date(), now
-        ):
-            account = await load_account_record(components.reader, account.id) or account
-        band = pack.band_for(account.birthdate, now.date())
-        etag = settings_etag(pack, account.id, account.settings_version, band)
-        if etag_matches(if_none_match, etag):
-            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        body = components.settings_answers.get(account.id, etag)
-        if body is None:
-            body = await read_answer(components.reader, pack, account, now.date())
-            components.settings_answers.put(account.id, etag, body)
-        return Response(body, media_type=JSON, headers={"ETag": etag})
+    async def read(self, request: Request, if_none_match: IfNoneMatch = None) -> Response[bytes]:
+        """The hot path: no dependency is injected (each costs per request)."""
+        answers = request.app.state.components.settings_answers
+        return _answer(await answers.answer(request.user, utc_today(), if_none_match))
 
     @patch(
         summary="Choose settings",
@@ -109,13 +79,12 @@ class MySettingsController(Controller):
         self,
         data: JSONBody[dict[str, Any]],
         current_account: CurrentAccount,
-        db_session: DbSession,
+        settings_service: SettingsServiceDep,
         components: AppComponents,
         if_match: IfMatch = None,
     ) -> Response[bytes]:
-        service = _service(db_session, components)
-        snapshot = await service.update(current_account, data, utc_today(), if_match)
-        return _answer(service.remember(snapshot))
+        snapshot = await settings_service.update(current_account, data, utc_today(), if_match)
+        return _answer(components.settings_answers.remember(snapshot))
 
     @delete(
         "/{key:str}",
@@ -131,10 +100,9 @@ class MySettingsController(Controller):
         self,
         key: FromPath[str],
         current_account: CurrentAccount,
-        db_session: DbSession,
+        settings_service: SettingsServiceDep,
         components: AppComponents,
         if_match: IfMatch = None,
     ) -> Response[bytes]:
-        service = _service(db_session, components)
-        snapshot = await service.reset(current_account, key, utc_today(), if_match)
-        return _answer(service.remember(snapshot))
+        snapshot = await settings_service.reset(current_account, key, utc_today(), if_match)
+        return _answer(components.settings_answers.remember(snapshot))

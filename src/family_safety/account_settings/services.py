@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import msgspec
 import structlog
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
+from family_safety import problems
+from family_safety.account_settings.bounds import LinkedGuardian, linked_guardians
+from family_safety.account_settings.schemas import EffectiveSettingsOut, effective_settings_out
 from family_safety.accounts.records import AnyAccount
 from family_safety.audit import chain
 from family_safety.clock import utc_now
 from family_safety.db.models import SettingChoice
-from family_safety.errors import Problem, validation_problem
-from family_safety.limits.repository import LinkedGuardian, guardian_limits, linked_guardians
+from family_safety.etags import etag_matches, etag_of
 from family_safety.policy.catalog import CATALOG, InvalidValue
 from family_safety.policy.engine import EffectiveSettings, GuardianLimits, resolve, violations
 
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from family_safety.account_settings.cache import SettingsAnswerCache
-    from family_safety.db.hot_reads import HotPathReader
     from family_safety.policy.pack import PolicyPack
 
 _log = structlog.get_logger("family_safety.settings")
@@ -38,16 +36,7 @@ Changes = dict[str, dict[str, Any]]
 def settings_etag(pack: PolicyPack, account_id: UUID, settings_version: int, band: str) -> str:
     """Changes whenever the effective settings can: any write bumps the version; birthdays move
     the band; a new pack has a new version."""
-    material = f"{account_id}:{settings_version}:{band}:{pack.id}:{pack.version}"
-    return '"' + hashlib.sha256(material.encode()).hexdigest()[:32] + '"'
-
-
-def etag_matches(header: str | None, etag: str) -> bool:
-    """RFC 9110 comparison for If-None-Match / If-Match (weak comparison; ``*`` matches)."""
-    if header is None:
-        return False
-    candidates = {candidate.strip().removeprefix("W/") for candidate in header.split(",")}
-    return "*" in candidates or etag in candidates
+    return etag_of(account_id, settings_version, band, pack.id, pack.version)
 
 
 def parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,7 +52,7 @@ def parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
         except InvalidValue as exc:
             errors.append({"field": key, "message": str(exc)})
     if errors:
-        raise validation_problem(errors)
+        raise problems.validation(errors)
     return parsed
 
 
@@ -89,78 +78,26 @@ class SettingsSnapshot:
     effective: EffectiveSettings
     etag: str
 
-    def to_wire(self) -> dict[str, Any]:
-        return self.effective.to_wire(str(self.account.id))
+    def answer(self) -> EffectiveSettingsOut:
+        return effective_settings_out(self.effective, str(self.account.id))
 
     def keys_bounded_by(self, link_id: UUID) -> list[str]:
         return [key for g in self.guardians if g.link.id == link_id for key in g.limits]
 
 
 @dataclass(frozen=True, slots=True)
-class SettingsAnswer:
-    """GET /v1/me/settings as it goes on the wire."""
-
-    etag: str
-    body: bytes
-
-
-_CHOICES = select(SettingChoice.key, SettingChoice.value).where(
-    SettingChoice.account_id == bindparam("account_id")
-)
-
-
-async def read_answer(
-    reader: HotPathReader, pack: PolicyPack, account: AnyAccount, today: date
-) -> bytes:
-    """The encoded effective settings, from two hot-path reads (the holder's choices, and the
-    active guardians' limits): no session, no transaction."""
-    choices = dict(await reader.all(_CHOICES, {"account_id": account.id}))
-    guardians = [
-        GuardianLimits(str(guardian.guardian_id), guardian.handle, stored_values(guardian.limits))
-        for guardian in await guardian_limits(reader, account.id)
-    ]
-    band = pack.band_for(account.birthdate, today)
-    effective = resolve(
-        pack,
-        band=band,
-        start_band=pack.band_for(account.birthdate, account.created_at.date()),
-        own_choices=stored_values(choices),
-        guardians=guardians,
-    )
-    return msgspec.json.encode(effective.to_wire(str(account.id)))
-
-
-def typical_answers(pack: PolicyPack) -> bytes:
-    """Answers as they typically look, in every band, with and without a guardian: the preset
-    dictionary the answer cache deflates against."""
-    placeholder = "00000000-0000-0000-0000-000000000000"
-    answers = []
-    for band in pack.band_names:
-        guardian = GuardianLimits(placeholder, "guardian_handle", dict(pack.defaults[band]))
-        for guardians in ((), (guardian,)):
-            effective = resolve(
-                pack, band=band, start_band=band, own_choices={}, guardians=guardians
-            )
-            answers.append(msgspec.json.encode(effective.to_wire(placeholder)))
-    return b"".join(answers)
-
-
-@dataclass(frozen=True, slots=True)
 class AccountSettingsService:
     session: AsyncSession
     pack: PolicyPack
-    answers: SettingsAnswerCache | None = None
 
-    async def snapshot(self, account: AnyAccount, today: date) -> SettingsSnapshot:
+    async def snapshot(
+        self, account: AnyAccount, today: date, *, links_active_on: date | None = None
+    ) -> SettingsSnapshot:
+        """The account's settings today, bounded by the links active on ``links_active_on``
+        (today unless said: a link that has just ended is read as on its last day)."""
         choices = await self._choices(account)
-        guardians = await linked_guardians(self.session, account.id)
+        guardians = await linked_guardians(self.session, account.id, links_active_on or today)
         return self._resolve(account, account.settings_version, today, choices, guardians)
-
-    def remember(self, snapshot: SettingsSnapshot) -> SettingsAnswer:
-        body = msgspec.json.encode(snapshot.to_wire())
-        if self.answers is not None:
-            self.answers.put(snapshot.account.id, snapshot.etag, body)
-        return SettingsAnswer(snapshot.etag, body)
 
     async def update(
         self, account: AnyAccount, raw_changes: Mapping[str, Any], today: date, if_match: str | None
@@ -169,17 +106,15 @@ class AccountSettingsService:
         unknown key or bad value, then 403 for any value looser than a bound."""
         version, band = await self._lock_and_check_precondition(account, today, if_match)
         parsed = parse_settings(raw_changes)
-        guardians = await linked_guardians(self.session, account.id)
-        engine_guardians = _engine_guardians(guardians)
+        guardians = await linked_guardians(self.session, account.id, today)
+        bounds = _engine_guardians(guardians)
         locked = {}
         for key, value in parsed.items():
-            parties = violations(
-                self.pack, band=band, guardians=engine_guardians, key=key, value=value
-            )
+            parties = violations(self.pack, band=band, guardians=bounds, key=key, value=value)
             if parties:
                 locked[key] = parties
         if locked:
-            raise _setting_locked(locked)
+            raise problems.setting_locked(locked)
         choices = await self._choices(account)
         now = utc_now()
         changes = self._choose(account, choices, parsed, now)
@@ -192,17 +127,17 @@ class AccountSettingsService:
         """Forget the holder's choice for ``key``: it follows the default again."""
         version, _ = await self._lock_and_check_precondition(account, today, if_match)
         if key not in CATALOG:
-            raise validation_problem([{"field": key, "message": "unknown setting"}])
+            raise problems.invalid_field(key, "unknown setting")
         choices = await self._choices(account)
         changes: Changes = {}
         if (current := choices.pop(key, None)) is not None:
             changes[key] = {"from": current.value, "to": None}
             await self.session.delete(current)
         version = await self._commit(account, version, changes, "settings.reset", utc_now())
-        guardians = await linked_guardians(self.session, account.id)
+        guardians = await linked_guardians(self.session, account.id, today)
         return self._resolve(account, version, today, choices, guardians)
 
-    async def keep_as_own_choices(
+    def keep_as_own_choices(
         self, snapshot: SettingsSnapshot, keys: Iterable[str], now: datetime
     ) -> Changes:
         """Make the current effective value of each key the holder's own choice, in the caller's
@@ -260,9 +195,7 @@ class AccountSettingsService:
         if if_match is not None and not etag_matches(
             if_match, settings_etag(self.pack, account.id, version, band)
         ):
-            raise Problem(
-                412, "precondition-failed", "The settings changed since that ETag; fetch them again"
-            )
+            raise problems.precondition_failed()
         return version, band
 
     def _resolve(
@@ -297,22 +230,3 @@ def _engine_guardians(guardians: Iterable[LinkedGuardian]) -> list[GuardianLimit
         GuardianLimits(str(g.guardian.id), g.guardian.handle, stored_values(g.limits))
         for g in guardians
     ]
-
-
-def describe_party(party: Mapping[str, str]) -> str:
-    if party["kind"] == "age_gate":
-        return f"the {party['band']} age band"
-    return f"guardian @{party['handle']}"
-
-
-def _setting_locked(locked: Mapping[str, list[Mapping[str, str]]]) -> Problem:
-    parts = [
-        f"{key} is bounded by " + " and ".join(describe_party(party) for party in parties)
-        for key, parties in locked.items()
-    ]
-    return Problem(
-        403,
-        "setting-locked",
-        "; ".join(parts) + ".",
-        errors=[{"field": key, "message": "looser than its bound"} for key in locked],
-    )

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy import bindparam, exists, select
 
+from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import Account, RefreshToken
 
 if TYPE_CHECKING:
@@ -43,17 +44,18 @@ _COLUMNS = (
 )
 
 
-# Built once: the hot path only binds parameters to them (and SQLAlchemy reuses the compiled SQL).
-_BY_ID = select(*_COLUMNS).where(Account.id == bindparam("account_id"))
-_SIGNED_IN = select(
-    *_COLUMNS,
-    exists()
-    .where(
-        RefreshToken.family_id == bindparam("session_id"),
-        RefreshToken.revoked_at.is_not(None),
-    )
-    .label("session_ended"),
-).where(Account.id == bindparam("account_id"))
+_BY_ID = HotQuery(select(*_COLUMNS).where(Account.id == bindparam("account_id")))
+_SIGNED_IN = HotQuery(
+    select(
+        *_COLUMNS,
+        exists()
+        .where(
+            RefreshToken.family_id == bindparam("session_id"),
+            RefreshToken.revoked_at.is_not(None),
+        )
+        .label("session_ended"),
+    ).where(Account.id == bindparam("account_id"))
+)
 
 
 async def load_account_record(reader: HotPathReader, account_id: UUID) -> AccountRecord | None:

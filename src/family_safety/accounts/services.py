@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from family_safety import problems
 from family_safety.accounts.records import AnyAccount
 from family_safety.accounts.schemas import NewAccount, OwnAccount
 from family_safety.db.models import Account
-from family_safety.errors import Problem, validation_problem
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,18 +44,11 @@ def own_view(pack: PolicyPack, account: AnyAccount, today: date) -> OwnAccount:
 
 def _check_birthdate(pack: PolicyPack, birthdate: date, today: date) -> None:
     if birthdate > today:
-        raise validation_problem([{"field": "birthdate", "message": "is in the future"}])
+        raise problems.invalid_field("birthdate", "is in the future")
     if birthdate < today - timedelta(days=366 * OLDEST_BIRTHDATE_YEARS):
-        raise validation_problem(
-            [{"field": "birthdate", "message": f"is over {OLDEST_BIRTHDATE_YEARS} years ago"}]
-        )
+        raise problems.invalid_field("birthdate", f"is over {OLDEST_BIRTHDATE_YEARS} years ago")
     if pack.band_for(birthdate, today) is None:
-        raise Problem(
-            422,
-            "minimum-age",
-            f"Accounts are for people aged {pack.minimum_age} and over.",
-            errors=[{"field": "birthdate", "message": f"under {pack.minimum_age}"}],
-        )
+        raise problems.minimum_age(pack)
 
 
 async def register(
@@ -67,7 +60,7 @@ async def register(
 ) -> Account:
     _check_birthdate(pack, new.birthdate, today)
     if await session.scalar(select(Account.id).where(Account.handle == new.handle)):
-        raise _handle_taken(new.handle)
+        raise problems.handle_taken(new.handle)
     account = Account(
         handle=new.handle,
         display_name=new.display_name or new.handle,
@@ -81,9 +74,5 @@ async def register(
         await session.commit()
     except IntegrityError as exc:  # a concurrent registration took the handle
         await session.rollback()
-        raise _handle_taken(new.handle) from exc
+        raise problems.handle_taken(new.handle) from exc
     return account
-
-
-def _handle_taken(handle: str) -> Problem:
-    return Problem(409, "handle-taken", f"The handle {handle!r} is taken.")

@@ -4,21 +4,22 @@ from litestar import Controller, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
+from family_safety.auth.deps import AUTH_SERVICE, AuthServiceDep
 from family_safety.auth.schemas import Credentials, PasswordChange, RefreshRequest, TokenPair
-from family_safety.auth.services import AuthService
-from family_safety.dependencies import AppComponents, ClientAddress, CurrentAccount, DbSession
-from family_safety.errors import problem_responses
-
-
-def _service(db_session: DbSession, components: AppComponents) -> AuthService:
-    return AuthService(db_session, components.settings, components.hasher, components.signer)
+from family_safety.dependencies import (
+    PUBLIC_ROUTE_OPT,
+    AppComponents,
+    ClientAddress,
+    CurrentAccount,
+)
+from family_safety.problems import problem_responses
 
 
 class AuthController(Controller):
     path = "/v1/auth"
     tags = ["auth"]
     opt = {PUBLIC_ROUTE_OPT: True}
+    dependencies = AUTH_SERVICE
 
     @post(
         "/token",
@@ -30,13 +31,10 @@ class AuthController(Controller):
     async def sign_in(
         self,
         data: JSONBody[Credentials],
-        db_session: DbSession,
-        components: AppComponents,
+        auth_service: AuthServiceDep,
         client_address: ClientAddress,
     ) -> TokenPair:
-        return await _service(db_session, components).sign_in(
-            data.handle, data.password, client_address
-        )
+        return await auth_service.sign_in(data.handle, data.password, client_address)
 
     @post(
         "/refresh",
@@ -46,9 +44,9 @@ class AuthController(Controller):
         responses=problem_responses(400, 401, 413, 422),
     )
     async def refresh(
-        self, data: JSONBody[RefreshRequest], db_session: DbSession, components: AppComponents
+        self, data: JSONBody[RefreshRequest], auth_service: AuthServiceDep
     ) -> TokenPair:
-        return await _service(db_session, components).refresh(data.refresh_token)
+        return await auth_service.refresh(data.refresh_token)
 
     @post(
         "/logout",
@@ -56,10 +54,8 @@ class AuthController(Controller):
         summary="Sign out: end every session of this refresh token's account",
         responses=problem_responses(400, 413, 422),
     )
-    async def logout(
-        self, data: JSONBody[RefreshRequest], db_session: DbSession, components: AppComponents
-    ) -> None:
-        await _service(db_session, components).logout(data.refresh_token)
+    async def logout(self, data: JSONBody[RefreshRequest], auth_service: AuthServiceDep) -> None:
+        await auth_service.logout(data.refresh_token)
 
 
 class JwksController(Controller):
@@ -73,6 +69,7 @@ class JwksController(Controller):
 
 class PasswordController(Controller):
     tags = ["auth"]
+    dependencies = AUTH_SERVICE
 
     @post(
         "/v1/me/password",
@@ -86,10 +83,9 @@ class PasswordController(Controller):
         self,
         data: JSONBody[PasswordChange],
         current_account: CurrentAccount,
-        db_session: DbSession,
-        components: AppComponents,
+        auth_service: AuthServiceDep,
         client_address: ClientAddress,
     ) -> TokenPair:
-        return await _service(db_session, components).change_password(
+        return await auth_service.change_password(
             current_account.id, data.current_password, data.new_password, client_address
         )

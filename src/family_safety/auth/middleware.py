@@ -1,7 +1,8 @@
 """Bearer authentication: every route but the public ones needs a valid access token.
 
 It runs before routing hands the request to its handler, so a missing token is answered 401
-before the body is read or any other check is made (the contract's error precedence).
+before the body is read or any other check is made (the contract's error precedence). It is also
+the one place where what a birthday changes is written before any route serves the account.
 """
 
 from __future__ import annotations
@@ -10,29 +11,38 @@ from typing import TYPE_CHECKING
 
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from family_safety import problems
 from family_safety.accounts.records import load_signed_in_account
-from family_safety.errors import unauthorized
+from family_safety.birthdays import apply_birthdays, band_change_due
+from family_safety.clock import utc_now
 from family_safety.security.tokens import InvalidToken
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
 
-PUBLIC_ROUTE_OPT = "public"
+    from family_safety.components import Components
 
 
 class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise unauthorized()
-        components = connection.app.state.components
+            raise problems.unauthorized()
+        components: Components = connection.app.state.components
         try:
             grant = components.tokens.verify_access_token(token.strip())
         except InvalidToken as exc:
-            raise unauthorized("The access token is invalid or expired.") from exc
+            raise problems.unauthorized() from exc
         account = await load_signed_in_account(
             components.reader, grant.account_id, grant.session_id
         )
+        if account is not None:
+            now = utc_now()
+            if band_change_due(components.pack, account, now.date()):
+                await apply_birthdays(components.sessions, components.pack, account.id, now)
+                account = await load_signed_in_account(
+                    components.reader, grant.account_id, grant.session_id
+                )
         if account is None:
-            raise unauthorized("This sign-in has ended; sign in again.")
+            raise problems.unauthorized()
         return AuthenticationResult(user=account, auth=grant)

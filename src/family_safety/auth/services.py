@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
+from family_safety import problems
 from family_safety.auth.schemas import TokenPair
 from family_safety.clock import utc_now
 from family_safety.db.models import Account, RefreshToken, SignInFailure
-from family_safety.errors import Problem
-from family_safety.rate_limits import refuse_when_over_limits
+from family_safety.rate_limits import record_failure, refuse_when_over_limits
 from family_safety.security.tokens import TokenKind
 
 if TYPE_CHECKING:
@@ -53,11 +53,8 @@ class AuthService:
             password, account.password_hash if account else None
         )
         if account is None or not valid:
-            self.session.add(
-                SignInFailure(handle_digest=handle_digest, client_address=client_address, at=now)
-            )
-            await self.session.commit()
-            raise Problem(401, "invalid-credentials", "The handle or the password is wrong.")
+            await self._record_failure(handle_digest, client_address, now)
+            raise problems.invalid_credentials()
         if new_hash is not None:
             account.password_hash = new_hash
         pair = self._issue(account.id, _new_session_id(), now)
@@ -84,9 +81,7 @@ class AuthService:
             # so the whole family ends.
             await self._revoke_family_of(token_hash, now, only_if_reused=True)
             await self.session.commit()
-            raise Problem(
-                401, "invalid-refresh-token", "The refresh token is spent, revoked or unknown."
-            )
+            raise problems.invalid_refresh_token()
         pair = self._issue(row.account_id, row.family_id, now)
         await self.session.commit()
         return pair
@@ -112,10 +107,7 @@ class AuthService:
         await self._refuse_when_rate_limited(handle_digest, client_address, now)
         valid, _ = await self.hasher.verify(password, account.password_hash)
         if not valid:
-            self.session.add(
-                SignInFailure(handle_digest=handle_digest, client_address=client_address, at=now)
-            )
-            await self.session.commit()
+            await self._record_failure(handle_digest, client_address, now)
         return valid
 
     async def change_password(
@@ -123,7 +115,7 @@ class AuthService:
     ) -> TokenPair:
         """Needs the current password; ends every session and starts a new one for the caller."""
         if not await self.check_password(account_id, current_password, client_address):
-            raise Problem(403, "wrong-password", "The current password is wrong.")
+            raise problems.wrong_password()
         now = utc_now()
         account = await self.session.get_one(Account, account_id)
         account.password_hash = await self.hasher.hash(new_password)
@@ -188,7 +180,14 @@ class AuthService:
                     self.settings.sign_in_max_failures_per_address,
                 ),
             ],
-            window=timedelta(seconds=self.settings.sign_in_window_seconds),
+            window=self._window,
             now=now,
-            detail="Too many failed sign-ins; try again later.",
         )
+
+    @property
+    def _window(self) -> timedelta:
+        return timedelta(seconds=self.settings.sign_in_window_seconds)
+
+    async def _record_failure(self, handle_digest: str, client_address: str, now: datetime) -> None:
+        failure = SignInFailure(handle_digest=handle_digest, client_address=client_address, at=now)
+        await record_failure(self.session, failure, window=self._window)

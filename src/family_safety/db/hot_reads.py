@@ -1,11 +1,12 @@
 """Reads on the hot path, as cheap as each database allows.
 
-On SQLite the read runs synchronously in the calling (event loop) thread on a read-only
-connection of its own: in WAL mode a reader never waits for writers, and a primary-key read
-takes microseconds, far less than aiosqlite's hand-off to its worker thread and back. The
-statement is compiled once by SQLAlchemy, which also converts parameters and results, so the
-column types stay the models' own. On PostgreSQL the read goes through the async engine, in
-autocommit mode (one statement needs no transaction around it).
+A hot read is a ``HotQuery``: a statement built once (at module level) that compiles itself once
+per dialect, through SQLAlchemy's public compiler and type APIs, so parameters and results keep the
+models' own column types. On SQLite it runs synchronously in the calling (event loop) thread on a
+read-only connection of its own: in WAL mode a reader never waits for writers, and a primary-key
+read takes microseconds, far less than aiosqlite's hand-off to its worker thread and back. On
+PostgreSQL it goes through the async engine, in autocommit mode (one statement needs no
+transaction around it).
 """
 
 from __future__ import annotations
@@ -30,22 +31,6 @@ class _Compiled:
     parameter_processors: tuple[Callable[[Any], Any] | None, ...]
     column_processors: tuple[Callable[[Any], Any] | None, ...]
 
-    @classmethod
-    def of(cls, statement: Select, dialect: Dialect) -> _Compiled:
-        compiled = statement.compile(dialect=dialect)
-        names = tuple(compiled.positiontup or ())
-        bind_processors = compiled._bind_processors
-        return cls(
-            sql=compiled.string,
-            parameter_defaults=compiled.params,
-            parameter_names=names,
-            parameter_processors=tuple(bind_processors.get(name) for name in names),
-            column_processors=tuple(
-                column.type._cached_result_processor(dialect, None)
-                for column in statement.selected_columns
-            ),
-        )
-
     def parameters(self, given: dict[str, Any]) -> tuple[Any, ...]:
         values = {**self.parameter_defaults, **given}
         return tuple(
@@ -60,12 +45,41 @@ class _Compiled:
         )
 
 
+class HotQuery:
+    """A statement read on the hot path; it holds its own compiled form."""
+
+    __slots__ = ("_compiled", "statement")
+
+    def __init__(self, statement: Select) -> None:
+        self.statement = statement
+        self._compiled: _Compiled | None = None
+
+    def compiled_for(self, dialect: Dialect) -> _Compiled:
+        if self._compiled is None:
+            compiled = self.statement.compile(dialect=dialect)
+            names = tuple(compiled.positiontup or ())
+            self._compiled = _Compiled(
+                sql=compiled.string,
+                parameter_defaults=compiled.params,
+                parameter_names=names,
+                parameter_processors=tuple(
+                    compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+                    for name in names
+                ),
+                column_processors=tuple(
+                    column.type.dialect_impl(dialect).result_processor(dialect, None)
+                    for column in self.statement.selected_columns
+                ),
+            )
+        return self._compiled
+
+
 class HotPathReader:
     def __init__(self, engine: AsyncEngine) -> None:
         # Each read is one statement: no BEGIN/ROLLBACK round trips around it.
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._dialect = engine.sync_engine.dialect
         self._sqlite: sqlite3.Connection | None = None
-        self._compiled: dict[int, _Compiled] = {}
         if engine.url.get_backend_name() == "sqlite":
             self._sqlite = sqlite3.connect(
                 f"file:{engine.url.database}?mode=ro",
@@ -75,23 +89,19 @@ class HotPathReader:
             )
             self._sqlite.execute("PRAGMA busy_timeout=1000")
 
-    async def first(self, statement: Select, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
-        rows = await self.all(statement, parameters)
+    async def first(self, query: HotQuery, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
+        rows = await self.all(query, parameters)
         return rows[0] if rows else None
 
-    async def all(self, statement: Select, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
-        """Every row of a statement built once (module level): it is compiled once."""
+    async def all(self, query: HotQuery, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         if self._sqlite is None:
             async with self._engine.connect() as connection:
-                return [tuple(row) for row in await connection.execute(statement, parameters)]
-        compiled = self._compiled.get(id(statement))
-        if compiled is None:
-            compiled = self._compiled[id(statement)] = _Compiled.of(
-                statement, self._engine.sync_engine.dialect
-            )
+                return [tuple(row) for row in await connection.execute(query.statement, parameters)]
+        compiled = query.compiled_for(self._dialect)
         cursor = self._sqlite.execute(compiled.sql, compiled.parameters(parameters))
         return [compiled.row(raw) for raw in cursor.fetchall()]
 
     def close(self) -> None:
         if self._sqlite is not None:
             self._sqlite.close()
+            self._sqlite = None

@@ -3,9 +3,8 @@ from __future__ import annotations
 from litestar import Controller, get
 from sqlalchemy import text
 
-from family_safety.auth.middleware import PUBLIC_ROUTE_OPT
-from family_safety.dependencies import DbSession
-from family_safety.errors import problem_responses
+from family_safety.dependencies import PUBLIC_ROUTE_OPT, DbSession
+from family_safety.problems import problem_responses
 
 
 class HealthController(Controller):

@@ -2,13 +2,11 @@ from __future__ import annotations
 
 from litestar import Controller, get
 
-from family_safety.clock import utc_now
-from family_safety.dependencies import AppComponents, CurrentAccount, DbSession
-from family_safety.errors import problem_responses
+from family_safety.dependencies import CurrentAccount, DbSession
 from family_safety.notifications import services
 from family_safety.notifications.schemas import NotificationOut
 from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from family_safety.pairing import lifecycle
+from family_safety.problems import problem_responses
 
 
 class NotificationController(Controller):
@@ -23,12 +21,9 @@ class NotificationController(Controller):
         self,
         current_account: CurrentAccount,
         db_session: DbSession,
-        components: AppComponents,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> Page[NotificationOut]:
-        now = utc_now()
-        await lifecycle.catch_up(db_session, components.pack, current_account, now.date(), now)
         page = await services.page_for(db_session, current_account.id, limit, cursor)
         return Page(
             items=[

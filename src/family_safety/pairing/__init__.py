@@ -1,1 +1,1 @@
-"""Family pairing: invitations, the teen's consent, links and how they end."""
+"""Pairing invitations: a guardian invites, the teen previews and consents."""

@@ -8,23 +8,20 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from family_safety import idempotency
-from family_safety.clock import utc_now
-from family_safety.dependencies import AppComponents, CurrentAccount, DbSession, IdempotencyKey
-from family_safety.errors import problem_responses
+from family_safety.clock import utc_now, utc_today
+from family_safety.dependencies import CurrentAccount, DbSession, IdempotencyKey
+from family_safety.links.deps import LINK_SERVICE, LinkServiceDep
+from family_safety.links.schemas import Link
 from family_safety.openapi import OPENAPI_LINKS
 from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.pairing.deps import PAIRING_SERVICE, PairingServiceDep
 from family_safety.pairing.schemas import (
     InvitationCreated,
     InvitationPreview,
     InvitationProof,
-    Link,
     NewInvitation,
 )
-from family_safety.pairing.services import PairingService
-
-
-def _service(db_session: DbSession, components: AppComponents) -> PairingService:
-    return PairingService(db_session, components.pack, components.signer)
+from family_safety.problems import problem_responses
 
 
 def _to_the_teen(leaf: str) -> OpenAPILink:
@@ -38,6 +35,7 @@ def _to_the_teen(leaf: str) -> OpenAPILink:
 class InvitationController(Controller):
     path = "/v1/pairing-invitations"
     tags = ["pairing"]
+    dependencies = PAIRING_SERVICE
 
     @post(
         summary="Invite a teen (guardians, 18+)",
@@ -48,20 +46,19 @@ class InvitationController(Controller):
     async def create(
         self,
         current_account: CurrentAccount,
+        pairing_service: PairingServiceDep,
         db_session: DbSession,
-        components: AppComponents,
         data: JSONBody[NewInvitation | None] = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[InvitationCreated]:
         now = utc_now()
-        service = _service(db_session, components)
-        _, answer = await idempotency.once(
+        answer = await idempotency.once(
             db_session,
             account_id=current_account.id,
             route="POST /v1/pairing-invitations",
             key=idempotency_key,
             request_body=data.model_dump() if data else {},
-            run=lambda: service.invite(current_account, now.date(), now),
+            run=lambda: pairing_service.invite(current_account, now.date(), now),
             encode=lambda created: created.model_dump(mode="json"),
         )
         return Response(answer, status_code=HTTP_201_CREATED)
@@ -76,11 +73,9 @@ class InvitationController(Controller):
         self,
         invitation_id: FromPath[UUID],
         current_account: CurrentAccount,
-        db_session: DbSession,
-        components: AppComponents,
+        pairing_service: PairingServiceDep,
     ) -> Response[bytes]:
-        service = _service(db_session, components)
-        svg = await service.qr_svg(current_account, invitation_id, utc_now())
+        svg = await pairing_service.qr_svg(current_account, invitation_id, utc_now())
         return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
     @delete(
@@ -93,10 +88,9 @@ class InvitationController(Controller):
         self,
         invitation_id: FromPath[UUID],
         current_account: CurrentAccount,
-        db_session: DbSession,
-        components: AppComponents,
+        pairing_service: PairingServiceDep,
     ) -> None:
-        await _service(db_session, components).revoke(current_account, invitation_id, utc_now())
+        await pairing_service.revoke(current_account, invitation_id, utc_now())
 
     @post(
         "/preview",
@@ -109,17 +103,18 @@ class InvitationController(Controller):
         self,
         data: JSONBody[InvitationProof],
         current_account: CurrentAccount,
-        db_session: DbSession,
-        components: AppComponents,
+        pairing_service: PairingServiceDep,
     ) -> InvitationPreview:
         now = utc_now()
-        service = _service(db_session, components)
-        return await service.preview(current_account, data, now.date(), now)
+        return await pairing_service.preview(current_account, data, now.date(), now)
 
 
-class LinkController(Controller):
+class PairingController(Controller):
+    """The teen's consent links the accounts; either side lists its links and ends one."""
+
     path = "/v1/pairings"
     tags = ["pairing"]
+    dependencies = {**PAIRING_SERVICE, **LINK_SERVICE}
 
     @post(
         summary="Consent to an invitation (teens, 13-17): link the accounts",
@@ -129,19 +124,18 @@ class LinkController(Controller):
         self,
         data: JSONBody[InvitationProof],
         current_account: CurrentAccount,
+        pairing_service: PairingServiceDep,
         db_session: DbSession,
-        components: AppComponents,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Link]:
         now = utc_now()
-        service = _service(db_session, components)
-        _, answer = await idempotency.once(
+        answer = await idempotency.once(
             db_session,
             account_id=current_account.id,
             route="POST /v1/pairings",
             key=idempotency_key,
             request_body=data.model_dump(),
-            run=lambda: service.redeem(current_account, data, now.date(), now),
+            run=lambda: pairing_service.redeem(current_account, data, now.date(), now),
             encode=lambda link: link.model_dump(mode="json"),
         )
         return Response(answer, status_code=HTTP_201_CREATED)
@@ -161,14 +155,11 @@ class LinkController(Controller):
     async def list_links(
         self,
         current_account: CurrentAccount,
-        db_session: DbSession,
-        components: AppComponents,
+        link_service: LinkServiceDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> Page[Link]:
-        now = utc_now()
-        service = _service(db_session, components)
-        return await service.links(current_account, limit, cursor, now.date(), now)
+        return await link_service.page(current_account, limit, cursor, utc_today())
 
     @delete(
         "/{link_id:uuid}",
@@ -177,11 +168,6 @@ class LinkController(Controller):
         responses=problem_responses(401, 404),
     )
     async def end(
-        self,
-        link_id: FromPath[UUID],
-        current_account: CurrentAccount,
-        db_session: DbSession,
-        components: AppComponents,
+        self, link_id: FromPath[UUID], current_account: CurrentAccount, link_service: LinkServiceDep
     ) -> None:
-        now = utc_now()
-        await _service(db_session, components).end(current_account, link_id, now.date(), now)
+        await link_service.end(current_account, link_id, utc_now())

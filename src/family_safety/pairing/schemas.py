@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -53,12 +53,3 @@ class InvitationPreview(BaseModel):
     guardian: AccountSummary
     expires_at: datetime
     controls: list[str] = Field(description="Every setting key a guardian may bound.")
-
-
-class Link(BaseModel):
-    id: UUID
-    guardian: AccountSummary
-    teen: AccountSummary
-    status: Literal["active", "ended", "ended_at_18"]
-    created_at: datetime
-    ended_at: datetime | None

@@ -1,4 +1,4 @@
-"""The pairing lifecycle: a guardian invites, the teen previews and consents, either side ends."""
+"""Pairing invitations: a guardian invites, the teen previews and consents, which links them."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from uuid import UUID
 import segno
 from sqlalchemy import func, select, update
 
-from family_safety.accounts.records import AnyAccount
-from family_safety.accounts.schemas import AccountSummary
+from family_safety import problems
 from family_safety.audit import chain
 from family_safety.db.models import (
     Account,
@@ -23,15 +22,13 @@ from family_safety.db.models import (
     PairingCodeFailure,
     PairingInvitation,
 )
-from family_safety.errors import Problem
-from family_safety.limits.repository import links_of
+from family_safety.links.repository import active_guardian_ids
+from family_safety.links.views import link_view, summary
 from family_safety.notifications.kinds import NotificationKind
 from family_safety.notifications.services import notify, party
-from family_safety.pagination import Page, decode_cursor, page_of
-from family_safety.pairing import lifecycle
-from family_safety.pairing.schemas import InvitationCreated, InvitationPreview, Link
+from family_safety.pairing.schemas import InvitationCreated, InvitationPreview
 from family_safety.policy.catalog import SETTING_KEYS
-from family_safety.rate_limits import refuse_when_over_limits
+from family_safety.rate_limits import record_failure, refuse_when_over_limits
 from family_safety.security.tokens import InvalidToken, TokenKind
 
 if TYPE_CHECKING:
@@ -39,6 +36,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from family_safety.accounts.records import AnyAccount
+    from family_safety.links.schemas import Link
     from family_safety.pairing.schemas import InvitationProof
     from family_safety.policy.pack import PolicyPack
     from family_safety.security.tokens import TokenSigner
@@ -65,25 +64,6 @@ def normalise_code(typed: str) -> str | None:
     return code
 
 
-def _summary(account: AnyAccount) -> AccountSummary:
-    return AccountSummary(id=account.id, handle=account.handle, display_name=account.display_name)
-
-
-def link_view(link: GuardianLink, guardian: AnyAccount, teen: AnyAccount) -> Link:
-    return Link(
-        id=link.id,
-        guardian=_summary(guardian),
-        teen=_summary(teen),
-        status=link.status,
-        created_at=link.created_at,
-        ended_at=link.ended_at,
-    )
-
-
-def _invalid() -> Problem:
-    return Problem(400, "invitation-invalid", "This is not a valid pairing invitation.")
-
-
 @dataclass(frozen=True, slots=True)
 class PairingService:
     session: AsyncSession
@@ -94,7 +74,7 @@ class PairingService:
 
     async def invite(self, guardian: AnyAccount, today: date, now: datetime) -> InvitationCreated:
         if not self._is_adult(guardian, today):
-            raise Problem(403, "not-an-adult", "Only accounts aged 18 or over can invite.")
+            raise problems.not_an_adult(self.pack)
         await chain.lock_account(self.session, guardian.id)
         live = await self.session.scalar(
             select(func.count()).where(
@@ -105,12 +85,7 @@ class PairingService:
             )
         )
         if live >= MAX_LIVE_INVITATIONS:
-            raise Problem(
-                409,
-                "invitation-limit-reached",
-                f"At most {MAX_LIVE_INVITATIONS} invitations can be live at once; "
-                "revoke one or let it expire.",
-            )
+            raise problems.invitation_limit_reached(MAX_LIVE_INVITATIONS)
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         invitation = PairingInvitation(
             guardian_id=guardian.id,
@@ -146,7 +121,7 @@ class PairingService:
     ) -> InvitationPreview:
         invitation, guardian = await self._check(teen, proof, today, now)
         return InvitationPreview(
-            guardian=_summary(guardian),
+            guardian=summary(guardian),
             expires_at=invitation.expires_at,
             controls=list(SETTING_KEYS),
         )
@@ -170,8 +145,13 @@ class PairingService:
         )
         if spent.one_or_none() is None:
             await self.session.rollback()
-            raise _used()
-        link = GuardianLink(guardian_id=guardian.id, teen_id=teen.id, created_at=now)
+            raise problems.invitation_used()
+        link = GuardianLink(
+            guardian_id=guardian.id,
+            teen_id=teen.id,
+            created_at=now,
+            ends_on=self.pack.adult_on(teen.birthdate),
+        )
         self.session.add(link)
         await self.session.flush()
         await chain.record(
@@ -186,37 +166,7 @@ class PairingService:
         data = {"link_id": str(link.id), "teen": party(teen)}
         notify(self.session, guardian.id, NotificationKind.LINK_CREATED, data, now)
         await self.session.commit()
-        return link_view(link, guardian, teen)
-
-    # --- links ---------------------------------------------------------------------------
-
-    async def links(
-        self, account: AnyAccount, limit: int, cursor: str | None, today: date, now: datetime
-    ) -> Page[Link]:
-        await lifecycle.catch_up(self.session, self.pack, account, today, now)
-        query = links_of(account.id)
-        if (after := decode_cursor(cursor, UUID)) is not None:
-            query = query.where(GuardianLink.id > after)
-        rows = (await self.session.execute(query.limit(limit + 1))).all()
-        page = page_of(list(rows), limit, lambda row: row[0].id)
-        return Page(items=[link_view(*row) for row in page.items], next_cursor=page.next_cursor)
-
-    async def end(self, account: AnyAccount, link_id: UUID, today: date, now: datetime) -> None:
-        """Either side ends the link; ending an ended link changes nothing."""
-        link = await self.session.get(GuardianLink, link_id)
-        if link is None or account.id not in (link.guardian_id, link.teen_id):
-            raise Problem(404, "not-found", "No such link of yours.")
-        ended = await lifecycle.end_link(
-            self.session,
-            self.pack,
-            link,
-            status=LinkStatus.ENDED,
-            ended_by=account,
-            now=now,
-            today=today,
-        )
-        if ended:
-            await self.session.commit()
+        return link_view(link, guardian, teen, today)
 
     # --- checks --------------------------------------------------------------------------
 
@@ -226,29 +176,17 @@ class PairingService:
         """Every refusal, in the contract's order; spends nothing."""
         invitation = await self._find(teen, proof, now)
         if not self.pack.is_teen(self.pack.band_for(teen.birthdate, today)):
-            raise Problem(
-                403, "not-a-teen", "Only accounts aged 13 to 17 can accept an invitation."
-            )
+            raise problems.not_a_teen(self.pack)
         guardian = await self.session.get_one(Account, invitation.guardian_id)
         if not self._is_adult(guardian, today):
-            raise Problem(403, "not-an-adult", "This invitation's creator is not an adult.")
+            raise problems.not_an_adult(self.pack)
         self._refuse_unusable(invitation, now)
         await chain.lock_account(self.session, teen.id)
-        links = list(
-            await self.session.scalars(
-                select(GuardianLink.guardian_id).where(
-                    GuardianLink.teen_id == teen.id, GuardianLink.status == LinkStatus.ACTIVE
-                )
-            )
-        )
-        if guardian.id in links:
-            raise Problem(409, "already-linked", f"You are already linked to @{guardian.handle}.")
-        if len(links) >= MAX_GUARDIANS:
-            raise Problem(
-                409,
-                "guardian-limit-reached",
-                f"A teen can have at most {MAX_GUARDIANS} guardians.",
-            )
+        guardian_ids = await active_guardian_ids(self.session, teen.id, today)
+        if guardian.id in guardian_ids:
+            raise problems.already_linked(guardian.handle)
+        if len(guardian_ids) >= MAX_GUARDIANS:
+            raise problems.guardian_limit_reached(MAX_GUARDIANS)
         return invitation, guardian
 
     async def _find(
@@ -261,12 +199,18 @@ class PairingService:
                 )
                 invitation_id = UUID(str(verified.claims.get("inv")))
             except (InvalidToken, ValueError) as exc:
-                raise _invalid() from exc
+                raise problems.invitation_invalid() from exc
             invitation = await self.session.get(PairingInvitation, invitation_id)
             if invitation is None or str(invitation.guardian_id) != verified.subject:
-                raise _invalid()
+                raise problems.invitation_invalid()
             return invitation
-        await self._refuse_when_guessing(teen, now)
+        await refuse_when_over_limits(
+            self.session,
+            PairingCodeFailure.at,
+            [(PairingCodeFailure.teen_id == teen.id, MAX_WRONG_CODES)],
+            window=WRONG_CODE_WINDOW,
+            now=now,
+        )
         code = normalise_code(proof.code or "")
         invitation = (
             await self.session.scalar(
@@ -276,31 +220,21 @@ class PairingService:
             else None
         )
         if invitation is None:
-            self.session.add(PairingCodeFailure(teen_id=teen.id, at=now))
-            await self.session.commit()
-            raise _invalid()
+            failure = PairingCodeFailure(teen_id=teen.id, at=now)
+            await record_failure(self.session, failure, window=WRONG_CODE_WINDOW)
+            raise problems.invitation_invalid()
         return invitation
-
-    async def _refuse_when_guessing(self, teen: AnyAccount, now: datetime) -> None:
-        await refuse_when_over_limits(
-            self.session,
-            PairingCodeFailure.at,
-            [(PairingCodeFailure.teen_id == teen.id, MAX_WRONG_CODES)],
-            window=WRONG_CODE_WINDOW,
-            now=now,
-            detail="Too many wrong codes; try again later.",
-        )
 
     def _refuse_unusable(self, invitation: PairingInvitation, now: datetime) -> None:
         if invitation.spent_at is not None:
-            raise _used()
+            raise problems.invitation_used()
         if invitation.revoked_at is not None or invitation.expires_at <= now:
-            raise Problem(410, "invitation-expired", "This invitation has expired or was revoked.")
+            raise problems.invitation_expired()
 
     async def _own_invitation(self, guardian: AnyAccount, invitation_id: UUID) -> PairingInvitation:
         invitation = await self.session.get(PairingInvitation, invitation_id)
         if invitation is None or invitation.guardian_id != guardian.id:
-            raise Problem(404, "not-found", "No such invitation of yours.")
+            raise problems.not_found()
         return invitation
 
     def _token(self, invitation: PairingInvitation, now: datetime) -> str:
@@ -314,7 +248,3 @@ class PairingService:
 
     def _is_adult(self, account: AnyAccount, today: date) -> bool:
         return self.pack.is_guardian_band(self.pack.band_for(account.birthdate, today))
-
-
-def _used() -> Problem:
-    return Problem(409, "invitation-used", "This invitation has already been used.")

@@ -48,18 +48,6 @@ class EffectiveSettings:
     policy_version: str
     settings: Mapping[str, EffectiveSetting]  # in catalogue order
 
-    def to_wire(self, account_id: str) -> dict[str, Any]:
-        """The effective settings answer of the HTTP contract, JSON-ready."""
-        return {
-            "account_id": account_id,
-            "age_band": self.band,
-            "policy": {"id": self.policy_id, "version": self.policy_version},
-            "settings": {
-                key: _setting_to_wire(CATALOG[key], setting)
-                for key, setting in self.settings.items()
-            },
-        }
-
 
 def resolve(
     pack: PolicyPack,
@@ -197,15 +185,3 @@ def _decide(rule: _Rule, base: Any, chosen: bool, bounds: tuple[Any, ...]) -> _O
     )
     source: Source = "age_gate" if gate_alone_suffices else "guardian"
     return _Outcome(kind.join((base, combined)), source, combined, shown, can_change)
-
-
-def _setting_to_wire(kind: SettingKind[Any], setting: EffectiveSetting) -> dict[str, Any]:
-    bound = setting.bound
-    return {
-        "value": kind.dump(setting.value),
-        "source": setting.source,
-        "bound": None
-        if bound is None
-        else {"value": kind.dump(bound.value), "set_by": [party.copy() for party in bound.set_by]},
-        "can_change": setting.can_change,
-    }

@@ -61,9 +61,27 @@ class PolicyPack:
         return tuple(band.name for band in self.bands)
 
     @property
+    def guardian_age(self) -> int:
+        """The age from which an account may be a guardian, and is no longer a teen."""
+        return next(band.min_age for band in self.bands if band.name == self.guardian_band)
+
+    @property
+    def teen_ages(self) -> tuple[int, int]:
+        """The youngest and the oldest age of a teen, for messages."""
+        return self.minimum_age, self.guardian_age - 1
+
+    @property
     def teen_bands(self) -> tuple[str, ...]:
-        guardian_age = next(band.min_age for band in self.bands if band.name == self.guardian_band)
-        return tuple(band.name for band in self.bands if band.min_age < guardian_age)
+        return tuple(band.name for band in self.bands if band.min_age < self.guardian_age)
+
+    def adult_on(self, birthdate: date) -> date:
+        """The day someone born on birthdate reaches the guardian age (a 29 February birthday
+        falls on 1 March in other years, as in age_on)."""
+        year = birthdate.year + self.guardian_age
+        try:
+            return birthdate.replace(year=year)
+        except ValueError:
+            return date(year, 3, 1)
 
     def band_for(self, birthdate: date, today: date) -> str | None:
         """The band of someone born on birthdate, on today; None when under the minimum age."""
@@ -76,42 +94,6 @@ class PolicyPack:
 
     def is_guardian_band(self, band: str) -> bool:
         return band in self.band_names and band not in self.teen_bands
-
-    def describe(self) -> dict[str, Any]:
-        """The pack as JSON-ready data, for GET /v1/policy."""
-        next_min_ages = [band.min_age for band in self.bands[1:]] + [None]
-        return {
-            "id": self.id,
-            "version": self.version,
-            "minimum_age": self.minimum_age,
-            "guardian_band": self.guardian_band,
-            "bands": [
-                {
-                    "name": band.name,
-                    "min_age": band.min_age,
-                    "max_age": None if next_min_age is None else next_min_age - 1,
-                    "teen": self.is_teen(band.name),
-                }
-                for band, next_min_age in zip(self.bands, next_min_ages, strict=True)
-            ],
-            "settings": [
-                {
-                    "key": key,
-                    "schema": kind.json_schema(),
-                    "strictness": kind.strictness,
-                    "defaults": {
-                        band: kind.dump(self.defaults[band][key]) for band in self.band_names
-                    },
-                    "gates": {
-                        band: None
-                        if key not in self.gates[band]
-                        else kind.dump(self.gates[band][key])
-                        for band in self.band_names
-                    },
-                }
-                for key, kind in CATALOG.items()
-            ],
-        }
 
 
 @cache

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from family_safety.account_settings.cache import ENTRY_OVERHEAD_BYTES, SettingsAnswerCache
-from family_safety.account_settings.services import typical_answers
+from family_safety.account_settings.hot_path import typical_answers
 from family_safety.policy.pack import load_default_pack
 from family_safety.security.keyring import Keyring, SigningKey
 from family_safety.security.token_cache import VerifiedTokenCache

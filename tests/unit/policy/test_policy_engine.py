@@ -2,8 +2,10 @@
 
 from typing import Any
 
+import msgspec
 import pytest
 
+from family_safety.account_settings.schemas import effective_settings_out
 from family_safety.policy import (
     CATALOG,
     SETTING_KEYS,
@@ -48,7 +50,7 @@ def wire_settings(
         own_choices=canonical(own_choices or {}),
         guardians=guardians,
     )
-    return effective.to_wire("account-1")["settings"]
+    return msgspec.to_builtins(effective_settings_out(effective, "account-1"))["settings"]
 
 
 def unbounded(value: Any, source: str = "default") -> dict[str, Any]:
@@ -70,7 +72,7 @@ def quiet_hours(start: str) -> list[dict[str, Any]]:
 
 def test_to_wire_answers_the_contract_shape() -> None:
     effective = resolve(PACK, band="16-17", start_band="13-15", own_choices={}, guardians=[])
-    wire = effective.to_wire("account-1")
+    wire = msgspec.to_builtins(effective_settings_out(effective, "account-1"))
     assert wire["account_id"] == "account-1"
     assert wire["age_band"] == "16-17"
     assert wire["policy"] == {"id": "default", "version": "2026-11-01"}
@@ -324,7 +326,7 @@ def test_set_by_parties_are_read_only_and_copied_on_the_wire() -> None:
     party = effective.settings["live.enabled"].bound.set_by[0]  # type: ignore[union-attr]
     with pytest.raises(TypeError):
         party["band"] = "18+"  # type: ignore[index]
-    wire = effective.to_wire("account-1")
+    wire = msgspec.to_builtins(effective_settings_out(effective, "account-1"))
     wire["settings"]["live.enabled"]["bound"]["set_by"][0]["band"] = "changed"
     assert party["band"] == "13-15"
 

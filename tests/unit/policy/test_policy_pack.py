@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
+import msgspec
 import pytest
 
+from family_safety.account_settings.schemas import policy_out
 from family_safety.policy import CATALOG, SETTING_KEYS, Band, PolicyPackError, load_pack
 from family_safety.policy.pack import DEFAULT_PACK_PATH, load_default_pack
 
@@ -56,7 +58,7 @@ def test_the_pack_is_read_only() -> None:
 
 
 def test_describe_answers_bands_and_every_setting_with_schema_defaults_and_gates() -> None:
-    described = load_default_pack().describe()
+    described = msgspec.to_builtins(policy_out(load_default_pack()))
     assert {key: described[key] for key in ("id", "version", "minimum_age", "guardian_band")} == {
         "id": "default",
         "version": "2026-11-01",

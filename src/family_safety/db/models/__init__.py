@@ -1,18 +1,13 @@
-"""Every table of the service; Alembic autogenerates from this metadata."""
+"""Every table, one module per aggregate; Alembic autogenerates from this metadata."""
 
 from family_safety.db.models.accounts import Account
 from family_safety.db.models.audit import AuditEntry
 from family_safety.db.models.auth import RefreshToken, SignInFailure
 from family_safety.db.models.base import Base, metadata
-from family_safety.db.models.pairing import (
-    GuardianLimit,
-    GuardianLink,
-    IdempotentRequest,
-    LinkStatus,
-    Notification,
-    PairingCodeFailure,
-    PairingInvitation,
-)
+from family_safety.db.models.idempotency import IdempotentRequest
+from family_safety.db.models.invitations import PairingCodeFailure, PairingInvitation
+from family_safety.db.models.links import GuardianLimit, GuardianLink, LinkStatus
+from family_safety.db.models.notifications import Notification
 from family_safety.db.models.settings import SettingChoice
 
 __all__ = [

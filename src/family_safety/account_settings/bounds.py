@@ -1,0 +1,89 @@
+"""What bounds a teen's settings: the limits of each guardian whose link is active today."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlalchemy import bindparam, select
+
+from family_safety.db.hot_reads import HotQuery
+from family_safety.db.models import Account, GuardianLimit, GuardianLink
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date
+    from uuid import UUID
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from family_safety.db.hot_reads import HotPathReader
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedGuardian:
+    link: GuardianLink
+    guardian: Account
+    limits: dict[str, Any]  # setting key -> wire value
+
+
+async def linked_guardians(
+    session: AsyncSession, teen_id: UUID, today: date
+) -> list[LinkedGuardian]:
+    """The teen's active links, oldest first, with each guardian and its limits."""
+    rows = (
+        await session.execute(
+            select(GuardianLink, Account)
+            .join(Account, Account.id == GuardianLink.guardian_id)
+            .where(GuardianLink.teen_id == teen_id, GuardianLink.active_on(today))
+            .order_by(GuardianLink.created_at, GuardianLink.id)
+        )
+    ).all()
+    if not rows:
+        return []
+    limits = await limits_by_link(session, [link.id for link, _ in rows])
+    return [LinkedGuardian(link, guardian, limits.get(link.id, {})) for link, guardian in rows]
+
+
+async def limits_by_link(
+    session: AsyncSession, link_ids: Iterable[UUID]
+) -> dict[UUID, dict[str, Any]]:
+    found: dict[UUID, dict[str, Any]] = {}
+    for limit in await session.scalars(
+        select(GuardianLimit).where(GuardianLimit.link_id.in_(list(link_ids)))
+    ):
+        found.setdefault(limit.link_id, {})[limit.key] = limit.value
+    return found
+
+
+_LIMITS_OF_ACTIVE_LINKS = HotQuery(
+    select(GuardianLink.id, Account.id, Account.handle, GuardianLimit.key, GuardianLimit.value)
+    .join(Account, Account.id == GuardianLink.guardian_id)
+    .outerjoin(GuardianLimit, GuardianLimit.link_id == GuardianLink.id)
+    .where(
+        GuardianLink.teen_id == bindparam("teen_id"),
+        GuardianLink.active_on(bindparam("today")),
+    )
+    .order_by(GuardianLink.created_at, GuardianLink.id)
+)
+
+
+class GuardianWireLimits(NamedTuple):
+    guardian_id: UUID
+    handle: str
+    limits: dict[str, Any]  # setting key -> wire value, as stored
+
+
+async def guardian_limits(
+    reader: HotPathReader, teen_id: UUID, today: date
+) -> list[GuardianWireLimits]:
+    """The teen's active links in one hot-path read: each guardian, oldest link first, with its
+    limits as stored."""
+    by_link: dict[UUID, GuardianWireLimits] = {}
+    for link_id, guardian_id, handle, key, value in await reader.all(
+        _LIMITS_OF_ACTIVE_LINKS, {"teen_id": teen_id, "today": today}
+    ):
+        limits = by_link.setdefault(link_id, GuardianWireLimits(guardian_id, handle, {})).limits
+        if key is not None:
+            limits[key] = value
+    return list(by_link.values())

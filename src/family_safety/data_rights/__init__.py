@@ -1,0 +1,1 @@
+"""Data rights: a copy of everything held about an account, and its erasure."""

@@ -1,0 +1,38 @@
+"""Pairing invitations, and wrong codes typed while redeeming them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from advanced_alchemy.types import GUID, DateTimeUTC
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from family_safety.db.models.base import Base
+
+
+class PairingInvitation(Base):
+    """A guardian's single-use invitation. Its code is stored only as a hash; its token is not
+    stored at all: it is a signed JWT naming this row, re-signed whenever the QR code is drawn."""
+
+    __tablename__ = "pairing_invitation"
+
+    guardian_id: Mapped[UUID] = mapped_column(
+        GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    spent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class PairingCodeFailure(Base):
+    """A wrong pairing code typed by a teen, counted within a sliding window."""
+
+    __tablename__ = "pairing_code_failure"
+    __table_args__ = (Index("ix_pairing_code_failure_teen_at", "teen_id", "at"),)
+
+    teen_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

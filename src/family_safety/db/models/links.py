@@ -1,0 +1,72 @@
+"""Guardian links and the limits each carries: one aggregate."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.types import GUID, DateTimeUTC
+from sqlalchemy import ColumnElement, Date, ForeignKey, Index, Integer, String, and_, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from family_safety.db.models.base import Base, JsonValue, KeylessBase
+
+
+class LinkStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+    ENDED_AT_18 = "ended_at_18"
+
+
+class GuardianLink(Base):
+    """A guardian and a teen, linked by the teen's consent."""
+
+    __tablename__ = "guardian_link"
+    __table_args__ = (
+        # One live link per pair; ended links stay for the record.
+        Index(
+            "uq_guardian_link_active_pair",
+            "guardian_id",
+            "teen_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    guardian_id: Mapped[UUID] = mapped_column(
+        GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    teen_id: Mapped[UUID] = mapped_column(
+        GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default=LinkStatus.ACTIVE.value)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    ended_by_id: Mapped[UUID | None] = mapped_column(GUID, default=None)
+    limits_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The teen's 18th birthday: from that day on the link is no longer active, whatever has or has
+    # not been written about it yet (see family_safety.birthdays).
+    ends_on: Mapped[date] = mapped_column(Date)
+
+    @classmethod
+    def active_on(cls, today: date) -> ColumnElement[bool]:
+        """The one definition of an active link, for every query that needs one."""
+        return and_(cls.status == LinkStatus.ACTIVE.value, cls.ends_on > today)
+
+    def is_active_on(self, today: date) -> bool:
+        return self.status == LinkStatus.ACTIVE and self.ends_on > today
+
+
+class GuardianLimit(KeylessBase):
+    """One guardian's bound on one of the teen's settings, in wire form."""
+
+    __tablename__ = "guardian_limit"
+
+    link_id: Mapped[UUID] = mapped_column(
+        GUID, ForeignKey("guardian_link.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JsonValue)

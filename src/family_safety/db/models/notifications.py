@@ -1,0 +1,24 @@
+"""What happened to an account that it should hear about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.types import GUID, DateTimeUTC
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from family_safety.db.models.base import Base, JsonValue
+
+
+class Notification(Base):
+    __tablename__ = "notification"
+
+    account_id: Mapped[UUID] = mapped_column(
+        GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column(JsonValue)

@@ -1,0 +1,125 @@
+"""Every guardian-facing path, `/v1/teens/{teen_id}/...`, and `/v1/me/guardians`."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, get, put
+from litestar.openapi.spec import Link
+from litestar.params import JSONBody
+
+from family_safety.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
+from family_safety.account_settings.schemas import EffectiveSettingsOut
+from family_safety.audit import services as audit
+from family_safety.audit.schemas import AuditEntryOut
+from family_safety.clock import utc_now, utc_today
+from family_safety.dependencies import CurrentAccount, DbSession, IfMatch
+from family_safety.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
+from family_safety.guardians.limits import limits_etag
+from family_safety.guardians.schemas import GuardianControls, Limits
+from family_safety.guards import guardians_only
+from family_safety.links.access import GUARDED_TEEN, Guarded
+from family_safety.openapi import ETAG, OPENAPI_LINKS
+from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.problems import problem_responses
+
+# The limits just read, or just written, carry the ETag that the next replacement sends.
+THEN_REPLACE = {
+    200: {
+        "ReplaceLimits": Link(
+            operation_ref="#/paths/~1v1~1teens~1{teen_id}~1limits/put",
+            parameters={
+                "teen_id": "$request.path.teen_id",
+                "header.If-Match": "$response.header.ETag",
+            },
+        )
+    }
+}
+
+
+class TeenController(Controller):
+    """What a linked guardian sees and sets. Teens get 403 (guard); other adults 404 (the
+    ``guarded`` dependency, the guardian's active link to this teen)."""
+
+    path = "/v1/teens/{teen_id:uuid}"
+    tags = ["limits"]
+    guards = [guardians_only]
+    dependencies = {**GUARDED_TEEN, **LIMITS_SERVICE, **SETTINGS_SERVICE}
+
+    @get(
+        "/limits",
+        summary="My limits on this teen",
+        responses=problem_responses(401, 403, 404),
+        response_headers=[ETAG],
+        opt={OPENAPI_LINKS: THEN_REPLACE},
+    )
+    async def read_limits(
+        self, guarded: Guarded, limits_service: LimitsServiceDep
+    ) -> Response[Limits]:
+        limits = Limits(limits=await limits_service.limits(guarded))
+        return Response(limits, headers={"ETag": limits_etag(guarded.link)})
+
+    @put(
+        "/limits",
+        summary="Replace my limits on this teen",
+        description="Needs `If-Match` with the ETag from GET (428 without, 412 when stale). A "
+        "limit looser than the age gate is kept and takes effect when the gate lifts.",
+        responses=problem_responses(400, 401, 403, 404, 412, 413, 422, 428),
+        response_headers=[ETAG],
+        opt={OPENAPI_LINKS: THEN_REPLACE},
+    )
+    async def replace_limits(
+        self,
+        data: JSONBody[Limits],
+        current_account: CurrentAccount,
+        guarded: Guarded,
+        limits_service: LimitsServiceDep,
+        if_match: IfMatch = None,
+    ) -> Response[Limits]:
+        limits = await limits_service.replace(
+            current_account, guarded, data.limits, if_match, utc_now()
+        )
+        return Response(Limits(limits=limits), headers={"ETag": limits_etag(guarded.link)})
+
+    @get(
+        "/settings",
+        summary="This teen's effective settings",
+        responses=problem_responses(401, 403, 404),
+        response_headers=[ETAG],
+    )
+    async def teen_settings(
+        self, guarded: Guarded, settings_service: SettingsServiceDep
+    ) -> Response[EffectiveSettingsOut]:
+        snapshot = await settings_service.snapshot(guarded.teen, utc_today())
+        return Response(snapshot.answer(), headers={"ETag": snapshot.etag})
+
+    @get(
+        "/audit",
+        summary="A linked teen's audit trail (guardians)",
+        responses=problem_responses(401, 403, 404, 422),
+    )
+    async def teen_audit(
+        self,
+        guarded: Guarded,
+        db_session: DbSession,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[AuditEntryOut]:
+        return await audit.page_for(db_session, guarded.teen.id, limit, cursor)
+
+
+class MyGuardiansController(Controller):
+    tags = ["transparency"]
+    dependencies = LIMITS_SERVICE
+
+    @get(
+        "/v1/me/guardians",
+        summary="Who controls what: each linked guardian and its limits",
+        responses=problem_responses(401, 422),
+    )
+    async def mine(
+        self,
+        current_account: CurrentAccount,
+        limits_service: LimitsServiceDep,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[GuardianControls]:
+        return await limits_service.my_guardians(current_account, limit, cursor, utc_today())

@@ -1,1 +1,0 @@
-"""Guardian limits, and the guardian-only views of a linked teen."""

@@ -1,0 +1,43 @@
+"""A guardian's access to a teen: its active link, checked on every `/v1/teens/{teen_id}/...`
+request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, SkipValidation
+
+from family_safety import problems
+from family_safety.clock import utc_today
+from family_safety.db.models import Account, GuardianLink
+from family_safety.dependencies import CurrentAccount, DbSession
+from family_safety.links.repository import active_link
+
+
+@dataclass(frozen=True, slots=True)
+class GuardedTeen:
+    """A teen as seen by one of its guardians, through their active link."""
+
+    teen: Account
+    link: GuardianLink
+
+
+async def provide_guarded_teen(
+    teen_id: FromPath[UUID], current_account: CurrentAccount, db_session: DbSession
+) -> GuardedTeen:
+    """This guardian's active link to this teen, read from the database on every request; 404
+    alike for a teen that does not exist and one that is not this guardian's."""
+    today = utc_today()
+    link = await active_link(
+        db_session, guardian_id=current_account.id, teen_id=teen_id, today=today
+    )
+    teen = await db_session.get(Account, teen_id) if link else None
+    if link is None or teen is None:
+        raise problems.not_found()
+    return GuardedTeen(teen, link)
+
+
+GUARDED_TEEN = {"guarded": Provide(provide_guarded_teen)}
+Guarded = NamedDependency[SkipValidation[GuardedTeen]]

@@ -1,0 +1,85 @@
+"""Helpers every test module may use: the one home for them (test modules never import each
+other)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from family_safety.clock import utc_today
+from family_safety.security.passwords import PasswordHasher
+
+PASSWORD = "correct horse battery"
+PROBLEM = "application/problem+json"
+EVERY_DAY = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+CHEAP_HASHER = PasswordHasher(memory_kib=8, time_cost=1)
+"""argon2id at its cheapest: the tests exercise what hashing decides, not what it costs (one test
+keeps the production parameters: tests/unit/test_passwords.py)."""
+
+
+def birthdate_for_age(age: int, today: date | None = None) -> date:
+    """The birthdate of someone who turned ``age`` 100 days ago."""
+    today = today or utc_today()
+    anniversary = today - timedelta(days=100)
+    return anniversary.replace(year=anniversary.year - age)
+
+
+def expect_problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
+    """The problem details of an error answer, checked to be the named problem."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["type"].rsplit("/", 1)[-1] == slug
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    return body
+
+
+def daily(minutes: int | None) -> dict[str, int | None]:
+    return dict.fromkeys(EVERY_DAY, minutes)
+
+
+async def invite(guardian) -> dict:
+    response = await guardian.post("/v1/pairing-invitations", json={})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def pair(guardian, teen) -> dict:
+    invitation = await invite(guardian)
+    response = await teen.post("/v1/pairings", json={"code": invitation["code"]})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def set_limits(guardian, teen_id: str, limits: dict):
+    current = await guardian.get(f"/v1/teens/{teen_id}/limits")
+    assert current.status_code == 200, current.text
+    return await guardian.put(
+        f"/v1/teens/{teen_id}/limits",
+        json={"limits": limits},
+        headers={"If-Match": current.headers["etag"]},
+    )
+
+
+async def signed_in(client: httpx.AsyncClient, handle: str, age: int) -> dict[str, str]:
+    """Register and sign in through a real server; the bearer header."""
+    birthdate = birthdate_for_age(age).isoformat()
+    body = {"handle": handle, "password": PASSWORD, "birthdate": birthdate}
+    created = await client.post("/v1/accounts", json=body)
+    assert created.status_code == 201, created.text
+    token = await client.post("/v1/auth/token", json={"handle": handle, "password": PASSWORD})
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+async def family(client: httpx.AsyncClient) -> tuple[dict, dict, str]:
+    """A guardian and a teen, linked, through a real server: their headers and the teen's id."""
+    guardian = await signed_in(client, "guardian", 40)
+    teen = await signed_in(client, "teen", 14)
+    code = (await client.post("/v1/pairing-invitations", json={}, headers=guardian)).json()["code"]
+    link = (await client.post("/v1/pairings", json={"code": code}, headers=teen)).json()
+    return guardian, teen, link["teen"]["id"]
