@@ -18,7 +18,6 @@ from family_safety.config import Settings
 from family_safety.db import migrations
 
 POSTGRES_URL_VARIABLE = "FAMILY_SAFETY_TEST_DATABASE_URL"
-TEMPLATE_DATABASE = "family_safety_template"
 
 
 requires_postgres = pytest.mark.skipif(
@@ -53,17 +52,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> str:
-    asyncio.run(
-        admin_statements(
-            [
-                f"DROP DATABASE IF EXISTS {TEMPLATE_DATABASE} WITH (FORCE)",
-                f"CREATE DATABASE {TEMPLATE_DATABASE}",
-            ]
-        )
-    )
-    asyncio.run(migrations.upgrade(Settings(database_url=postgres_url(TEMPLATE_DATABASE))))
-    return TEMPLATE_DATABASE
+def postgres_template() -> Iterator[str]:
+    """A migrated template database of this run's own: two runs against one server never drop
+    each other's."""
+    name = f"family_safety_template_{secrets.token_hex(4)}"
+    asyncio.run(admin_statements([f"CREATE DATABASE {name}"]))
+    try:
+        asyncio.run(migrations.upgrade(Settings(database_url=postgres_url(name))))
+        yield name
+    finally:
+        asyncio.run(admin_statements([f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]))
 
 
 @pytest.fixture(params=database_kinds())

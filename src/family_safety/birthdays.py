@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from family_safety.accounts.records import AnyAccount
+    from family_safety.db.account_records import AnyAccount
     from family_safety.policy.pack import PolicyPack
 
 SWEEP_BATCH = 100

@@ -11,8 +11,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, SkipValidation
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from family_safety.accounts.records import AccountRecord
 from family_safety.components import Components
+from family_safety.db.account_records import AccountRecord
 
 PUBLIC_ROUTE_OPT = "public"
 """``opt={PUBLIC_ROUTE_OPT: True}`` on a route or controller: no bearer token is needed."""

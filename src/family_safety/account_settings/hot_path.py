@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from family_safety.account_settings.cache import SettingsAnswerCache
     from family_safety.account_settings.services import SettingsSnapshot
-    from family_safety.accounts.records import AccountRecord
+    from family_safety.db.account_records import AccountRecord
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.policy.pack import PolicyPack
 

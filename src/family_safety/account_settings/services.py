@@ -11,9 +11,9 @@ from sqlalchemy import select
 from family_safety import problems
 from family_safety.account_settings.bounds import LinkedGuardian, linked_guardians
 from family_safety.account_settings.schemas import EffectiveSettingsOut, effective_settings_out
-from family_safety.accounts.records import AnyAccount
 from family_safety.audit import chain
 from family_safety.clock import utc_now
+from family_safety.db.account_records import AnyAccount
 from family_safety.db.models import SettingChoice
 from family_safety.etags import etag_matches, etag_of
 from family_safety.policy.catalog import CATALOG, InvalidValue

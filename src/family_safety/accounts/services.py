@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from family_safety import problems
-from family_safety.accounts.records import AnyAccount
 from family_safety.accounts.schemas import NewAccount, OwnAccount
+from family_safety.db.account_records import AnyAccount
 from family_safety.db.models import Account
 
 if TYPE_CHECKING:

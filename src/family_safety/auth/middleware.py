@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from family_safety import problems
-from family_safety.accounts.records import load_signed_in_account
 from family_safety.birthdays import apply_birthdays, band_change_due
 from family_safety.clock import utc_now
+from family_safety.db.account_records import load_signed_in_account
 from family_safety.security.tokens import InvalidToken
 
 if TYPE_CHECKING:

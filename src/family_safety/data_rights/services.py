@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from family_safety.accounts.records import AccountRecord
+    from family_safety.db.account_records import AccountRecord
     from family_safety.policy.pack import PolicyPack
 
 EXPORT_AUDIT_LIMIT = 10_000

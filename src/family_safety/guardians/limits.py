@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from family_safety.accounts.records import AnyAccount
+    from family_safety.db.account_records import AnyAccount
     from family_safety.links.access import GuardedTeen
 
 

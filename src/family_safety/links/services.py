@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from family_safety.accounts.records import AnyAccount
+    from family_safety.db.account_records import AnyAccount
     from family_safety.links.schemas import Link
     from family_safety.policy.pack import PolicyPack
 

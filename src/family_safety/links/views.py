@@ -10,7 +10,7 @@ from family_safety.db.models import LinkStatus
 from family_safety.links.schemas import Link
 
 if TYPE_CHECKING:
-    from family_safety.accounts.records import AnyAccount
+    from family_safety.db.account_records import AnyAccount
     from family_safety.db.models import GuardianLink
 
 

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from family_safety.accounts.records import AnyAccount
+from family_safety.db.account_records import AnyAccount
 from family_safety.db.models import Notification
 from family_safety.pagination import Page, decode_cursor, page_of
 
