@@ -39,6 +39,7 @@ from family_safety.config import Settings
 from family_safety.db import migrations
 from family_safety.db.engine import create_engine
 from family_safety.db.models import metadata
+from family_safety.policy.pack import load_default_pack
 from family_safety.security.keyring import create_keyring, load_keyring
 from family_safety.security.passwords import PasswordHasher
 from family_safety.security.tokens import TokenKind, TokenSigner
@@ -258,7 +259,7 @@ def account_rows(
 
 
 def link_and_limit_rows(
-    population: Population, now: datetime
+    population: Population, now: datetime, ends_on: date
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     links: list[dict[str, Any]] = []
     limits: list[dict[str, Any]] = []
@@ -274,6 +275,7 @@ def link_and_limit_rows(
                 "ended_at": None,
                 "ended_by_id": None,
                 "limits_version": 1,
+                "ends_on": ends_on,
             }
         )
         if population.is_bounded(index):
@@ -323,7 +325,9 @@ async def seed(database_url: str, population: Population) -> None:
     today = now.date()
     teen_birthdate = years_before(today, TEEN_AGE_YEARS) - timedelta(days=100)
     guardian_birthdate = years_before(today, GUARDIAN_AGE_YEARS)
-    links, limits = link_and_limit_rows(population, now)
+    links, limits = link_and_limit_rows(
+        population, now, load_default_pack().adult_on(teen_birthdate)
+    )
     engine = create_engine(Settings(database_url=database_url))
     try:
         async with engine.begin() as connection:
