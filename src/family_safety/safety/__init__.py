@@ -8,7 +8,7 @@ report answers with, and the search intervention matcher with its normalisation 
 
 from family_safety.safety.matching import InterventionMatcher, default_matcher
 from family_safety.safety.normalise import RULE, normalise
-from family_safety.safety.packs import (
+from family_safety.safety.pack import (
     AUDIENCES,
     STEP_KINDS,
     TOPICS,

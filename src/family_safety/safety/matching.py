@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from family_safety.safety.normalise import RULE, normalise
-from family_safety.safety.packs import Intervention, load_default_packs
+from family_safety.safety.pack import Intervention, load_default_packs
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity equality: built once

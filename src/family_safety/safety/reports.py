@@ -6,7 +6,7 @@ the reporter under 18) and country. A reporter is always signed in, so the age i
 
 from __future__ import annotations
 
-from family_safety.safety.packs import NextStep, ReportCategory, SafetyPacks
+from family_safety.safety.pack import NextStep, ReportCategory, SafetyPacks
 from family_safety.safety.resources import fits_age, shown_to
 
 

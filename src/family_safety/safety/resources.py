@@ -7,7 +7,7 @@ is shown: someone looking for help without signing in may be any age.
 
 from __future__ import annotations
 
-from family_safety.safety.packs import EVERY_COUNTRY, Resource, SafetyPacks
+from family_safety.safety.pack import EVERY_COUNTRY, Resource, SafetyPacks
 
 _FOR_UNDER_18 = frozenset({"under_18", "everyone"})
 _NOT_FOR_18_PLUS = frozenset({"under_18"})
