@@ -5,9 +5,7 @@ The policy owns every rule about ages; nothing else in the service computes them
 
 from __future__ import annotations
 
-import re
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -16,8 +14,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from family_safety.pack_files import PackError, PackSource, read_toml, validated
 from family_safety.policy.catalog import CATALOG, InvalidValue
 
 DEFAULT_PACK_PATH = Path(__file__).parent / "packs" / "default.toml"
@@ -26,7 +25,7 @@ TOML_NULL = "null"
 inside a table (such as a daily limit's day)."""
 
 
-class PolicyPackError(ValueError):
+class PolicyPackError(PackError):
     """A pack file that cannot be used; the message names the file and, where known, the line."""
 
 
@@ -104,19 +103,8 @@ def load_default_pack() -> PolicyPack:
 
 def load_pack(path: Path) -> PolicyPack:
     """Read and check a pack file; raises PolicyPackError."""
-    text = path.read_text(encoding="utf-8")
-    source = _Source(path.name, tuple(text.split("\n")))  # TOML counts lines by "\n" alone
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise _syntax_error(path.name, error) from None
-    try:
-        pack_file = _PackFile.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        names = [part for part in first["loc"] if isinstance(part, str)]
-        raise source.error(f"{_dotted(first['loc'])}: {first['msg']}", *names) from None
-    return _build(source, pack_file)
+    source, data = read_toml(path, PolicyPackError)
+    return _build(source, validated(source, _PackFile, data))
 
 
 class _BandFile(BaseModel):
@@ -141,50 +129,6 @@ class _PackFile(BaseModel):
     settings: dict[str, _SettingFile]
 
 
-@dataclass(frozen=True, slots=True)
-class _Source:
-    name: str
-    lines: tuple[str, ...]
-
-    def error(self, message: str, *names: str) -> PolicyPackError:
-        line = self.line_of(names)
-        return PolicyPackError(
-            f"{self.name} line {line}: {message}" if line else f"{self.name}: {message}"
-        )
-
-    def line_of(self, names: Sequence[str]) -> int | None:
-        """Best effort: the line where the last of names (e.g. a key, "defaults", a band) is
-        written, each looked for from the line of the one before; stops at one not found."""
-        found: int | None = None
-        for name in names:
-            written = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
-            start = found or 0
-            match = next(
-                (
-                    number
-                    for number, line in enumerate(self.lines[start:], start)
-                    if written.search(line) and not line.lstrip().startswith("#")
-                ),
-                None,
-            )
-            if match is None:
-                break
-            found = match
-        return None if found is None else found + 1
-
-
-def _syntax_error(file_name: str, error: tomllib.TOMLDecodeError) -> PolicyPackError:
-    located = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", str(error))
-    if located is None:
-        return PolicyPackError(f"{file_name}: invalid TOML: {error}")
-    message, line, column = located.groups()
-    return PolicyPackError(f"{file_name} line {line}, column {column}: invalid TOML: {message}")
-
-
-def _dotted(loc: Sequence[int | str]) -> str:
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
-
-
 def _from_toml(value: Any) -> Any:
     """The wire value a pack value stands for (see TOML_NULL)."""
     if isinstance(value, dict):
@@ -192,7 +136,7 @@ def _from_toml(value: Any) -> Any:
     return None if value == TOML_NULL else value
 
 
-def _build(source: _Source, pack_file: _PackFile) -> PolicyPack:
+def _build(source: PackSource, pack_file: _PackFile) -> PolicyPack:
     bands = _checked_bands(source, pack_file)
     names = [band.name for band in bands]
     unknown = [key for key in pack_file.settings if key not in CATALOG]
@@ -243,7 +187,7 @@ def _build(source: _Source, pack_file: _PackFile) -> PolicyPack:
     )
 
 
-def _checked_bands(source: _Source, pack_file: _PackFile) -> tuple[Band, ...]:
+def _checked_bands(source: PackSource, pack_file: _PackFile) -> tuple[Band, ...]:
     bands = tuple(Band(band.name, band.min_age) for band in pack_file.bands)
     names = [band.name for band in bands]
     if len(set(names)) != len(names):
