@@ -1,7 +1,8 @@
 """Used time of one local day as merged, half-open integer-second intervals.
 
 A day's usage is a sorted tuple of disjoint ``(start, end)`` pairs, seconds after the day's start
-(0 up to the day's length: 82,800, 86,400 or 90,000 s). Pairs that overlap or touch are merged,
+(0 up to the day's length: 86,400 s, or 82,800 and 90,000 s across an hour's clock change; no
+zone's day is longer than 25 hours today). Pairs that overlap or touch are merged,
 so a report sent twice, or two devices used at once, add nothing: the union is the used time.
 
 Seconds are the resolution: no gap is ever closed to save space, as that would change the total.
