@@ -5,11 +5,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, SkipValidation
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from family_safety.accounts.schemas import OwnAccount
+from family_safety.accounts.schemas import OwnAccount, PasswordConfirmation
 from family_safety.accounts.services import own_view
 from family_safety.auth.deps import AUTH_SERVICE, AuthServiceDep
 from family_safety.clock import utc_now, utc_today
-from family_safety.data_rights.schemas import Export, PasswordConfirmation
+from family_safety.data_rights.schemas import Export
 from family_safety.data_rights.services import DataRightsService
 from family_safety.dependencies import AppComponents, ClientAddress, CurrentAccount, DbSession
 from family_safety.problems import problem_responses

@@ -6,12 +6,10 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from family_safety.accounts.schemas import OwnAccount, PasswordConfirmation
+from family_safety.accounts.schemas import OwnAccount
 from family_safety.audit.schemas import AuditEntryOut
 from family_safety.links.schemas import Link
 from family_safety.notifications.schemas import NotificationOut
-
-__all__ = ["Export", "PasswordConfirmation"]
 
 
 class ExportedLink(Link):
