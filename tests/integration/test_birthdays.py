@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from family_safety import birthdays
 from family_safety.clock import utc_now, utc_today
+from family_safety.db.engine import create_engine
+from family_safety.policy.pack import load_default_pack
 from tests.helpers import birthdate_for_age, expect_problem, invite, pair, set_limits
 
 
@@ -119,16 +122,18 @@ async def test_consenting_on_the_birthday_is_refused_as_not_a_teen(family, regis
         expect_problem(response, 403, "not-a-teen")
 
 
-async def test_the_sweep_tells_a_guardian_whose_teen_is_never_served(family, client):
+async def test_the_sweep_tells_a_guardian_whose_teen_is_never_served(family, settings):
     parent, teen, link = family
-    components = client.app.state.components
+    engine = create_engine(settings)  # the sweep's own, as a second instance's would be
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    pack = load_default_pack()
     with on_the_18th_birthday():
         await parent.sign_in()
-        ended = await birthdays.end_links_at_18(components.sessions, components.pack, utc_today())
-        assert ended == 1
-        assert (
-            await birthdays.end_links_at_18(components.sessions, components.pack, utc_today()) == 0
-        )
+        try:
+            assert await birthdays.end_links_at_18(sessions, pack, utc_today()) == 1
+            assert await birthdays.end_links_at_18(sessions, pack, utc_today()) == 0
+        finally:
+            await engine.dispose()
         notes = (await parent.get("/v1/me/notifications")).json()["items"]
         ended_notes = [n for n in notes if n["kind"] == "link.ended_at_18"]
         assert [n["data"]["teen"]["id"] for n in ended_notes] == [teen.id]
