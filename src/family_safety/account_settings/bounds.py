@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from family_safety.db.hot_reads import HotPathReader
+    from family_safety.db.hot_reads import HotReads
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +74,7 @@ class GuardianWireLimits(NamedTuple):
     limits: dict[str, Any]  # setting key -> wire value, as stored
 
 
-async def guardian_limits(
-    reader: HotPathReader, teen_id: UUID, today: date
-) -> list[GuardianWireLimits]:
+async def guardian_limits(reader: HotReads, teen_id: UUID, today: date) -> list[GuardianWireLimits]:
     """The teen's active links in one hot-path read: each guardian, oldest link first, with its
     limits as stored."""
     by_link: dict[UUID, GuardianWireLimits] = {}

@@ -16,7 +16,7 @@ from family_safety.account_settings.bounds import guardian_limits
 from family_safety.account_settings.schemas import effective_settings_out
 from family_safety.account_settings.services import settings_etag, stored_values
 from family_safety.db.hot_reads import HotQuery
-from family_safety.db.models import SettingChoice
+from family_safety.db.models import Account, SettingChoice
 from family_safety.etags import etag_matches
 from family_safety.policy.engine import GuardianLimits, resolve
 
@@ -45,6 +45,8 @@ _CHOICES = HotQuery(
     )
 )
 
+_VERSION = HotQuery(select(Account.settings_version).where(Account.id == bindparam("account_id")))
+
 _encode = msgspec.json.Encoder().encode
 
 
@@ -66,7 +68,10 @@ class SettingsAnswers:
             return NotModified(etag)
         body = self._cache.get(account.id, etag)
         if body is None:
-            body = await self._read(account, band, today)
+            version, body = await self._read(account, band, today)
+            # The answer's own version: a change committed since the account was read must not
+            # be cached, or answered, under the older ETag.
+            etag = settings_etag(pack, account.id, version, band)
             self._cache.put(account.id, etag, body)
         return Answer(etag, body)
 
@@ -77,13 +82,19 @@ class SettingsAnswers:
         self._cache.put(snapshot.account.id, snapshot.etag, body)
         return Answer(snapshot.etag, body)
 
-    async def _read(self, account: AccountRecord, band: str, today: date) -> bytes:
-        choices = dict(await self._reader.all(_CHOICES, {"account_id": account.id}))
+    async def _read(self, account: AccountRecord, band: str, today: date) -> tuple[int, bytes]:
+        """The account's settings version and its encoded answer, read in one snapshot."""
+        parameters = {"account_id": account.id}
+        async with self._reader.snapshot() as reads:
+            version_row = await reads.all(_VERSION, parameters)
+            choices = dict(await reads.all(_CHOICES, parameters))
+            limits = await guardian_limits(reads, account.id, today)
+        version = version_row[0][0] if version_row else account.settings_version
         guardians = [
             GuardianLimits(
                 str(guardian.guardian_id), guardian.handle, stored_values(guardian.limits)
             )
-            for guardian in await guardian_limits(self._reader, account.id, today)
+            for guardian in limits
         ]
         effective = resolve(
             self._pack,
@@ -92,7 +103,7 @@ class SettingsAnswers:
             own_choices=stored_values(choices),
             guardians=guardians,
         )
-        return _encode(effective_settings_out(effective, str(account.id)))
+        return version, _encode(effective_settings_out(effective, str(account.id)))
 
 
 def typical_answers(pack: PolicyPack) -> bytes:

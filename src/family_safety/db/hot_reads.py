@@ -12,11 +12,12 @@ transaction around it).
 from __future__ import annotations
 
 import sqlite3
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable
 
     from sqlalchemy import Select
     from sqlalchemy.engine import Dialect
@@ -74,6 +75,20 @@ class HotQuery:
         return self._compiled
 
 
+class HotReads(Protocol):
+    async def all(self, query: HotQuery, parameters: dict[str, Any]) -> list[tuple[Any, ...]]: ...
+
+
+class _SnapshotReads:
+    """Reads on one PostgreSQL connection inside a repeatable-read transaction."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    async def all(self, query: HotQuery, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in await self._connection.execute(query.statement, parameters)]
+
+
 class HotPathReader:
     def __init__(self, engine: AsyncEngine) -> None:
         # Each read is one statement: no BEGIN/ROLLBACK round trips around it.
@@ -100,6 +115,23 @@ class HotPathReader:
         compiled = query.compiled_for(self._dialect)
         cursor = self._sqlite.execute(compiled.sql, compiled.parameters(parameters))
         return [compiled.row(raw) for raw in cursor.fetchall()]
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[HotReads]:
+        """Several reads that see one state of the database. On SQLite a read transaction on the
+        read-only connection (WAL gives it a snapshot; the reads inside never suspend, so no other
+        request's read can interleave on that connection); on PostgreSQL a repeatable-read,
+        read-only transaction on one connection."""
+        if self._sqlite is None:
+            snapshot_engine = self._engine.execution_options(isolation_level="REPEATABLE READ")
+            async with snapshot_engine.connect() as connection, connection.begin():
+                yield _SnapshotReads(connection)
+            return
+        self._sqlite.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            self._sqlite.execute("COMMIT")
 
     def close(self) -> None:
         if self._sqlite is not None:
