@@ -46,6 +46,7 @@ from family_safety.openapi import ClosedModelSchemaPlugin, keep_the_contract
 from family_safety.pairing.controllers import InvitationController, PairingController
 from family_safety.policy.pack import load_default_pack
 from family_safety.problems import PROBLEM_DETAILS
+from family_safety.request_body import RequestBodyGate
 from family_safety.security.keyring import create_keyring, load_keyring
 from family_safety.security.passwords import PasswordHasher
 from family_safety.security.token_cache import VerifiedTokenCache
@@ -163,7 +164,9 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
                 BearerAuthenticationMiddleware,
                 exclude=["^/schema"],
                 exclude_from_auth_key=PUBLIC_ROUTE_OPT,
-            )
+            ),
+            # After authentication: a request without a token is 401 before its body is read.
+            RequestBodyGate(),
         ],
         dependencies=DEPENDENCIES,
         lifespan=[refuse_unmigrated_database, end_links_at_18],
