@@ -53,3 +53,67 @@ async def test_deep_json_without_a_token_is_401_before_the_body_is_read(client):
 async def test_a_normal_registration_still_works(client):
     body = {"handle": "sam", "password": PASSWORD, "birthdate": birthdate_for_age(14).isoformat()}
     assert (await client.post("/v1/accounts", json=body)).status_code == 201
+
+
+def new_account(**extra: str) -> dict[str, str]:
+    body = {"handle": "sam", "password": PASSWORD, "birthdate": birthdate_for_age(30).isoformat()}
+    return {**body, **extra}
+
+
+@pytest.mark.parametrize(
+    "display_name",
+    [
+        "mum\x00",  # NUL: PostgreSQL cannot store it
+        "\u202eevil",  # right-to-left override
+        "sam\u2066x\u2069",  # a bidi isolate
+        "\u200b\u200b",  # only zero-width spaces
+        "\u200d",  # only a zero-width joiner
+        "   ",  # only spaces
+        "\u3164",  # a Hangul filler: looks blank
+        "line\nbreak",  # a control character
+        "bell\x07",
+    ],
+)
+async def test_display_names_that_hide_or_disguise_themselves_are_refused(client, display_name):
+    response = await client.post("/v1/accounts", json=new_account(display_name=display_name))
+    body = expect_problem(response, 422, "validation")
+    assert [error["field"] for error in body["errors"]] == ["display_name"]
+
+
+@pytest.mark.parametrize("display_name", ["Zoë 👩‍👧", "مريم", "李小龙", "Mum (Jo)"])
+async def test_display_names_in_any_script_with_emoji_are_kept(client, display_name):
+    response = await client.post("/v1/accounts", json=new_account(display_name=display_name))
+    assert response.status_code == 201, response.text
+    assert response.json()["display_name"] == display_name
+
+
+async def test_a_nul_in_a_handle_is_422_at_registration_and_sign_in(client):
+    registered = await client.post("/v1/accounts", json=new_account(handle="sa\x00m"))
+    expect_problem(registered, 422, "validation")
+    credentials = {"handle": "sa\x00m", "password": PASSWORD}
+    expect_problem(await client.post("/v1/auth/token", json=credentials), 422, "validation")
+
+
+@pytest.mark.parametrize("word", ["bad\x00word", "\u202ebad", "\u200b"])
+async def test_keywords_with_nul_bidi_overrides_or_nothing_visible_are_refused(register, word):
+    teen = await register("sam", 14)
+    response = await teen.patch("/v1/me/settings", json={"content.keyword_filters": [word]})
+    expect_problem(response, 422, "validation")
+    settings = (await teen.get("/v1/me/settings")).json()["settings"]
+    assert settings["content.keyword_filters"]["value"] == []
+
+
+@pytest.mark.parametrize("timezone", ["localtime", "posixrules", "Factory", "GB", "EST"])
+async def test_time_zones_that_are_not_iana_area_location_names_are_refused(client, timezone):
+    response = await client.post("/v1/accounts", json=new_account(timezone=timezone))
+    body = expect_problem(response, 422, "validation")
+    assert [error["field"] for error in body["errors"]] == ["timezone"]
+
+
+@pytest.mark.parametrize(
+    "timezone", ["UTC", "Europe/Paris", "America/Argentina/Salta", "Etc/GMT-3"]
+)
+async def test_iana_time_zones_are_kept(client, timezone):
+    response = await client.post("/v1/accounts", json=new_account(timezone=timezone))
+    assert response.status_code == 201, response.text
+    assert response.json()["timezone"] == timezone
