@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from tests.helpers import PASSWORD, birthdate_for_age, expect_problem
@@ -117,3 +119,53 @@ async def test_iana_time_zones_are_kept(client, timezone):
     response = await client.post("/v1/accounts", json=new_account(timezone=timezone))
     assert response.status_code == 201, response.text
     assert response.json()["timezone"] == timezone
+
+
+def unsigned_cursor(position: str) -> str:
+    """A cursor as this service made them before they were signed: the bare position."""
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+async def audited(person) -> None:
+    """Two changes, so the holder's audit trail has two pages of one entry."""
+    for private in (True, False):
+        response = await person.patch("/v1/me/settings", json={"account.private": private})
+        assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("position", [str(2**31), str(2**63), "-1", "1e309"])
+async def test_a_forged_cursor_holding_a_huge_number_is_422(register, position):
+    adult = await register("alex", 30)
+    await audited(adult)
+    response = await adult.get("/v1/me/audit", params={"cursor": unsigned_cursor(position)})
+    body = expect_problem(response, 422, "validation")
+    assert [error["field"] for error in body["errors"]] == ["cursor"]
+
+
+async def test_a_cursor_walks_only_for_the_caller_it_was_issued_to(register):
+    alex, sam = await register("alex", 30), await register("sam", 30)
+    await audited(alex)
+    await audited(sam)
+    first = (await alex.get("/v1/me/audit", params={"limit": 1})).json()
+    walked = await alex.get("/v1/me/audit", params={"limit": 1, "cursor": first["next_cursor"]})
+    assert walked.status_code == 200, walked.text
+    assert walked.json()["items"][0]["seq"] > first["items"][0]["seq"]
+    foreign = await sam.get("/v1/me/audit", params={"limit": 1, "cursor": first["next_cursor"]})
+    expect_problem(foreign, 422, "validation")
+
+
+async def test_a_cursor_of_one_list_is_422_on_another(register):
+    alex = await register("alex", 30)
+    await audited(alex)
+    first = (await alex.get("/v1/me/audit", params={"limit": 1})).json()
+    other_list = await alex.get("/v1/me/notifications", params={"cursor": first["next_cursor"]})
+    expect_problem(other_list, 422, "validation")
+
+
+async def test_a_tampered_cursor_is_422(register):
+    alex = await register("alex", 30)
+    await audited(alex)
+    cursor = (await alex.get("/v1/me/audit", params={"limit": 1})).json()["next_cursor"]
+    mac = cursor.partition(".")[2]
+    tampered = f"{unsigned_cursor(str(2**31))}.{mac}"
+    expect_problem(await alex.get("/v1/me/audit", params={"cursor": tampered}), 422, "validation")
