@@ -46,12 +46,21 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # asked for is a clean exit, so the re-raised signal is ignored and `serve` returns 0.
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, lambda *_: None)
+    # No proxy is trusted unless named: uvicorn's own default believes X-Forwarded-For from
+    # 127.0.0.1, which would let anything on the host choose the address rate limits count.
+    trusted_proxies = (
+        args.forwarded_allow_ips
+        if args.forwarded_allow_ips is not None
+        else settings.forwarded_allow_ips
+    ).strip()
     uvicorn.run(
         "family_safety.app:app_from_environment",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies or None,
         log_level=settings.log_level.lower(),
         access_log=False,
         timeout_graceful_shutdown=30,
@@ -112,6 +121,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="ADDRESSES",
+        help="proxies whose X-Forwarded-For is believed, comma-separated (default: "
+        "FAMILY_SAFETY_FORWARDED_ALLOW_IPS, else none)",
+    )
     serve.set_defaults(run=_serve)
 
     db = commands.add_parser("db", help="database migrations")
