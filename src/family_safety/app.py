@@ -40,7 +40,7 @@ from family_safety.db.sessions import closing_handler
 from family_safety.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
 from family_safety.guardians.controllers import MyGuardiansController, TeenController
 from family_safety.health.controllers import HealthController
-from family_safety.logs import configure_logging
+from family_safety.logs import RequestLog, configure_logging
 from family_safety.notifications.controllers import NotificationController
 from family_safety.openapi import ClosedModelSchemaPlugin, keep_the_contract
 from family_safety.pagination import CursorScopeMiddleware
@@ -188,8 +188,12 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             security=[{"BearerToken": []}],
         ),
         debug=False,
+        logging_config=None,  # logs.py configures every logger, Litestar's too
     )
-    return keep_the_contract(app)
+    app = keep_the_contract(app)
+    # Around everything Litestar does, unrouted requests included: one log line per request.
+    app.asgi_handler = RequestLog(app.asgi_handler)
+    return app
 
 
 def app_from_environment() -> Litestar:

@@ -62,6 +62,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         proxy_headers=bool(trusted_proxies),
         forwarded_allow_ips=trusted_proxies or None,
         log_level=settings.log_level.lower(),
+        # Our logging config (logs.py) renders uvicorn's lines too; RequestLog is the access log.
+        log_config=None,
         access_log=False,
         timeout_graceful_shutdown=30,
     )
