@@ -61,10 +61,6 @@ MAX_BODY_BYTES = 64 * 1024
 _log = structlog.get_logger("family_safety")
 
 
-class DatabaseNotMigrated(RuntimeError):
-    pass
-
-
 def ensure_keyring(settings: Settings) -> bool:
     """Outside production, a missing keyring is generated. True when it was."""
     path = settings.resolved_keyring_path
@@ -119,12 +115,11 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
 
     @asynccontextmanager
     async def refuse_unmigrated_database(_app: Litestar) -> AsyncIterator[None]:
+        # `family-safety serve` checked first (migrations.ensure_ready); this guards the
+        # factory run by other means, and a database changed in between.
         head = migrations.head_revision()
         if await migrations.current_revision(engine) != head:
-            raise DatabaseNotMigrated(
-                "the database is not migrated to the current schema; "
-                "run `family-safety db upgrade` first"
-            )
+            raise migrations.DatabaseNotReady(migrations.NOT_MIGRATED)
         yield
 
     @asynccontextmanager

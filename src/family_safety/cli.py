@@ -30,18 +30,29 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from family_safety.app import ensure_keyring
 
+    # The database first, then the keyring: a start that fails writes nothing.
+    first_run = False
     if settings.is_embedded_database:
         first_run = not (settings.data_dir / "family_safety.db").exists()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        asyncio.run(migrations.upgrade(settings))
-        generated_keys = ensure_keyring(settings)
-        if first_run or generated_keys:
-            _log.info(
-                "first run: prepared the data dir",
-                data_dir=str(settings.data_dir.resolve()),
-                database="migrated embedded SQLite" if first_run else "kept",
-                signing_keys="generated" if generated_keys else "kept",
-            )
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            asyncio.run(migrations.upgrade(settings))
+        except Exception as exc:  # an unwritable data dir, a broken file: one line says so
+            raise migrations.DatabaseNotReady(
+                f"cannot prepare the embedded database in {settings.data_dir}: {exc}"
+            ) from exc
+    else:
+        asyncio.run(migrations.ensure_ready(settings))
+    generated_keys = ensure_keyring(settings)
+    if settings.is_embedded_database and (first_run or generated_keys):
+        _log.info(
+            "first run: prepared the data dir",
+            data_dir=str(settings.data_dir.resolve()),
+            database="migrated embedded SQLite" if first_run else "kept",
+            signing_keys="generated" if generated_keys else "kept",
+        )
+    elif generated_keys:
+        _log.info("generated a signing keyring", path=str(settings.resolved_keyring_path))
     # uvicorn re-raises the stop signal once it has drained in-flight requests; a stop that was
     # asked for is a clean exit, so the re-raised signal is ignored and `serve` returns 0.
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
