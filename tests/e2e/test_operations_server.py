@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 
 import httpx
 import pytest
@@ -101,3 +102,21 @@ def test_every_log_line_is_json_and_each_request_logs_one_line_without_secrets(t
     assert len([line for line in requests if line["route"] != "/health/live"]) == 5
     for secret in (token, "Bearer", PASSWORD, birthdate):
         assert secret not in log
+
+
+def test_header_bytes_the_http_parser_refuses_are_a_400_and_one_json_log_line(tmp_path, servers):
+    """uvicorn answers these itself, before the application sees them: a plain-text 400 (the
+    README says so); what is checked is that it is a 400, not a crash, and logged as JSON."""
+    env = {"FAMILY_SAFETY_DATA_DIR": str(tmp_path), "FAMILY_SAFETY_LOG_JSON": "true"}
+    server = start_server(env, tmp_path / "server.log")
+    servers.append(server)
+    host, port = server.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n")
+        answer = connection.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400")
+    with httpx.Client(base_url=server.base_url) as client:
+        assert client.get("/health/live").status_code == 200  # still serving
+    assert server.stop() == 0
+    for line in server.log().splitlines():
+        json.loads(line)
