@@ -40,12 +40,14 @@ from family_safety.db.sessions import closing_handler
 from family_safety.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
 from family_safety.guardians.controllers import MyGuardiansController, TeenController
 from family_safety.health.controllers import HealthController
-from family_safety.logs import configure_logging
+from family_safety.logs import RequestLog, configure_logging
 from family_safety.notifications.controllers import NotificationController
 from family_safety.openapi import ClosedModelSchemaPlugin, keep_the_contract
+from family_safety.pagination import CursorScopeMiddleware
 from family_safety.pairing.controllers import InvitationController, PairingController
 from family_safety.policy.pack import load_default_pack
 from family_safety.problems import PROBLEM_DETAILS
+from family_safety.request_body import RequestBodyGate
 from family_safety.security.keyring import create_keyring, load_keyring
 from family_safety.security.passwords import PasswordHasher
 from family_safety.security.token_cache import VerifiedTokenCache
@@ -57,10 +59,6 @@ if TYPE_CHECKING:
 MAX_BODY_BYTES = 64 * 1024
 
 _log = structlog.get_logger("family_safety")
-
-
-class DatabaseNotMigrated(RuntimeError):
-    pass
 
 
 def ensure_keyring(settings: Settings) -> bool:
@@ -117,12 +115,11 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
 
     @asynccontextmanager
     async def refuse_unmigrated_database(_app: Litestar) -> AsyncIterator[None]:
+        # `family-safety serve` checked first (migrations.ensure_ready); this guards the
+        # factory run by other means, and a database changed in between.
         head = migrations.head_revision()
         if await migrations.current_revision(engine) != head:
-            raise DatabaseNotMigrated(
-                "the database is not migrated to the current schema; "
-                "run `family-safety db upgrade` first"
-            )
+            raise migrations.DatabaseNotReady(migrations.NOT_MIGRATED)
         yield
 
     @asynccontextmanager
@@ -163,7 +160,10 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
                 BearerAuthenticationMiddleware,
                 exclude=["^/schema"],
                 exclude_from_auth_key=PUBLIC_ROUTE_OPT,
-            )
+            ),
+            # After authentication: a request without a token is 401 before its body is read.
+            RequestBodyGate(),
+            CursorScopeMiddleware(),
         ],
         dependencies=DEPENDENCIES,
         lifespan=[refuse_unmigrated_database, end_links_at_18],
@@ -183,8 +183,12 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             security=[{"BearerToken": []}],
         ),
         debug=False,
+        logging_config=None,  # logs.py configures every logger, Litestar's too
     )
-    return keep_the_contract(app)
+    app = keep_the_contract(app)
+    # Around everything Litestar does, unrouted requests included: one log line per request.
+    app.asgi_handler = RequestLog(app.asgi_handler)
+    return app
 
 
 def app_from_environment() -> Litestar:

@@ -30,29 +30,51 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from family_safety.app import ensure_keyring
 
+    # The database first, then the keyring: a start that fails writes nothing.
+    first_run = False
     if settings.is_embedded_database:
         first_run = not (settings.data_dir / "family_safety.db").exists()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        asyncio.run(migrations.upgrade(settings))
-        generated_keys = ensure_keyring(settings)
-        if first_run or generated_keys:
-            _log.info(
-                "first run: prepared the data dir",
-                data_dir=str(settings.data_dir.resolve()),
-                database="migrated embedded SQLite" if first_run else "kept",
-                signing_keys="generated" if generated_keys else "kept",
-            )
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            asyncio.run(migrations.upgrade(settings))
+        except Exception as exc:  # an unwritable data dir, a broken file: one line says so
+            raise migrations.DatabaseNotReady(
+                f"cannot prepare the embedded database in {settings.data_dir}: {exc}"
+            ) from exc
+    else:
+        asyncio.run(migrations.ensure_ready(settings))
+    generated_keys = ensure_keyring(settings)
+    if settings.is_embedded_database and (first_run or generated_keys):
+        _log.info(
+            "first run: prepared the data dir",
+            data_dir=str(settings.data_dir.resolve()),
+            database="migrated embedded SQLite" if first_run else "kept",
+            signing_keys="generated" if generated_keys else "kept",
+        )
+    elif generated_keys:
+        _log.info("generated a signing keyring", path=str(settings.resolved_keyring_path))
     # uvicorn re-raises the stop signal once it has drained in-flight requests; a stop that was
     # asked for is a clean exit, so the re-raised signal is ignored and `serve` returns 0.
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, lambda *_: None)
+    # No proxy is trusted unless named: uvicorn's own default believes X-Forwarded-For from
+    # 127.0.0.1, which would let anything on the host choose the address rate limits count.
+    trusted_proxies = (
+        args.forwarded_allow_ips
+        if args.forwarded_allow_ips is not None
+        else settings.forwarded_allow_ips
+    ).strip()
     uvicorn.run(
         "family_safety.app:app_from_environment",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies or None,
         log_level=settings.log_level.lower(),
+        # Our logging config (logs.py) renders uvicorn's lines too; RequestLog is the access log.
+        log_config=None,
         access_log=False,
         timeout_graceful_shutdown=30,
     )
@@ -112,6 +134,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="ADDRESSES",
+        help="proxies whose X-Forwarded-For is believed, comma-separated (default: "
+        "FAMILY_SAFETY_FORWARDED_ALLOW_IPS, else none)",
+    )
     serve.set_defaults(run=_serve)
 
     db = commands.add_parser("db", help="database migrations")

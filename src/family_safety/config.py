@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         description="How often links whose teen turned 18 are written down as ended (the links "
         "stop being active on the birthday itself, whatever this says).",
     )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Comma-separated addresses of proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (`*`: any); empty: none, the peer address counts.",
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="Render logs as JSON lines.")
 

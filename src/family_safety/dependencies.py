@@ -3,6 +3,8 @@ and how routes are marked. Each capability's services are provided by its own ``
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 from typing import Annotated
 
 from litestar import Request
@@ -28,9 +30,25 @@ def provide_current_account(request: Request) -> AccountRecord:
 
 
 def provide_client_address(request: Request) -> str:
-    """The peer address, for counting failed sign-ins (behind a proxy: run uvicorn with
-    --forwarded-allow-ips so this is the client's address, not the proxy's)."""
-    return request.client.host if request.client else "unknown"
+    """The peer address, for counting failed sign-ins (behind a proxy: ``family-safety serve
+    --forwarded-allow-ips`` so this is the client's address, not the proxy's)."""
+    return client_address_key(request.client.host if request.client else None)
+
+
+def client_address_key(host: str | None) -> str:
+    """What a client address is counted and stored as: a parsed IP address in its canonical
+    form, or a digest of anything else a proxy passed on (never over 64 characters)."""
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host.strip())
+    except ValueError:
+        return "unparsed:" + hashlib.sha256(host.encode(errors="replace")).hexdigest()[:32]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        address = ipaddress.IPv6Address(int(address))  # without a %scope
+    return address.compressed
 
 
 DEPENDENCIES = {

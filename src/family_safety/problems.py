@@ -78,6 +78,14 @@ def malformed_body() -> Problem:
     return Problem(400, "malformed-body", "The request body is not valid JSON.")
 
 
+def malformed_body_too_deep(max_depth: int) -> Problem:
+    return Problem(
+        400,
+        "malformed-body",
+        f"The request body nests arrays and objects more than {max_depth} levels deep.",
+    )
+
+
 def bad_request(detail: str, headers: dict[str, str] | None = None) -> Problem:
     return Problem(400, "bad-request", detail, headers=headers)
 

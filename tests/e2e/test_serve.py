@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import admin_statements, postgres_url, requires_postgres
-from tests.e2e.conftest import start_server
+from tests.e2e.conftest import free_port, start_server
 from tests.helpers import PASSWORD, birthdate_for_age
 
 pytestmark = pytest.mark.e2e
@@ -69,8 +69,27 @@ def test_refuses_an_unmigrated_postgresql_database(tmp_path, servers):
         servers.append(server)
         assert server.process.wait(timeout=30) != 0
         assert "family-safety db upgrade" in server.log()
+        assert_one_clear_line(server.log())
+        assert not (tmp_path / "keyring.json").exists()  # the database is checked first
     finally:
         asyncio.run(admin_statements([f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]))
+
+
+def assert_one_clear_line(log: str) -> None:
+    assert "Traceback" not in log
+    assert len(log.strip().splitlines()) == 1, log
+
+
+def test_an_unreachable_database_stops_the_start_with_one_clear_line(tmp_path, servers):
+    unreachable = f"postgresql://postgres@127.0.0.1:{free_port()}/family_safety"
+    env = {"FAMILY_SAFETY_DATABASE_URL": unreachable, "FAMILY_SAFETY_DATA_DIR": str(tmp_path)}
+    server = start_server(env, tmp_path / "refused.log", wait=False)
+    servers.append(server)
+    assert server.process.wait(timeout=30) != 0
+    log = server.log()
+    assert_one_clear_line(log)
+    assert "cannot reach the database" in log
+    assert not (tmp_path / "keyring.json").exists()
 
 
 def test_keys_rotate_keeps_the_retired_key_for_verification(tmp_path):

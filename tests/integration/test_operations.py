@@ -61,3 +61,30 @@ async def test_database_outage_is_503_and_the_service_recovers_without_restart(
         await admin_statements([f"ALTER DATABASE {name} ALLOW_CONNECTIONS true"])
     assert (await parent.client.get("/health/ready")).status_code == 200
     assert (await parent.get("/v1/me")).status_code == 200
+
+
+async def test_health_checks_answer_head_without_a_body(client):
+    for path in ("/health/live", "/health/ready"):
+        response = await client.head(path)
+        assert response.status_code == 200, path
+        assert response.content == b""
+
+
+@requires_postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_head_of_readiness_is_503_while_the_database_is_down(settings, database_url, client):
+    name = make_url(database_url).database
+    await admin_statements(
+        [
+            f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+        ]
+    )
+    try:
+        assert (await client.head("/health/live")).status_code == 200
+        ready = await client.head("/health/ready")
+        assert ready.status_code == 503
+        assert int(ready.headers["retry-after"]) > 0
+    finally:
+        await admin_statements([f"ALTER DATABASE {name} ALLOW_CONNECTIONS true"])
+    assert (await client.head("/health/ready")).status_code == 200

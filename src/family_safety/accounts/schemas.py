@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
@@ -10,7 +11,14 @@ from zoneinfo import available_timezones
 import iso3166
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-_TIMEZONES = frozenset(available_timezones())
+from family_safety.text import FreeText
+
+# IANA's geographic areas, and Etc/ for fixed offsets. Other names a system may list (`localtime`,
+# `posixrules`, `Factory`, old aliases like `GB` or `US/Eastern`) are not accepted: a zone name
+# is `UTC` or `Area/Location`, and this system must know it.
+_ZONE_AREAS = "Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc"
+_ZONE_NAME = re.compile(rf"UTC|(?:{_ZONE_AREAS})/[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
+_TIMEZONES = frozenset(name for name in available_timezones() if _ZONE_NAME.fullmatch(name))
 
 
 def _lowercase(value: object) -> object:
@@ -26,7 +34,7 @@ def _known_country(code: str) -> str:
 
 def _known_timezone(name: str) -> str:
     if name not in _TIMEZONES:
-        raise ValueError("not an IANA time zone name")
+        raise ValueError("not an IANA time zone name (UTC or Area/Location)")
     return name
 
 
@@ -50,7 +58,7 @@ class NewAccount(_Input):
     birthdate: date
     country: Country | None = None
     timezone: TimeZone = "UTC"
-    display_name: Annotated[str | None, Field(min_length=1, max_length=64)] = None
+    display_name: Annotated[FreeText | None, Field(min_length=1, max_length=64)] = None
 
 
 class AccountSummary(BaseModel):

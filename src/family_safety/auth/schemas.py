@@ -9,10 +9,24 @@ def _lowercase(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
+_NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]+$"
+
+
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    handle: Annotated[str, BeforeValidator(_lowercase), Field(min_length=1, max_length=64)]
+    # No control characters (NUL cannot even reach PostgreSQL): such a handle is 422, as it
+    # could never have been registered.
+    handle: Annotated[
+        str,
+        BeforeValidator(_lowercase),
+        Field(
+            min_length=1,
+            max_length=64,
+            pattern=_NO_CONTROL_CHARACTERS,
+            json_schema_extra={"pattern": _NO_CONTROL_CHARACTERS},
+        ),
+    ]
     password: Annotated[str, Field(min_length=1, max_length=128)]
 
 

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import make_url
 
 from family_safety.db.engine import create_engine
 
@@ -52,6 +53,30 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as connection:
         return await connection.run_sync(read)
+
+
+class DatabaseNotReady(RuntimeError):
+    """The service cannot start on this database; the message says why in one line."""
+
+
+NOT_MIGRATED = (
+    "the database is not migrated to the current schema; run `family-safety db upgrade` first"
+)
+
+
+async def ensure_ready(settings: Settings) -> None:
+    """Refuse, in one clear line, a database that is unreachable or not at the current schema."""
+    where = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+    engine = create_engine(settings)
+    try:
+        revision = await current_revision(engine)
+    except Exception as exc:  # any failure to connect or read: the message names it
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise DatabaseNotReady(f"cannot reach the database at {where}: {reason}") from exc
+    finally:
+        await engine.dispose()
+    if revision != head_revision():
+        raise DatabaseNotReady(f"{NOT_MIGRATED} (database: {where})")
 
 
 async def _run(settings: Settings, operation: Callable[[Config], None]) -> None:

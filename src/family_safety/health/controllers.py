@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, get, head
 from sqlalchemy import text
 
 from family_safety.dependencies import PUBLIC_ROUTE_OPT, DbSession
@@ -24,3 +24,14 @@ class HealthController(Controller):
     async def ready(self, db_session: DbSession) -> dict[str, str]:
         await db_session.execute(text("SELECT 1"))
         return {"status": "ok"}
+
+    # HEAD answers the same status without a body (load balancers' checks often use it).
+    @head("/live", summary="The process is up (no I/O), without a body")
+    async def live_head(self) -> None:
+        return None
+
+    @head(
+        "/ready", summary="The database answers, without a body", responses=problem_responses(503)
+    )
+    async def ready_head(self, db_session: DbSession) -> None:
+        await db_session.execute(text("SELECT 1"))

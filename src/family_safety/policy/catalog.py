@@ -16,6 +16,8 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, Generic, NamedTuple, TypeVar
 
+from family_safety.text import free_text_problem
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
@@ -150,6 +152,8 @@ class KeywordListKind(SettingKind[tuple[str, ...]]):
                     f"item {index}: must be 1 to {self.max_length} characters after trimming, "
                     f"not {len(trimmed)}"
                 )
+            if (refused := free_text_problem(trimmed)) is not None:
+                raise InvalidValue(f"item {index}: {refused}")
             words.append(trimmed)
         return self.join((words,))
 
