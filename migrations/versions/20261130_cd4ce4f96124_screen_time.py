@@ -80,6 +80,7 @@ def upgrade() -> None:
             "until", advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False
         ),
         sa.Column("granted_by", advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=True),
         sa.Column("request_id", advanced_alchemy.types.guid.GUID(length=16), nullable=True),
         sa.Column(
             "created_at", advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False

@@ -59,6 +59,7 @@ class TimeGrant(Base):
     starts: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     until: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     granted_by: Mapped[UUID] = mapped_column(GUID)
+    note: Mapped[str | None] = mapped_column(String(200), default=None)
     request_id: Mapped[UUID | None] = mapped_column(
         GUID, ForeignKey("time_request.id", ondelete="SET NULL"), default=None
     )
