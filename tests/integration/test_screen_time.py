@@ -390,3 +390,27 @@ async def test_strangers_get_404_and_teens_403_on_guardian_paths(family, registe
     expect_problem(await first.post(other_request, json={"approve": True}), 404, "not-found")
     expect_problem(await stranger.delete(f"/v1/me/time-requests/{request['id']}"), 404, "not-found")
     assert (await teen.get("/v1/me/time-requests")).json()["items"][0]["status"] == "pending"
+
+
+async def test_a_day_of_23_hours_when_the_clocks_go_forward(register):
+    # Paris, Sunday 28 March 2027: midnight is 23:00 UTC the day before, the next one 22:00 UTC.
+    with time_machine.travel(datetime(2027, 3, 28, 21, 59, tzinfo=UTC), tick=False) as clock:
+        adult = await register("night_owl", 30, timezone=PARIS)
+        whole_day = {"start": "2027-03-27T23:00:00Z", "end": "2027-03-28T21:59:00Z"}
+        earlier = {"start": "2027-03-27T22:00:00Z", "end": "2027-03-27T23:00:00Z"}
+        body = {"device_id": "laptop", "intervals": [earlier, whole_day]}
+        response = await adult.post("/v1/me/screen-time/usage", json=body)
+        assert response.status_code == 200, response.text
+        status = response.json()
+        assert status["date"] == "2027-03-28"
+        assert status["used_minutes"] == 22 * 60 + 59
+        assert status["resets_at"] == "2027-03-28T22:00:00Z"
+        clock.move_to(datetime(2027, 3, 28, 22, 0, 30, tzinfo=UTC))
+        status = (await adult.get("/v1/me/screen-time")).json()
+        assert (status["date"], status["used_minutes"]) == ("2027-03-29", 0)
+        days = await adult.get("/v1/me/screen-time/days", params={"from": "2027-03-27"})
+        assert [(day["date"], day["used_minutes"]) for day in days.json()["items"]] == [
+            ("2027-03-27", 60),
+            ("2027-03-28", 22 * 60 + 59),
+            ("2027-03-29", 0),
+        ]

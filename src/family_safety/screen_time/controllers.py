@@ -9,15 +9,13 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, delete, get, post
-from litestar.connection import ASGIConnection
-from litestar.handlers import BaseRouteHandler
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from family_safety import problems
-from family_safety.clock import utc_now, utc_today
+from family_safety.clock import utc_now
 from family_safety.dependencies import CurrentAccount
-from family_safety.guards import guardians_only
+from family_safety.guards import guardians_only, teens_only
 from family_safety.links.access import GUARDED_TEEN, Guarded
 from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.problems import problem_responses
@@ -41,22 +39,34 @@ To = Annotated[
         description="The last day (included), at most 30 days after from; default: today."
     ),
 ]
+_INSTANT = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME)
+USAGE_REPORT_SCHEMA = {
+    "properties": {
+        "device_id": Schema(
+            type=OpenAPIType.STRING, pattern="^[A-Za-z0-9._-]{1,64}$", examples=["phone-1"]
+        ),
+        "intervals": Schema(
+            type=OpenAPIType.ARRAY,
+            max_items=100,
+            items=Schema(
+                type=OpenAPIType.OBJECT,
+                properties={"start": _INSTANT, "end": _INSTANT},
+                required=["start", "end"],
+                additional_properties=False,
+            ),
+        ),
+    },
+    "required": ["device_id", "intervals"],
+    "additional_properties": False,
+}
+"""The body as ``screen_time.usage`` checks it (the handler takes it as decoded JSON, so that
+every error names its interval as the contract says)."""
 USAGE_REPORT = (
     "`{device_id, intervals: [{start, end}]}`: `device_id` is 1-64 of `A-Z a-z 0-9 . _ -`; at "
     "most 100 intervals, each in RFC 3339 with `start < end`, at most 24 hours long, ending at "
     "most 2 minutes in the future and starting at most 7 days ago (422 naming `intervals[N]`). "
     "Time counts once however many devices, or reports, hold it."
 )
-
-
-def teens_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """Paths for 13-17 accounts refuse every other account with 403."""
-    if connection.scope.get("method") == "OPTIONS":
-        return  # as in guards.guardians_only: no account, nothing private
-    pack = connection.app.state.components.pack
-    band = pack.band_for(connection.user.birthdate, utc_today())
-    if band is None or not pack.is_teen(band):
-        raise problems.forbidden()
 
 
 class MyScreenTimeController(Controller):
@@ -73,7 +83,10 @@ class MyScreenTimeController(Controller):
     )
     async def report(
         self,
-        data: JSONBody[dict[str, Any]],
+        data: Annotated[
+            dict[str, Any],
+            Body(schema_extra=USAGE_REPORT_SCHEMA, schema_component_key="UsageReport"),
+        ],
         current_account: CurrentAccount,
         screen_time_service: ScreenTimeServiceDep,
     ) -> StatusOut:

@@ -17,9 +17,11 @@ Minutes = Annotated[int, Field(ge=5, le=240, examples=[15])]
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _typed_text(text: str) -> str:
+def _typed_text(text: str | None) -> str | None:
     """Free text a person typed: no control characters, no bidirectional overrides or isolates,
     and something visible."""
+    if text is None:
+        return None
     if any(unicodedata.category(char) == "Cc" for char in text):
         raise ValueError("must not hold control characters")
     if any(char in _BIDI_CONTROLS for char in text):
@@ -29,7 +31,11 @@ def _typed_text(text: str) -> str:
     return text
 
 
-Note = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_typed_text)]
+Note = Annotated[
+    str | None,
+    Field(min_length=1, max_length=200, description="Free text; nothing invisible or hidden."),
+    AfterValidator(_typed_text),
+]
 
 
 class TimeRequestIn(BaseModel):
@@ -37,16 +43,17 @@ class TimeRequestIn(BaseModel):
 
     kind: GrantKind
     minutes: Minutes
-    note: Note | None = None
+    note: Note = None
 
 
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     approve: bool
-    minutes: Minutes | None = Field(
-        default=None, description="When approving: minutes to grant instead of those asked."
-    )
+    minutes: Annotated[
+        int | None,
+        Field(ge=5, le=240, description="When approving: minutes to grant instead of those asked."),
+    ] = None
 
 
 class GrantOut(msgspec.Struct):

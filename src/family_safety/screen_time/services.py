@@ -32,7 +32,7 @@ from family_safety.screen_time.schemas import (
     TimeAwayOut,
     TimeRequestOut,
 )
-from family_safety.screen_time.status import Grant, day_summary, status
+from family_safety.screen_time.status import Grant, status
 from family_safety.screen_time.usage import InvalidUsageReport, parse_usage_report
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def grant_out(grant: Grant) -> GrantOut:
     )
 
 
-def _grant(row: TimeGrant) -> Grant:
+def _as_grant(row: TimeGrant) -> Grant:
     return Grant(
         id=str(row.id),
         kind=row.kind,  # type: ignore[arg-type]
@@ -183,7 +183,7 @@ class ScreenTimeService:
             usage=intervals.decode(row.spans) if row else (),
             daily_limit=daily_limit,
             time_away=time_away,
-            grants=[_grant(grant) for grant in rows],
+            grants=[_as_grant(grant) for grant in rows],
         )
         return StatusOut(
             date=answer.date,
@@ -222,28 +222,33 @@ class ScreenTimeService:
             return Page(items=[], next_cursor=None)
         window = (dates[0], dates[-1])
         daily_limit, _ = await self._screen_time_settings(account, now)
-        usage = {
-            row.day: intervals.decode(row.spans)
-            for row in await self.session.scalars(
-                select(ScreenTimeDay).where(
-                    ScreenTimeDay.account_id == account.id, ScreenTimeDay.day.between(*window)
+        used_seconds: dict[date, int] = dict(
+            (
+                await self.session.execute(
+                    select(ScreenTimeDay.day, ScreenTimeDay.used_seconds).where(
+                        ScreenTimeDay.account_id == account.id, ScreenTimeDay.day.between(*window)
+                    )
                 )
+            ).all()
+        )
+        granted: dict[date, int] = {}
+        for day, minutes in await self.session.execute(
+            select(TimeGrant.day, TimeGrant.minutes).where(
+                TimeGrant.account_id == account.id,
+                TimeGrant.kind == "extra_time",
+                TimeGrant.day.between(*window),
             )
-        }
-        grants = [
-            _grant(row)
-            for row in await self.session.scalars(
-                select(TimeGrant).where(
-                    TimeGrant.account_id == account.id,
-                    TimeGrant.kind == "extra_time",
-                    TimeGrant.day.between(*window),
-                )
-            )
-        ]
+        ):
+            granted[day] = granted.get(day, 0) + minutes
         page = page_of(dates, limit, lambda day: day.isoformat())
         return Page(
             items=[
-                DayOut(**day_summary(day, usage.get(day, ()), daily_limit, grants)._asdict())
+                DayOut(  # as status.day_summary, from the seconds stored beside the spans
+                    date=day,
+                    used_minutes=used_seconds.get(day, 0) // 60,
+                    limit_minutes=daily_limit[day.weekday()],
+                    granted_minutes=granted.get(day, 0),
+                )
                 for day in page.items
             ],
             next_cursor=page.next_cursor,
@@ -454,11 +459,12 @@ class ScreenTimeService:
                 "kind": kind,
                 "minutes": minutes,
                 "granted_by": str(guardian.id),
+                "note": note,
             },
             now,
         )
         await self.session.commit()
-        return grant_out(_grant(grant))
+        return grant_out(_as_grant(grant))
 
     async def _grant(
         self,
