@@ -48,6 +48,11 @@ from family_safety.pairing.controllers import InvitationController, PairingContr
 from family_safety.policy.pack import load_default_pack
 from family_safety.problems import PROBLEM_DETAILS
 from family_safety.request_body import RequestBodyGate
+from family_safety.screen_time.controllers import (
+    MyScreenTimeController,
+    MyTimeRequestsController,
+    TeenScreenTimeController,
+)
 from family_safety.security.keyring import create_keyring, load_keyring
 from family_safety.security.passwords import PasswordHasher
 from family_safety.security.token_cache import VerifiedTokenCache
@@ -153,6 +158,9 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             MyGuardiansController,
             AuditController,
             NotificationController,
+            MyScreenTimeController,
+            MyTimeRequestsController,
+            TeenScreenTimeController,
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), ClosedModelSchemaPlugin(), PROBLEM_DETAILS],
         middleware=[

@@ -18,3 +18,13 @@ def guardians_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     pack = connection.app.state.components.pack
     if pack.is_teen(pack.band_for(connection.user.birthdate, utc_today())):
         raise problems.forbidden()
+
+
+def teens_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Paths for 13-17 accounts (a teen's time requests) refuse every other account with 403."""
+    if connection.scope.get("method") == "OPTIONS":
+        return  # as above: no account, nothing private
+    pack = connection.app.state.components.pack
+    band = pack.band_for(connection.user.birthdate, utc_today())
+    if band is None or not pack.is_teen(band):
+        raise problems.forbidden()

@@ -264,6 +264,26 @@ def service_unavailable() -> Problem:
     )
 
 
+def no_guardian() -> Problem:
+    return Problem(409, "no-guardian", "There is no active guardian to ask.")
+
+
+def request_limit_reached(max_pending: int) -> Problem:
+    return Problem(
+        409,
+        "request-limit-reached",
+        f"At most {max_pending} time requests can wait for an answer at once.",
+    )
+
+
+def request_decided() -> Problem:
+    return Problem(409, "request-decided", "This time request has already been decided.")
+
+
+def request_expired() -> Problem:
+    return Problem(410, "request-expired", "This time request has expired or was cancelled.")
+
+
 # --- the OpenAPI shape of a problem ---------------------------------------------------------
 
 

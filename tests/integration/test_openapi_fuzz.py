@@ -86,6 +86,14 @@ CONTRACT_REFUSALS = {
     "GET /v1/pairing-invitations/{invitation_id}/qr.svg": ["410"],
     # Under 13 is 422 `minimum-age`: a rule on today's date that no schema states.
     "POST /v1/accounts": ["422"],
+    "GET /v1/me/time-requests": CURSOR_IS_OPAQUE,
+    "GET /v1/teens/{teen_id}/time-requests": CURSOR_IS_OPAQUE,
+    # Days run from `from` to `to`, at most 31 of them: a rule across two parameters.
+    "GET /v1/me/screen-time/days": CURSOR_IS_OPAQUE,
+    "GET /v1/teens/{teen_id}/screen-time/days": CURSOR_IS_OPAQUE,
+    # An interval must start before it ends, last at most 24 hours and lie between 7 days ago
+    # and 2 minutes from now: rules on each interval and on the clock that no schema states.
+    "POST /v1/me/screen-time/usage": ["422"],
 }
 ENDING = ["DELETE /v1/pairings/{link_id}", "POST /v1/me/password", "DELETE /v1/me"]
 PROOF_PATHS = {"/v1/pairings", "/v1/pairing-invitations/preview"}

@@ -7,3 +7,6 @@ class NotificationKind(StrEnum):
     LINK_ENDED_AT_18 = "link.ended_at_18"
     LIMITS_UPDATED = "limits.updated"
     BAND_CHANGED = "band.changed"
+    TIME_REQUEST_CREATED = "time_request.created"
+    TIME_REQUEST_DECIDED = "time_request.decided"
+    TIME_GRANT_CREATED = "time_grant.created"

@@ -8,6 +8,7 @@ from family_safety.db.models.idempotency import IdempotentRequest
 from family_safety.db.models.invitations import PairingCodeFailure, PairingInvitation
 from family_safety.db.models.links import GuardianLimit, GuardianLink, LinkStatus
 from family_safety.db.models.notifications import Notification
+from family_safety.db.models.screen_time import ScreenTimeDay, TimeGrant, TimeRequest
 from family_safety.db.models.settings import SettingChoice
 
 __all__ = [
@@ -22,7 +23,10 @@ __all__ = [
     "PairingCodeFailure",
     "PairingInvitation",
     "RefreshToken",
+    "ScreenTimeDay",
     "SettingChoice",
     "SignInFailure",
+    "TimeGrant",
+    "TimeRequest",
     "metadata",
 ]
