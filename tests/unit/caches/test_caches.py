@@ -73,4 +73,39 @@ def test_the_token_cache_is_bounded():
         cache.verify_access_token(
             signer.sign(TokenKind.ACCESS, subject=subject, ttl_seconds=60, sid=subject)
         )
-    assert len(cache._grants) == 2
+    assert len(cache) == 2
+
+
+def test_expired_tokens_are_purged_as_new_ones_come():
+    signer = _signer()
+    cache = VerifiedTokenCache(signer, max_entries=1000)
+    for _ in range(5):
+        subject = str(uuid.uuid4())
+        cache.verify_access_token(
+            signer.sign(TokenKind.ACCESS, subject=subject, ttl_seconds=60, sid=subject)
+        )
+    assert len(cache) == 5
+    with time_machine.travel(time.time() + 61, tick=False):
+        subject = str(uuid.uuid4())
+        cache.verify_access_token(
+            signer.sign(TokenKind.ACCESS, subject=subject, ttl_seconds=60, sid=subject)
+        )
+        assert len(cache) == 1
+
+
+def test_the_answer_cache_counts_what_its_entries_really_take():
+    """Within a quarter of what tracemalloc sees, so the configured megabytes are honest."""
+    import tracemalloc
+
+    pack = load_default_pack()
+    cache = SettingsAnswerCache(max_bytes=1 << 40, typical_answers=typical_answers(pack))
+    bodies = [typical_answers(pack)[:600] + str(i).encode() for i in range(50)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(5_000):
+            cache.put(uuid.uuid4(), f'"{i:032x}"', bodies[i % 50])
+        taken = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert 0.75 * taken <= cache._bytes <= 1.25 * taken
