@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING
 
@@ -199,6 +200,21 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
     return app
 
 
+GC_THRESHOLDS = (50_000, 50, 100)
+"""A server allocates and frees many short-lived objects per request, few of them in cycles: the
+youngest generation is collected every 50,000 allocations instead of 700 (BENCHMARKS.md)."""
+
+
+def tune_gc_for_a_server() -> None:
+    """Freeze what start-up built (modules, the app, the pack, the engines): the cyclic collector
+    never walks it again; then collect less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def app_from_environment() -> Litestar:
     """The uvicorn factory used by ``family-safety serve``: settings come from the environment."""
-    return create_app(Settings())
+    app = create_app(Settings())
+    tune_gc_for_a_server()
+    return app
