@@ -54,6 +54,7 @@ from family_safety.screen_time.controllers import (
     MyTimeRequestsController,
     TeenScreenTimeController,
 )
+from family_safety.screen_time.hot_path import ScreenTimeStatuses
 from family_safety.security.keyring import create_keyring, load_keyring
 from family_safety.security.passwords import PasswordHasher
 from family_safety.security.token_cache import VerifiedTokenCache
@@ -91,6 +92,11 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
     engine = create_engine(settings)
     reader = HotPathReader(engine.execution_options(**READ_ONLY))
     signer = _signer(settings)
+    settings_answers = SettingsAnswers(
+        pack,
+        reader,
+        SettingsAnswerCache(settings.settings_cache_megabytes * 1024 * 1024, typical_answers(pack)),
+    )
     components = Components(
         settings=settings,
         pack=pack,
@@ -102,13 +108,8 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
         signer=signer,
         tokens=VerifiedTokenCache(signer, settings.token_cache_entries),
         reader=reader,
-        settings_answers=SettingsAnswers(
-            pack,
-            reader,
-            SettingsAnswerCache(
-                settings.settings_cache_megabytes * 1024 * 1024, typical_answers(pack)
-            ),
-        ),
+        settings_answers=settings_answers,
+        screen_time_statuses=ScreenTimeStatuses(settings_answers, reader),
         sessions=async_sessionmaker(engine, expire_on_commit=False),
     )
     alchemy = SQLAlchemyAsyncConfig(

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from family_safety.config import Settings
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.policy.pack import PolicyPack
+    from family_safety.screen_time.hot_path import ScreenTimeStatuses
     from family_safety.security.passwords import PasswordHasher
     from family_safety.security.token_cache import VerifiedTokenCache
     from family_safety.security.tokens import TokenSigner
@@ -26,4 +27,5 @@ class Components:
     tokens: VerifiedTokenCache
     reader: HotPathReader  # the reads of the hot path
     settings_answers: SettingsAnswers  # GET /v1/me/settings
+    screen_time_statuses: ScreenTimeStatuses  # GET /v1/me/screen-time
     sessions: async_sessionmaker[AsyncSession]  # for work outside a request's own session

@@ -8,13 +8,13 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from family_safety.clock import utc_now
-from family_safety.dependencies import CurrentAccount
+from family_safety.dependencies import AppComponents, CurrentAccount
 from family_safety.guards import guardians_only, teens_only
 from family_safety.links.access import GUARDED_TEEN, Guarded
 from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
@@ -89,17 +89,20 @@ class MyScreenTimeController(Controller):
         ],
         current_account: CurrentAccount,
         screen_time_service: ScreenTimeServiceDep,
+        components: AppComponents,
     ) -> StatusOut:
-        return await screen_time_service.report(current_account, data, utc_now())
+        now = utc_now()
+        await screen_time_service.report(current_account, data, now)
+        return await components.screen_time_statuses.status(current_account, now)
 
     @get(
         summary="My screen time today",
         responses=problem_responses(401),
     )
-    async def status(
-        self, current_account: CurrentAccount, screen_time_service: ScreenTimeServiceDep
-    ) -> StatusOut:
-        return await screen_time_service.status(current_account, utc_now())
+    async def status(self, request: Request) -> StatusOut:
+        """On the hot path: no dependency is injected (each costs per request)."""
+        statuses = request.app.state.components.screen_time_statuses
+        return await statuses.status(request.user, utc_now())
 
     @get(
         "/days",
@@ -185,10 +188,8 @@ class TeenScreenTimeController(Controller):
         summary="This teen's screen time today",
         responses=problem_responses(401, 403, 404),
     )
-    async def status(
-        self, guarded: Guarded, screen_time_service: ScreenTimeServiceDep
-    ) -> StatusOut:
-        return await screen_time_service.status(guarded.teen, utc_now())
+    async def status(self, guarded: Guarded, components: AppComponents) -> StatusOut:
+        return await components.screen_time_statuses.status(guarded.teen, utc_now())
 
     @get(
         "/screen-time/days",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 
 from family_safety import problems
 from family_safety.account_settings.services import AccountSettingsService
@@ -28,11 +28,9 @@ from family_safety.screen_time.days import local_date, next_midnight, spans_by_d
 from family_safety.screen_time.schemas import (
     DayOut,
     GrantOut,
-    StatusOut,
-    TimeAwayOut,
     TimeRequestOut,
 )
-from family_safety.screen_time.status import Grant, status
+from family_safety.screen_time.status import Grant
 from family_safety.screen_time.usage import InvalidUsageReport, parse_usage_report
 
 if TYPE_CHECKING:
@@ -126,9 +124,9 @@ class ScreenTimeService:
 
     # --- usage, status and days ---------------------------------------------------------
 
-    async def report(self, account: AnyAccount, raw: object, now: datetime) -> StatusOut:
+    async def report(self, account: AnyAccount, raw: object, now: datetime) -> None:
         """Merge a device's report into the account's days (a read-modify-write under the
-        account's lock; what is already counted adds nothing), then the status now."""
+        account's lock; what is already counted adds nothing)."""
         try:
             report = parse_usage_report(raw, now)
         except InvalidUsageReport as invalid:
@@ -157,46 +155,6 @@ class ScreenTimeService:
                 row.spans = intervals.encode(merged)
                 row.used_seconds = intervals.total_seconds(merged)
             await self.session.commit()
-        return await self.status(account, now)
-
-    async def status(self, account: AnyAccount, now: datetime) -> StatusOut:
-        """The status now: one snapshot of the settings, today's usage row and the grants that
-        may count now."""
-        tz = zone(account.timezone)
-        today = local_date(now, tz)
-        daily_limit, time_away = await self._screen_time_settings(account, now)
-        row = await self.session.get(ScreenTimeDay, (account.id, today))
-        rows = await self.session.scalars(
-            select(TimeGrant)
-            .where(
-                TimeGrant.account_id == account.id,
-                or_(
-                    TimeGrant.day == today,
-                    and_(TimeGrant.kind == "time_away_pause", TimeGrant.until > now),
-                ),
-            )
-            .order_by(TimeGrant.id)
-        )
-        answer = status(
-            now,
-            tz,
-            usage=intervals.decode(row.spans) if row else (),
-            daily_limit=daily_limit,
-            time_away=time_away,
-            grants=[_as_grant(grant) for grant in rows],
-        )
-        return StatusOut(
-            date=answer.date,
-            timezone=answer.timezone,
-            used_minutes=answer.used_minutes,
-            limit_minutes=answer.limit_minutes,
-            granted_minutes=answer.granted_minutes,
-            remaining_minutes=answer.remaining_minutes,
-            time_away=TimeAwayOut(active=answer.time_away.active, until=answer.time_away.until),
-            state=answer.state,
-            resets_at=answer.resets_at,
-            grants=[grant_out(grant) for grant in answer.grants],
-        )
 
     async def days(
         self,
