@@ -46,6 +46,14 @@ from family_safety.openapi import ClosedModelSchemaPlugin, keep_the_contract
 from family_safety.pairing.controllers import InvitationController, PairingController
 from family_safety.policy.pack import load_default_pack
 from family_safety.problems import PROBLEM_DETAILS
+from family_safety.safety.controllers import (
+    BlockController,
+    ModerationController,
+    ReportController,
+    SafetyController,
+)
+from family_safety.safety.matching import default_matcher
+from family_safety.safety.pack import load_default_packs
 from family_safety.security.keyring import create_keyring, load_keyring
 from family_safety.security.passwords import PasswordHasher
 from family_safety.security.token_cache import VerifiedTokenCache
@@ -84,6 +92,10 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
     name (tests use a cheap one)."""
     configure_logging(settings.log_level, as_json=settings.log_json)
     pack = load_default_pack()
+    # The safety packs are checked like the policy pack: a broken one stops the start, naming
+    # the file and the line.
+    safety_packs = load_default_packs()
+    interventions = default_matcher()
     engine = create_engine(settings)
     reader = HotPathReader(engine.execution_options(**READ_ONLY))
     signer = _signer(settings)
@@ -106,6 +118,8 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             ),
         ),
         sessions=async_sessionmaker(engine, expire_on_commit=False),
+        safety=safety_packs,
+        interventions=interventions,
     )
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=engine,
@@ -156,6 +170,10 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             MyGuardiansController,
             AuditController,
             NotificationController,
+            SafetyController,
+            ReportController,
+            BlockController,
+            ModerationController,
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), ClosedModelSchemaPlugin(), PROBLEM_DETAILS],
         middleware=[

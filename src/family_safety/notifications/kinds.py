@@ -7,3 +7,5 @@ class NotificationKind(StrEnum):
     LINK_ENDED_AT_18 = "link.ended_at_18"
     LIMITS_UPDATED = "limits.updated"
     BAND_CHANGED = "band.changed"
+    REPORT_FILED = "report.filed"
+    REPORT_UPDATED = "report.updated"
