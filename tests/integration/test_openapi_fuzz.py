@@ -86,6 +86,14 @@ CONTRACT_REFUSALS = {
     "GET /v1/pairing-invitations/{invitation_id}/qr.svg": ["410"],
     # Under 13 is 422 `minimum-age`: a rule on today's date that no schema states.
     "POST /v1/accounts": ["422"],
+    # Safety: a two-letter country that is not an ISO code; a category this account may not
+    # choose, media evidence for minor_exploitation (`evidence-not-allowed`), `tell_guardians`
+    # from an adult, text with nothing visible; blocking oneself.
+    "GET /v1/safety/resources": ["422"],
+    "POST /v1/reports": ["422"],
+    "GET /v1/me/reports": CURSOR_IS_OPAQUE,
+    "POST /v1/me/blocks": ["422"],
+    "GET /v1/me/blocks": CURSOR_IS_OPAQUE,
 }
 ENDING = ["DELETE /v1/pairings/{link_id}", "POST /v1/me/password", "DELETE /v1/me"]
 PROOF_PATHS = {"/v1/pairings", "/v1/pairing-invitations/preview"}

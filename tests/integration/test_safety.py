@@ -798,3 +798,31 @@ async def test_erasure_keeps_reports_anonymised_and_removes_blocks_both_ways(reg
     )
     assert changed.status_code == 200
     assert changed.json()["reporter"] is None
+
+
+# --- the packs are checked at start ---------------------------------------------------------
+
+
+def test_a_broken_safety_pack_stops_the_start_naming_file_and_line(settings, tmp_path, monkeypatch):
+    from family_safety.app import create_app
+    from family_safety.safety import pack as safety_pack
+
+    broken = tmp_path / "packs"
+    broken.mkdir()
+    for name in ("resources.toml", "interventions.toml", "reports.toml"):
+        (broken / name).write_text((safety_pack.DEFAULT_PACKS_DIR / name).read_text())
+    resources = (broken / "resources.toml").read_text().splitlines()
+    line = next(n for n, text in enumerate(resources, 1) if text.startswith("audience"))
+    resources[line - 1] = 'audience = "grown_ups"'
+    (broken / "resources.toml").write_text("\n".join(resources) + "\n")
+
+    monkeypatch.setattr(safety_pack, "DEFAULT_PACKS_DIR", broken)
+    safety_pack.load_default_packs.cache_clear()
+    try:
+        with pytest.raises(safety_pack.SafetyPackError) as refused:
+            create_app(settings)
+    finally:
+        monkeypatch.undo()
+        safety_pack.load_default_packs.cache_clear()
+    assert "resources.toml" in str(refused.value)
+    assert f"line {line}" in str(refused.value)

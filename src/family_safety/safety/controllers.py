@@ -250,8 +250,8 @@ class BlockController(Controller):
         "/{account_id:uuid}",
         status_code=HTTP_204_NO_CONTENT,
         summary="Unblock an account",
-        description="204, whether or not the block stood.",
-        responses=problem_responses(401),
+        description="204, whether or not the block stood. A path id that is not a UUID: 404.",
+        responses=problem_responses(401, 404),
     )
     async def unblock(
         self,

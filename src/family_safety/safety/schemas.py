@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from family_safety.accounts.schemas import AccountSummary, Handle
 
@@ -52,14 +52,32 @@ def _plain_text(value: str) -> str:
     return value
 
 
-LongText = Annotated[
-    str, Field(min_length=1, max_length=MAX_DESCRIPTION), AfterValidator(_plain_text)
+def _plain_or_none(value: str | None) -> str | None:
+    return None if value is None else _plain_text(value)
+
+
+def _lowercase(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+# Optional fields carry their constraints outside the union, so that the OpenAPI document states
+# them (as NewAccount.display_name does).
+OptionalText = Annotated[
+    str | None, Field(min_length=1, max_length=MAX_DESCRIPTION), AfterValidator(_plain_or_none)
 ]
-
-
-Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$")]
-Ref = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain_text)]
-Sha256 = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]
+OptionalHandle = Annotated[
+    str | None,
+    BeforeValidator(_lowercase),
+    Field(min_length=3, max_length=30, pattern=r"^[a-z0-9_.]+$", examples=["sam_14"]),
+]
+OptionalRef = Annotated[
+    str | None, Field(min_length=1, max_length=200), AfterValidator(_plain_or_none)
+]
+OptionalUrl = Annotated[str | None, Field(min_length=8, max_length=2000, pattern=r"^https?://\S+$")]
+OptionalUsername = Annotated[
+    str | None, Field(min_length=1, max_length=64), AfterValidator(_plain_or_none)
+]
+OptionalSha256 = Annotated[str | None, Field(pattern=r"^[0-9a-fA-F]{64}$")]
 
 
 class _Input(BaseModel):
@@ -125,10 +143,17 @@ class InterventionMatch(BaseModel):
 class Subject(_Input):
     """What is reported: at least one of handle, ref and url."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [{"required": ["handle"]}, {"required": ["ref"]}, {"required": ["url"]}]
+        },
+    )
+
     kind: SubjectKind
-    handle: Handle | None = None
-    ref: Ref | None = None
-    url: Url | None = None
+    handle: OptionalHandle = None
+    ref: OptionalRef = None
+    url: OptionalUrl = None
 
     @model_validator(mode="after")
     def _names_something(self) -> Subject:
@@ -142,10 +167,10 @@ class Evidence(_Input):
 
     kind: EvidenceKind
     captured_at: datetime | None = None
-    username: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    url: Url | None = None
-    text: LongText | None = None
-    sha256: Sha256 | None = None
+    username: OptionalUsername = None
+    url: OptionalUrl = None
+    text: OptionalText = None
+    sha256: OptionalSha256 = None
 
     @model_validator(mode="after")
     def _holds_something(self) -> Evidence:
@@ -162,7 +187,7 @@ class Evidence(_Input):
 class NewReport(_Input):
     category: Annotated[str, Field(min_length=1, max_length=64)]
     subject: Subject
-    description: LongText | None = None
+    description: OptionalText = None
     evidence: Annotated[list[Evidence], Field(max_length=MAX_EVIDENCE)] = Field(
         default_factory=list
     )
@@ -218,8 +243,13 @@ class StaffReport(ReportOut):
 class ReportChange(_Input):
     """Staff: `{status, resolution?}`, or `{escalation: "filed"}`, or both."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"anyOf": [{"required": ["status"]}, {"required": ["escalation"]}]},
+    )
+
     status: ReportStatus | None = None
-    resolution: LongText | None = None
+    resolution: OptionalText = None
     escalation: Literal["filed"] | None = None
 
     @model_validator(mode="after")
