@@ -394,7 +394,7 @@ async def _everything_readable(person, parameters: dict[str, str]) -> list[str]:
 
 
 async def test_the_reporter_is_never_disclosed_to_the_reported_account_or_its_guardian(
-    register, settings
+    register, settings, capfd
 ):
     reporter = await register("reporter_x", 15, country="GB")
     reporters_parent = await register("reporters_parent", 45)
@@ -464,6 +464,10 @@ async def test_the_reporter_is_never_disclosed_to_the_reported_account_or_its_gu
     for answer in await _everything_readable(reporters_parent, {"teen_id": reporter.id}):
         assert planted not in answer
         assert reported.handle not in answer
+
+    # Nor does any log line (safety writes none: see tests/unit/safety/test_safety_logs.py).
+    out, err = capfd.readouterr()
+    assert planted not in out + err
 
 
 # --- roles and the staff queue --------------------------------------------------------------
