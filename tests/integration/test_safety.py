@@ -163,7 +163,7 @@ async def test_a_teen_reports_harassment_with_evidence_and_gets_next_steps(regis
     listed = (await teen.get("/v1/me/reports")).json()
     assert [item["id"] for item in listed["items"]] == [report["id"]]
     assert listed["next_cursor"] is None
-    assert "evidence" not in listed["items"][0]
+    assert listed["items"][0] == report
     one = await teen.get(f"/v1/me/reports/{report['id']}")
     assert one.status_code == 200
     assert one.json()["evidence"] == report["evidence"]

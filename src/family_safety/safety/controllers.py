@@ -50,7 +50,6 @@ from family_safety.safety.schemas import (
     ReportChange,
     ReportOut,
     ReportStatus,
-    ReportSummary,
     Resources,
     StaffReport,
 )
@@ -186,7 +185,7 @@ class ReportController(Controller):
 
     @get(
         "/v1/me/reports",
-        summary="My reports, oldest first (without their evidence)",
+        summary="My reports, oldest first",
         responses=problem_responses(401, 422),
     )
     async def mine(
@@ -195,7 +194,7 @@ class ReportController(Controller):
         report_service: ReportServiceDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
-    ) -> Page[ReportSummary]:
+    ) -> Page[ReportOut]:
         return await report_service.page(current_account, limit, cursor)
 
     @get(

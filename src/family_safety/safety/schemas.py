@@ -205,7 +205,7 @@ class NextStepOut(BaseModel):
 
 
 class ReportSummary(BaseModel):
-    """A report as its reporter lists it (without its evidence)."""
+    """A report without its evidence."""
 
     id: UUID
     category: str

@@ -241,15 +241,13 @@ class ReportService:
         await session.commit()
         return report_view(report), True
 
-    async def page(
-        self, reporter: AnyAccount, limit: int, cursor: str | None
-    ) -> Page[ReportSummary]:
+    async def page(self, reporter: AnyAccount, limit: int, cursor: str | None) -> Page[ReportOut]:
         query = select(Report).where(Report.reporter_id == reporter.id)
         if (after := decode_cursor(cursor, UUID)) is not None:
             query = query.where(Report.id > after)
         rows = list(await self.session.scalars(query.order_by(Report.id).limit(limit + 1)))
         page = page_of(rows, limit, lambda row: row.id)
-        return Page(items=[_summary_view(row) for row in page.items], next_cursor=page.next_cursor)
+        return Page(items=[report_view(row) for row in page.items], next_cursor=page.next_cursor)
 
     async def one(self, reporter: AnyAccount, report_id: UUID) -> ReportOut:
         report = await self.session.get(Report, report_id)
