@@ -114,6 +114,12 @@ def staff_view(report: Report, reporter: Account | None) -> StaffReport:
     )
 
 
+async def _lock_account(session: AsyncSession, account_id: UUID) -> None:
+    """Hold the account's row until the transaction ends (FOR UPDATE; SQLite has no row locks
+    and needs none: its writers take the database lock when they begin)."""
+    await session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+
+
 # --- roles ----------------------------------------------------------------------------------
 
 
@@ -186,6 +192,9 @@ class ReportService:
             raise problems.invalid_field("tell_guardians", "only teens (13-17) tell guardians")
         subject = new.subject.model_dump(exclude_none=True)
         subject_key = _subject_key(subject)
+        # One report at a time per reporter, so that two sent at once cannot both pass the
+        # duplicate check or the hourly limit (PostgreSQL; SQLite writers begin IMMEDIATE).
+        await _lock_account(session, reporter.id)
         first = await session.scalar(
             select(Report)
             .where(
@@ -355,6 +364,7 @@ class BlockService:
             raise problems.not_found()
         if blocked.id == blocker.id:
             raise problems.invalid_field("handle", "an account cannot block itself")
+        await _lock_account(session, blocker.id)  # the limit holds for blocks made at once too
         existing = await self._block(blocker.id, blocked.id)
         if existing is not None:
             return BlockOut(account=_summary(blocked), created_at=existing.created_at), False
