@@ -49,6 +49,14 @@ from family_safety.pairing.controllers import InvitationController, PairingContr
 from family_safety.policy.pack import load_default_pack
 from family_safety.problems import PROBLEM_DETAILS
 from family_safety.request_body import RequestBodyGate
+from family_safety.safety.controllers import (
+    BlockController,
+    ModerationController,
+    ReportController,
+    SafetyController,
+)
+from family_safety.safety.matching import default_matcher
+from family_safety.safety.pack import load_default_packs
 from family_safety.screen_time.controllers import (
     MyScreenTimeController,
     MyTimeRequestsController,
@@ -89,6 +97,10 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
     name (tests use a cheap one)."""
     configure_logging(settings.log_level, as_json=settings.log_json)
     pack = load_default_pack()
+    # The safety packs are checked like the policy pack: a broken one stops the start, naming
+    # the file and the line.
+    safety_packs = load_default_packs()
+    interventions = default_matcher()
     engine = create_engine(settings)
     reader = HotPathReader(engine.execution_options(**READ_ONLY))
     signer = _signer(settings)
@@ -111,6 +123,8 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
         settings_answers=settings_answers,
         screen_time_statuses=ScreenTimeStatuses(settings_answers, reader),
         sessions=async_sessionmaker(engine, expire_on_commit=False),
+        safety=safety_packs,
+        interventions=interventions,
     )
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=engine,
@@ -163,6 +177,10 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             MyScreenTimeController,
             MyTimeRequestsController,
             TeenScreenTimeController,
+            SafetyController,
+            ReportController,
+            BlockController,
+            ModerationController,
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), ClosedModelSchemaPlugin(), PROBLEM_DETAILS],
         middleware=[

@@ -126,6 +126,32 @@ def _audit_verify(settings: Settings, _args: argparse.Namespace) -> int:
     return asyncio.run(_verify_audit_chains(settings))
 
 
+async def _change_role(settings: Settings, action: str, handle: str, role: str) -> int:
+    from family_safety.safety.services import UnknownHandle, grant_role, revoke_role
+
+    engine = create_engine(settings)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            if action == "grant":
+                changed = await grant_role(session, handle, role, datetime.now(UTC))
+            else:
+                changed = await revoke_role(session, handle, role)
+    except UnknownHandle:
+        print(f"no account has the handle {handle!r}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    if action == "grant":
+        print(f"{handle}: {role} granted" if changed else f"{handle}: already {role}")
+    else:
+        print(f"{handle}: {role} revoked" if changed else f"{handle}: was not {role}")
+    return 0
+
+
+def _roles(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_change_role(settings, args.action, args.handle, args.role))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="family-safety", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +186,14 @@ def _parser() -> argparse.ArgumentParser:
     audit_actions = audit.add_subparsers(dest="action", required=True)
     audit_actions.add_parser("verify", help="report the first broken entry of each chain")
     audit.set_defaults(run=_audit_verify)
+
+    roles = commands.add_parser("roles", help="staff and partner roles (safety)")
+    role_actions = roles.add_subparsers(dest="action", required=True)
+    for action, help_text in (("grant", "grant an account a role"), ("revoke", "take it back")):
+        role_action = role_actions.add_parser(action, help=help_text)
+        role_action.add_argument("handle")
+        role_action.add_argument("role", choices=["staff", "partner"])
+    roles.set_defaults(run=_roles)
     return parser
 
 

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from family_safety.config import Settings
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.policy.pack import PolicyPack
+    from family_safety.safety.matching import InterventionMatcher
+    from family_safety.safety.pack import SafetyPacks
     from family_safety.screen_time.hot_path import ScreenTimeStatuses
     from family_safety.security.passwords import PasswordHasher
     from family_safety.security.token_cache import VerifiedTokenCache
@@ -29,3 +31,5 @@ class Components:
     settings_answers: SettingsAnswers  # GET /v1/me/settings
     screen_time_statuses: ScreenTimeStatuses  # GET /v1/me/screen-time
     sessions: async_sessionmaker[AsyncSession]  # for work outside a request's own session
+    safety: SafetyPacks  # resources, report categories and next steps
+    interventions: InterventionMatcher  # search interventions

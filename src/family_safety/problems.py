@@ -251,6 +251,22 @@ def rate_limited(retry_after_seconds: int) -> Problem:
     )
 
 
+def evidence_not_allowed(category: str, kind: str) -> Problem:
+    return Problem(
+        422,
+        "evidence-not-allowed",
+        f"Evidence of kind {kind!r} is not allowed in a {category!r} report: do not download, "
+        "capture or share that content.",
+        errors=[{"field": "evidence", "message": f"{kind} is not allowed for {category}"}],
+    )
+
+
+def block_limit_reached(max_blocks: int) -> Problem:
+    return Problem(
+        409, "block-limit-reached", f"An account can block at most {max_blocks} accounts."
+    )
+
+
 def internal_error() -> Problem:
     return Problem(500, "internal-error", "Something went wrong on our side.")
 

@@ -94,6 +94,14 @@ CONTRACT_REFUSALS = {
     # An interval must start before it ends, last at most 24 hours and lie between 7 days ago
     # and 2 minutes from now: rules on each interval and on the clock that no schema states.
     "POST /v1/me/screen-time/usage": ["422"],
+    # Safety: a two-letter country that is not an ISO code; a category this account may not
+    # choose, media evidence for minor_exploitation (`evidence-not-allowed`), `tell_guardians`
+    # from an adult, text with nothing visible; blocking oneself.
+    "GET /v1/safety/resources": ["422"],
+    "POST /v1/reports": ["422"],
+    "GET /v1/me/reports": CURSOR_IS_OPAQUE,
+    "POST /v1/me/blocks": ["422"],
+    "GET /v1/me/blocks": CURSOR_IS_OPAQUE,
 }
 ENDING = ["DELETE /v1/pairings/{link_id}", "POST /v1/me/password", "DELETE /v1/me"]
 PROOF_PATHS = {"/v1/pairings", "/v1/pairing-invitations/preview"}

@@ -4,12 +4,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from family_safety.accounts.schemas import OwnAccount
 from family_safety.audit.schemas import AuditEntryOut
 from family_safety.links.schemas import Link
 from family_safety.notifications.schemas import NotificationOut
+from family_safety.safety.schemas import BlockOut, ReportOut
 
 
 class ExportedLink(Link):
@@ -33,3 +34,6 @@ class Export(BaseModel):
     pairing_invitations: list[ExportedInvitation]
     notifications: list[NotificationOut]
     audit: list[AuditEntryOut]
+    reports: list[ReportOut] = Field(description="The reports this account filed, with evidence.")
+    blocks: list[BlockOut] = Field(description="The accounts this account blocks.")
+    roles: list[str] = Field(description="Roles an operator granted: `staff`, `partner`.")

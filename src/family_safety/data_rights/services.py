@@ -24,6 +24,7 @@ from family_safety.links.lifecycle import end_link
 from family_safety.links.repository import links_of
 from family_safety.links.views import link_view
 from family_safety.notifications.schemas import NotificationOut
+from family_safety.safety import services as safety
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -59,6 +60,7 @@ class DataRightsService:
             select(PairingInvitation).where(PairingInvitation.guardian_id == account.id)
         )
         audit = await audit_page(session, account.id, EXPORT_AUDIT_LIMIT, None)
+        held_by_safety = await safety.export_of(session, account.id)
         return Export(
             account=own_view(self.pack, account, today),
             settings_chosen={choice.key: choice.value for choice in choices},
@@ -86,20 +88,26 @@ class DataRightsService:
                 for note in notifications
             ],
             audit=audit.items,
+            reports=held_by_safety.reports,
+            blocks=held_by_safety.blocks,
+            roles=held_by_safety.roles,
         )
 
     async def erase(
         self, account: AccountRecord, password: str, client_address: str, now: datetime
     ) -> None:
         """End every link (the other side is told), end every session, and delete the account
-        with everything that is its own. Other accounts' audit chains still verify: they hold
-        ids and setting values, never personal data."""
+        with everything that is its own; the reports it filed stay for staff, without it. Other
+        accounts' audit chains still verify: they hold ids and setting values, never personal
+        data."""
         if not await self.auth.check_password(account.id, password, client_address):
             raise problems.wrong_password()
         ended_by = await self.session.get_one(Account, account.id)
         for link, _, _ in await self._links(account):
             await end_link(self.session, self.pack, link, ended_by=ended_by, now=now)
         await self.auth.end_all_sessions(account.id, now)
+        # Reports filed stay for staff, anonymised; blocks (both ways) and roles go.
+        await safety.forget(self.session, account.id)
         await self.session.execute(delete(Account).where(Account.id == account.id))
         await self.session.commit()
 

@@ -10,3 +10,5 @@ class NotificationKind(StrEnum):
     TIME_REQUEST_CREATED = "time_request.created"
     TIME_REQUEST_DECIDED = "time_request.decided"
     TIME_GRANT_CREATED = "time_grant.created"
+    REPORT_FILED = "report.filed"
+    REPORT_UPDATED = "report.updated"

@@ -8,13 +8,16 @@ from family_safety.db.models.idempotency import IdempotentRequest
 from family_safety.db.models.invitations import PairingCodeFailure, PairingInvitation
 from family_safety.db.models.links import GuardianLimit, GuardianLink, LinkStatus
 from family_safety.db.models.notifications import Notification
+from family_safety.db.models.safety import AccountRole, Block, Report
 from family_safety.db.models.screen_time import ScreenTimeDay, TimeGrant, TimeRequest
 from family_safety.db.models.settings import SettingChoice
 
 __all__ = [
     "Account",
+    "AccountRole",
     "AuditEntry",
     "Base",
+    "Block",
     "GuardianLimit",
     "GuardianLink",
     "IdempotentRequest",
@@ -23,6 +26,7 @@ __all__ = [
     "PairingCodeFailure",
     "PairingInvitation",
     "RefreshToken",
+    "Report",
     "ScreenTimeDay",
     "SettingChoice",
     "SignInFailure",
