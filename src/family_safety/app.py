@@ -184,7 +184,7 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
         ),
         debug=False,
     )
-    return keep_the_contract(app)
+    return keep_the_contract(app, pack)
 
 
 def app_from_environment() -> Litestar:

@@ -12,6 +12,9 @@
 - Request models that refuse unknown fields (``extra="forbid"``) say
   ``additionalProperties: false``, and carry their model-level ``json_schema_extra`` (such as
   "exactly one of these fields"), which Litestar leaves out.
+- Every response header has a schema (Litestar leaves documentation-only headers without one).
+- The served document is completed from the policy catalogue and the problem catalogue
+  (``openapi_document.complete``): every settings key typed, every problem type named.
 - An OPTIONS answer lists every method of its path. Litestar 2 builds it from the handlers that were
   registered first on the path and leaves out the rest (litestar#4169, fixed in Litestar 3).
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.datastructures import MutableScopeHeaders, ResponseHeader
 from litestar.openapi.spec import (
     Link,
@@ -38,6 +42,7 @@ from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.routes import HTTPRoute
 from pydantic import BaseModel
 
+from family_safety import openapi_document
 from family_safety.dependencies import PUBLIC_ROUTE_OPT
 from family_safety.problems import PROBLEM_MEDIA_TYPE, ProblemDetails
 
@@ -46,6 +51,8 @@ if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.types import Message, Scope
     from litestar.typing import FieldDefinition
+
+    from family_safety.policy.pack import PolicyPack
 
 
 def _header(description: str, pattern: str | None = None) -> OpenAPIHeader:
@@ -62,6 +69,7 @@ ETAG = ResponseHeader(
     documentation_only=True,
     required=True,
 )
+ETAG_HEADER = {"ETag": _header(ETAG.description or "")}
 RETRY_AFTER = _header("Seconds to wait before trying again.", pattern="^[0-9]+$")
 PROBLEM_HEADERS = {"429": {"Retry-After": RETRY_AFTER}, "503": {"Retry-After": RETRY_AFTER}}
 BEARER_CHALLENGE = {"WWW-Authenticate": _header("`Bearer`: send a valid access token.")}
@@ -75,6 +83,7 @@ class ContractOperation(Operation):
 
     public: ClassVar[bool] = False
     optional_body: ClassVar[bool] = False
+    sends_etag: ClassVar[bool] = False
     links: ClassVar[dict[int, dict[str, Link]]] = {}
 
     def __post_init__(self) -> None:
@@ -95,8 +104,13 @@ class ContractOperation(Operation):
             headers = PROBLEM_HEADERS.get(status, {})
             if status == "401" and not self.public:
                 headers = BEARER_CHALLENGE
+            if self.sends_etag and (status.startswith("2") or status == "304"):
+                headers = ETAG_HEADER
             if headers:
                 response.headers = {**(response.headers or {}), **headers}
+            for header in (response.headers or {}).values():
+                if isinstance(header, OpenAPIHeader) and header.schema is None:
+                    header.schema = Schema(type=OpenAPIType.STRING)
             if links := self.links.get(int(status)):
                 response.links = {**(response.links or {}), **links}
 
@@ -125,8 +139,30 @@ class ClosedModelSchemaPlugin(OpenAPISchemaPlugin):
         return schema
 
 
-def keep_the_contract(app: Litestar) -> Litestar:
+class CompletedOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, serving the document completed from the catalogues."""
+
+    __slots__ = ()
+    pack: ClassVar[PolicyPack]
+
+    def provide_openapi_schema(self) -> dict[str, Any]:
+        if not self._openapi_schema:
+            document = self.provide_openapi().to_schema()
+            self._openapi_schema = openapi_document.complete(document, self.pack)
+        return self._openapi_schema
+
+
+def served_document(app: Litestar) -> dict[str, Any]:
+    """The OpenAPI document as ``/schema/openapi.json`` serves it."""
+    return app.plugins.get(OpenAPIPlugin).provide_openapi_schema()
+
+
+def keep_the_contract(app: Litestar, pack: PolicyPack) -> Litestar:
     """Document every operation as the service answers it; answer OPTIONS with every method."""
+    plugin = app.plugins.get(OpenAPIPlugin)
+    plugin.__class__ = type(
+        "CompletedOpenAPIPlugin", (CompletedOpenAPIPlugin,), {"__slots__": (), "pack": pack}
+    )
     allowed: dict[str, str] = {}
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
@@ -141,6 +177,9 @@ def keep_the_contract(app: Litestar) -> Litestar:
                     "public": bool(handler.opt.get(PUBLIC_ROUTE_OPT)),
                     "optional_body": body is not None and body.has_default,
                     "links": handler.opt.get(OPENAPI_LINKS, {}),
+                    "sends_etag": any(
+                        header.name == ETAG.name for header in handler.resolve_response_headers()
+                    ),
                 },
             )
 
