@@ -15,6 +15,9 @@
 - Every response header has a schema (Litestar leaves documentation-only headers without one).
 - The served document is completed from the policy catalogue and the problem catalogue
   (``openapi_document.complete``): every settings key typed, every problem type named.
+- The docs UI at ``/schema`` (and ``/schema/swagger``) is Swagger UI from the pinned PyPI package
+  ``swagger-ui-py``, its assets served by the app under ``/schema/assets/``: it renders with no
+  internet. Unknown paths under ``/schema/`` answer problem details like every other 404.
 - An OPTIONS answer lists every method of its path. Litestar 2 builds it from the handlers that were
   registered first on the path and leaves out the rest (litestar#4169, fixed in Litestar 3).
 """
@@ -22,10 +25,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from litestar._openapi.plugin import OpenAPIPlugin
+import swagger_ui
+from litestar import Router
+from litestar._openapi.plugin import OpenAPIPlugin, handle_schema_path_not_found
 from litestar.datastructures import MutableScopeHeaders, ResponseHeader
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import (
     Link,
     OpenAPIHeader,
@@ -40,11 +47,16 @@ from litestar.openapi.spec import (
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.routes import HTTPRoute
+from litestar.static_files import create_static_files_router
 from pydantic import BaseModel
 
-from family_safety import openapi_document
+from family_safety import openapi_document, problems
 from family_safety.dependencies import PUBLIC_ROUTE_OPT
 from family_safety.problems import PROBLEM_MEDIA_TYPE, ProblemDetails
+
+if TYPE_CHECKING:
+    from litestar.connection import ASGIConnection
+    from litestar.handlers import BaseRouteHandler
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -137,6 +149,41 @@ class ClosedModelSchemaPlugin(OpenAPISchemaPlugin):
             for key, value in extra.items():
                 setattr(schema, aliases.get(key, key), value)
         return schema
+
+
+SWAGGER_UI_ASSETS = Path(swagger_ui.__file__).parent / "static"
+ASSETS_PATH = "/assets"
+
+
+class OfflineSwaggerUI(SwaggerRenderPlugin):
+    """Swagger UI whose scripts, styles and icon the app serves itself, from the pinned
+    ``swagger-ui-py`` package, under ``<schema path>/assets/``."""
+
+    def __init__(self, schema_path: str) -> None:
+        assets = schema_path + ASSETS_PATH
+        super().__init__(
+            js_url=f"{assets}/swagger-ui-bundle.js",
+            css_url=f"{assets}/swagger-ui.css",
+            standalone_preset_js_url=f"{assets}/swagger-ui-standalone-preset.js",
+            favicon=f"<link rel='icon' type='image/png' href='{assets}/favicon-32x32.png'>",
+            path=["/", "/swagger"],
+        )
+
+    def receive_router(self, router: Router) -> None:
+        super().receive_router(router)
+        router.guards = [*(router.guards or []), _nothing_here]
+        router.register(
+            create_static_files_router(
+                path=ASSETS_PATH, directories=[SWAGGER_UI_ASSETS], name="swagger-ui-assets"
+            )
+        )
+
+
+def _nothing_here(_connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Litestar answers unknown paths under the schema path with an HTML page; this service
+    answers them as problem details, like every other 404."""
+    if handler.fn is handle_schema_path_not_found:
+        raise problems.not_found()
 
 
 class CompletedOpenAPIPlugin(OpenAPIPlugin):
