@@ -196,3 +196,21 @@ async def test_a_settings_value_of_the_wrong_type_is_still_refused(register):
     teen = await register("sam", 14)
     response = await teen.patch("/v1/me/settings", json={"live.enabled": "maybe"})
     expect_problem(response, 422, "validation")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/schema/nothing", "/schema/redoc", "/schema/nothing.json", "/schema/assets/nothing.js"],
+)
+async def test_unknown_paths_under_the_schema_are_problems(client, path):
+    expect_problem(await client.get(path), 404, "not-found")
+
+
+async def test_the_docs_ui_and_its_assets_are_served_by_the_service(client):
+    for path in ("/schema", "/schema/swagger"):
+        page = await client.get(path)
+        assert page.status_code == 200
+        assert "https://" not in page.text.split("spec:")[0]  # no CDN before the document
+        for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "swagger-ui-standalone-preset.js"):
+            assert f"/schema/assets/{asset}" in page.text
+            assert (await client.get(f"/schema/assets/{asset}")).status_code == 200
