@@ -27,10 +27,11 @@ import msgspec
 from family_safety import problems
 from family_safety.account_settings.schemas import effective_settings_out, policy_out
 from family_safety.notifications.kinds import NotificationKind
-from family_safety.policy.catalog import CATALOG
+from family_safety.policy.catalog import CATALOG, DailyLimitKind
 from family_safety.policy.engine import GuardianLimits, Source, resolve
 
 if TYPE_CHECKING:
+    from family_safety.policy.catalog import SettingKind
     from family_safety.policy.pack import PolicyPack
 
 JsonSchema = dict[str, Any]
@@ -41,10 +42,12 @@ def _ref(name: str) -> JsonSchema:
     return {"$ref": SCHEMAS + name}
 
 
-def _answered(schema: JsonSchema) -> JsonSchema:
-    """A value as answered: a combined list (a union of several parties' lists) may be longer
-    than any one party may send."""
-    schema = copy.deepcopy(schema)
+def _answered(kind: SettingKind[Any]) -> JsonSchema:
+    """A value as answered: a daily limit always as its seven-day map; a combined list (a union
+    of several parties' lists) may be longer than any one party may send."""
+    schema = copy.deepcopy(kind.json_schema())
+    if isinstance(kind, DailyLimitKind):
+        (schema,) = [branch for branch in schema["oneOf"] if branch.get("type") == "object"]
     schema.pop("maxItems", None)
     return schema
 
@@ -134,7 +137,7 @@ def settings_components(pack: PolicyPack) -> dict[str, JsonSchema]:
             "examples": [{"account.private": True, "screen_time.daily_limit_minutes": 45}],
         },
         "EffectiveSettingsMap": {
-            **_closed({key: _effective_setting(_answered(v)) for key, v in values.items()}),
+            **_closed({key: _effective_setting(_answered(kind)) for key, kind in CATALOG.items()}),
             "description": "Every key of the catalogue, resolved.",
         },
         "PartyOut": {
@@ -152,7 +155,7 @@ def settings_components(pack: PolicyPack) -> dict[str, JsonSchema]:
         },
         "PolicySettingOut": {
             "oneOf": [
-                _policy_setting(key, _answered(value), bands) for key, value in values.items()
+                _policy_setting(key, _answered(kind), bands) for key, kind in CATALOG.items()
             ],
             "description": "One setting of the catalogue: its JSON Schema, strictness, and its "
             "default and gate (null: none) in every band.",

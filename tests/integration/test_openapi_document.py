@@ -11,6 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
+from family_safety import dump_openapi
 from family_safety.notifications.kinds import NotificationKind
 from family_safety.openapi_document import settings_components
 from family_safety.policy.catalog import CATALOG, BoolKind
@@ -214,3 +215,8 @@ async def test_the_docs_ui_and_its_assets_are_served_by_the_service(client):
         for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "swagger-ui-standalone-preset.js"):
             assert f"/schema/assets/{asset}" in page.text
             assert (await client.get(f"/schema/assets/{asset}")).status_code == 200
+
+
+async def test_the_dumped_document_is_the_served_one(client):
+    """`make client` generates the TypeScript types from this dump."""
+    assert dump_openapi.document() == await _document(client)
