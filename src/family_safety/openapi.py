@@ -55,12 +55,10 @@ from family_safety.dependencies import PUBLIC_ROUTE_OPT
 from family_safety.problems import PROBLEM_MEDIA_TYPE, ProblemDetails
 
 if TYPE_CHECKING:
-    from litestar.connection import ASGIConnection
-    from litestar.handlers import BaseRouteHandler
-
-if TYPE_CHECKING:
     from litestar import Litestar
     from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.connection import ASGIConnection
+    from litestar.handlers import BaseRouteHandler
     from litestar.types import Message, Scope
     from litestar.typing import FieldDefinition
 
@@ -205,7 +203,10 @@ def served_document(app: Litestar) -> dict[str, Any]:
 
 
 def keep_the_contract(app: Litestar, pack: PolicyPack) -> Litestar:
-    """Document every operation as the service answers it; answer OPTIONS with every method."""
+    """Document every operation as the service answers it, the document completed from the
+    catalogues of ``pack``; answer OPTIONS with every method."""
+    # Litestar creates its OpenAPI plugin itself, with no way to pass a subclass: the instance
+    # becomes one (same slots) that completes the document it serves.
     plugin = app.plugins.get(OpenAPIPlugin)
     plugin.__class__ = type(
         "CompletedOpenAPIPlugin", (CompletedOpenAPIPlugin,), {"__slots__": (), "pack": pack}
