@@ -170,7 +170,7 @@ def problem_catalogue(pack: PolicyPack) -> dict[str, problems.Problem]:
     """One real instance of every problem the service answers with, by slug."""
     every = [
         problems.malformed_body(),
-        problems.bad_request("Missing required header parameter 'If-Match' for request."),
+        problems.bad_request("Invalid content-length: 'zz'"),
         problems.invitation_invalid(),
         problems.unauthorized(),
         problems.invalid_credentials(),
@@ -312,6 +312,51 @@ def _document_problems(document: dict[str, Any], catalogue: dict[str, problems.P
                 response["description"] = f"{phrase}. Problem types: {names}."
 
 
+# --- answers carry every field ------------------------------------------------------------
+
+# Answers that leave out a field when it has no value (``errors``; a party's unused fields).
+SPARSE_ANSWERS = {"ProblemDetails", "PartyOut"}
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"].removeprefix(SCHEMAS)} if "$ref" in node else set()
+        for value in node.values():
+            found |= _refs(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_refs(value) for value in node)) if node else set()
+    return set()
+
+
+def _reachable(names: set[str], schemas: dict[str, Any]) -> set[str]:
+    seen: set[str] = set()
+    while names:
+        name = names.pop()
+        if name not in seen and name in schemas:
+            seen.add(name)
+            names |= _refs(schemas[name])
+    return seen
+
+
+def _answers_carry_every_field(document: dict[str, Any]) -> None:
+    """A field with a default is optional in a request, but every answer carries it: a schema
+    only ever answered (never sent) requires all of its properties."""
+    schemas = document["components"]["schemas"]
+    sent = _refs(
+        [
+            op.get("requestBody")
+            for item in document["paths"].values()
+            for op in item.values()
+            if isinstance(op, dict)
+        ]
+    )
+    for name in _reachable(_refs(document["paths"]), schemas) - _reachable(sent, schemas):
+        schema = schemas[name]
+        if name not in SPARSE_ANSWERS and "properties" in schema:
+            schema["required"] = list(schema["properties"])
+
+
 # --- putting it together ------------------------------------------------------------------
 
 
@@ -384,5 +429,6 @@ def complete(document: dict[str, Any], pack: PolicyPack) -> dict[str, Any]:
         if parameter["in"] == "path" and parameter["name"] == "key":
             parameter["schema"] = _ref("SettingKey")
 
+    _answers_carry_every_field(document)
     _document_problems(document, problem_catalogue(pack))
     return document

@@ -220,3 +220,15 @@ async def test_the_docs_ui_and_its_assets_are_served_by_the_service(client):
 async def test_the_dumped_document_is_the_served_one(client):
     """`make client` generates the TypeScript types from this dump."""
     assert dump_openapi.document() == await _document(client)
+
+
+async def test_answers_require_every_field_they_always_carry(client, register):
+    document = await _document(client)
+    assert "token_type" in document["components"]["schemas"]["TokenPair"]["required"]
+    new_account = document["components"]["schemas"]["NewAccount"]  # sent: defaults stay optional
+    assert "timezone" not in new_account["required"]
+    await register("sam", 14)
+    tokens = await client.post(
+        "/v1/auth/token", json={"handle": "sam", "password": "correct horse battery"}
+    )
+    _conforms(document, "TokenPair", tokens.json())

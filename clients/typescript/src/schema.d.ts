@@ -1818,7 +1818,7 @@ export interface components {
              * @default Bearer
              * @constant
              */
-            token_type?: "Bearer";
+            token_type: "Bearer";
             /** @description Seconds until the access token expires. */
             expires_in: number;
             refresh_token: string;
