@@ -291,6 +291,8 @@ def _document_problems(document: dict[str, Any], catalogue: dict[str, problems.P
                 if media is None:
                     continue
                 slugs = _slugs_for(label, int(status), catalogue)
+                if "requestBody" not in operation:  # nothing to be malformed
+                    slugs = [slug for slug in slugs if slug != "malformed-body"] or slugs
                 media["schema"] = {
                     "allOf": [
                         _ref("ProblemDetails"),

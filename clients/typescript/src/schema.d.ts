@@ -2816,7 +2816,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            /** @description Bad Request. Problem types: `bad-request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2824,7 +2824,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        type?: "https://family-safety.dev/problems/bad-request";
                         /** @constant */
                         status?: 400;
                     };
@@ -2988,7 +2988,7 @@ export interface operations {
                     "application/json": components["schemas"]["EffectiveSettingsOut"];
                 };
             };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            /** @description Bad Request. Problem types: `bad-request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2996,7 +2996,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        type?: "https://family-safety.dev/problems/bad-request";
                         /** @constant */
                         status?: 400;
                     };
@@ -3321,7 +3321,7 @@ export interface operations {
                     "image/svg+xml": string;
                 };
             };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            /** @description Bad Request. Problem types: `bad-request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3329,7 +3329,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        type?: "https://family-safety.dev/problems/bad-request";
                         /** @constant */
                         status?: 400;
                     };
@@ -3413,7 +3413,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            /** @description Bad Request. Problem types: `bad-request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3421,7 +3421,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        type?: "https://family-safety.dev/problems/bad-request";
                         /** @constant */
                         status?: 400;
                     };
@@ -3477,7 +3477,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            /** @description Bad Request. Problem types: `bad-request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3485,7 +3485,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        type?: "https://family-safety.dev/problems/bad-request";
                         /** @constant */
                         status?: 400;
                     };
@@ -3546,7 +3546,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_family_safety.links.schemas.Link_"];
                 };
             };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            /** @description Bad Request. Problem types: `bad-request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3554,7 +3554,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        type?: "https://family-safety.dev/problems/bad-request";
                         /** @constant */
                         status?: 400;
                     };
@@ -3769,7 +3769,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            /** @description Bad Request. Problem types: `bad-request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3777,7 +3777,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        type?: "https://family-safety.dev/problems/bad-request";
                         /** @constant */
                         status?: 400;
                     };
@@ -3999,7 +3999,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_family_safety.audit.schemas.AuditEntryOut_"];
                 };
             };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            /** @description Bad Request. Problem types: `bad-request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4007,7 +4007,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        type?: "https://family-safety.dev/problems/bad-request";
                         /** @constant */
                         status?: 400;
                     };
@@ -4107,7 +4107,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            /** @description Bad Request. Problem types: `bad-request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4115,7 +4115,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        type?: "https://family-safety.dev/problems/bad-request";
                         /** @constant */
                         status?: 400;
                     };
@@ -4190,7 +4190,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_family_safety.guardians.schemas.GuardianControls_"];
                 };
             };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            /** @description Bad Request. Problem types: `bad-request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4198,7 +4198,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        type?: "https://family-safety.dev/problems/bad-request";
                         /** @constant */
                         status?: 400;
                     };
@@ -4259,7 +4259,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_family_safety.audit.schemas.AuditEntryOut_"];
                 };
             };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            /** @description Bad Request. Problem types: `bad-request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4267,7 +4267,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        type?: "https://family-safety.dev/problems/bad-request";
                         /** @constant */
                         status?: 400;
                     };
@@ -4328,7 +4328,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_family_safety.notifications.schemas.NotificationOut_"];
                 };
             };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            /** @description Bad Request. Problem types: `bad-request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4336,7 +4336,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        type?: "https://family-safety.dev/problems/bad-request";
                         /** @constant */
                         status?: 400;
                     };
