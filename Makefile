@@ -7,7 +7,11 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench clean
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CLIENT := clients/typescript
+
+.PHONY: run test lint format bench clean client client-check
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -17,8 +21,8 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
-run: $(VENV)/.synced  ## serve on the embedded SQLite default at http://127.0.0.1:8000
-	$(BIN)/family-safety serve
+run: $(VENV)/.synced  ## serve on the embedded SQLite default at http://$(HOST):$(PORT)
+	$(BIN)/family-safety serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.synced  ## the whole suite (PostgreSQL too when FAMILY_SAFETY_TEST_DATABASE_URL is set)
 	$(BIN)/pytest
@@ -40,5 +44,17 @@ bench: $(VENV)/.synced
 	$(if $(BENCH_DATABASE_URL),$(BIN)/python -m tests.bench.load --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS))
 	$(BIN)/pytest tests/bench --benchmark-only --benchmark-enable -q
 
+# The TypeScript client (needs node 20+ and npm): its schema regenerated from the app itself, no
+# server needed. client-check also type-checks it and runs its family story on a real server.
+$(CLIENT)/node_modules/.package-lock.json: $(CLIENT)/package.json $(CLIENT)/package-lock.json
+	cd $(CLIENT) && npm ci --no-audit --no-fund
+
+client: $(VENV)/.synced $(CLIENT)/node_modules/.package-lock.json
+	$(BIN)/python -m family_safety.dump_openapi $(CLIENT)/openapi.json
+	cd $(CLIENT) && npm run --silent generate
+
+client-check: client
+	cd $(CLIENT) && npm run --silent typecheck && npm test
+
 clean:
-	rm -rf $(TOOLS) $(VENV) .family_safety
+	rm -rf $(TOOLS) $(VENV) .family_safety $(CLIENT)/node_modules

@@ -17,7 +17,6 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components as OpenAPIComponents
 from litestar.openapi.spec import SecurityScheme
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -43,7 +42,7 @@ from family_safety.guardians.controllers import MyGuardiansController, TeenContr
 from family_safety.health.controllers import HealthController
 from family_safety.logs import RequestLog, configure_logging
 from family_safety.notifications.controllers import NotificationController
-from family_safety.openapi import ClosedModelSchemaPlugin, keep_the_contract
+from family_safety.openapi import ClosedModelSchemaPlugin, OfflineSwaggerUI, keep_the_contract
 from family_safety.pagination import CursorScopeMiddleware
 from family_safety.pairing.controllers import InvitationController, PairingController
 from family_safety.policy.pack import load_default_pack
@@ -202,7 +201,7 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             version="1",
             description="Age-based defaults, family pairing and one effective settings object.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[OfflineSwaggerUI("/schema")],
             components=OpenAPIComponents(
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
@@ -213,7 +212,7 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
         debug=False,
         logging_config=None,  # logs.py configures every logger, Litestar's too
     )
-    app = keep_the_contract(app)
+    app = keep_the_contract(app, pack)
     # Around everything Litestar does, unrouted requests included: one log line per request.
     app.asgi_handler = RequestLog(app.asgi_handler)
     return app

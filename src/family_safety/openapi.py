@@ -12,6 +12,12 @@
 - Request models that refuse unknown fields (``extra="forbid"``) say
   ``additionalProperties: false``, and carry their model-level ``json_schema_extra`` (such as
   "exactly one of these fields"), which Litestar leaves out.
+- Every response header has a schema (Litestar leaves documentation-only headers without one).
+- The served document is completed from the policy catalogue and the problem catalogue
+  (``openapi_document.complete``): every settings key typed, every problem type named.
+- The docs UI at ``/schema`` (and ``/schema/swagger``) is Swagger UI from the pinned PyPI package
+  ``swagger-ui-py``, its assets served by the app under ``/schema/assets/``: it renders with no
+  internet. Unknown paths under ``/schema/`` answer problem details like every other 404.
 - An OPTIONS answer lists every method of its path. Litestar 2 builds it from the handlers that were
   registered first on the path and leaves out the rest (litestar#4169, fixed in Litestar 3).
 """
@@ -19,9 +25,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import swagger_ui
+from litestar import Router
+from litestar._openapi.plugin import OpenAPIPlugin, handle_schema_path_not_found
 from litestar.datastructures import MutableScopeHeaders, ResponseHeader
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import (
     Link,
     OpenAPIHeader,
@@ -36,16 +47,22 @@ from litestar.openapi.spec import (
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.routes import HTTPRoute
+from litestar.static_files import create_static_files_router
 from pydantic import BaseModel
 
+from family_safety import openapi_document, problems
 from family_safety.dependencies import PUBLIC_ROUTE_OPT
 from family_safety.problems import PROBLEM_MEDIA_TYPE, ProblemDetails
 
 if TYPE_CHECKING:
     from litestar import Litestar
     from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.connection import ASGIConnection
+    from litestar.handlers import BaseRouteHandler
     from litestar.types import Message, Scope
     from litestar.typing import FieldDefinition
+
+    from family_safety.policy.pack import PolicyPack
 
 
 def _header(description: str, pattern: str | None = None) -> OpenAPIHeader:
@@ -62,6 +79,7 @@ ETAG = ResponseHeader(
     documentation_only=True,
     required=True,
 )
+ETAG_HEADER = {"ETag": _header(ETAG.description or "")}
 RETRY_AFTER = _header("Seconds to wait before trying again.", pattern="^[0-9]+$")
 PROBLEM_HEADERS = {"429": {"Retry-After": RETRY_AFTER}, "503": {"Retry-After": RETRY_AFTER}}
 BEARER_CHALLENGE = {"WWW-Authenticate": _header("`Bearer`: send a valid access token.")}
@@ -75,6 +93,7 @@ class ContractOperation(Operation):
 
     public: ClassVar[bool] = False
     optional_body: ClassVar[bool] = False
+    sends_etag: ClassVar[bool] = False
     links: ClassVar[dict[int, dict[str, Link]]] = {}
 
     def __post_init__(self) -> None:
@@ -95,8 +114,13 @@ class ContractOperation(Operation):
             headers = PROBLEM_HEADERS.get(status, {})
             if status == "401" and not self.public:
                 headers = BEARER_CHALLENGE
+            if self.sends_etag and (status.startswith("2") or status == "304"):
+                headers = ETAG_HEADER
             if headers:
                 response.headers = {**(response.headers or {}), **headers}
+            for header in (response.headers or {}).values():
+                if isinstance(header, OpenAPIHeader) and header.schema is None:
+                    header.schema = Schema(type=OpenAPIType.STRING)
             if links := self.links.get(int(status)):
                 response.links = {**(response.links or {}), **links}
 
@@ -125,8 +149,68 @@ class ClosedModelSchemaPlugin(OpenAPISchemaPlugin):
         return schema
 
 
-def keep_the_contract(app: Litestar) -> Litestar:
-    """Document every operation as the service answers it; answer OPTIONS with every method."""
+SWAGGER_UI_ASSETS = Path(swagger_ui.__file__).parent / "static"
+ASSETS_PATH = "/assets"
+
+
+class OfflineSwaggerUI(SwaggerRenderPlugin):
+    """Swagger UI whose scripts, styles and icon the app serves itself, from the pinned
+    ``swagger-ui-py`` package, under ``<schema path>/assets/``."""
+
+    def __init__(self, schema_path: str) -> None:
+        assets = schema_path + ASSETS_PATH
+        super().__init__(
+            js_url=f"{assets}/swagger-ui-bundle.js",
+            css_url=f"{assets}/swagger-ui.css",
+            standalone_preset_js_url=f"{assets}/swagger-ui-standalone-preset.js",
+            favicon=f"<link rel='icon' type='image/png' href='{assets}/favicon-32x32.png'>",
+            path=["/", "/swagger"],
+        )
+
+    def receive_router(self, router: Router) -> None:
+        super().receive_router(router)
+        router.guards = [*(router.guards or []), _nothing_here]
+        router.register(
+            create_static_files_router(
+                path=ASSETS_PATH, directories=[SWAGGER_UI_ASSETS], name="swagger-ui-assets"
+            )
+        )
+
+
+def _nothing_here(_connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Litestar answers unknown paths under the schema path with an HTML page; this service
+    answers them as problem details, like every other 404."""
+    if handler.fn is handle_schema_path_not_found:
+        raise problems.not_found()
+
+
+class CompletedOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, serving the document completed from the catalogues."""
+
+    __slots__ = ()
+    pack: ClassVar[PolicyPack]
+
+    def provide_openapi_schema(self) -> dict[str, Any]:
+        if not self._openapi_schema:
+            document = self.provide_openapi().to_schema()
+            self._openapi_schema = openapi_document.complete(document, self.pack)
+        return self._openapi_schema
+
+
+def served_document(app: Litestar) -> dict[str, Any]:
+    """The OpenAPI document as ``/schema/openapi.json`` serves it."""
+    return app.plugins.get(OpenAPIPlugin).provide_openapi_schema()
+
+
+def keep_the_contract(app: Litestar, pack: PolicyPack) -> Litestar:
+    """Document every operation as the service answers it, the document completed from the
+    catalogues of ``pack``; answer OPTIONS with every method."""
+    # Litestar creates its OpenAPI plugin itself, with no way to pass a subclass: the instance
+    # becomes one (same slots) that completes the document it serves.
+    plugin = app.plugins.get(OpenAPIPlugin)
+    plugin.__class__ = type(
+        "CompletedOpenAPIPlugin", (CompletedOpenAPIPlugin,), {"__slots__": (), "pack": pack}
+    )
     allowed: dict[str, str] = {}
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
@@ -141,6 +225,9 @@ def keep_the_contract(app: Litestar) -> Litestar:
                     "public": bool(handler.opt.get(PUBLIC_ROUTE_OPT)),
                     "optional_body": body is not None and body.has_default,
                     "links": handler.opt.get(OPENAPI_LINKS, {}),
+                    "sends_etag": any(
+                        header.name == ETAG.name for header in handler.resolve_response_headers()
+                    ),
                 },
             )
 

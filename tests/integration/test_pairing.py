@@ -10,6 +10,7 @@ import pytest
 import time_machine
 
 from family_safety.clock import utc_now
+from family_safety.policy.catalog import SETTING_KEYS
 from tests.helpers import expect_problem, invite, pair
 
 
@@ -160,7 +161,12 @@ async def test_qr_code_is_an_svg_for_its_guardian_only(register):
     qr = await parent.get(f"/v1/pairing-invitations/{invitation['id']}/qr.svg")
     assert qr.status_code == 200
     assert qr.headers["content-type"].startswith("image/svg+xml")
-    assert qr.text.lstrip().startswith("<svg")
+    # A stand-alone SVG document, the same bytes on every fetch (it is scanned in
+    # tests/e2e/test_what_people_see.py).
+    assert qr.text.startswith('<?xml version="1.0" encoding="utf-8"?>\n<svg ')
+    assert 'xmlns="http://www.w3.org/2000/svg"' in qr.text
+    again = await parent.get(f"/v1/pairing-invitations/{invitation['id']}/qr.svg")
+    assert again.content == qr.content
     expect_problem(
         await stranger.get(f"/v1/pairing-invitations/{invitation['id']}/qr.svg"), 404, "not-found"
     )
@@ -203,6 +209,25 @@ async def test_links_list_both_sides_and_ending_notifies_the_other(register):
     assert [n["kind"] for n in notes] == ["link.created", "link.ended"]
     assert notes[1]["data"]["ended_by"]["id"] == teen.id
     assert notes[1]["data"]["teen"]["handle"] == "teen_14"
+
+
+async def test_consent_gives_the_teen_a_receipt_of_what_was_agreed(register):
+    parent = await register("parent", 40)
+    teen = await register("teen_14", 14)
+    link = await pair(parent, teen)
+    notes = (await teen.get("/v1/me/notifications")).json()["items"]
+    assert [note["kind"] for note in notes] == ["link.created"]
+    receipt = notes[0]
+    assert receipt["data"]["link_id"] == link["id"]
+    assert receipt["data"]["guardian"] == {
+        "id": parent.id,
+        "handle": "parent",
+        "display_name": "parent",
+    }
+    assert receipt["data"]["controls"] == list(SETTING_KEYS)
+    assert receipt["created_at"] == link["created_at"]
+    to_the_guardian = (await parent.get("/v1/me/notifications")).json()["items"]
+    assert [note["data"]["teen"]["id"] for note in to_the_guardian] == [teen.id]
 
 
 async def test_only_the_two_sides_can_end_a_link(register):

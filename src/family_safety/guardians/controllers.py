@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, get, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Link
 from litestar.params import JSONBody
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from family_safety.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
 from family_safety.account_settings.schemas import EffectiveSettingsOut
 from family_safety.audit import services as audit
 from family_safety.audit.schemas import AuditEntryOut
 from family_safety.clock import utc_now, utc_today
-from family_safety.dependencies import CurrentAccount, DbSession, IfMatch
+from family_safety.dependencies import CurrentAccount, DbSession, IfMatch, IfNoneMatch
+from family_safety.etags import etag_matches
 from family_safety.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
 from family_safety.guardians.limits import limits_etag
 from family_safety.guardians.schemas import GuardianControls, Limits
@@ -20,6 +23,16 @@ from family_safety.links.access import GUARDED_TEEN, Guarded
 from family_safety.openapi import ETAG, OPENAPI_LINKS
 from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.problems import problem_responses
+
+NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: `If-None-Match` names the ETag")}
+
+
+def _unless_unchanged(content: object, etag: str, if_none_match: str | None) -> Response:
+    """The answer with its ETag, or 304 when ``If-None-Match`` names that ETag."""
+    if etag_matches(if_none_match, etag):
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    return Response(content, headers={"ETag": etag})
+
 
 # The limits just read, or just written, carry the ETag that the next replacement sends.
 THEN_REPLACE = {
@@ -47,15 +60,16 @@ class TeenController(Controller):
     @get(
         "/limits",
         summary="My limits on this teen",
-        responses=problem_responses(401, 403, 404),
+        description="Send `If-None-Match` with the last `ETag` to get 304 when nothing changed.",
+        responses={**NOT_MODIFIED, **problem_responses(401, 403, 404)},
         response_headers=[ETAG],
         opt={OPENAPI_LINKS: THEN_REPLACE},
     )
     async def read_limits(
-        self, guarded: Guarded, limits_service: LimitsServiceDep
+        self, guarded: Guarded, limits_service: LimitsServiceDep, if_none_match: IfNoneMatch = None
     ) -> Response[Limits]:
         limits = Limits(limits=await limits_service.limits(guarded))
-        return Response(limits, headers={"ETag": limits_etag(guarded.link)})
+        return _unless_unchanged(limits, limits_etag(guarded.link), if_none_match)
 
     @put(
         "/limits",
@@ -82,14 +96,18 @@ class TeenController(Controller):
     @get(
         "/settings",
         summary="This teen's effective settings",
-        responses=problem_responses(401, 403, 404),
+        description="Send `If-None-Match` with the last `ETag` to get 304 when nothing changed.",
+        responses={**NOT_MODIFIED, **problem_responses(401, 403, 404)},
         response_headers=[ETAG],
     )
     async def teen_settings(
-        self, guarded: Guarded, settings_service: SettingsServiceDep
+        self,
+        guarded: Guarded,
+        settings_service: SettingsServiceDep,
+        if_none_match: IfNoneMatch = None,
     ) -> Response[EffectiveSettingsOut]:
         snapshot = await settings_service.snapshot(guarded.teen, utc_today())
-        return Response(snapshot.answer(), headers={"ETag": snapshot.etag})
+        return _unless_unchanged(snapshot.answer(), snapshot.etag, if_none_match)
 
     @get(
         "/audit",

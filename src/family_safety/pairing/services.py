@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import secrets
 from dataclasses import dataclass
@@ -97,7 +98,7 @@ class PairingService:
         await self.session.commit()
         return InvitationCreated(
             id=invitation.id,
-            token=self._token(invitation, now),
+            token=self._token(invitation),
             code=f"{code[:4]}-{code[4:]}",
             expires_at=invitation.expires_at,
         )
@@ -105,8 +106,17 @@ class PairingService:
     async def qr_svg(self, guardian: AnyAccount, invitation_id: UUID, now: datetime) -> bytes:
         invitation = await self._own_invitation(guardian, invitation_id)
         self._refuse_unusable(invitation, now)
-        qr = segno.make(self._token(invitation, now), error="m")
-        return qr.svg_inline(scale=4, title="family_safety pairing invitation").encode()
+        qr = segno.make(self._token(invitation), error="m")
+        svg = io.BytesIO()
+        qr.save(
+            svg,
+            kind="svg",
+            xmldecl=True,
+            svgns=True,
+            scale=4,
+            title="family_safety pairing invitation",
+        )
+        return svg.getvalue()
 
     async def revoke(self, guardian: AnyAccount, invitation_id: UUID, now: datetime) -> None:
         invitation = await self._own_invitation(guardian, invitation_id)
@@ -165,6 +175,14 @@ class PairingService:
         )
         data = {"link_id": str(link.id), "teen": party(teen)}
         notify(self.session, guardian.id, NotificationKind.LINK_CREATED, data, now)
+        # The teen's receipt of what it agreed to: who (data.guardian), when (the notification's
+        # created_at) and the keys that guardian may bound (data.controls).
+        receipt = {
+            "link_id": str(link.id),
+            "guardian": party(guardian),
+            "controls": list(SETTING_KEYS),
+        }
+        notify(self.session, teen.id, NotificationKind.LINK_CREATED, receipt, now)
         await self.session.commit()
         return link_view(link, guardian, teen, today)
 
@@ -237,12 +255,16 @@ class PairingService:
             raise problems.not_found()
         return invitation
 
-    def _token(self, invitation: PairingInvitation, now: datetime) -> str:
-        ttl = max(1, int((invitation.expires_at - now).total_seconds()))
+    def _token(self, invitation: PairingInvitation) -> str:
+        """The invitation's token, the same on every call: its claims are fixed when the
+        invitation is created (iat, exp and a jti derived from the invitation's id)."""
+        issued_at = int(invitation.created_at.timestamp())
         return self.signer.sign(
             TokenKind.PAIRING_INVITATION,
             subject=str(invitation.guardian_id),
-            ttl_seconds=ttl,
+            ttl_seconds=int(invitation.expires_at.timestamp()) - issued_at,
+            issued_at=issued_at,
+            token_id=f"invitation:{invitation.id}",
             inv=str(invitation.id),
         )
 

@@ -55,8 +55,19 @@ class TokenSigner:
     def audience(self, kind: TokenKind) -> str:
         return f"{self._issuer}:{kind.value}"
 
-    def sign(self, kind: TokenKind, *, subject: str, ttl_seconds: int, **claims: Any) -> str:
-        now = int(time.time())
+    def sign(
+        self,
+        kind: TokenKind,
+        *,
+        subject: str,
+        ttl_seconds: int,
+        issued_at: int | None = None,
+        token_id: str | None = None,
+        **claims: Any,
+    ) -> str:
+        """A signed token. With ``issued_at`` and ``token_id`` fixed, the same claims give the
+        same token every time (Ed25519 signatures are deterministic) while the key is unchanged."""
+        now = int(time.time()) if issued_at is None else issued_at
         key = self._keyring.active
         payload = {
             **claims,
@@ -65,7 +76,7 @@ class TokenSigner:
             "sub": subject,
             "iat": now,
             "exp": now + ttl_seconds,
-            "jti": secrets.token_urlsafe(16),
+            "jti": secrets.token_urlsafe(16) if token_id is None else token_id,
         }
         return jwt.encode(
             payload,
