@@ -17,7 +17,8 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /** The process is up (no I/O), without a body */
+        head: operations["HealthLiveLiveHead"];
         patch?: never;
         trace?: never;
     };
@@ -34,7 +35,8 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /** The database answers, without a body */
+        head: operations["HealthReadyReadyHead"];
         patch?: never;
         trace?: never;
     };
@@ -469,6 +471,401 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/screen-time/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My screen time day by day, oldest first (at most 31 days) */
+        get: operations["V1MeScreenTimeDaysDays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/screen-time/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report when this device was in use; the status now
+         * @description `{device_id, intervals: [{start, end}]}`: `device_id` is 1-64 of `A-Z a-z 0-9 . _ -`; at most 100 intervals, each in RFC 3339 with `start < end`, at most 24 hours long, ending at most 2 minutes in the future and starting at most 7 days ago (422 naming `intervals[N]`). Time counts once however many devices, or reports, hold it.
+         */
+        post: operations["V1MeScreenTimeUsageReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/screen-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My screen time today */
+        get: operations["V1MeScreenTimeStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/time-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My time requests, oldest first */
+        get: operations["V1MeTimeRequestsMine"];
+        put?: never;
+        /**
+         * Ask my guardians for more time (teens, 13-17)
+         * @description `extra_time`: more minutes today; `time_away_pause`: time away lifted for the next minutes. Expires at my next local midnight. 409 `no-guardian` without an active guardian, `request-limit-reached` with 3 requests pending.
+         */
+        post: operations["V1MeTimeRequestsAsk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/time-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel my pending time request
+         * @description A request no longer pending is left as it is.
+         */
+        delete: operations["V1MeTimeRequestsRequestIdCancel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/screen-time/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This teen's screen time day by day, oldest first (at most 31 days) */
+        get: operations["V1TeensTeenIdScreenTimeDaysDays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/time-requests/{request_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or deny a time request
+         * @description The first decision stands: 409 `request-decided` after it, 410 `request-expired` for an expired or cancelled request. Approving may grant other `minutes` than asked.
+         */
+        post: operations["V1TeensTeenIdTimeRequestsRequestIdDecisionDecide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/time-grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Grant this teen time, unasked */
+        post: operations["V1TeensTeenIdTimeGrantsGrant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/time-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This teen's time requests, oldest first */
+        get: operations["V1TeensTeenIdTimeRequestsRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/screen-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This teen's screen time today */
+        get: operations["V1TeensTeenIdScreenTimeStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/safety/search-interventions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every search intervention and its phrases, for matching offline
+         * @description Public. Send `If-None-Match` with the last `ETag` to get 304 when the list did not change.
+         */
+        get: operations["V1SafetySearchInterventionsInterventions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/safety/search-interventions/match": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The intervention a search meets, if any
+         * @description Public. A query matches when one of a topic's phrases appears in it as whole words, after NFKC normalisation, case folding and removal of accents and punctuation.
+         */
+        get: operations["V1SafetySearchInterventionsMatchMatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/safety/report-categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The report categories I may choose */
+        get: operations["V1SafetyReportCategoriesReportCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/safety/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where to get help, fitted to the caller's age and country
+         * @description Public. With a bearer token, adults-only resources are left out for a caller under 18 and under-18-only ones for a caller 18+, and `country` defaults to the account's. Without one, every audience is shown.
+         */
+        get: operations["V1SafetyResourcesResources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report an account, content, a comment, a message or a live
+         * @description 201 with the report and its next steps. The same subject and category again within 24 hours: 200 with the first report. More than 20 reports an hour: 429. A teen may `tell_guardians`: they learn the category's title and the time, nothing else.
+         */
+        post: operations["V1ReportsFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My reports, oldest first */
+        get: operations["V1MeReportsMine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my reports, with its evidence */
+        get: operations["V1MeReportsReportIdOne"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Accounts I block, oldest first */
+        get: operations["V1MeBlocksBlocks"];
+        put?: never;
+        /**
+         * Block an account
+         * @description 201 with the block; 200 when it already stands. Blocking oneself: 422; an unknown handle: 404; at most 10,000 blocks: 409 `block-limit-reached`.
+         */
+        post: operations["V1MeBlocksBlock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/blocks/{account_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unblock an account
+         * @description 204, whether or not the block stood. A path id that is not a UUID: 404.
+         */
+        delete: operations["V1MeBlocksAccountIdUnblock"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/moderation/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a report's status, or record its escalation filed (staff)
+         * @description `{status, resolution?}` (the reporter is told the new status, nothing else) or `{escalation: "filed"}` for a report that requires one.
+         */
+        patch: operations["V1ModerationReportsReportIdChange"];
+        trace?: never;
+    };
+    "/v1/moderation/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The report queue, most urgent first (staff)
+         * @description `urgent`, then `high`, then `normal`; oldest first within each. Each report names its reporter (`{id, handle, display_name}`, null once that account is deleted) and, for `minor_exploitation`, the NCMEC escalation.
+         */
+        get: operations["V1ModerationReportsQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -508,10 +905,41 @@ export interface components {
             max_age: number | null;
             teen: boolean;
         };
+        /** BlockOut */
+        BlockOut: {
+            account: components["schemas"]["AccountSummary"];
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** Categories */
+        Categories: {
+            items: components["schemas"]["CategoryOut"][];
+        };
+        /** CategoryOut */
+        CategoryOut: {
+            id: string;
+            title: string;
+            group: string;
+            description: string | null;
+        };
         /** Credentials */
         Credentials: {
             handle: string;
             password: string;
+        };
+        /** DayOut */
+        DayOut: {
+            /** Format: date */
+            date: string;
+            used_minutes: number;
+            limit_minutes: number | null;
+            granted_minutes: number;
+        };
+        /** DecisionIn */
+        DecisionIn: {
+            approve: boolean;
+            /** @description When approving: minutes to grant instead of those asked. */
+            minutes?: number | null;
         };
         /**
          * EffectiveSettingsOut
@@ -721,6 +1149,26 @@ export interface components {
             policy: components["schemas"]["PolicyRef"];
             settings: components["schemas"]["EffectiveSettingsMap"];
         };
+        /** Escalation */
+        Escalation: {
+            /**
+             * @default NCMEC
+             * @constant
+             */
+            to: "NCMEC";
+            /** @enum {string} */
+            status: "required" | "filed";
+        };
+        /** Evidence */
+        Evidence: {
+            /** @enum {string} */
+            kind: "note" | "link" | "message_text" | "media_hash";
+            captured_at?: string | null;
+            username?: string | null;
+            url?: string | null;
+            text?: string | null;
+            sha256?: string | null;
+        };
         /** Export */
         Export: {
             account: components["schemas"]["OwnAccount"];
@@ -729,6 +1177,12 @@ export interface components {
             pairing_invitations: components["schemas"]["ExportedInvitation"][];
             notifications: components["schemas"]["NotificationOut"][];
             audit: components["schemas"]["AuditEntryOut"][];
+            /** @description The reports this account filed, with evidence. */
+            reports: components["schemas"]["ReportOut"][];
+            /** @description The accounts this account blocks. */
+            blocks: components["schemas"]["BlockOut"][];
+            /** @description Roles an operator granted: `staff`, `partner`. */
+            roles: string[];
         };
         /** ExportedInvitation */
         ExportedInvitation: {
@@ -759,10 +1213,45 @@ export interface components {
             field: string;
             message: string;
         };
+        /** GrantOut */
+        GrantOut: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "extra_time" | "time_away_pause";
+            minutes: number;
+            /** Format: date */
+            date: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            until: string;
+            /** Format: uuid */
+            granted_by: string;
+            request_id: string | null;
+        };
         /** GuardianControls */
         GuardianControls: {
             link: components["schemas"]["Link"];
             limits: components["schemas"]["SettingValues"];
+        };
+        /** InterventionList */
+        InterventionList: {
+            version: string;
+            /** @description How queries and phrases are compared, for offline matching. */
+            rule: string;
+            items: components["schemas"]["ListedIntervention"][];
+        };
+        /** InterventionMatch */
+        InterventionMatch: {
+            intervention: components["schemas"]["InterventionOut"] | null;
+        };
+        /** InterventionOut */
+        InterventionOut: {
+            topic: string;
+            title: string;
+            message: string;
+            resources: components["schemas"]["ResourceOut"][];
         };
         /** InvitationCreated */
         InvitationCreated: {
@@ -822,6 +1311,15 @@ export interface components {
             created_at: string;
             ended_at: string | null;
         };
+        /** ListedIntervention */
+        ListedIntervention: {
+            topic: string;
+            title: string;
+            message: string;
+            resources: components["schemas"]["ResourceOut"][];
+            /** @description The phrases that trigger it, normalised by `rule`: words joined by a space. */
+            phrases: string[];
+        };
         /** NewAccount */
         NewAccount: {
             /** @example sam_14 */
@@ -835,14 +1333,38 @@ export interface components {
             timezone?: string;
             display_name?: string | null;
         };
+        /** NewBlock */
+        NewBlock: {
+            /** @example sam_14 */
+            handle: string;
+        };
         /** NewInvitation */
         NewInvitation: Record<string, never>;
+        /** NewReport */
+        NewReport: {
+            category: string;
+            subject: components["schemas"]["Subject"];
+            description?: string | null;
+            evidence?: components["schemas"]["Evidence"][];
+            /**
+             * @description Teens (13-17) only: each linked guardian is told the category's title and the time, nothing else.
+             * @default false
+             */
+            tell_guardians?: boolean;
+        };
+        /** NextStepOut */
+        NextStepOut: {
+            /** @enum {string} */
+            kind: "block" | "resource" | "emergency" | "authorities";
+            text: string;
+            resource: components["schemas"]["ResourceOut"] | null;
+        };
         /** NotificationOut */
         NotificationOut: {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            kind: "link.created" | "link.ended" | "link.ended_at_18" | "limits.updated" | "band.changed";
+            kind: "link.created" | "link.ended" | "link.ended_at_18" | "limits.updated" | "band.changed" | "time_request.created" | "time_request.decided" | "time_grant.created" | "report.filed" | "report.updated";
             /** Format: date-time */
             created_at: string;
             data: {
@@ -881,6 +1403,31 @@ export interface components {
         /** Page[NotificationOut] */
         "Page_family_safety.notifications.schemas.NotificationOut_": {
             items: components["schemas"]["NotificationOut"][];
+            next_cursor: string | null;
+        };
+        /** Page[BlockOut] */
+        "Page_family_safety.safety.schemas.BlockOut_": {
+            items: components["schemas"]["BlockOut"][];
+            next_cursor: string | null;
+        };
+        /** Page[ReportOut] */
+        "Page_family_safety.safety.schemas.ReportOut_": {
+            items: components["schemas"]["ReportOut"][];
+            next_cursor: string | null;
+        };
+        /** Page[StaffReport] */
+        "Page_family_safety.safety.schemas.StaffReport_": {
+            items: components["schemas"]["StaffReport"][];
+            next_cursor: string | null;
+        };
+        /** Page[DayOut] */
+        "Page_family_safety.screen_time.schemas.DayOut_": {
+            items: components["schemas"]["DayOut"][];
+            next_cursor: string | null;
+        };
+        /** Page[TimeRequestOut] */
+        "Page_family_safety.screen_time.schemas.TimeRequestOut_": {
+            items: components["schemas"]["TimeRequestOut"][];
             next_cursor: string | null;
         };
         /** @description Who sets a bound: the age gate of a band, or a guardian. */
@@ -1811,6 +2358,140 @@ export interface components {
         RefreshRequest: {
             refresh_token: string;
         };
+        /** ReportChange */
+        ReportChange: {
+            /** @enum {null|string} */
+            status?: "received" | "in_review" | "actioned" | "no_violation" | null;
+            resolution?: string | null;
+            /** @enum {null|string} */
+            escalation?: "filed" | null;
+        } | unknown | unknown;
+        /** ReportOut */
+        ReportOut: {
+            /** Format: uuid */
+            id: string;
+            category: string;
+            subject: {
+                [key: string]: unknown;
+            };
+            description: string | null;
+            /** @enum {string} */
+            status: "received" | "in_review" | "actioned" | "no_violation";
+            /** @enum {string} */
+            channel: "in_app" | "partner";
+            /** @enum {string} */
+            priority: "urgent" | "high" | "normal";
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            next_steps: components["schemas"]["NextStepOut"][];
+            tells_guardians: boolean;
+            evidence: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** ResourceOut */
+        ResourceOut: {
+            id: string;
+            name: string;
+            description: string;
+            url: string | null;
+            phone: string | null;
+            email: string | null;
+            /** @enum {string} */
+            audience: "under_18" | "adults" | "education_professionals" | "everyone";
+            topics: string[];
+            /** @description ISO 3166-1 alpha-2 codes, or `["*"]`. */
+            countries: string[];
+        };
+        /** Resources */
+        Resources: {
+            items: components["schemas"]["ResourceOut"][];
+        };
+        /** StaffReport */
+        StaffReport: {
+            /** Format: uuid */
+            id: string;
+            category: string;
+            subject: {
+                [key: string]: unknown;
+            };
+            description: string | null;
+            /** @enum {string} */
+            status: "received" | "in_review" | "actioned" | "no_violation";
+            /** @enum {string} */
+            channel: "in_app" | "partner";
+            /** @enum {string} */
+            priority: "urgent" | "high" | "normal";
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            next_steps: components["schemas"]["NextStepOut"][];
+            tells_guardians: boolean;
+            evidence: {
+                [key: string]: unknown;
+            }[];
+            reporter: components["schemas"]["AccountSummary"] | null;
+            resolution: string | null;
+            escalation: components["schemas"]["Escalation"] | null;
+        };
+        /** StatusOut */
+        StatusOut: {
+            /** Format: date */
+            date: string;
+            timezone: string;
+            used_minutes: number;
+            limit_minutes: number | null;
+            granted_minutes: number;
+            remaining_minutes: number | null;
+            time_away: components["schemas"]["TimeAwayOut"];
+            /** @enum {string} */
+            state: "time_away" | "limit_reached" | "allowed";
+            /** Format: date-time */
+            resets_at: string;
+            grants: components["schemas"]["GrantOut"][];
+        };
+        /** Subject */
+        Subject: {
+            /** @enum {string} */
+            kind: "account" | "content" | "comment" | "message" | "live";
+            /** @example sam_14 */
+            handle?: string | null;
+            ref?: string | null;
+            url?: string | null;
+        } | unknown | unknown | unknown;
+        /** TimeAwayOut */
+        TimeAwayOut: {
+            active: boolean;
+            until: string | null;
+        };
+        /** TimeRequestIn */
+        TimeRequestIn: {
+            /** @enum {string} */
+            kind: "extra_time" | "time_away_pause";
+            /** @example 15 */
+            minutes: number;
+            /** @description Free text; nothing invisible or hidden. */
+            note?: string | null;
+        };
+        /** TimeRequestOut */
+        TimeRequestOut: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "extra_time" | "time_away_pause";
+            minutes: number;
+            note: string | null;
+            /** @enum {string} */
+            status: "pending" | "approved" | "denied" | "cancelled" | "expired";
+            /** Format: date-time */
+            created_at: string;
+            decided_at: string | null;
+            decided_by: string | null;
+            granted_minutes: number | null;
+        };
         /** TokenPair */
         TokenPair: {
             access_token: string;
@@ -2088,6 +2769,24 @@ export interface operations {
             };
         };
     };
+    HealthLiveLiveHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     HealthReadyReady: {
         parameters: {
             query?: never;
@@ -2107,6 +2806,40 @@ export interface operations {
                         [key: string]: string;
                     };
                 };
+            };
+            /** @description Service Unavailable. Problem types: `service-unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/service-unavailable";
+                        /** @constant */
+                        status?: 503;
+                    };
+                };
+            };
+        };
+    };
+    HealthReadyReadyHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Service Unavailable. Problem types: `service-unavailable`. */
             503: {
@@ -4355,6 +5088,1863 @@ export interface operations {
                         type?: "https://family-safety.dev/problems/unauthorized";
                         /** @constant */
                         status?: 401;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1MeScreenTimeDaysDays: {
+        parameters: {
+            query?: {
+                /** @description The first day (included); default: 6 days before to. */
+                from?: string | null;
+                /** @description The last day (included), at most 30 days after from; default: today. */
+                to?: string | null;
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.screen_time.schemas.DayOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1MeScreenTimeUsageReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example phone-1 */
+                    device_id: string;
+                    intervals: {
+                        /** Format: date-time */
+                        start: string;
+                        /** Format: date-time */
+                        end: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/payload-too-large";
+                        /** @constant */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1MeScreenTimeStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusOut"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+        };
+    };
+    V1MeTimeRequestsMine: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.screen_time.schemas.TimeRequestOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1MeTimeRequestsAsk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeRequestOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/forbidden";
+                        /** @constant */
+                        status?: 403;
+                    };
+                };
+            };
+            /** @description Conflict. Problem types: `no-guardian`, `request-limit-reached`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/no-guardian" | "https://family-safety.dev/problems/request-limit-reached";
+                        /** @constant */
+                        status?: 409;
+                    };
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/payload-too-large";
+                        /** @constant */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1MeTimeRequestsRequestIdCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/not-found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+        };
+    };
+    V1TeensTeenIdScreenTimeDaysDays: {
+        parameters: {
+            query?: {
+                /** @description The first day (included); default: 6 days before to. */
+                from?: string | null;
+                /** @description The last day (included), at most 30 days after from; default: today. */
+                to?: string | null;
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.screen_time.schemas.DayOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/forbidden";
+                        /** @constant */
+                        status?: 403;
+                    };
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/not-found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1TeensTeenIdTimeRequestsRequestIdDecisionDecide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeRequestOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/forbidden";
+                        /** @constant */
+                        status?: 403;
+                    };
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/not-found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description Conflict. Problem types: `request-decided`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/request-decided";
+                        /** @constant */
+                        status?: 409;
+                    };
+                };
+            };
+            /** @description Gone. Problem types: `request-expired`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/request-expired";
+                        /** @constant */
+                        status?: 410;
+                    };
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/payload-too-large";
+                        /** @constant */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1TeensTeenIdTimeGrantsGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/forbidden";
+                        /** @constant */
+                        status?: 403;
+                    };
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/not-found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/payload-too-large";
+                        /** @constant */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1TeensTeenIdTimeRequestsRequests: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.screen_time.schemas.TimeRequestOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/forbidden";
+                        /** @constant */
+                        status?: 403;
+                    };
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/not-found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1TeensTeenIdScreenTimeStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/forbidden";
+                        /** @constant */
+                        status?: 403;
+                    };
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/not-found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+        };
+    };
+    V1SafetySearchInterventionsInterventions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag last received. */
+                "If-None-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The interventions */
+            200: {
+                headers: {
+                    /** @description The version of this answer, for `If-Match` and `If-None-Match`. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InterventionList"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    /** @description The version of this answer, for `If-Match` and `If-None-Match`. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+        };
+    };
+    V1SafetySearchInterventionsMatchMatch: {
+        parameters: {
+            query: {
+                /** @description What was searched for. */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InterventionMatch"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1SafetyReportCategoriesReportCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Categories"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+        };
+    };
+    V1SafetyResourcesResources: {
+        parameters: {
+            query?: {
+                /** @description ISO 3166-1 alpha-2; default: the signed-in caller's country. */
+                country?: string | null;
+                /** @description Only resources for this topic. */
+                topic?: "harassment" | "threats" | "image_abuse" | "child_sexual_abuse" | "sexual_abuse" | "human_exploitation" | "impersonation" | "self_care" | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resources"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1ReportsFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewReport"];
+            };
+        };
+        responses: {
+            /** @description Already filed within 24 hours */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                };
+            };
+            /** @description Filed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/payload-too-large";
+                        /** @constant */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`, `evidence-not-allowed`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation" | "https://family-safety.dev/problems/evidence-not-allowed";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+            /** @description Too Many Requests. Problem types: `rate-limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/rate-limited";
+                        /** @constant */
+                        status?: 429;
+                    };
+                };
+            };
+        };
+    };
+    V1MeReportsMine: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.safety.schemas.ReportOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1MeReportsReportIdOne: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/not-found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+        };
+    };
+    V1MeBlocksBlocks: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.safety.schemas.BlockOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1MeBlocksBlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewBlock"];
+            };
+        };
+        responses: {
+            /** @description Already blocked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockOut"];
+                };
+            };
+            /** @description Blocked */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/not-found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description Conflict. Problem types: `block-limit-reached`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/block-limit-reached";
+                        /** @constant */
+                        status?: 409;
+                    };
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/payload-too-large";
+                        /** @constant */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1MeBlocksAccountIdUnblock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/not-found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+        };
+    };
+    V1ModerationReportsReportIdChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffReport"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/forbidden";
+                        /** @constant */
+                        status?: 403;
+                    };
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/not-found";
+                        /** @constant */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/payload-too-large";
+                        /** @constant */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/validation";
+                        /** @constant */
+                        status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1ModerationReportsQueue: {
+        parameters: {
+            query?: {
+                status?: "received" | "in_review" | "actioned" | "no_violation" | null;
+                channel?: "in_app" | "partner" | null;
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.safety.schemas.StaffReport_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/forbidden";
+                        /** @constant */
+                        status?: 403;
                     };
                 };
             };
