@@ -38,6 +38,7 @@ from family_safety.db.engine import READ_ONLY, create_engine
 from family_safety.db.hot_reads import HotPathReader
 from family_safety.db.sessions import closing_handler
 from family_safety.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
+from family_safety.family_center.routes import family_center_routers, template_config
 from family_safety.guardians.controllers import MyGuardiansController, TeenController
 from family_safety.health.controllers import HealthController
 from family_safety.logs import RequestLog, configure_logging
@@ -180,7 +181,10 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             ReportController,
             BlockController,
             ModerationController,
+            # The Family Center pages: their own session cookie, CSRF and CSP (family_center/).
+            *family_center_routers(settings, signer.keyring),
         ],
+        template_config=template_config(),
         plugins=[SQLAlchemyPlugin(config=alchemy), ClosedModelSchemaPlugin(), PROBLEM_DETAILS],
         middleware=[
             DefineMiddleware(

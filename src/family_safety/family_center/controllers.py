@@ -1,0 +1,659 @@
+"""The pages. Each handler calls the same services as the JSON API and shows their problems in
+words; every form posts and redirects (303)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+from pydantic import ValidationError
+
+from family_safety import problems
+from family_safety.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
+from family_safety.accounts import services as accounts
+from family_safety.accounts.schemas import NewAccount
+from family_safety.audit import services as audit
+from family_safety.auth.deps import AUTH_SERVICE, AuthServiceDep
+from family_safety.clock import utc_now, utc_today
+from family_safety.db.account_records import AccountRecord
+from family_safety.db.models import Account
+from family_safety.dependencies import PUBLIC_ROUTE_OPT, AppComponents, ClientAddress, DbSession
+from family_safety.family_center import forms
+from family_safety.family_center.chart import days_chart
+from family_safety.family_center.session import (
+    PAGE_ACCOUNT,
+    PageAccount,
+    SignInNeeded,
+    signed_in_account,
+    start_session,
+)
+from family_safety.family_center.web import PAGE_HEADERS, PREFIX
+from family_safety.family_center.words import (
+    LABELS,
+    action_words,
+    minutes_words,
+    problem_words,
+    value_words,
+)
+from family_safety.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
+from family_safety.guardians.limits import limits_etag
+from family_safety.links.access import GuardedTeen
+from family_safety.links.deps import LINK_SERVICE, LinkServiceDep
+from family_safety.links.repository import active_link
+from family_safety.pairing.deps import PAIRING_SERVICE, PairingServiceDep
+from family_safety.pairing.schemas import InvitationProof
+from family_safety.problems import Problem
+from family_safety.safety.resources import resources_for
+from family_safety.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
+from family_safety.screen_time.schemas import TimeRequestIn
+
+HOME = f"{PREFIX}/home"
+LIST_LIMIT = 100
+
+
+def _see_other(path: str) -> Redirect:
+    return Redirect(path, status_code=HTTP_303_SEE_OTHER)
+
+
+def _flash(request: Request, message: str, kind: str = "ok") -> None:
+    request.session["flash"] = {"message": message, "kind": kind}
+
+
+def _page(
+    request: Request,
+    template: str,
+    account: AccountRecord | None = None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    flash = request.session.pop("flash", None) if request.session else None
+    return Template(
+        template_name=template,
+        context={"account": account, "flash": flash, **context},
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _words(problem: Problem) -> str:
+    words = problem_words(problem.slug, problem.detail)
+    errors = (problem.extra or {}).get("errors") if isinstance(problem.extra, dict) else None
+    if problem.slug == "validation" and errors:
+        words = "Please check: " + "; ".join(
+            f"{LABELS.get(e['field'], e['field'].replace('_', ' ').title())}: {e['message']}"
+            for e in errors
+        )
+    return words
+
+
+def _validation_words(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "form"
+        parts.append(f"{field.replace('_', ' ').title()}: {item['msg'].lower()}")
+    return "Please check: " + "; ".join(parts)
+
+
+def _is_teen(components: AppComponents, account: AccountRecord) -> bool:
+    pack = components.pack
+    band = pack.band_for(account.birthdate, utc_today())
+    return band is not None and pack.is_teen(band)
+
+
+def _local(when: datetime | None, timezone: str) -> str:
+    if when is None:
+        return ""
+    return when.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+
+
+def _set_by(setting: Any) -> str:
+    """Who decided a setting's value, for its holder: "Set by @mum", "Set by your age"."""
+    bound = setting.bound
+    if bound is not None and bound.value == setting.value:
+        names = [
+            "your age" if party.kind == "age_gate" else f"@{party.handle}" for party in bound.set_by
+        ]
+        return "Set by " + " and ".join(names)
+    return "Your choice" if setting.source == "self" else "Starting setting"
+
+
+async def _guarded(db_session: DbSession, guardian: AccountRecord, teen_id: UUID) -> GuardedTeen:
+    """This guardian's active link to this teen (as every /v1/teens/{id} path checks)."""
+    link = await active_link(
+        db_session, guardian_id=guardian.id, teen_id=teen_id, today=utc_today()
+    )
+    teen = await db_session.get(Account, teen_id) if link else None
+    if link is None or teen is None:
+        raise problems.not_found()
+    return GuardedTeen(teen, link)
+
+
+class FamilyCenter(Controller):
+    path = PREFIX
+    include_in_schema = False
+    # No bearer token: these pages are signed in by their own session cookie (session.py).
+    opt = {PUBLIC_ROUTE_OPT: True}
+    response_headers = PAGE_HEADERS
+    dependencies = {
+        **PAGE_ACCOUNT,
+        **AUTH_SERVICE,
+        **SETTINGS_SERVICE,
+        **PAIRING_SERVICE,
+        **LINK_SERVICE,
+        **LIMITS_SERVICE,
+        **SCREEN_TIME_SERVICE,
+    }
+
+    # --- signing in ----------------------------------------------------------------------
+
+    @get("/")
+    async def start(self, request: Request) -> Response:
+        if await signed_in_account(request) is not None:
+            return _see_other(HOME)
+        return _page(request, "sign_in.html")
+
+    @post("/sign-in")
+    async def sign_in(
+        self,
+        request: Request,
+        auth_service: AuthServiceDep,
+        components: AppComponents,
+        client_address: ClientAddress,
+    ) -> Response:
+        form = await request.form()
+        handle, password = form.get("handle", "").strip(), form.get("password", "")
+        try:
+            pair = await auth_service.sign_in(handle, password, client_address)
+        except Problem as problem:
+            return _page(
+                request,
+                "sign_in.html",
+                status_code=problem.status_code,
+                sign_in_error=_words(problem),
+                handle=handle,
+            )
+        start_session(request, components, pair)
+        return _see_other(HOME)
+
+    @post("/register")
+    async def register(
+        self,
+        request: Request,
+        db_session: DbSession,
+        auth_service: AuthServiceDep,
+        components: AppComponents,
+        client_address: ClientAddress,
+    ) -> Response:
+        form = await request.form()
+        fields = {
+            "handle": form.get("handle", "").strip(),
+            "password": form.get("password", ""),
+            "birthdate": form.get("birthdate", ""),
+        }
+        if country := form.get("country", "").strip().upper():
+            fields["country"] = country
+        try:
+            new = NewAccount.model_validate(fields)
+            await accounts.register(
+                db_session, components.hasher, components.pack, new, utc_today()
+            )
+            pair = await auth_service.sign_in(new.handle, new.password, client_address)
+        except ValidationError as error:
+            return _page(
+                request,
+                "sign_in.html",
+                status_code=422,
+                register_error=_validation_words(error),
+                new_handle=fields["handle"],
+            )
+        except Problem as problem:
+            return _page(
+                request,
+                "sign_in.html",
+                status_code=problem.status_code,
+                register_error=_words(problem),
+                new_handle=fields["handle"],
+            )
+        start_session(request, components, pair)
+        return _see_other(HOME)
+
+    @post("/sign-out")
+    async def sign_out(
+        self, request: Request, page_account: PageAccount, auth_service: AuthServiceDep
+    ) -> Response:
+        """Ends the sign-in exactly as POST /v1/auth/logout does (every session of the
+        account), then forgets the cookie."""
+        refresh_token = request.session.get("refresh_token")
+        if refresh_token:
+            await auth_service.logout(refresh_token)
+        request.clear_session()
+        return _see_other(PREFIX)
+
+    # --- home ----------------------------------------------------------------------------
+
+    @get("/home")
+    async def home(
+        self,
+        request: Request,
+        page_account: PageAccount,
+        components: AppComponents,
+        settings_service: SettingsServiceDep,
+        link_service: LinkServiceDep,
+        limits_service: LimitsServiceDep,
+    ) -> Response:
+        today = utc_today()
+        if not _is_teen(components, page_account):
+            links = await link_service.page(page_account, LIST_LIMIT, None, today)
+            teens = [
+                link
+                for link in links.items
+                if link.guardian.id == page_account.id and link.status == "active"
+            ]
+            invitation = request.session.get("invitation")
+            if invitation and datetime.fromisoformat(invitation["expires_at"]) <= utc_now():
+                invitation = None
+            return _page(
+                request,
+                "guardian_home.html",
+                page_account,
+                teens=teens,
+                invitation=invitation,
+                expires_local=_local(
+                    datetime.fromisoformat(invitation["expires_at"]) if invitation else None,
+                    page_account.timezone,
+                ),
+            )
+        snapshot = await settings_service.snapshot(page_account, today)
+        answer = snapshot.answer()
+        settings = []
+        for key, setting in answer.settings.items():
+            bound = setting.bound.value if setting.bound else None
+            choices = forms.allowed_choices(key, bound) if setting.can_change else None
+            settings.append(
+                {
+                    "key": key,
+                    "id": "s-" + key.replace(".", "-").replace("_", "-"),
+                    "label": LABELS[key],
+                    "value": value_words(key, setting.value),
+                    "current": forms.choice_value(setting.value),
+                    "set_by": _set_by(setting),
+                    "choices": choices if choices and len(choices) > 1 else None,
+                }
+            )
+        guardians = await limits_service.my_guardians(page_account, LIST_LIMIT, None, today)
+        status = await components.screen_time_statuses.status(page_account, utc_now())
+        return _page(
+            request,
+            "teen_home.html",
+            page_account,
+            settings=settings,
+            guardians=[
+                {
+                    "link": g.link,
+                    "limits": [(LABELS[k], value_words(k, v)) for k, v in g.limits.items()],
+                }
+                for g in guardians.items
+            ],
+            status=status,
+            minutes_words=minutes_words,
+        )
+
+    # --- a guardian's pages ----------------------------------------------------------------
+
+    @post("/invitations")
+    async def invite(
+        self, request: Request, page_account: PageAccount, pairing_service: PairingServiceDep
+    ) -> Response:
+        now = utc_now()
+        try:
+            created = await pairing_service.invite(page_account, now.date(), now)
+        except Problem as problem:
+            _flash(request, _words(problem), "error")
+            return _see_other(HOME)
+        # The code is shown once, as the API answers it once; it lives in the encrypted cookie
+        # until it expires.
+        request.session["invitation"] = {
+            "id": str(created.id),
+            "code": created.code,
+            "expires_at": created.expires_at.isoformat(),
+        }
+        return _see_other(HOME)
+
+    @get("/invitations/{invitation_id:uuid}/qr.svg")
+    async def qr(
+        self,
+        invitation_id: FromPath[UUID],
+        page_account: PageAccount,
+        pairing_service: PairingServiceDep,
+    ) -> Response[bytes]:
+        svg = await pairing_service.qr_svg(page_account, invitation_id, utc_now())
+        return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+    async def _teen_page(
+        self,
+        request: Request,
+        guardian: AccountRecord,
+        guarded: GuardedTeen,
+        *,
+        components: AppComponents,
+        db_session: DbSession,
+        settings_service: SettingsServiceDep,
+        limits_service: LimitsServiceDep,
+        screen_time_service: ScreenTimeServiceDep,
+        status_code: int = 200,
+        form_error: str | None = None,
+    ) -> Template:
+        now = utc_now()
+        teen = guarded.teen
+        snapshot = await settings_service.snapshot(teen, now.date())
+        answer = snapshot.answer()
+        mine = await limits_service.limits(guarded)
+        gates = components.pack.gates.get(snapshot.band, {})
+        others = [g for g in snapshot.guardians if g.link.id != guarded.link.id]
+        rows = []
+        for field in forms.limit_fields(mine):
+            key = field.key
+            notes = []
+            if key in gates:
+                gate = forms.CATALOG[key].dump(gates[key])
+                notes.append(f"Locked by age ({snapshot.band}): at least {value_words(key, gate)}")
+            notes += [
+                f"@{g.guardian.handle} set: {value_words(key, g.limits[key])}"
+                for g in others
+                if key in g.limits
+            ]
+            rows.append(
+                {
+                    "field": field,
+                    "now": value_words(key, answer.settings[key].value),
+                    "notes": notes,
+                }
+            )
+        status = await components.screen_time_statuses.status(teen, now)
+        days = await screen_time_service.days(teen, None, None, 7, None, now)
+        requests = await screen_time_service.requests(teen, LIST_LIMIT, None, now)
+        history = await audit.page_for(db_session, teen.id, LIST_LIMIT, None)
+        return _page(
+            request,
+            "guardian_teen.html",
+            guardian,
+            status_code=status_code,
+            teen=teen,
+            link=guarded.link,
+            rows=rows,
+            etag=limits_etag(guarded.link),
+            form_error=form_error,
+            status=status,
+            chart=days_chart(days.items),
+            pending=[r for r in requests.items if r.status == "pending"],
+            history=list(reversed(history.items)),
+            action_words=action_words,
+            minutes_words=minutes_words,
+            labels=LABELS,
+        )
+
+    @get("/teens/{teen_id:uuid}")
+    async def teen(
+        self,
+        request: Request,
+        teen_id: FromPath[UUID],
+        page_account: PageAccount,
+        components: AppComponents,
+        db_session: DbSession,
+        settings_service: SettingsServiceDep,
+        limits_service: LimitsServiceDep,
+        screen_time_service: ScreenTimeServiceDep,
+    ) -> Template:
+        guarded = await _guarded(db_session, page_account, teen_id)
+        return await self._teen_page(
+            request,
+            page_account,
+            guarded,
+            components=components,
+            db_session=db_session,
+            settings_service=settings_service,
+            limits_service=limits_service,
+            screen_time_service=screen_time_service,
+        )
+
+    @post("/teens/{teen_id:uuid}/limits")
+    async def save_limits(
+        self,
+        request: Request,
+        teen_id: FromPath[UUID],
+        page_account: PageAccount,
+        components: AppComponents,
+        db_session: DbSession,
+        settings_service: SettingsServiceDep,
+        limits_service: LimitsServiceDep,
+        screen_time_service: ScreenTimeServiceDep,
+    ) -> Response:
+        guarded = await _guarded(db_session, page_account, teen_id)
+        form = await request.form()
+        try:
+            await limits_service.replace(
+                page_account, guarded, forms.limits_from_form(form), form.get("etag"), utc_now()
+            )
+        except Problem as problem:
+            await db_session.rollback()
+            # 412: the page is shown again with the current values and a fresh ETag.
+            return await self._teen_page(
+                request,
+                page_account,
+                await _guarded(db_session, page_account, teen_id),
+                components=components,
+                db_session=db_session,
+                settings_service=settings_service,
+                limits_service=limits_service,
+                screen_time_service=screen_time_service,
+                status_code=problem.status_code,
+                form_error=_words(problem),
+            )
+        _flash(request, "Limits saved.")
+        return _see_other(f"{PREFIX}/teens/{teen_id}")
+
+    @post("/teens/{teen_id:uuid}/time-requests/{request_id:uuid}")
+    async def decide(
+        self,
+        request: Request,
+        teen_id: FromPath[UUID],
+        request_id: FromPath[UUID],
+        page_account: PageAccount,
+        db_session: DbSession,
+        screen_time_service: ScreenTimeServiceDep,
+    ) -> Response:
+        guarded = await _guarded(db_session, page_account, teen_id)
+        form = await request.form()
+        approve = form.get("decision") == "approve"
+        try:
+            await screen_time_service.decide(
+                page_account,
+                guarded.teen,
+                guarded.link.id,
+                request_id,
+                approve=approve,
+                minutes=None,
+                now=utc_now(),
+            )
+            _flash(request, "Approved: more time given." if approve else "Request denied.")
+        except Problem as problem:
+            _flash(request, _words(problem), "error")
+        return _see_other(f"{PREFIX}/teens/{teen_id}")
+
+    # --- either side ---------------------------------------------------------------------
+
+    @post("/links/{link_id:uuid}/end")
+    async def end_link(
+        self,
+        request: Request,
+        link_id: FromPath[UUID],
+        page_account: PageAccount,
+        link_service: LinkServiceDep,
+    ) -> Response:
+        await link_service.end(page_account, link_id, utc_now())
+        _flash(request, "The link has ended.")
+        return _see_other(HOME)
+
+    @get("/history")
+    async def history(
+        self, request: Request, page_account: PageAccount, db_session: DbSession
+    ) -> Template:
+        entries = await audit.page_for(db_session, page_account.id, LIST_LIMIT, None)
+        return _page(
+            request,
+            "history.html",
+            page_account,
+            history=list(reversed(entries.items)),
+            action_words=action_words,
+            labels=LABELS,
+        )
+
+    # --- a teen's pages --------------------------------------------------------------------
+
+    @post("/settings")
+    async def save_settings(
+        self,
+        request: Request,
+        page_account: PageAccount,
+        components: AppComponents,
+        settings_service: SettingsServiceDep,
+    ) -> Response:
+        today = utc_today()
+        form = await request.form()
+        current = (await settings_service.snapshot(page_account, today)).answer().settings
+        changes = {
+            key: forms.choice_from_form(key, form[key])
+            for key in forms.CATALOG
+            if key in form and form[key] != forms.choice_value(current[key].value)
+        }
+        if changes:
+            try:
+                snapshot = await settings_service.update(page_account, changes, today, None)
+            except Problem as problem:
+                _flash(request, _words(problem), "error")
+                return _see_other(HOME)
+            components.settings_answers.remember(snapshot)
+        _flash(request, "Your settings are saved.")
+        return _see_other(HOME)
+
+    @post("/pairing")
+    async def enter_code(self, request: Request, page_account: PageAccount) -> Response:
+        form = await request.form()
+        request.session["pairing_code"] = form.get("code", "").strip()[:32]
+        return _see_other(f"{PREFIX}/pairing")
+
+    @get("/pairing")
+    async def preview(
+        self, request: Request, page_account: PageAccount, pairing_service: PairingServiceDep
+    ) -> Response:
+        code = request.session.get("pairing_code")
+        if not code:
+            return _see_other(HOME)
+        now = utc_now()
+        try:
+            preview = await pairing_service.preview(
+                page_account, InvitationProof(code=code), now.date(), now
+            )
+        except (Problem, ValidationError) as problem:
+            request.session.pop("pairing_code", None)
+            words = (
+                _words(problem)
+                if isinstance(problem, Problem)
+                else problem_words("invitation-invalid", "")
+            )
+            _flash(request, words, "error")
+            return _see_other(HOME)
+        return _page(
+            request,
+            "pairing_preview.html",
+            page_account,
+            preview=preview,
+            controls=[LABELS[key] for key in preview.controls],
+            expires_local=_local(preview.expires_at, page_account.timezone),
+        )
+
+    @post("/pairing/agree")
+    async def agree(
+        self, request: Request, page_account: PageAccount, pairing_service: PairingServiceDep
+    ) -> Response:
+        code = request.session.pop("pairing_code", None)
+        if not code:
+            return _see_other(HOME)
+        now = utc_now()
+        try:
+            link = await pairing_service.redeem(
+                page_account, InvitationProof(code=code), now.date(), now
+            )
+        except Problem as problem:
+            _flash(request, _words(problem), "error")
+            return _see_other(HOME)
+        _flash(request, f"You are now linked with @{link.guardian.handle}.")
+        return _see_other(HOME)
+
+    @post("/pairing/not-now")
+    async def not_now(self, request: Request, page_account: PageAccount) -> Response:
+        request.session.pop("pairing_code", None)
+        return _see_other(HOME)
+
+    @post("/time-requests")
+    async def ask_for_time(
+        self,
+        request: Request,
+        page_account: PageAccount,
+        screen_time_service: ScreenTimeServiceDep,
+    ) -> Response:
+        form = await request.form()
+        try:
+            asked = TimeRequestIn.model_validate(
+                {
+                    "kind": form.get("kind", "extra_time"),
+                    "minutes": form.get("minutes", ""),
+                    "note": form.get("note", "").strip() or None,
+                }
+            )
+            await screen_time_service.ask(
+                page_account, asked.kind, asked.minutes, asked.note, utc_now()
+            )
+        except ValidationError as error:
+            _flash(request, _validation_words(error), "error")
+            return _see_other(HOME)
+        except Problem as problem:
+            _flash(request, _words(problem), "error")
+            return _see_other(HOME)
+        _flash(request, "Your question was sent to your guardians.")
+        return _see_other(HOME)
+
+    @get("/help")
+    async def get_help(
+        self, request: Request, page_account: PageAccount, components: AppComponents
+    ) -> Template:
+        minor = _is_teen(components, page_account)
+        resources = resources_for(
+            components.safety, is_minor=minor, country=page_account.country, topic=None
+        )
+        return _page(request, "help.html", page_account, resources=resources)
+
+
+def sign_in_again(_: Request, __: SignInNeeded) -> Response:
+    return _see_other(PREFIX)
+
+
+def problem_page(request: Request, problem: Problem) -> Response:
+    """A problem outside a form (a teen page that is not yours, an ended link): the same problem
+    as the API's, in words."""
+    return Template(
+        template_name="problem.html",
+        context={"account": None, "flash": None, "words": _words(problem)},
+        status_code=problem.status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+EXCEPTION_HANDLERS = {SignInNeeded: sign_in_again, Problem: problem_page}

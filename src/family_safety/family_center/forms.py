@@ -1,0 +1,100 @@
+"""The limits form: a guardian's limits as form fields and back, in the wire shape the
+limits service takes (it checks every value, as for PUT /v1/teens/{id}/limits)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from family_safety.family_center.words import DAYS, LABELS, value_words
+from family_safety.policy.catalog import CATALOG, BoolKind, OrderedEnumKind
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+WINDOW_KEYS = ("screen_time.time_away", "notifications.quiet_hours")
+DAILY_LIMIT = "screen_time.daily_limit_minutes"
+KEYWORDS = "content.keyword_filters"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    key: str
+    label: str
+    kind: str  # "choice", "minutes", "window", "words"
+    value: Any  # what the control shows
+    options: list[tuple[str, str]]  # (value, words) for a choice; first is "no limit"
+
+    @property
+    def id(self) -> str:
+        return "f-" + self.key.replace(".", "-").replace("_", "-")
+
+
+def choice_value(value: Any) -> str:
+    return "true" if value is True else "false" if value is False else str(value)
+
+
+def limit_fields(limits: Mapping[str, Any]) -> list[Field]:
+    """One control per setting a guardian may bound, showing this guardian's limits."""
+    fields = []
+    for key, kind in CATALOG.items():
+        current = limits.get(key)
+        if isinstance(kind, BoolKind | OrderedEnumKind):
+            # A bound at the loosest value bounds nothing: "No limit" stands for it.
+            options = [("", "No limit")] + [
+                (choice_value(member), value_words(key, member)) for member in kind.members[1:]
+            ]
+            shown = "" if current is None else choice_value(current)
+            fields.append(Field(key, LABELS[key], "choice", shown, options))
+        elif key == DAILY_LIMIT:
+            shown = (
+                ""
+                if current is None
+                else min((m for m in current.values() if m is not None), default="")
+            )
+            fields.append(Field(key, LABELS[key], "minutes", shown, []))
+        elif key in WINDOW_KEYS:
+            first = current[0] if current else {"start": "", "end": ""}
+            fields.append(Field(key, LABELS[key], "window", first, []))
+        elif key == KEYWORDS:
+            fields.append(Field(key, LABELS[key], "words", "\n".join(current or []), []))
+    return fields
+
+
+def limits_from_form(form: Mapping[str, str]) -> dict[str, Any]:
+    """The wire limits a submitted form means; blank means no limit."""
+    limits: dict[str, Any] = {}
+    for key, kind in CATALOG.items():
+        if isinstance(kind, BoolKind | OrderedEnumKind):
+            raw = form.get(key, "")
+            if raw:
+                limits[key] = {"true": True, "false": False}.get(raw, raw)
+        elif key == DAILY_LIMIT:
+            raw = form.get(key, "").strip()
+            if raw:
+                limits[key] = int(raw) if raw.isdigit() else raw
+        elif key in WINDOW_KEYS:
+            start, end = form.get(f"{key}.start", ""), form.get(f"{key}.end", "")
+            if start or end:
+                limits[key] = [{"days": list(DAYS), "start": start, "end": end}]
+        elif key == KEYWORDS:
+            words = [w.strip() for w in form.get(key, "").replace(",", "\n").splitlines()]
+            if any(words):
+                limits[key] = [w for w in words if w]
+    return limits
+
+
+def allowed_choices(key: str, bound: Any) -> list[tuple[str, str]] | None:
+    """For a holder's own choice of a yes/no or choice setting: the values at least as strict
+    as its bound (None for other kinds of setting)."""
+    kind = CATALOG[key]
+    if not isinstance(kind, BoolKind | OrderedEnumKind):
+        return None
+    members = [m for m in kind.members if bound is None or kind.at_least_as_strict(m, bound)]
+    return [(choice_value(m), value_words(key, m)) for m in members]
+
+
+def choice_from_form(key: str, raw: str) -> Any:
+    return (
+        {"true": True, "false": False}.get(raw, raw) if isinstance(CATALOG[key], BoolKind) else raw
+    )

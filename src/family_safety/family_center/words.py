@@ -1,0 +1,134 @@
+"""The words of the pages: labels, values and problems, written for a 13-year-old (short
+sentences, no jargon; ICO Children's Code standard 4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LABELS: dict[str, str] = {
+    "account.private": "Private account",
+    "account.suggest_to_others": "Suggest my account to others",
+    "messaging.direct_messages": "Direct messages",
+    "live.enabled": "LIVE videos",
+    "comments.who_can_comment": "Who can comment",
+    "remix.duet_stitch": "Duets and stitches",
+    "downloads.allowed": "Downloads of my videos",
+    "content.restricted_mode": "Restricted mode",
+    "content.keyword_filters": "Hidden words",
+    "search.enabled": "Search",
+    "screen_time.daily_limit_minutes": "Daily screen time",
+    "screen_time.time_away": "Time away",
+    "notifications.quiet_hours": "Quiet hours",
+}
+
+# What each value of a yes/no or a choice setting reads as.
+VALUE_WORDS: dict[str, dict[Any, str]] = {
+    "account.private": {True: "Private", False: "Public"},
+    "account.suggest_to_others": {True: "On", False: "Off"},
+    "live.enabled": {True: "On", False: "Off"},
+    "downloads.allowed": {True: "Allowed", False: "Not allowed"},
+    "content.restricted_mode": {True: "On", False: "Off"},
+    "search.enabled": {True: "On", False: "Off"},
+    "messaging.direct_messages": {
+        "everyone": "Everyone",
+        "friends": "Friends only",
+        "no_one": "No one",
+    },
+    "comments.who_can_comment": {
+        "everyone": "Everyone",
+        "friends": "Friends only",
+        "no_one": "No one",
+    },
+    "remix.duet_stitch": {"everyone": "Everyone", "friends": "Friends only", "only_me": "Only me"},
+}
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# The problems of the API (problems.py, by slug) in the words of the pages.
+PROBLEM_WORDS: dict[str, str] = {
+    "invalid-credentials": "That handle or password is wrong. Please try again.",
+    "rate-limited": "Too many tries. Please wait a few minutes and try again.",
+    "handle-taken": "That handle is taken. Please pick another one.",
+    "minimum-age": "You need to be 13 or older to have an account.",
+    "invitation-invalid": "That code does not work. Check it and try again.",
+    "invitation-used": "That code was already used. Ask for a new one.",
+    "invitation-expired": "That code has run out. Ask for a new one.",
+    "already-linked": "You are already linked to this person.",
+    "guardian-limit-reached": "You already have 2 guardians. That is the most you can have.",
+    "invitation-limit-reached": "You have 5 codes waiting. Wait for one to run out first.",
+    "not-a-teen": "Only people aged 13 to 17 can use a pairing code.",
+    "not-an-adult": "Only adults (18 and over) can invite a teen.",
+    "precondition-failed": "These limits changed since you opened the page.",
+    "setting-locked": "That choice is not allowed right now.",
+    "no-guardian": "You need a linked guardian before you can ask for more time.",
+    "request-limit-reached": "You already have 3 questions waiting. Wait for an answer first.",
+    "request-decided": "Someone already answered this.",
+    "request-expired": "This question has run out.",
+    "not-found": "We could not find that.",
+    "forbidden": "This page is not for your account.",
+}
+
+
+def problem_words(slug: str, detail: str) -> str:
+    return PROBLEM_WORDS.get(slug, detail)
+
+
+def minutes_words(minutes: int | None) -> str:
+    if minutes is None:
+        return "No limit"
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    if hours:
+        return f"{hours} h"
+    return f"{rest} min"
+
+
+def _windows_words(windows: list[dict[str, Any]]) -> str:
+    if not windows:
+        return "None"
+    parts = []
+    for window in windows:
+        days = window["days"]
+        when = "every day" if list(days) == list(DAYS) else ", ".join(d.title() for d in days)
+        parts.append(f"{window['start']} to {window['end']}, {when}")
+    return "; ".join(parts)
+
+
+def value_words(key: str, value: Any) -> str:
+    """A setting's wire value, in words."""
+    if key in VALUE_WORDS:
+        return VALUE_WORDS[key].get(value, str(value))
+    if key == "screen_time.daily_limit_minutes":
+        if value is None:
+            return "No limit"
+        if isinstance(value, int):
+            return minutes_words(value)
+        distinct = {value[day] for day in DAYS}
+        if len(distinct) == 1:
+            return minutes_words(distinct.pop()) + " a day"
+        return ", ".join(f"{day.title()} {minutes_words(value[day])}" for day in DAYS)
+    if key in ("screen_time.time_away", "notifications.quiet_hours"):
+        return _windows_words(value)
+    if key == "content.keyword_filters":
+        return ", ".join(value) if value else "None"
+    return str(value)
+
+
+ACTION_WORDS: dict[str, str] = {
+    "link.created": "linked a guardian",
+    "link.ended": "ended a link",
+    "link.ended_at_18": "a link ended at 18",
+    "limits.updated": "changed limits",
+    "settings.changed": "changed settings",
+    "settings.reset": "reset a setting",
+    "time_request.created": "asked for more time",
+    "time_request.decided": "answered a time request",
+    "time_request.cancelled": "cancelled a time request",
+    "time_grant.created": "gave more time",
+    "band.changed": "a birthday changed the age band",
+}
+
+
+def action_words(action: str) -> str:
+    return ACTION_WORDS.get(action, action.replace(".", " ").replace("_", " "))

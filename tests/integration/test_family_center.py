@@ -1,0 +1,185 @@
+"""Family Center pages through the app (AsyncTestClient): sign-in by session cookie, CSRF on
+every form and only on the pages, the CSP header, the problems in words, and the story."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import httpx
+import pytest
+
+from tests.helpers import PASSWORD, birthdate_for_age
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+class Browser:
+    """One person's cookies on the shared test client."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.cookies = httpx.Cookies()
+        self.csrf = ""
+
+    async def _send(self, method: str, path: str, **kwargs):
+        self.client.cookies = self.cookies
+        response = await self.client.request(method, path, follow_redirects=False, **kwargs)
+        self.cookies = httpx.Cookies(self.client.cookies)
+        if match := re.search(r'name="_csrf_token" value="([^"]+)"', response.text):
+            self.csrf = match.group(1)
+        return response
+
+    async def get(self, path: str):
+        return await self._send("GET", path)
+
+    async def post(self, path: str, form: dict | None = None, *, follow: bool = True):
+        response = await self._send("POST", path, data={"_csrf_token": self.csrf, **(form or {})})
+        if follow and response.status_code == 303:
+            assert response.headers["location"].startswith("/family")
+            return await self.get(response.headers["location"])
+        return response
+
+
+async def _register(browser: Browser, handle: str, age: int) -> httpx.Response:
+    await browser.get("/family")
+    form = {
+        "handle": handle,
+        "password": PASSWORD,
+        "birthdate": birthdate_for_age(age).isoformat(),
+    }
+    return await browser.post("/family/register", form)
+
+
+@pytest.fixture
+def browsers(client):
+    return lambda: Browser(client)
+
+
+async def test_the_sign_in_page_has_its_labels_and_the_headers(client):
+    response = await client.get("/family")
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == CSP
+    for label in ("Handle", "Password", "Birthdate", "Sign in", "Create account"):
+        assert label in response.text
+    assert "<script>" not in response.text  # no inline script
+    css = await client.get("/family/static/family.css")
+    assert css.status_code == 200
+    assert "text/css" in css.headers["content-type"]
+
+
+async def test_forms_need_the_csrf_token_but_the_json_api_does_not(client):
+    await client.get("/family")
+    refused = await client.post("/family/sign-in", data={"handle": "nobody", "password": "x" * 10})
+    assert refused.status_code == 403
+    created = await client.post(
+        "/v1/accounts",
+        json={"handle": "api_user", "password": PASSWORD, "birthdate": "1990-01-01"},
+    )
+    assert created.status_code == 201, created.text
+
+
+async def test_a_page_needs_a_session_and_problems_are_words(browsers):
+    anonymous = browsers()
+    response = await anonymous.get("/family/home")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/family"
+    await anonymous.get("/family")
+    wrong = await anonymous.post("/family/sign-in", {"handle": "nobody", "password": "x" * 10})
+    assert wrong.status_code == 401
+    assert "That handle or password is wrong." in wrong.text
+    young = await _register(browsers(), "too_young", 12)
+    assert young.status_code == 422
+    assert "You need to be 13 or older" in young.text
+
+
+async def test_the_family_story(browsers, client):
+    mum, sam = browsers(), browsers()
+    home = await _register(mum, "mum", 40)
+    assert "Your teens" in home.text
+    assert "Set by" not in home.text
+    home = await _register(sam, "sam", 14)
+    assert "Your settings" in home.text
+    assert "Set by your age" in home.text
+
+    invited = await mum.post("/family/invitations")
+    code = re.search(r'class="code"[^>]*>([A-Z]{4}-[A-Z]{4})<', invited.text).group(1)
+    qr = re.search(r'src="(/family/invitations/[^"]+/qr.svg)" alt="Pairing QR code"', invited.text)
+    svg = await mum.get(qr.group(1))
+    assert svg.status_code == 200
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+
+    preview = await sam.post("/family/pairing", {"code": code.lower()})
+    assert "@mum" in preview.text
+    assert "Agree and link" in preview.text
+    assert "Daily screen time" in preview.text
+    linked = await sam.post("/family/pairing/agree")
+    assert "You are now linked with @mum." in linked.text
+
+    home = await mum.get("/family/home")
+    teen_path = re.search(r'href="(/family/teens/[^"]+)"', home.text).group(1)
+    page = await mum.get(teen_path)
+    assert "Save limits" in page.text
+    assert "Locked by age (13-15)" in page.text
+    etag = html.unescape(re.search(r'name="etag" value="([^"]+)"', page.text).group(1))
+    saved = await mum.post(
+        f"{teen_path}/limits", {"etag": etag, "screen_time.daily_limit_minutes": "45"}
+    )
+    assert "Limits saved." in saved.text
+    stale = await mum.post(
+        f"{teen_path}/limits", {"etag": etag, "screen_time.daily_limit_minutes": "30"}
+    )
+    assert stale.status_code == 412
+    assert "These limits changed since you opened the page" in stale.text
+    assert 'value="45"' in stale.text
+
+    home = await sam.get("/family/home")
+    assert "Set by @mum" in home.text
+    asked = await sam.post("/family/time-requests", {"kind": "extra_time", "minutes": "15"})
+    assert "Your question was sent" in asked.text
+
+    page = await mum.get(teen_path)
+    assert "Approve" in page.text
+    assert "Deny" in page.text
+    decide = re.search(r'action="(/family/teens/[^"]+/time-requests/[^"]+)"', page.text).group(1)
+    approved = await mum.post(decide, {"decision": "approve"})
+    assert "Approved" in approved.text
+    assert "No requests waiting." in approved.text
+
+    history = await sam.get("/family/history")
+    assert "@mum changed limits" in history.text
+    home = await sam.get("/family/home")
+    end = re.search(r'action="(/family/links/[^"]+/end)"', home.text).group(1)
+    ended = await sam.post(end)
+    assert "The link has ended." in ended.text
+    assert "You have no linked guardians." in ended.text
+    gone = await mum.get(teen_path)
+    assert gone.status_code == 404
+    assert "We could not find that." in gone.text
+
+
+async def test_sign_out_ends_the_session_like_logout(browsers, client):
+    sam = browsers()
+    await _register(sam, "sam", 15)
+    kept = httpx.Cookies(sam.cookies)
+    await sam.post("/family/sign-out")
+    sam.cookies = kept  # the old cookie, replayed
+    replayed = await sam.get("/family/home")
+    assert replayed.status_code == 303
+
+
+async def test_a_password_change_ends_the_page_session(browsers, client):
+    sam = browsers()
+    await _register(sam, "sam", 15)
+    assert (await sam.get("/family/home")).status_code == 200
+    token = await client.post("/v1/auth/token", json={"handle": "sam", "password": PASSWORD})
+    changed = await client.post(
+        "/v1/me/password",
+        json={"current_password": PASSWORD, "new_password": PASSWORD + "!"},
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await sam.get("/family/home")).status_code == 303
