@@ -110,7 +110,7 @@ def _is_teen(components: AppComponents, account: AccountRecord) -> bool:
 def _local(when: datetime | None, timezone: str) -> str:
     if when is None:
         return ""
-    return when.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    return when.astimezone(ZoneInfo(timezone)).strftime("%H:%M %Z")
 
 
 def _set_by(setting: Any) -> str:
@@ -362,8 +362,13 @@ class FamilyCenter(Controller):
             key = field.key
             notes = []
             if key in gates:
-                gate = forms.CATALOG[key].dump(gates[key])
-                notes.append(f"Locked by age ({snapshot.band}): at least {value_words(key, gate)}")
+                kind, gate = forms.CATALOG[key], gates[key]
+                words = value_words(key, kind.dump(gate))
+                notes.append(
+                    f"Locked by age ({snapshot.band}): {words}"
+                    if kind.is_single_value(gate)
+                    else f"Age limit ({snapshot.band}): {words} or stricter"
+                )
             notes += [
                 f"@{g.guardian.handle} set: {value_words(key, g.limits[key])}"
                 for g in others

@@ -1,0 +1,205 @@
+"""The Family Center story in a real browser: headless Chromium (Debian's, driven by Playwright
+for Python; no browser is downloaded) against a real ``family-safety serve``. A guardian and a
+teen, in two browser contexts, register, pair (the teen by keyboard only), set limits, ask for
+and approve time, and end the link. Controls are found by their visible labels and accessible
+names, which proves them; axe-core checks every page (no serious or critical violation); the
+pages' own CSP stays on (axe is injected as an init script, which CSP does not govern).
+
+Screenshots at phone and desktop sizes go to ``FAMILY_CENTER_SCREENSHOTS`` when it names a
+folder (``docs/screenshots`` for the README), else to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from tests.e2e.conftest import Server, start_server
+from tests.helpers import PASSWORD, birthdate_for_age
+
+pytestmark = pytest.mark.e2e
+
+AXE = Path(__file__).parents[1] / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+BLOCKING = {"serious", "critical"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("family_center")
+    started = start_server({"FAMILY_SAFETY_DATA_DIR": str(data)}, data / "server.log")
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium")
+    assert chromium, "chromium is needed (apt-get install -y chromium)"
+    assert AXE.exists(), "axe-core is needed (cd tests/browser && npm ci)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class Person:
+    """One browser context: its page, the CSP violations it saw, and its checks."""
+
+    def __init__(self, browser: Browser, base_url: str, shots: Path) -> None:
+        self.context = browser.new_context(base_url=base_url, viewport=PHONE)
+        self.context.add_init_script(path=str(AXE))
+        self.page = self.context.new_page()
+        self.csp_violations: list[str] = []
+        self.page.on(
+            "console",
+            lambda message: (
+                self.csp_violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        self.shots = shots
+
+    def check(self, name: str) -> None:
+        """axe-core on the page as it is; then a screenshot at each size."""
+        violations = self.page.evaluate(
+            """async () => (await axe.run()).violations.map(v => ({
+                id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')),
+            }))"""
+        )
+        blocking = [v for v in violations if v["impact"] in BLOCKING]
+        assert blocking == [], f"{name}: {blocking}"
+        unlabelled = [v for v in violations if v["id"] in {"label", "select-name", "button-name"}]
+        assert unlabelled == [], f"{name}: {unlabelled}"
+        assert self.csp_violations == [], f"{name}: {self.csp_violations}"
+        for size_name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            self.page.set_viewport_size(size)
+            self.page.screenshot(path=self.shots / f"{name}-{size_name}.png", full_page=True)
+        self.page.set_viewport_size(PHONE)
+
+    def register(self, handle: str, age: int) -> None:
+        self.page.goto("/family")
+        form = self.page.get_by_role("region", name="New here?")
+        form.get_by_label("Handle").fill(handle)
+        form.get_by_label("Password").fill(PASSWORD)
+        form.get_by_label("Birthdate").fill(birthdate_for_age(age).isoformat())
+        form.get_by_role("button", name="Create account").click()
+
+    def tab_to(self, is_it: str, most: int = 80) -> None:
+        """Tab until the focused element matches ``is_it`` (a JS predicate on it)."""
+        for _ in range(most):
+            self.page.keyboard.press("Tab")
+            if self.page.evaluate(f"(el => {is_it})(document.activeElement)"):
+                return
+        raise AssertionError(f"never focused: {is_it}")
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("FAMILY_CENTER_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_a_guardian_and_a_teen_play_the_whole_story(server, browser, shots):
+    mum = Person(browser, server.base_url, shots)
+    sam = Person(browser, server.base_url, shots)
+
+    mum.page.goto("/family")
+    expect(mum.page.get_by_role("region", name="Sign in").get_by_label("Handle")).to_be_visible()
+    expect(mum.page.get_by_role("button", name="Sign in")).to_be_visible()
+    mum.check("sign-in")
+
+    # The guardian registers and invites.
+    mum.register("mum", 41)
+    expect(mum.page.get_by_role("heading", name="Your teens")).to_be_visible()
+    mum.page.get_by_role("button", name="Invite a teen").click()
+    qr = mum.page.get_by_role("img", name="Pairing QR code")
+    expect(qr).to_be_visible()
+    mum.page.wait_for_function(  # the QR code loaded and decoded as an image
+        "img => img.complete && img.naturalWidth > 0", arg=qr.element_handle()
+    )
+    code = mum.page.locator(".code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z]{4}-[A-Z]{4}", code)
+    expect(mum.page.get_by_text(re.compile(r"left\)"))).to_be_visible()  # the countdown
+    mum.check("guardian-home")
+
+    # The teen registers and pairs by keyboard only: Tab and Enter.
+    sam.register("sam", 14)
+    expect(sam.page.get_by_role("heading", name="Your settings")).to_be_visible()
+    expect(sam.page.get_by_text("Set by your age").first).to_be_visible()
+    sam.check("teen-home")
+    sam.tab_to("el.id === 'pairing-code'")
+    sam.page.keyboard.type(code.lower().replace("-", " "))
+    sam.page.keyboard.press("Tab")
+    assert sam.page.evaluate("document.activeElement.textContent.trim()") == "Continue"
+    sam.page.keyboard.press("Enter")
+    expect(sam.page.get_by_role("heading", name="Link with @mum?")).to_be_visible()
+    expect(sam.page.get_by_text("Daily screen time")).to_be_visible()
+    expect(sam.page.get_by_role("button", name="Not now")).to_be_visible()
+    sam.check("pairing-preview")
+    sam.tab_to("el.textContent.trim() === 'Agree and link'")
+    sam.page.keyboard.press("Enter")
+    expect(sam.page.get_by_text("You are now linked with @mum.")).to_be_visible()
+
+    # The guardian sets a limit on the teen's page.
+    mum.page.goto("/family/home")
+    mum.page.get_by_role("link", name="sam").click()
+    expect(mum.page.get_by_role("button", name="Save limits")).to_be_visible()
+    for label in ("Private account", "Direct messages", "Time away starts", "Quiet hours ends"):
+        expect(mum.page.get_by_label(label)).to_be_visible()
+    mum.page.get_by_label("Daily screen time").fill("45")
+    mum.page.get_by_label("Direct messages").select_option(label="Friends only")
+    mum.page.get_by_role("button", name="Save limits").click()
+    expect(mum.page.get_by_text("Limits saved.")).to_be_visible()
+
+    # The teen sees who set it, and asks for more time.
+    sam.page.goto("/family/home")
+    expect(sam.page.get_by_text("Set by @mum").first).to_be_visible()
+    sam.page.get_by_label("Minutes").fill("20")
+    sam.page.get_by_label("Why").fill("Finishing a school project")
+    sam.page.get_by_role("button", name="Ask for more time").click()
+    expect(sam.page.get_by_text("Your question was sent to your guardians.")).to_be_visible()
+
+    # The guardian approves.
+    mum.page.reload()
+    expect(mum.page.get_by_text("Finishing a school project")).to_be_visible()
+    mum.check("guardian-teen")
+    mum.page.get_by_role("button", name="Approve").click()
+    expect(mum.page.get_by_text("Approved: more time given.")).to_be_visible()
+
+    # The teen's history and help, then the teen ends the link.
+    sam.page.goto("/family/home")
+    expect(sam.page.get_by_text("Extra time today: 20 min.")).to_be_visible()
+    sam.page.get_by_role("link", name="History").click()
+    expect(sam.page.get_by_text("@mum changed limits")).to_be_visible()
+    sam.check("teen-history")
+    sam.page.get_by_role("link", name="Get help").click()
+    expect(sam.page.get_by_role("heading", name="Get help")).to_be_visible()
+    sam.check("teen-help")
+    sam.page.get_by_role("link", name="Home").click()
+    sam.page.get_by_role("button", name="End link").click()
+    expect(sam.page.get_by_text("The link has ended.")).to_be_visible()
+    expect(sam.page.get_by_text("You have no linked guardians.")).to_be_visible()
+
+    # Signing out ends the session: the home page asks to sign in again.
+    sam.page.get_by_role("button", name="Sign out").click()
+    sam.page.goto("/family/home")
+    expect(sam.page.get_by_role("button", name="Sign in")).to_be_visible()
