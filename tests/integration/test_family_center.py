@@ -183,3 +183,31 @@ async def test_a_password_change_ends_the_page_session(browsers, client):
     )
     assert changed.status_code == 200, changed.text
     assert (await sam.get("/family/home")).status_code == 303
+
+
+async def test_a_teen_reports_with_evidence_and_sees_what_to_do_next(browsers):
+    sam = browsers()
+    await _register(sam, "sam", 14)
+    form = await sam.get("/family/report")
+    assert "What is it about?" in form.text
+    assert "Tell my guardians" in form.text
+    missing = await sam.post(
+        "/family/report", {"category": "harassment", "subject_kind": "account"}
+    )
+    assert missing.status_code == 422
+    assert "Please check" in missing.text
+    sent = await sam.post(
+        "/family/report",
+        {
+            "category": "harassment",
+            "subject_kind": "message",
+            "subject_handle": "@bully_01",
+            "description": "They keep sending me mean messages.",
+            "evidence_text": "nobody likes you",
+            "evidence_when": "2026-11-29T18:30",
+            "tell_guardians": "yes",
+        },
+    )
+    assert sent.status_code == 200, sent.text
+    assert "Your report was sent." in sent.text
+    assert "What you can do now" in sent.text

@@ -3,7 +3,7 @@ words; every form posts and redirects (303)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -49,7 +49,10 @@ from family_safety.links.repository import active_link
 from family_safety.pairing.deps import PAIRING_SERVICE, PairingServiceDep
 from family_safety.pairing.schemas import InvitationProof
 from family_safety.problems import Problem
+from family_safety.safety.deps import REPORT_SERVICE, ReportServiceDep
+from family_safety.safety.reports import categories_for
 from family_safety.safety.resources import resources_for
+from family_safety.safety.schemas import NewReport
 from family_safety.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
 from family_safety.screen_time.schemas import TimeRequestIn
 
@@ -149,6 +152,7 @@ class FamilyCenter(Controller):
         **LINK_SERVICE,
         **LIMITS_SERVICE,
         **SCREEN_TIME_SERVICE,
+        **REPORT_SERVICE,
     }
 
     # --- signing in ----------------------------------------------------------------------
@@ -644,6 +648,130 @@ class FamilyCenter(Controller):
             components.safety, is_minor=minor, country=page_account.country, topic=None
         )
         return _page(request, "help.html", page_account, resources=resources)
+
+
+SUBJECT_WORDS = {
+    "account": "An account",
+    "content": "A video or post",
+    "comment": "A comment",
+    "message": "A message",
+    "live": "A LIVE",
+}
+
+
+def _local_to_utc(typed: str, timezone: str) -> str:
+    """A ``datetime-local`` field's value, in the account's timezone, as UTC."""
+    try:
+        local = datetime.fromisoformat(typed)
+    except ValueError:
+        return typed  # refused, in words, by the report's own validation
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=ZoneInfo(timezone))
+    return local.astimezone(UTC).isoformat()
+
+
+def _report_form(form: Any, timezone: str) -> dict[str, Any]:
+    """The report a submitted form means, in the shape of POST /v1/safety/reports."""
+    subject = {"kind": form.get("subject_kind", "")}
+    if handle := form.get("subject_handle", "").strip().lstrip("@"):
+        subject["handle"] = handle
+    if url := form.get("subject_url", "").strip():
+        subject["url"] = url
+    report: dict[str, Any] = {"category": form.get("category", ""), "subject": subject}
+    if description := form.get("description", "").strip():
+        report["description"] = description
+    if said := form.get("evidence_text", "").strip():
+        item: dict[str, Any] = {"kind": "message_text", "text": said}
+        if when := form.get("evidence_when", "").strip():
+            item["captured_at"] = _local_to_utc(when, timezone)
+        if "handle" in subject:
+            item["username"] = subject["handle"]
+        report["evidence"] = [item]
+    report["tell_guardians"] = form.get("tell_guardians") == "yes"
+    return report
+
+
+class FamilyReports(Controller):
+    """Report: the report form (with evidence) and what happens next."""
+
+    path = f"{PREFIX}/report"
+    include_in_schema = False
+    opt = {PUBLIC_ROUTE_OPT: True}
+    response_headers = PAGE_HEADERS
+    dependencies = {**PAGE_ACCOUNT, **REPORT_SERVICE}
+
+    def _form(
+        self,
+        request: Request,
+        account: AccountRecord,
+        components: AppComponents,
+        *,
+        status_code: int = 200,
+        error: str | None = None,
+    ) -> Template:
+        minor = _is_teen(components, account)
+        return _page(
+            request,
+            "report.html",
+            account,
+            status_code=status_code,
+            error=error,
+            categories=categories_for(components.safety, is_minor=minor),
+            subjects=SUBJECT_WORDS,
+            teen=minor,
+        )
+
+    @get("/")
+    async def form(
+        self, request: Request, page_account: PageAccount, components: AppComponents
+    ) -> Template:
+        return self._form(request, page_account, components)
+
+    @post("/")
+    async def send(
+        self,
+        request: Request,
+        page_account: PageAccount,
+        components: AppComponents,
+        report_service: ReportServiceDep,
+    ) -> Response:
+        try:
+            new = NewReport.model_validate(
+                _report_form(await request.form(), page_account.timezone)
+            )
+            report, _ = await report_service.file(page_account, new, utc_now())
+        except ValidationError as error:
+            return self._form(
+                request, page_account, components, status_code=422, error=_validation_words(error)
+            )
+        except Problem as problem:
+            return self._form(
+                request,
+                page_account,
+                components,
+                status_code=problem.status_code,
+                error=_words(problem),
+            )
+        return _see_other(f"{PREFIX}/report/{report.id}")
+
+    @get("/{report_id:uuid}")
+    async def sent(
+        self,
+        request: Request,
+        report_id: FromPath[UUID],
+        page_account: PageAccount,
+        components: AppComponents,
+        report_service: ReportServiceDep,
+    ) -> Template:
+        report = await report_service.one(page_account, report_id)
+        titles = {c.id: c.title for c in components.safety.categories}
+        return _page(
+            request,
+            "report_sent.html",
+            page_account,
+            report=report,
+            title=titles.get(report.category, report.category),
+        )
 
 
 def sign_in_again(_: Request, __: SignInNeeded) -> Response:

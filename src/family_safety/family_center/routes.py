@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from litestar import Router
 
 from family_safety.dependencies import PUBLIC_ROUTE_OPT
-from family_safety.family_center.controllers import EXCEPTION_HANDLERS, FamilyCenter
+from family_safety.family_center.controllers import EXCEPTION_HANDLERS, FamilyCenter, FamilyReports
 from family_safety.family_center.web import page_middleware, static_router, template_config
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ __all__ = ["family_center_routers", "template_config"]
 def family_center_routers(settings: Settings, keyring: Keyring) -> list[Router]:
     pages = Router(
         path="/",
-        route_handlers=[FamilyCenter],
+        route_handlers=[FamilyCenter, FamilyReports],
         middleware=page_middleware(settings, keyring),
         exception_handlers=EXCEPTION_HANDLERS,
         opt={PUBLIC_ROUTE_OPT: True},
