@@ -75,6 +75,7 @@ async def test_forms_need_the_csrf_token_but_the_json_api_does_not(client):
     await client.get("/family")
     refused = await client.post("/family/sign-in", data={"handle": "nobody", "password": "x" * 10})
     assert refused.status_code == 403
+    assert "This form has run out." in refused.text
     created = await client.post(
         "/v1/accounts",
         json={"handle": "api_user", "password": PASSWORD, "birthdate": "1990-01-01"},
@@ -211,3 +212,55 @@ async def test_a_teen_reports_with_evidence_and_sees_what_to_do_next(browsers):
     assert sent.status_code == 200, sent.text
     assert "Your report was sent." in sent.text
     assert "What you can do now" in sent.text
+
+
+async def test_the_cookies_are_http_only_same_site_and_scoped_to_the_pages(browsers):
+    sam = browsers()
+    await sam.get("/family")
+    registered = await sam._send(
+        "POST",
+        "/family/register",
+        data={
+            "_csrf_token": sam.csrf,
+            "handle": "sam",
+            "password": PASSWORD,
+            "birthdate": birthdate_for_age(15).isoformat(),
+        },
+    )
+    assert registered.status_code == 303
+    cookies = registered.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith("family_session="))
+    for attribute in ("HttpOnly", "SameSite=lax", "Path=/family"):
+        assert attribute.lower() in session.lower(), session
+    assert "secure" not in session.lower()  # development: plain http on a laptop
+
+
+async def test_outside_development_the_cookies_are_secure(settings, tmp_path):
+    from litestar.testing import AsyncTestClient
+
+    from family_safety.app import create_app
+    from family_safety.config import Environment
+    from family_safety.security.keyring import create_keyring
+    from tests.helpers import CHEAP_HASHER
+
+    production = settings.model_copy(update={"environment": Environment.PRODUCTION})
+    production.resolved_keyring_path.parent.mkdir(parents=True, exist_ok=True)
+    create_keyring(production.resolved_keyring_path)
+    app = create_app(production, hasher=CHEAP_HASHER)
+    async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
+        page = await client.get("/family")
+        csrf = next(c for c in page.headers.get_list("set-cookie") if "family_csrf=" in c)
+        assert "secure" in csrf.lower()
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+        form = {
+            "_csrf_token": token,
+            "handle": "sam",
+            "password": PASSWORD,
+            "birthdate": birthdate_for_age(15).isoformat(),
+        }
+        registered = await client.post("/family/register", data=form, follow_redirects=False)
+        assert registered.status_code == 303, registered.text
+        session = next(
+            c for c in registered.headers.get_list("set-cookie") if "family_session=" in c
+        )
+        assert "secure" in session.lower()

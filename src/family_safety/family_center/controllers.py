@@ -9,6 +9,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -789,4 +790,22 @@ def problem_page(request: Request, problem: Problem) -> Response:
     )
 
 
-EXCEPTION_HANDLERS = {SignInNeeded: sign_in_again, Problem: problem_page}
+def form_expired_page(request: Request, _: PermissionDeniedException) -> Response:
+    """A form sent without its CSRF token, or with another's (403, as the middleware says)."""
+    return Template(
+        template_name="problem.html",
+        context={
+            "account": None,
+            "flash": None,
+            "words": "This form has run out. Go back, load the page again and try once more.",
+        },
+        status_code=403,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+EXCEPTION_HANDLERS = {
+    SignInNeeded: sign_in_again,
+    Problem: problem_page,
+    PermissionDeniedException: form_expired_page,
+}
