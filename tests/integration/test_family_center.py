@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from tests.helpers import PASSWORD, birthdate_for_age
+from tests.helpers import EVERY_DAY, PASSWORD, birthdate_for_age, daily, pair, set_limits
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -264,3 +264,47 @@ async def test_outside_development_the_cookies_are_secure(settings, tmp_path):
             c for c in registered.headers.get_list("set-cookie") if "family_session=" in c
         )
         assert "secure" in session.lower()
+
+
+async def test_the_limits_form_shows_another_guardians_limits_and_keeps_what_it_cannot_show(
+    browsers, register
+):
+    mum, dad, sam = await register("mum", 40), await register("dad", 45), await register("sam", 14)
+    await pair(mum, sam)
+    await pair(dad, sam)
+    await set_limits(dad, sam.id, {"comments.who_can_comment": "no_one"})
+    per_day = {**daily(60), "sat": 120, "sun": 120}
+    weekend = [{"days": ["sat", "sun"], "start": "23:00", "end": "07:00"}]
+    await set_limits(
+        mum,
+        sam.id,
+        {"screen_time.daily_limit_minutes": per_day, "screen_time.time_away": weekend},
+    )
+    page_mum = browsers()
+    await page_mum.get("/family")
+    await page_mum.post("/family/sign-in", {"handle": "mum", "password": PASSWORD})
+    page = await page_mum.get(f"/family/teens/{sam.id}")
+    assert "@dad set: No one" in page.text
+    assert "Keep the limits per day" in page.text
+    assert "Keep these too: 23:00 to 07:00, Sat, Sun" in page.text
+
+    def kept(key: str) -> str:
+        found = re.search(rf'name="{re.escape(key)}.kept" value="([^"]+)"', page.text)
+        return html.unescape(found.group(1))
+
+    etag = html.unescape(re.search(r'name="etag" value="([^"]+)"', page.text).group(1))
+    form = {
+        "etag": etag,
+        "screen_time.time_away.start": "21:30",
+        "screen_time.time_away.end": "07:00",
+    }
+    for key in ("screen_time.daily_limit_minutes", "screen_time.time_away"):
+        form |= {f"{key}.kept": kept(key), f"{key}.keep": "yes"}
+    saved = await page_mum.post(f"/family/teens/{sam.id}/limits", form)
+    assert "Limits saved." in saved.text
+    limits = (await mum.get(f"/v1/teens/{sam.id}/limits")).json()["limits"]
+    assert limits["screen_time.daily_limit_minutes"] == per_day
+    assert limits["screen_time.time_away"] == [
+        {"days": list(EVERY_DAY), "start": "21:30", "end": "07:00"},
+        *weekend,
+    ]

@@ -3,6 +3,7 @@ limits service takes (it checks every value, as for PUT /v1/teens/{id}/limits)."
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,10 +25,21 @@ class Field:
     kind: str  # "choice", "minutes", "window", "words"
     value: Any  # what the control shows
     options: list[tuple[str, str]]  # (value, words) for a choice; first is "no limit"
+    # What the control cannot show (windows on some days only, limits that differ by day): kept
+    # as it is unless the guardian unticks "Keep" (or, for the daily limit, types a number).
+    kept: Any = None
 
     @property
     def id(self) -> str:
         return "f-" + self.key.replace(".", "-").replace("_", "-")
+
+    @property
+    def kept_json(self) -> str:
+        return json.dumps(self.kept)
+
+    @property
+    def kept_words(self) -> str:
+        return value_words(self.key, self.kept)
 
 
 def choice_value(value: Any) -> str:
@@ -39,26 +51,40 @@ def limit_fields(limits: Mapping[str, Any]) -> list[Field]:
     fields = []
     for key, kind in CATALOG.items():
         current = limits.get(key)
+        label = LABELS[key]
         if isinstance(kind, BoolKind | OrderedEnumKind):
             # A bound at the loosest value bounds nothing: "No limit" stands for it.
             options = [("", "No limit")] + [
                 (choice_value(member), value_words(key, member)) for member in kind.members[1:]
             ]
             shown = "" if current is None else choice_value(current)
-            fields.append(Field(key, LABELS[key], "choice", shown, options))
+            fields.append(Field(key, label, "choice", shown, options))
         elif key == DAILY_LIMIT:
-            shown = (
-                ""
-                if current is None
-                else min((m for m in current.values() if m is not None), default="")
-            )
-            fields.append(Field(key, LABELS[key], "minutes", shown, []))
+            per_day = set(current.values()) if current else {None}
+            if len(per_day) == 1:
+                minutes = per_day.pop()
+                fields.append(Field(key, label, "minutes", "" if minutes is None else minutes, []))
+            else:
+                fields.append(Field(key, label, "minutes", "", [], kept=current))
         elif key in WINDOW_KEYS:
-            first = current[0] if current else {"start": "", "end": ""}
-            fields.append(Field(key, LABELS[key], "window", first, []))
+            windows = list(current or [])
+            daily = next((w for w in windows if list(w["days"]) == list(DAYS)), None)
+            others = [w for w in windows if w is not daily]
+            shown = daily or {"start": "", "end": ""}
+            fields.append(Field(key, label, "window", shown, [], kept=others or None))
         elif key == KEYWORDS:
-            fields.append(Field(key, LABELS[key], "words", "\n".join(current or []), []))
+            fields.append(Field(key, label, "words", "\n".join(current or []), []))
     return fields
+
+
+def _kept(form: Mapping[str, str], key: str) -> Any:
+    """What the form kept of a limit it cannot show, while "Keep" is ticked."""
+    if form.get(f"{key}.keep") != "yes":
+        return None
+    try:
+        return json.loads(form.get(f"{key}.kept", "null"))
+    except ValueError:
+        return None
 
 
 def limits_from_form(form: Mapping[str, str]) -> dict[str, Any]:
@@ -73,10 +99,15 @@ def limits_from_form(form: Mapping[str, str]) -> dict[str, Any]:
             raw = form.get(key, "").strip()
             if raw:
                 limits[key] = int(raw) if raw.isdigit() else raw
+            elif (kept := _kept(form, key)) is not None:
+                limits[key] = kept
         elif key in WINDOW_KEYS:
+            windows = list(_kept(form, key) or [])
             start, end = form.get(f"{key}.start", ""), form.get(f"{key}.end", "")
             if start or end:
-                limits[key] = [{"days": list(DAYS), "start": start, "end": end}]
+                windows.insert(0, {"days": list(DAYS), "start": start, "end": end})
+            if windows:
+                limits[key] = windows
         elif key == KEYWORDS:
             words = [w.strip() for w in form.get(key, "").replace(",", "\n").splitlines()]
             if any(words):
@@ -95,6 +126,6 @@ def allowed_choices(key: str, bound: Any) -> list[tuple[str, str]] | None:
 
 
 def choice_from_form(key: str, raw: str) -> Any:
-    return (
-        {"true": True, "false": False}.get(raw, raw) if isinstance(CATALOG[key], BoolKind) else raw
-    )
+    if isinstance(CATALOG[key], BoolKind):
+        return {"true": True, "false": False}.get(raw, raw)
+    return raw
