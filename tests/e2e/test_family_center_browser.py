@@ -188,6 +188,7 @@ def test_a_guardian_and_a_teen_play_the_whole_story(server, browser, shots):
     # The teen's history and help, then the teen ends the link.
     sam.page.goto("/family/home")
     expect(sam.page.get_by_text("Extra time today: 20 min.")).to_be_visible()
+    expect(sam.page.get_by_text("20 min more today: Yes")).to_be_visible()
     sam.page.get_by_role("link", name="History").click()
     expect(sam.page.get_by_text("@mum changed limits")).to_be_visible()
     sam.check("teen-history")

@@ -58,6 +58,14 @@ from family_safety.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServic
 from family_safety.screen_time.schemas import TimeRequestIn
 
 HOME = f"{PREFIX}/home"
+QUESTIONS_SHOWN = 5
+ANSWER_WORDS = {
+    "pending": "Waiting for an answer",
+    "approved": "Yes",
+    "denied": "No",
+    "cancelled": "Cancelled",
+    "expired": "Ran out",
+}
 LIST_LIMIT = 100
 
 
@@ -252,6 +260,7 @@ class FamilyCenter(Controller):
         settings_service: SettingsServiceDep,
         link_service: LinkServiceDep,
         limits_service: LimitsServiceDep,
+        screen_time_service: ScreenTimeServiceDep,
     ) -> Response:
         today = utc_today()
         if not _is_teen(components, page_account):
@@ -293,7 +302,9 @@ class FamilyCenter(Controller):
                 }
             )
         guardians = await limits_service.my_guardians(page_account, LIST_LIMIT, None, today)
-        status = await components.screen_time_statuses.status(page_account, utc_now())
+        now = utc_now()
+        status = await components.screen_time_statuses.status(page_account, now)
+        asked = await screen_time_service.requests(page_account, LIST_LIMIT, None, now)
         return _page(
             request,
             "teen_home.html",
@@ -308,6 +319,8 @@ class FamilyCenter(Controller):
             ],
             status=status,
             minutes_words=minutes_words,
+            questions=list(reversed(asked.items))[:QUESTIONS_SHOWN],
+            answer_words=ANSWER_WORDS,
         )
 
     # --- a guardian's pages ----------------------------------------------------------------
