@@ -308,3 +308,23 @@ async def test_the_limits_form_shows_another_guardians_limits_and_keeps_what_it_
         {"days": list(EVERY_DAY), "start": "21:30", "end": "07:00"},
         *weekend,
     ]
+
+
+async def test_a_teen_adds_hidden_words_and_cannot_drop_a_guardians(browsers, register):
+    mum, sam = await register("mum", 40), browsers()
+    await _register(sam, "sam", 14)
+    code = (await mum.post("/v1/pairing-invitations", json={})).json()["code"]
+    await sam.post("/family/pairing", {"code": code})
+    await sam.post("/family/pairing/agree")
+    await set_limits(
+        mum,
+        (await mum.get("/v1/pairings")).json()["items"][0]["teen"]["id"],
+        {"content.keyword_filters": ["spoilers"]},
+    )
+    home = await sam.get("/family/home")
+    assert ">spoilers</textarea>" in home.text
+    added = await sam.post("/family/settings", {"content.keyword_filters": "spoilers\ndiet"})
+    assert "Your settings are saved." in added.text
+    assert ">spoilers\ndiet</textarea>" in added.text
+    dropped = await sam.post("/family/settings", {"content.keyword_filters": "diet"})
+    assert "You can&#39;t change Hidden words that way: it is set by @mum." in dropped.text

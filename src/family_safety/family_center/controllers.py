@@ -97,6 +97,17 @@ def _page(
 def _words(problem: Problem) -> str:
     words = problem_words(problem.slug, problem.detail)
     errors = (problem.extra or {}).get("errors") if isinstance(problem.extra, dict) else None
+    if problem.slug == "setting-locked" and errors:
+        # The detail names who bounds each key ("KEY is bounded by guardian @mum; ...").
+        who = {
+            part.split(" is bounded by ")[0]: part.split(" is bounded by ")[-1]
+            for part in problem.detail.rstrip(".").split("; ")
+        }
+        words = " ".join(
+            f"You can't change {LABELS.get(e['field'], e['field'])} that way: it is set by "
+            f"{who.get(e['field'], 'a limit').replace('guardian ', '')}."
+            for e in errors
+        )
     if problem.slug == "validation" and errors:
         words = "Please check: " + "; ".join(
             f"{LABELS.get(e['field'], e['field'].replace('_', ' ').title())}: {e['message']}"
@@ -299,6 +310,8 @@ class FamilyCenter(Controller):
                     "current": forms.choice_value(setting.value),
                     "set_by": _set_by(setting),
                     "choices": choices if choices and len(choices) > 1 else None,
+                    # More hidden words is always stricter: a teen may add their own.
+                    "words": "\n".join(setting.value) if key == forms.KEYWORDS else None,
                 }
             )
         guardians = await limits_service.my_guardians(page_account, LIST_LIMIT, None, today)
@@ -554,8 +567,16 @@ class FamilyCenter(Controller):
         changes = {
             key: forms.choice_from_form(key, form[key])
             for key in forms.CATALOG
-            if key in form and form[key] != forms.choice_value(current[key].value)
+            if key in form
+            and key != forms.KEYWORDS
+            and form[key] != forms.choice_value(current[key].value)
         }
+        if forms.KEYWORDS in form:
+            words = forms.words_from_form(form[forms.KEYWORDS])
+            if {w.casefold() for w in words} != {
+                w.casefold() for w in current[forms.KEYWORDS].value
+            }:
+                changes[forms.KEYWORDS] = words
         if changes:
             try:
                 snapshot = await settings_service.update(page_account, changes, today, None)

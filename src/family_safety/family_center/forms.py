@@ -108,11 +108,14 @@ def limits_from_form(form: Mapping[str, str]) -> dict[str, Any]:
                 windows.insert(0, {"days": list(DAYS), "start": start, "end": end})
             if windows:
                 limits[key] = windows
-        elif key == KEYWORDS:
-            words = [w.strip() for w in form.get(key, "").replace(",", "\n").splitlines()]
-            if any(words):
-                limits[key] = [w for w in words if w]
+        elif key == KEYWORDS and (words := words_from_form(form.get(key, ""))):
+            limits[key] = words
     return limits
+
+
+def words_from_form(typed: str) -> list[str]:
+    """Words typed one per line (or with commas)."""
+    return [w.strip() for w in typed.replace(",", "\n").splitlines() if w.strip()]
 
 
 def allowed_choices(key: str, bound: Any) -> list[tuple[str, str]] | None:
