@@ -328,3 +328,22 @@ async def test_a_teen_adds_hidden_words_and_cannot_drop_a_guardians(browsers, re
     assert ">spoilers\ndiet</textarea>" in added.text
     dropped = await sam.post("/family/settings", {"content.keyword_filters": "diet"})
     assert "You can&#39;t change Hidden words that way: it is set by @mum." in dropped.text
+
+
+async def test_not_now_forgets_the_code_and_links_nothing(browsers, register):
+    mum, sam = await register("mum", 40), browsers()
+    await _register(sam, "sam", 15)
+    code = (await mum.post("/v1/pairing-invitations", json={})).json()["code"]
+    preview = await sam.post("/family/pairing", {"code": code})
+    assert "Link with @mum?" in preview.text
+    home = await sam.post("/family/pairing/not-now")
+    assert "You have no linked guardians." in home.text
+    assert (await sam.get("/family/pairing")).headers["location"] == "/family/home"
+    assert (await mum.get("/v1/pairings")).json()["items"] == []
+
+
+async def test_the_json_api_gets_none_of_the_pages_cookies_or_headers(client):
+    unauthorised = await client.get("/v1/me")
+    assert unauthorised.status_code == 401
+    assert "set-cookie" not in unauthorised.headers
+    assert "content-security-policy" not in unauthorised.headers
