@@ -347,3 +347,22 @@ async def test_the_json_api_gets_none_of_the_pages_cookies_or_headers(client):
     assert unauthorised.status_code == 401
     assert "set-cookie" not in unauthorised.headers
     assert "content-security-policy" not in unauthorised.headers
+
+
+async def test_a_teen_chooses_a_smaller_daily_limit_but_not_a_larger_one(browsers, register):
+    mum, sam = await register("mum", 40), browsers()
+    await _register(sam, "sam", 14)
+    code = (await mum.post("/v1/pairing-invitations", json={})).json()["code"]
+    await sam.post("/family/pairing", {"code": code})
+    await sam.post("/family/pairing/agree")
+    teen_id = (await mum.get("/v1/pairings")).json()["items"][0]["teen"]["id"]
+    await set_limits(mum, teen_id, {"screen_time.daily_limit_minutes": 45})
+    smaller = await sam.post("/family/settings", {"screen_time.daily_limit_minutes": "30"})
+    assert "Your settings are saved." in smaller.text
+    assert "Minutes a day. Now: 30 min a day." in smaller.text
+    larger = await sam.post("/family/settings", {"screen_time.daily_limit_minutes": "90"})
+    assert "it is set by @mum" in larger.text
+    typo = await sam.post("/family/settings", {"screen_time.daily_limit_minutes": "lots"})
+    assert "Please check: Daily screen time" in typo.text
+    settings = (await mum.get(f"/v1/teens/{teen_id}/settings")).json()["settings"]
+    assert settings["screen_time.daily_limit_minutes"]["value"] == daily(30)

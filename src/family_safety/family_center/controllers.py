@@ -312,6 +312,10 @@ class FamilyCenter(Controller):
                     "choices": choices if choices and len(choices) > 1 else None,
                     # More hidden words is always stricter: a teen may add their own.
                     "words": "\n".join(setting.value) if key == forms.KEYWORDS else None,
+                    # Fewer minutes is always stricter: a teen may choose a smaller daily limit.
+                    "minutes": forms.uniform_minutes(setting.value)
+                    if key == forms.DAILY_LIMIT
+                    else None,
                 }
             )
         guardians = await limits_service.my_guardians(page_account, LIST_LIMIT, None, today)
@@ -568,9 +572,16 @@ class FamilyCenter(Controller):
             key: forms.choice_from_form(key, form[key])
             for key in forms.CATALOG
             if key in form
-            and key != forms.KEYWORDS
+            and key not in (forms.KEYWORDS, forms.DAILY_LIMIT)
             and form[key] != forms.choice_value(current[key].value)
         }
+        typed_minutes = form.get(forms.DAILY_LIMIT, "").strip()
+        if typed_minutes and typed_minutes != str(
+            forms.uniform_minutes(current[forms.DAILY_LIMIT].value)
+        ):
+            changes[forms.DAILY_LIMIT] = (
+                int(typed_minutes) if typed_minutes.isdigit() else typed_minutes
+            )
         if forms.KEYWORDS in form:
             words = forms.words_from_form(form[forms.KEYWORDS])
             if {w.casefold() for w in words} != {

@@ -113,6 +113,13 @@ def limits_from_form(form: Mapping[str, str]) -> dict[str, Any]:
     return limits
 
 
+def uniform_minutes(daily_limit: Mapping[str, int | None] | None) -> int | str:
+    """The daily limit as one number when it is the same every day, else ""."""
+    per_day = set(daily_limit.values()) if daily_limit else {None}
+    minutes = per_day.pop() if len(per_day) == 1 else None
+    return "" if minutes is None else minutes
+
+
 def words_from_form(typed: str) -> list[str]:
     """Words typed one per line (or with commas)."""
     return [w.strip() for w in typed.replace(",", "\n").splitlines() if w.strip()]
