@@ -210,6 +210,14 @@ def test_a_guardian_and_a_teen_play_the_whole_story(server, browser, shots):
     expect(sam.page.get_by_text("The link has ended.")).to_be_visible()
     expect(sam.page.get_by_text("You have no linked guardians.")).to_be_visible()
 
+    # The guardian's teen page is gone, said in words; the guardian's own history.
+    mum.page.reload()
+    expect(mum.page.get_by_text("We could not find that.")).to_be_visible()
+    mum.check("problem")
+    mum.page.get_by_role("link", name="History").click()
+    expect(mum.page.get_by_role("heading", name="History")).to_be_visible()
+    mum.check("guardian-history")
+
     # Signing out ends the session: the home page asks to sign in again.
     sam.page.get_by_role("button", name="Sign out").click()
     sam.page.goto("/family/home")

@@ -829,7 +829,11 @@ def problem_page(request: Request, problem: Problem) -> Response:
     as the API's, in words."""
     return Template(
         template_name="problem.html",
-        context={"account": None, "flash": None, "words": _words(problem)},
+        context={
+            "account": request.state.get("page_account"),
+            "flash": None,
+            "words": _words(problem),
+        },
         status_code=problem.status_code,
         headers={"Cache-Control": "no-store"},
     )

@@ -67,6 +67,7 @@ async def provide_page_account(request: Request) -> AccountRecord:
     account = await signed_in_account(request)
     if account is None:
         raise SignInNeeded
+    request.state.page_account = account  # for a problem page, shown with the navigation
     return account
 
 
