@@ -139,6 +139,7 @@ async def test_the_family_story(browsers, client):
 
     home = await sam.get("/family/home")
     assert "Set by @mum" in home.text
+    assert "@mum changed your limits: Daily screen time." in home.text  # What's new
     asked = await sam.post("/family/time-requests", {"kind": "extra_time", "minutes": "15"})
     assert "Your question was sent" in asked.text
 
@@ -157,6 +158,10 @@ async def test_the_family_story(browsers, client):
     ended = await sam.post(end)
     assert "The link has ended." in ended.text
     assert "You have no linked guardians." in ended.text
+    news = await mum.get("/family/home")
+    assert "@sam ended your link." in news.text
+    assert "@sam asked for 15 min more." in news.text
+    assert "@sam linked with you." in news.text
     gone = await mum.get(teen_path)
     assert gone.status_code == 404
     assert "We could not find that." in gone.text

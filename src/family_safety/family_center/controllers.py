@@ -39,6 +39,7 @@ from family_safety.family_center.words import (
     LABELS,
     action_words,
     minutes_words,
+    notification_words,
     problem_words,
     value_words,
 )
@@ -47,6 +48,7 @@ from family_safety.guardians.limits import limits_etag
 from family_safety.links.access import GuardedTeen
 from family_safety.links.deps import LINK_SERVICE, LinkServiceDep
 from family_safety.links.repository import active_link
+from family_safety.notifications import services as notifications
 from family_safety.pairing.deps import PAIRING_SERVICE, PairingServiceDep
 from family_safety.pairing.schemas import InvitationProof
 from family_safety.problems import Problem
@@ -122,6 +124,28 @@ def _validation_words(error: ValidationError) -> str:
         field = ".".join(str(part) for part in item["loc"]) or "form"
         parts.append(f"{field.replace('_', ' ').title()}: {item['msg'].lower()}")
     return "Please check: " + "; ".join(parts)
+
+
+NEWS_SHOWN = 5
+NEWS_PAGES = 20
+
+
+async def _whats_new(
+    db_session: DbSession, account: AccountRecord, teens: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The latest notifications, newest first, in words (the list is oldest first: walked)."""
+    latest: list[Any] = []
+    cursor = None
+    for _ in range(NEWS_PAGES):
+        page = await notifications.page_for(db_session, account.id, LIST_LIMIT, cursor)
+        latest = (latest + page.items)[-NEWS_SHOWN:]
+        if (cursor := page.next_cursor) is None:
+            break
+    me = str(account.id)
+    return [
+        {"at": n.created_at, "words": notification_words(n.kind, n.data or {}, me, teens)}
+        for n in reversed(latest)
+    ]
 
 
 def _is_teen(components: AppComponents, account: AccountRecord) -> bool:
@@ -272,6 +296,7 @@ class FamilyCenter(Controller):
         link_service: LinkServiceDep,
         limits_service: LimitsServiceDep,
         screen_time_service: ScreenTimeServiceDep,
+        db_session: DbSession,
     ) -> Response:
         today = utc_today()
         if not _is_teen(components, page_account):
@@ -289,6 +314,11 @@ class FamilyCenter(Controller):
                 "guardian_home.html",
                 page_account,
                 teens=teens,
+                news=await _whats_new(
+                    db_session,
+                    page_account,
+                    {str(link.teen.id): link.teen.handle for link in links.items},
+                ),
                 invitation=invitation,
                 expires_local=_local(
                     datetime.fromisoformat(invitation["expires_at"]) if invitation else None,
@@ -338,6 +368,7 @@ class FamilyCenter(Controller):
             minutes_words=minutes_words,
             questions=list(reversed(asked.items))[:QUESTIONS_SHOWN],
             answer_words=ANSWER_WORDS,
+            news=await _whats_new(db_session, page_account, {}),
         )
 
     # --- a guardian's pages ----------------------------------------------------------------

@@ -132,3 +132,56 @@ ACTION_WORDS: dict[str, str] = {
 
 def action_words(action: str) -> str:
     return ACTION_WORDS.get(action, action.replace(".", " ").replace("_", " "))
+
+
+REPORT_STATUS_WORDS = {
+    "received": "received",
+    "in_review": "being looked at",
+    "actioned": "acted on",
+    "no_violation": "checked: it did not break the rules",
+}
+
+
+def _handle(party: Any) -> str:
+    return f"@{party['handle']}" if isinstance(party, dict) and party.get("handle") else "someone"
+
+
+def notification_words(kind: str, data: dict[str, Any], me: str, teens: dict[str, str]) -> str:
+    """A notification (``GET /v1/me/notifications``) in words, for the account ``me``;
+    ``teens`` names the linked teens by id (a time request names its teen by id only)."""
+    teen = f"@{teens[data['teen_id']]}" if data.get("teen_id") in teens else "Your teen"
+    if kind == "link.created":
+        if "teen" in data:
+            return f"{_handle(data['teen'])} linked with you."
+        return f"You linked with {_handle(data.get('guardian'))}."
+    if kind == "link.ended":
+        return f"{_handle(data.get('ended_by'))} ended your link."
+    if kind == "link.ended_at_18":
+        if "teen" in data:
+            return f"{_handle(data['teen'])} turned 18, so your link ended."
+        return f"You turned 18, so your link with {_handle(data.get('guardian'))} ended."
+    if kind == "limits.updated":
+        keys = ", ".join(LABELS.get(key, key) for key in data.get("keys", []))
+        return f"{_handle(data.get('guardian'))} changed your limits: {keys}."
+    if kind == "time_request.created":
+        return f"{teen} asked for {minutes_words(data.get('minutes'))} more."
+    if kind == "time_request.decided":
+        if data.get("teen_id") == me:
+            if data.get("status") == "approved":
+                return f"Yes! You got {minutes_words(data.get('granted_minutes'))} more."
+            return "Your guardian said no to more time this time."
+        return f"Another guardian answered {teen}'s request for more time."
+    if kind == "time_grant.created":
+        return f"You were given {minutes_words(data.get('minutes'))} more."
+    if kind == "report.filed":
+        title = data.get("title", "a report")
+        return f"Your teen made a report ({title}). You could ask if they are OK."
+    if kind == "report.updated":
+        status = REPORT_STATUS_WORDS.get(data.get("status", ""), "updated")
+        return f"Your report was {status}."
+    if kind == "band.changed":
+        keys = ", ".join(LABELS.get(key, key) for key in data.get("can_now_change", []))
+        if keys:
+            return f"Your age group changed. You can now choose: {keys}. Nothing changed by itself."
+        return "Your age group changed. Nothing changed by itself."
+    return kind.replace(".", " ").replace("_", " ").capitalize() + "."
