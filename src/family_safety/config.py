@@ -18,6 +18,11 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class Freshness(StrEnum):
+    NOTIFY = "notify"
+    READ = "read"
+
+
 class Settings(BaseSettings):
     """Every setting of the service. See the README's "Configuration" table."""
 
@@ -52,6 +57,15 @@ class Settings(BaseSettings):
     )
     token_cache_entries: int = Field(
         default=200_000, ge=1, description="Per process: verified access tokens remembered."
+    )
+    freshness: Freshness = Field(
+        default=Freshness.NOTIFY,
+        description="`notify`: each instance keeps signed-in accounts in memory, invalidated by "
+        "change events (SQLite: PRAGMA data_version; PostgreSQL: LISTEN/NOTIFY); `read`: every "
+        "request reads the account from the database.",
+    )
+    signed_in_cache_entries: int = Field(
+        default=200_000, ge=1, description="Per process: signed-in accounts kept in memory."
     )
     birthday_sweep_seconds: float = Field(
         default=60,

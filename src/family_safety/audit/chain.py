@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from family_safety import changes
+from family_safety.changes import ChangeKind
 from family_safety.db.models import Account, AuditEntry
 
 if TYPE_CHECKING:
@@ -69,6 +71,7 @@ async def lock_account(session: AsyncSession, account_id: UUID) -> int:
 
 
 async def bump_settings_version(session: AsyncSession, account_id: UUID) -> int:
+    changes.note(session, account_id, ChangeKind.SETTINGS)
     return (
         await session.execute(
             update(Account)

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from family_safety import problems
+from family_safety import changes, problems
 from family_safety.auth.schemas import TokenPair
+from family_safety.changes import ChangeKind
 from family_safety.clock import utc_now
 from family_safety.db.models import Account, RefreshToken, SignInFailure
 from family_safety.rate_limits import record_failure, refuse_when_over_limits
@@ -127,6 +128,7 @@ class AuthService:
     async def end_all_sessions(self, account_id: uuid.UUID, now: datetime) -> None:
         """Revoke every refresh token of the account, in the caller's transaction; access tokens
         of those sessions are refused from the next request (the middleware checks)."""
+        changes.note(self.session, account_id, ChangeKind.SESSIONS)
         await self.session.execute(
             update(RefreshToken)
             .where(RefreshToken.account_id == account_id, RefreshToken.revoked_at.is_(None))
@@ -153,11 +155,15 @@ class AuthService:
     async def _revoke_family_of(
         self, token_hash: str, now: datetime, *, only_if_reused: bool
     ) -> None:
-        query = select(RefreshToken.family_id).where(RefreshToken.token_hash == token_hash)
+        query = select(RefreshToken.account_id, RefreshToken.family_id).where(
+            RefreshToken.token_hash == token_hash
+        )
         if only_if_reused:
             query = query.where(RefreshToken.spent_at.is_not(None))
-        family_id = await self.session.scalar(query)
-        if family_id is not None:
+        found = (await self.session.execute(query)).one_or_none()
+        if found is not None:
+            account_id, family_id = found
+            changes.note(self.session, account_id, ChangeKind.SESSIONS)
             await self.session.execute(
                 update(RefreshToken)
                 .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
