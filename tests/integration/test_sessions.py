@@ -7,7 +7,7 @@ import uuid
 import jwt
 
 from family_safety.security.keyring import load_keyring
-from tests.helpers import expect_problem
+from tests.helpers import PASSWORD, expect_problem
 
 
 def _resigned(settings, token: str, **changes) -> str:
@@ -46,3 +46,41 @@ async def test_a_refreshed_session_stays_signed_in(register, client):
     for access_token in (teen.tokens["access_token"], refreshed.json()["access_token"]):
         me = await client.get("/v1/me", headers={"Authorization": f"Bearer {access_token}"})
         assert me.status_code == 200
+
+
+async def test_no_cache_keeps_an_answer_carrying_a_token_a_code_a_birthdate_or_an_export(
+    register, client
+):
+    body = {"handle": "parent", "password": PASSWORD, "birthdate": "1980-01-01"}
+    registered = await client.post("/v1/accounts", json=body)
+    signed_in = await client.post("/v1/auth/token", json={"handle": "parent", "password": PASSWORD})
+    tokens = signed_in.json()
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    refreshed = await client.post(
+        "/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    headers = {"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+    me = await client.get("/v1/me", headers=headers)
+    export = await client.get("/v1/me/export", headers=headers)
+    invitation = await client.post("/v1/pairing-invitations", json={}, headers=headers)
+    qr = await client.get(
+        f"/v1/pairing-invitations/{invitation.json()['id']}/qr.svg", headers=headers
+    )
+    password_changed = await client.post(
+        "/v1/me/password",
+        json={"current_password": PASSWORD, "new_password": "another long password"},
+        headers=headers,
+    )
+    answers = {
+        "registration": registered,
+        "sign-in": signed_in,
+        "refresh": refreshed,
+        "GET /v1/me": me,
+        "export": export,
+        "invitation": invitation,
+        "qr.svg": qr,
+        "password change": password_changed,
+    }
+    for name, answer in answers.items():
+        assert answer.status_code in (200, 201), (name, answer.text)
+        assert "no-store" in answer.headers.get("cache-control", ""), name

@@ -7,6 +7,7 @@ from family_safety.accounts import services
 from family_safety.accounts.schemas import NewAccount, OwnAccount
 from family_safety.clock import utc_today
 from family_safety.dependencies import PUBLIC_ROUTE_OPT, AppComponents, DbSession
+from family_safety.http_caching import NO_STORE
 from family_safety.problems import problem_responses
 
 
@@ -17,6 +18,7 @@ class AccountController(Controller):
         "/v1/accounts",
         opt={PUBLIC_ROUTE_OPT: True},
         summary="Register an account",
+        cache_control=NO_STORE,
         description="Under 13 is refused (`minimum-age`); only its holder ever sees `birthdate`.",
         responses=problem_responses(400, 409, 413, 422),
     )

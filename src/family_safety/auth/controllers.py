@@ -12,6 +12,7 @@ from family_safety.dependencies import (
     ClientAddress,
     CurrentAccount,
 )
+from family_safety.http_caching import NO_STORE
 from family_safety.problems import problem_responses
 
 
@@ -26,6 +27,7 @@ class AuthController(Controller):
         status_code=HTTP_200_OK,
         summary="Sign in",
         description="Only failed sign-ins count towards the rate limits.",
+        cache_control=NO_STORE,
         responses=problem_responses(400, 401, 413, 422, 429),
     )
     async def sign_in(
@@ -41,6 +43,7 @@ class AuthController(Controller):
         status_code=HTTP_200_OK,
         summary="Exchange a refresh token for a new pair",
         description="The refresh token is spent; presenting a spent one revokes its family.",
+        cache_control=NO_STORE,
         responses=problem_responses(400, 401, 413, 422),
     )
     async def refresh(
@@ -77,6 +80,7 @@ class PasswordController(Controller):
         summary="Change my password",
         description="Needs the current password. Ends every session of the account (refresh "
         "tokens fail, earlier access tokens are refused) and answers a new token pair.",
+        cache_control=NO_STORE,
         responses=problem_responses(400, 401, 403, 413, 422, 429),
     )
     async def change(
