@@ -8,12 +8,14 @@ from uuid import UUID
 
 import pytest
 
+from family_safety.audit import chain
 from family_safety.clock import utc_now
 from family_safety.db.account_records import load_account_record
+from family_safety.links.services import LinkService
 from family_safety.pairing import services as pairing_services
 from family_safety.pairing.schemas import InvitationProof
 from family_safety.pairing.services import PairingService
-from tests.helpers import expect_problem, invite
+from tests.helpers import daily, expect_problem, invite, pair
 
 ROUNDS = 6
 
@@ -116,3 +118,73 @@ async def test_an_invitation_spent_while_being_revoked_stays_spent_only(
     assert revoked.status_code == 204
     assert len(links) == 1
     assert await _invitation_state(guardian, invitation["id"]) == (True, False)
+
+
+async def _teen_audit_actions(teen) -> list[tuple[int, str]]:
+    items = (await teen.get("/v1/me/audit", params={"limit": 100})).json()["items"]
+    return [(item["seq"], item["action"]) for item in items]
+
+
+async def test_no_guardian_limit_lands_after_the_teen_ended_the_link(register):
+    guardian = await register("parent", 40)
+    teen = await register("teen_14", 14)
+    link = await pair(guardian, teen)
+    limits_path = f"/v1/teens/{teen.id}/limits"
+    etag = (await guardian.get(limits_path)).headers["etag"]
+    minutes = (30, 45, 60, 90, 120, 150)
+    answers = await asyncio.gather(
+        *(
+            guardian.put(
+                limits_path,
+                json={"limits": {"screen_time.daily_limit_minutes": daily(each)}},
+                headers={"If-Match": etag},
+            )
+            for each in minutes[:3]
+        ),
+        teen.delete(f"/v1/pairings/{link['id']}"),
+        *(
+            guardian.put(
+                limits_path,
+                json={"limits": {"screen_time.daily_limit_minutes": daily(each)}},
+                headers={"If-Match": etag},
+            )
+            for each in minutes[3:]
+        ),
+    )
+    ended = answers.pop(3)
+    assert ended.status_code == 204
+    assert {answer.status_code for answer in answers} <= {200, 404, 412}
+    assert sum(answer.status_code == 200 for answer in answers) <= 1
+    actions = await _teen_audit_actions(teen)
+    ended_at = next(seq for seq, action in actions if action == "link.ended")
+    updated = [seq for seq, action in actions if action == "limits.updated"]
+    assert all(seq < ended_at for seq in updated)
+    assert len(updated) == sum(answer.status_code == 200 for answer in answers)
+
+
+async def test_a_limits_change_read_before_the_link_ended_is_refused_after(
+    register, settings, monkeypatch
+):
+    _postgresql_only(settings)
+    guardian = await register("parent", 40)
+    teen = await register("teen_14", 14)
+    link = await pair(guardian, teen)
+    limits_path = f"/v1/teens/{teen.id}/limits"
+    etag = (await guardian.get(limits_path)).headers["etag"]
+    locked = chain.lock_account
+    by_teen = SimpleNamespace(id=UUID(teen.id))
+
+    async def ended_meanwhile(*args, **kwargs):
+        monkeypatch.setattr(chain, "lock_account", locked)
+        components = teen.client.app.state.components
+        async with components.sessions() as session:
+            await LinkService(session, components.pack).end(by_teen, UUID(link["id"]), utc_now())
+        return await locked(*args, **kwargs)
+
+    monkeypatch.setattr(chain, "lock_account", ended_meanwhile)
+    response = await guardian.put(
+        limits_path, json={"limits": {"search.enabled": False}}, headers={"If-Match": etag}
+    )
+    expect_problem(response, 404, "not-found")
+    actions = [action for _, action in await _teen_audit_actions(teen)]
+    assert actions == ["link.created", "link.ended"]
