@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from family_safety.audit.chain import first_broken
 from family_safety.audit.schemas import AuditActor, AuditEntryOut
@@ -18,13 +18,27 @@ if TYPE_CHECKING:
 
 
 async def page_for(
-    session: AsyncSession, account_id: UUID, limit: int, cursor: str | None
+    session: AsyncSession,
+    account_id: UUID,
+    limit: int,
+    cursor: str | None,
+    *,
+    since_link: UUID | None = None,
 ) -> Page[AuditEntryOut]:
+    """A page of the account's chain; with ``since_link``, only the entries from that link's
+    creation on (what its guardian may see: nothing from before, nor earlier guardians')."""
     query = (
         select(AuditEntry, Account.handle)
         .outerjoin(Account, Account.id == AuditEntry.actor_id)
         .where(AuditEntry.account_id == account_id)
     )
+    if since_link is not None:
+        created = (
+            select(func.min(AuditEntry.seq))
+            .where(AuditEntry.account_id == account_id, AuditEntry.link_id == since_link)
+            .scalar_subquery()
+        )
+        query = query.where(AuditEntry.seq >= created)
     if (after := decode_cursor(cursor, int)) is not None:
         query = query.where(AuditEntry.seq > after)
     rows = (await session.execute(query.order_by(AuditEntry.seq).limit(limit + 1))).all()
