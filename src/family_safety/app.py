@@ -76,7 +76,12 @@ def _signer(settings: Settings) -> TokenSigner:
     if ensure_keyring(settings):
         _log.info("generated a signing keyring", path=str(settings.resolved_keyring_path))
     path = settings.resolved_keyring_path
-    return TokenSigner(load_keyring(path), issuer=settings.issuer, keyring_path=path)
+    return TokenSigner(
+        load_keyring(path),
+        issuer=settings.issuer,
+        keyring_path=path,
+        check_every_seconds=settings.keyring_check_seconds,
+    )
 
 
 def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> Litestar:

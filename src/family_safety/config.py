@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     keyring_path: Path | None = Field(
         default=None, description="Signing keyring file; default `<data dir>/keyring.json`."
     )
+    keyring_check_seconds: float = Field(
+        default=10,
+        ge=0,
+        le=300,
+        description="How often, at most, each process checks the keyring file for a rotation "
+        "(one stat); a changed file is re-read: the new key signs and is in the JWKS.",
+    )
     issuer: str = Field(default="family-safety", description="`iss` of every token issued.")
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import jwt
+from litestar.testing import AsyncTestClient
 
-from family_safety.security.keyring import load_keyring
-from tests.helpers import PASSWORD, expect_problem
+from family_safety.app import create_app
+from family_safety.security.keyring import load_keyring, save_keyring
+from tests.helpers import CHEAP_HASHER, PASSWORD, expect_problem
 
 
 def _resigned(settings, token: str, **changes) -> str:
@@ -84,3 +87,24 @@ async def test_no_cache_keeps_an_answer_carrying_a_token_a_code_a_birthdate_or_a
     for name, answer in answers.items():
         assert answer.status_code in (200, 201), (name, answer.text)
         assert "no-store" in answer.headers.get("cache-control", ""), name
+
+
+async def test_after_a_key_rotation_the_running_service_signs_with_the_new_key(settings):
+    settings = settings.model_copy(update={"keyring_check_seconds": 0})
+    async with AsyncTestClient(app=create_app(settings, hasher=CHEAP_HASHER)) as client:
+        body = {"handle": "parent", "password": PASSWORD, "birthdate": "1980-01-01"}
+        assert (await client.post("/v1/accounts", json=body)).status_code == 201
+        credentials = {"handle": "parent", "password": PASSWORD}
+        before = (await client.post("/v1/auth/token", json=credentials)).json()["access_token"]
+
+        path = settings.resolved_keyring_path
+        rotated = load_keyring(path).rotated(datetime.now(UTC), keep_retired_for=timedelta(hours=1))
+        save_keyring(path, rotated)
+
+        served = {key["kid"] for key in (await client.get("/.well-known/jwks.json")).json()["keys"]}
+        assert served == {key.kid for key in rotated.keys}
+        after = (await client.post("/v1/auth/token", json=credentials)).json()["access_token"]
+        assert jwt.get_unverified_header(after)["kid"] == rotated.active.kid
+        for token in (before, after):
+            me = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 200
