@@ -7,6 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from family_safety.db.models.base import AuditedBase
 
+AUDIT_GENESIS_HASH = "0" * 64
+"""The ``previous_hash`` of an account's first audit entry, and the head of an empty chain."""
+
 
 class Account(AuditedBase):
     """A person on the platform. ``birthdate`` is shown to its holder alone."""
@@ -22,3 +25,9 @@ class Account(AuditedBase):
     settings_version: Mapped[int] = mapped_column(Integer, default=1)
     # The band last announced with a band.changed notification; null: the band it started in.
     notified_band: Mapped[str | None] = mapped_column(String(8), default=None)
+    # The newest entry of the account's audit chain, written with it: deleting the newest entries
+    # leaves a chain that verifies on its own, but no longer ends here.
+    audit_head_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audit_head_hash: Mapped[str] = mapped_column(
+        String(64), default=AUDIT_GENESIS_HASH, server_default=AUDIT_GENESIS_HASH
+    )
