@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     sign_in_window_seconds: int = Field(default=15 * 60, ge=1)
     sign_in_max_failures_per_handle: int = Field(default=10, ge=1)
     sign_in_max_failures_per_address: int = Field(default=30, ge=1)
+    registrations_per_address_per_hour: int = Field(
+        default=20, ge=1, description="Accounts registered from one client address per hour."
+    )
     password_hash_memory_kib: int = Field(default=19 * 1024, ge=19 * 1024)
     password_hash_time_cost: int = Field(default=2, ge=2)
     database_pool_size: int = Field(default=10, ge=1)

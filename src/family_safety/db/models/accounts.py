@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from family_safety.db.models.base import AuditedBase
+from family_safety.db.models.base import AuditedBase, Base
 
 AUDIT_GENESIS_HASH = "0" * 64
 """The ``previous_hash`` of an account's first audit entry, and the head of an empty chain."""
@@ -31,3 +32,17 @@ class Account(AuditedBase):
     audit_head_hash: Mapped[str] = mapped_column(
         String(64), default=AUDIT_GENESIS_HASH, server_default=AUDIT_GENESIS_HASH
     )
+
+
+class RegistrationAttempt(Base):
+    """A registration from a client address (made, or refused as a taken handle), counted within
+    a sliding window so one address cannot create accounts without bound."""
+
+    __tablename__ = "registration_attempt"
+    __table_args__ = (
+        Index("ix_registration_attempt_address_at", "client_address", "at"),
+        Index("ix_registration_attempt_at", "at"),
+    )
+
+    client_address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
