@@ -99,6 +99,8 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
         or PasswordHasher(
             memory_kib=settings.password_hash_memory_kib,
             time_cost=settings.password_hash_time_cost,
+            workers=settings.password_hash_workers,
+            queue=settings.password_hash_queue,
         ),
         signer=signer,
         tokens=VerifiedTokenCache(signer, settings.token_cache_entries),

@@ -56,6 +56,17 @@ class Settings(BaseSettings):
     )
     password_hash_memory_kib: int = Field(default=19 * 1024, ge=19 * 1024)
     password_hash_time_cost: int = Field(default=2, ge=2)
+    password_hash_workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="Per process: passwords hashed at once; default one per usable core.",
+    )
+    password_hash_queue: int = Field(
+        default=8,
+        ge=0,
+        description="Per process: hashes that may wait for a worker; past that, sign-in, "
+        "registration, password change and account deletion answer 503 `overloaded`.",
+    )
     database_pool_size: int = Field(default=10, ge=1)
     settings_cache_megabytes: int = Field(
         default=64, ge=0, description="Per process: deflated answers of GET /v1/me/settings."

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from litestar.testing import AsyncTestClient
 
 from family_safety.app import create_app
-from tests.helpers import CHEAP_HASHER, PASSWORD, birthdate_for_age, expect_problem
+from tests.helpers import (
+    CHEAP_HASHER,
+    PASSWORD,
+    GatedHasher,
+    birthdate_for_age,
+    concurrent_app_client,
+    expect_problem,
+    signed_in,
+)
 
 
 def _new_account(handle: str) -> dict[str, str]:
@@ -26,3 +36,37 @@ async def test_one_address_cannot_register_accounts_without_bound(settings):
             "/v1/auth/token", json={"handle": "first", "password": PASSWORD}
         )
         assert signed_in.status_code == 200  # the accounts made stay usable
+
+
+async def _sign_in(client, handle: str, password: str = PASSWORD):
+    return await client.post("/v1/auth/token", json={"handle": handle, "password": password})
+
+
+async def test_a_sign_in_flood_is_answered_503_overloaded_while_everyone_else_is_served(settings):
+    hasher = GatedHasher(workers=1, queue=1)
+    async with concurrent_app_client(create_app(settings, hasher=hasher)) as client:
+        bystander = await signed_in(client, "bystander", 30)
+        await signed_in(client, "target", 30)
+        hasher.gate.clear()
+        held = [asyncio.create_task(_sign_in(client, "target")) for _ in range(2)]
+        await hasher.until_in_use(2)  # one hashing, one queued: the pool is full
+
+        flood = await asyncio.gather(
+            *(_sign_in(client, "target") for _ in range(6)),
+            *(_sign_in(client, "target", "a wrong password") for _ in range(6)),
+            client.post("/v1/accounts", json=_new_account("newcomer")),
+        )
+        for answer in flood:
+            expect_problem(answer, 503, "overloaded")
+            assert int(answer.headers["retry-after"]) > 0
+
+        # Those waiting for a hash hold no connection and no lock: others read and write.
+        assert (await client.get("/v1/me/settings", headers=bystander)).status_code == 200
+        changed = await client.patch(
+            "/v1/me/settings", json={"search.enabled": False}, headers=bystander
+        )
+        assert changed.status_code == 200
+
+        hasher.gate.set()
+        assert [answer.status_code for answer in await asyncio.gather(*held)] == [200, 200]
+        assert (await _sign_in(client, "target")).status_code == 200

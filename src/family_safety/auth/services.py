@@ -45,10 +45,17 @@ class AuthService:
     signer: TokenSigner
 
     async def sign_in(self, handle: str, password: str, client_address: str) -> TokenPair:
+        """Read, verify with no transaction open (no pooled connection, no SQLite write lock is
+        held while argon2id runs), then write."""
         now = utc_now()
         handle_digest = _digest(handle)
         await self._refuse_when_rate_limited(handle_digest, client_address, now)
-        account = await self.session.scalar(select(Account).where(Account.handle == handle))
+        account = (
+            await self.session.execute(
+                select(Account.id, Account.password_hash).where(Account.handle == handle)
+            )
+        ).one_or_none()
+        await self.session.rollback()
         valid, new_hash = await self.hasher.verify(
             password, account.password_hash if account else None
         )
@@ -56,7 +63,9 @@ class AuthService:
             await self._record_failure(handle_digest, client_address, now)
             raise problems.invalid_credentials()
         if new_hash is not None:
-            account.password_hash = new_hash
+            await self.session.execute(
+                update(Account).where(Account.id == account.id).values(password_hash=new_hash)
+            )
         pair = self._issue(account.id, _new_session_id(), now)
         await self.session.commit()
         return pair
@@ -100,12 +109,18 @@ class AuthService:
         self, account_id: uuid.UUID, password: str, client_address: str
     ) -> bool:
         """For changes that need the password again; a wrong one counts as a failed sign-in
-        (and is committed), so this cannot be used to guess passwords faster."""
+        (and is committed), so this cannot be used to guess passwords faster. Verified with no
+        transaction open: the caller's writes start a new one."""
         now = utc_now()
-        account = await self.session.get_one(Account, account_id)
-        handle_digest = _digest(account.handle)
+        handle, password_hash = (
+            await self.session.execute(
+                select(Account.handle, Account.password_hash).where(Account.id == account_id)
+            )
+        ).one()
+        handle_digest = _digest(handle)
         await self._refuse_when_rate_limited(handle_digest, client_address, now)
-        valid, _ = await self.hasher.verify(password, account.password_hash)
+        await self.session.rollback()
+        valid, _ = await self.hasher.verify(password, password_hash)
         if not valid:
             await self._record_failure(handle_digest, client_address, now)
         return valid
@@ -116,11 +131,13 @@ class AuthService:
         """Needs the current password; ends every session and starts a new one for the caller."""
         if not await self.check_password(account_id, current_password, client_address):
             raise problems.wrong_password()
+        new_hash = await self.hasher.hash(new_password)  # still no transaction open
         now = utc_now()
-        account = await self.session.get_one(Account, account_id)
-        account.password_hash = await self.hasher.hash(new_password)
-        await self.end_all_sessions(account.id, now)
-        pair = self._issue(account.id, _new_session_id(), now)
+        await self.session.execute(
+            update(Account).where(Account.id == account_id).values(password_hash=new_hash)
+        )
+        await self.end_all_sessions(account_id, now)
+        pair = self._issue(account_id, _new_session_id(), now)
         await self.session.commit()
         return pair
 
