@@ -118,11 +118,27 @@ async def family(client: httpx.AsyncClient) -> tuple[dict, dict, str]:
 @asynccontextmanager
 async def concurrent_app_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     """A client of ``app`` run in the caller's event loop, lifespan included, so requests sent
-    with ``asyncio.gather`` really interleave."""
-    async with (
-        app.lifespan(),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
-        ) as client,
-    ):
-        yield client
+    with ``asyncio.gather`` really interleave. The lifespan runs in a task of its own, entered
+    and left there (a fixture's teardown runs in another task than its setup)."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def serve() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    lifespan = asyncio.create_task(serve())
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait([lifespan, waiting], return_when=asyncio.FIRST_COMPLETED)
+    if not started.is_set():
+        waiting.cancel()
+        await lifespan  # it failed to start: raise why
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver.local"
+        ) as client:
+            yield client
+    finally:
+        stop.set()
+        await lifespan

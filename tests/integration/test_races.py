@@ -38,9 +38,9 @@ async def _expect_one_outcome(guardian, teen, invitation_id: str, consent) -> No
         assert (spent, revoked) == (False, True)
 
 
-async def test_a_revoked_invitation_is_never_also_spent_nor_told_used(register):
-    guardian = await register("parent", 40)
-    teen = await register("teen_14", 14)
+async def test_a_revoked_invitation_is_never_also_spent_nor_told_used(register_concurrent):
+    guardian = await register_concurrent("parent", 40)
+    teen = await register_concurrent("teen_14", 14)
     for _ in range(ROUNDS):
         invitation = await invite(guardian)
         revoked, consent = await asyncio.gather(
@@ -125,9 +125,9 @@ async def _teen_audit_actions(teen) -> list[tuple[int, str]]:
     return [(item["seq"], item["action"]) for item in items]
 
 
-async def test_no_guardian_limit_lands_after_the_teen_ended_the_link(register):
-    guardian = await register("parent", 40)
-    teen = await register("teen_14", 14)
+async def test_no_guardian_limit_lands_after_the_teen_ended_the_link(register_concurrent):
+    guardian = await register_concurrent("parent", 40)
+    teen = await register_concurrent("teen_14", 14)
     link = await pair(guardian, teen)
     limits_path = f"/v1/teens/{teen.id}/limits"
     etag = (await guardian.get(limits_path)).headers["etag"]
