@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from family_safety.app import create_app
@@ -14,6 +15,8 @@ from tests.helpers import (
     birthdate_for_age,
     concurrent_app_client,
     expect_problem,
+    invite,
+    pair,
     signed_in,
 )
 
@@ -70,3 +73,43 @@ async def test_a_sign_in_flood_is_answered_503_overloaded_while_everyone_else_is
         hasher.gate.set()
         assert [answer.status_code for answer in await asyncio.gather(*held)] == [200, 200]
         assert (await _sign_in(client, "target")).status_code == 200
+
+
+async def test_32_writers_at_once_on_the_embedded_database_all_get_an_answer(
+    settings, register_concurrent, concurrent_client
+):
+    if not settings.is_embedded_database:
+        pytest.skip("SQLite's one write lock is what this holds to")
+    client, register = concurrent_client, register_concurrent
+    guardians = [await register(f"guardian_{n}", 40) for n in range(4)]
+    teens = [await register(f"teen_{n}", 14) for n in range(4)]
+    linked_teen = await register("linked_teen", 15)
+    await pair(guardians[0], linked_teen)
+    invitations = [await invite(guardian) for guardian in guardians]
+    everyone = [*guardians, *teens, linked_teen]
+
+    writes = [
+        *(client.post("/v1/accounts", json=_new_account(f"newcomer_{n}")) for n in range(8)),
+        *(_sign_in(client, person.handle) for person in everyone[:8]),
+        *(
+            teen.post("/v1/pairings", json={"code": invitation["code"]})
+            for teen, invitation in zip(teens, invitations, strict=True)
+        ),
+        *(
+            guardians[0].put(
+                f"/v1/teens/{linked_teen.id}/limits",
+                json={"limits": {"screen_time.daily_limit_minutes": 30 + n}},
+                headers={"If-Match": "*"},
+            )
+            for n in range(6)
+        ),
+        *(
+            person.patch("/v1/me/settings", json={"search.enabled": n % 2 == 0})
+            for n, person in enumerate([*everyone, linked_teen][:6])
+        ),
+    ]
+    assert len(writes) == 32
+    answers = await asyncio.gather(*writes)
+    assert [answer.status_code for answer in answers] == [201] * 8 + [200] * 8 + [201] * 4 + [
+        200
+    ] * 12, [answer.text for answer in answers if answer.status_code >= 300]
