@@ -108,3 +108,59 @@ async def test_after_a_key_rotation_the_running_service_signs_with_the_new_key(s
         for token in (before, after):
             me = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
             assert me.status_code == 200
+
+
+async def _sign_in(client, handle: str, password: str = PASSWORD, device_token: str | None = None):
+    body = {"handle": handle, "password": password}
+    if device_token is not None:
+        body["device_token"] = device_token
+    return await client.post("/v1/auth/token", json=body)
+
+
+async def test_a_teen_locked_out_by_someone_else_still_signs_in_from_their_own_device(
+    register, client
+):
+    teen = await register("teen_14", 14)
+    device_token = teen.tokens["device_token"]
+    for _ in range(10):  # someone else, guessing
+        assert (await _sign_in(client, teen.handle, "a wrong guess")).status_code == 401
+    expect_problem(await _sign_in(client, teen.handle), 429, "rate-limited")
+
+    from_own_device = await _sign_in(client, teen.handle, device_token=device_token)
+    assert from_own_device.status_code == 200
+    assert from_own_device.json()["device_token"]
+    # The guesser gains nothing from it: without the device token the handle stays locked.
+    expect_problem(await _sign_in(client, teen.handle), 429, "rate-limited")
+
+
+async def test_a_device_token_is_for_its_own_handle_and_its_own_failures_count(register, client):
+    teen = await register("teen_14", 14)
+    other = await register("other_14", 14)
+    for _ in range(10):
+        await _sign_in(client, teen.handle, "a wrong guess")
+    other_device = other.tokens["device_token"]
+    expect_problem(
+        await _sign_in(client, teen.handle, device_token=other_device), 429, "rate-limited"
+    )
+    expect_problem(
+        await _sign_in(client, teen.handle, device_token="not.a.token"), 429, "rate-limited"
+    )
+
+    device_token = teen.tokens["device_token"]
+    for _ in range(10):  # guessed from the device itself
+        wrong = await _sign_in(client, teen.handle, "a wrong guess", device_token)
+        assert wrong.status_code == 401
+    expect_problem(
+        await _sign_in(client, teen.handle, device_token=device_token), 429, "rate-limited"
+    )
+
+
+async def test_a_device_token_never_lifts_the_limit_per_address(register, client):
+    teen = await register("teen_14", 14)
+    for attempt in range(30):
+        await _sign_in(client, f"nobody_{attempt}", "a wrong guess")
+    expect_problem(
+        await _sign_in(client, teen.handle, device_token=teen.tokens["device_token"]),
+        429,
+        "rate-limited",
+    )

@@ -5,7 +5,13 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from family_safety.auth.deps import AUTH_SERVICE, AuthServiceDep
-from family_safety.auth.schemas import Credentials, PasswordChange, RefreshRequest, TokenPair
+from family_safety.auth.schemas import (
+    PasswordChange,
+    RefreshRequest,
+    SignedIn,
+    SignIn,
+    TokenPair,
+)
 from family_safety.dependencies import (
     PUBLIC_ROUTE_OPT,
     AppComponents,
@@ -26,17 +32,21 @@ class AuthController(Controller):
         "/token",
         status_code=HTTP_200_OK,
         summary="Sign in",
-        description="Only failed sign-ins count towards the rate limits.",
+        description="Only failed sign-ins count towards the rate limits. Send back the "
+        "`device_token` of an earlier sign-in to this handle to keep signing in while others' "
+        "failures lock the handle out (the per-address limit still holds).",
         cache_control=NO_STORE,
-        responses=problem_responses(400, 401, 413, 422, 429),
+        responses=problem_responses(400, 401, 413, 422, 429, 503),
     )
     async def sign_in(
         self,
-        data: JSONBody[Credentials],
+        data: JSONBody[SignIn],
         auth_service: AuthServiceDep,
         client_address: ClientAddress,
-    ) -> TokenPair:
-        return await auth_service.sign_in(data.handle, data.password, client_address)
+    ) -> SignedIn:
+        return await auth_service.sign_in(
+            data.handle, data.password, client_address, data.device_token
+        )
 
     @post(
         "/refresh",

@@ -31,6 +31,7 @@ class TokenKind(StrEnum):
 
     ACCESS = "at+jwt"
     PAIRING_INVITATION = "pairing+jwt"
+    DEVICE = "device+jwt"  # a client that signed in to a handle before (sign-in lock-out)
 
 
 class InvalidToken(Exception):
