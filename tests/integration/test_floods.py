@@ -58,6 +58,12 @@ async def test_a_sign_in_flood_is_answered_503_overloaded_while_everyone_else_is
             *(_sign_in(client, "target") for _ in range(6)),
             *(_sign_in(client, "target", "a wrong password") for _ in range(6)),
             client.post("/v1/accounts", json=_new_account("newcomer")),
+            client.post(
+                "/v1/me/password",
+                json={"current_password": PASSWORD, "new_password": "a new long password"},
+                headers=bystander,
+            ),
+            client.request("DELETE", "/v1/me", json={"password": PASSWORD}, headers=bystander),
         )
         for answer in flood:
             expect_problem(answer, 503, "overloaded")

@@ -20,7 +20,7 @@ class AccountController(Controller):
         summary="Register an account",
         cache_control=NO_STORE,
         description="Under 13 is refused (`minimum-age`); only its holder ever sees `birthdate`.",
-        responses=problem_responses(400, 409, 413, 422, 429),
+        responses=problem_responses(400, 409, 413, 422, 429, 503),
     )
     async def register(
         self,

@@ -91,7 +91,7 @@ class PasswordController(Controller):
         description="Needs the current password. Ends every session of the account (refresh "
         "tokens fail, earlier access tokens are refused) and answers a new token pair.",
         cache_control=NO_STORE,
-        responses=problem_responses(400, 401, 403, 413, 422, 429),
+        responses=problem_responses(400, 401, 403, 413, 422, 429, 503),
     )
     async def change(
         self,

@@ -56,7 +56,7 @@ class MeController(Controller):
         summary="Delete my account",
         description="Needs the password (in the body). Ends every link (the other side is "
         "notified) and every session, and deletes the account's personal data.",
-        responses=problem_responses(400, 401, 403, 413, 422, 429),
+        responses=problem_responses(400, 401, 403, 413, 422, 429, 503),
     )
     async def erase(
         self,
