@@ -164,3 +164,16 @@ async def test_a_device_token_never_lifts_the_limit_per_address(register, client
         429,
         "rate-limited",
     )
+
+
+async def test_a_device_token_outlives_nothing_of_a_deleted_account(register, client):
+    former = await register("teen_14", 14)
+    device_token = former.tokens["device_token"]
+    deleted = await former.request_delete("/v1/me", json={"password": PASSWORD})
+    assert deleted.status_code == 204
+    await register("teen_14", 15)  # someone else takes the handle
+    for _ in range(10):
+        await _sign_in(client, "teen_14", "a wrong guess")
+    expect_problem(
+        await _sign_in(client, "teen_14", device_token=device_token), 429, "rate-limited"
+    )

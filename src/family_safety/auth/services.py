@@ -55,13 +55,13 @@ class AuthService:
         the per-handle limit by a limit on its own failures (OWASP's device cookies)."""
         now = utc_now()
         handle_digest = _digest(handle)
-        device = self._trusted_device(device_token, handle_digest)
-        await self._refuse_when_rate_limited(handle_digest, client_address, now, device=device)
         account = (
             await self.session.execute(
                 select(Account.id, Account.password_hash).where(Account.handle == handle)
             )
         ).one_or_none()
+        device = self._trusted_device(device_token, handle_digest, account.id if account else None)
+        await self._refuse_when_rate_limited(handle_digest, client_address, now, device=device)
         await self.session.rollback()
         valid, new_hash = await self.hasher.verify(
             password, account.password_hash if account else None
@@ -83,16 +83,18 @@ class AuthService:
         )
         return SignedIn(**pair.model_dump(), device_token=device_token)
 
-    def _trusted_device(self, device_token: str | None, handle_digest: str) -> str | None:
-        """The digest naming a device token this service issued for this handle, else None (an
-        invalid or foreign one is as good as none: the per-handle limit applies)."""
-        if device_token is None:
+    def _trusted_device(
+        self, device_token: str | None, handle_digest: str, account_id: uuid.UUID | None
+    ) -> str | None:
+        """The digest naming a device token this service issued for this handle's account, else
+        None (an invalid or foreign one is as good as none: the per-handle limit applies)."""
+        if device_token is None or account_id is None:
             return None
         try:
             verified = self.signer.verify(TokenKind.DEVICE, device_token)
         except InvalidToken:
             return None
-        if verified.claims.get("hnd") != handle_digest:
+        if verified.subject != str(account_id) or verified.claims.get("hnd") != handle_digest:
             return None
         return _digest(verified.token_id)
 
