@@ -59,7 +59,7 @@ class TokenSigner:
         """With ``keyring_path``, the file is checked at most every ``check_every_seconds`` and
         re-read when it changed (``keys rotate`` on any instance): every instance then signs
         with the new active key and serves every key of the file in its JWKS."""
-        self._keyring = keyring
+        self._loaded = keyring
         self._issuer = issuer
         self._keyring_path = keyring_path
         self._check_every = check_every_seconds
@@ -68,15 +68,21 @@ class TokenSigner:
 
     @property
     def keyring(self) -> Keyring:
-        self._reload_when_changed()
         return self._keyring
+
+    @property
+    def _keyring(self) -> Keyring:
+        """The keyring as the file holds it now (re-read when it changed, checked at most
+        every ``check_every_seconds``): what signs and verifies."""
+        self._reload_when_changed()
+        return self._loaded
 
     def audience(self, kind: TokenKind) -> str:
         return f"{self._issuer}:{kind.value}"
 
     def sign(self, kind: TokenKind, *, subject: str, ttl_seconds: int, **claims: Any) -> str:
         now = int(time.time())
-        key = self.keyring.active
+        key = self._keyring.active
         payload = {
             **claims,
             "iss": self._issuer,
@@ -106,7 +112,7 @@ class TokenSigner:
         if header.get("alg") != SIGNING_ALGORITHM or header.get("typ") != kind.value:
             raise InvalidToken("wrong token type or algorithm")
         kid = header.get("kid")
-        key = self.keyring.find(kid) if isinstance(kid, str) else None
+        key = self._keyring.find(kid) if isinstance(kid, str) else None
         if key is None:
             raise InvalidToken("unknown signing key")
         try:
@@ -153,7 +159,7 @@ class TokenSigner:
         if version is None or version == self._file_version:
             return
         try:
-            self._keyring = load_keyring(self._keyring_path)
+            self._loaded = load_keyring(self._keyring_path)
         except (KeyringError, OSError):  # keep the keys in hand; the next change retries
             return
         self._file_version = version
