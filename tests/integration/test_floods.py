@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 
 from family_safety.app import create_app
 from tests.helpers import (
@@ -119,3 +121,32 @@ async def test_32_writers_at_once_on_the_embedded_database_all_get_an_answer(
     assert [answer.status_code for answer in answers] == [201] * 8 + [200] * 8 + [201] * 4 + [
         200
     ] * 12, [answer.text for answer in answers if answer.status_code >= 300]
+
+
+def _another_writer_can_begin(path: str) -> bool:
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
+
+
+async def test_background_work_on_the_embedded_database_holds_the_write_lock_from_its_start(
+    settings,
+):
+    """The birthday sweep and the first request after a birthday write through sessions of
+    their own: like a request's, they take SQLite's write lock when they begin, so a read that
+    later writes never fails with "database is locked" because someone wrote in between."""
+    if not settings.is_embedded_database:
+        pytest.skip("SQLite's one write lock is what this holds to")
+    path = settings.resolved_database_url.removeprefix("sqlite+aiosqlite:///")
+    app = create_app(settings, hasher=CHEAP_HASHER)
+    async with concurrent_app_client(app):
+        async with app.state.components.sessions() as session:
+            await session.execute(select(1))  # only a read so far
+            assert not _another_writer_can_begin(path)
+        assert _another_writer_can_begin(path)
