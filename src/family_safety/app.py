@@ -90,7 +90,12 @@ def _signer(settings: Settings) -> TokenSigner:
     if ensure_keyring(settings):
         _log.info("generated a signing keyring", path=str(settings.resolved_keyring_path))
     path = settings.resolved_keyring_path
-    return TokenSigner(load_keyring(path), issuer=settings.issuer, keyring_path=path)
+    return TokenSigner(
+        load_keyring(path),
+        issuer=settings.issuer,
+        keyring_path=path,
+        check_every_seconds=settings.keyring_check_seconds,
+    )
 
 
 def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> Litestar:
@@ -119,6 +124,8 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
         or PasswordHasher(
             memory_kib=settings.password_hash_memory_kib,
             time_cost=settings.password_hash_time_cost,
+            workers=settings.password_hash_workers,
+            queue=settings.password_hash_queue,
         ),
         signer=signer,
         tokens=VerifiedTokenCache(signer, settings.token_cache_entries),
