@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 CHANNEL = "family_safety_changes"
+LISTENER_NAME = "family_safety_listener"  # the listening connection's application_name
 HISTORY = 1024  # events kept for Last-Event-ID resumption, per process
 SUBSCRIBER_QUEUE = 256  # events waiting for one slow event stream before it is dropped
 
@@ -171,18 +172,17 @@ async def relay_other_instances(
     connection is down ``bus.connected`` is False (caches trust nothing); it is checked every
     ``check_seconds`` so a silently dropped connection is noticed too."""
     while True:
+        error = "connection closed"
         try:
             await _listen(bus, dsn, check_seconds)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            _log.warning(
-                "change listener lost; reading the database until it is back",
-                error=type(exc).__name__,
-            )
+            error = type(exc).__name__
+        _log.warning("change listener lost; reading the database until it is back", error=error)
         await asyncio.sleep(retry_seconds)
 
 
 async def _listen(bus: ChangeBus, dsn: str, check_seconds: float) -> None:
-    connection = await asyncpg.connect(dsn)
+    connection = await asyncpg.connect(dsn, server_settings={"application_name": LISTENER_NAME})
     lost = asyncio.Event()
     try:
         connection.add_termination_listener(lambda _connection: lost.set())
