@@ -40,6 +40,7 @@ from family_safety.db.engine import READ_ONLY, create_engine
 from family_safety.db.hot_reads import HotPathReader
 from family_safety.db.sessions import closing_handler
 from family_safety.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
+from family_safety.events.controllers import EventsController
 from family_safety.guardians.controllers import MyGuardiansController, TeenController
 from family_safety.health.controllers import HealthController
 from family_safety.logs import RequestLog, configure_logging
@@ -205,6 +206,7 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             MyGuardiansController,
             AuditController,
             NotificationController,
+            EventsController,
             MyScreenTimeController,
             MyTimeRequestsController,
             TeenScreenTimeController,
