@@ -81,15 +81,22 @@ class ChangeBus:
         # is connected, and whenever it drops).
         self.connected = connected
 
-    def notify_payload(self, change: Change) -> str:
-        return f"{self.epoch}:{change.account_id.hex}:{change.kind.value}"
+    def notify_payload(self, changes: Iterable[Change]) -> str:
+        """One transaction's changes as one ``pg_notify`` payload (at most 8,000 bytes: a
+        transaction notes a handful of changes)."""
+        return self.epoch + "".join(
+            f" {change.account_id.hex}:{change.kind.value}" for change in changes
+        )
 
     def publish_payload(self, payload: str) -> None:
-        """A change another process sent with ``pg_notify`` (this process's own are skipped:
-        they were published when they committed)."""
-        epoch, account, kind = payload.split(":", 2)
+        """Changes another process sent with ``pg_notify`` (this process's own are skipped: they
+        were published when they committed)."""
+        epoch, *changes = payload.split(" ")
         if epoch != self.epoch:
-            self.publish([Change(UUID(hex=account), ChangeKind(kind))])
+            self.publish(
+                Change(UUID(hex=account), ChangeKind(kind))
+                for account, _, kind in (change.partition(":") for change in changes)
+            )
 
     def on_change(self, listener: Callable[[Change], None]) -> None:
         """``listener`` hears every change, from this process or another instance."""
@@ -145,11 +152,10 @@ def _notify_other_instances(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return
-    for change in dict.fromkeys(pending):
-        connection.execute(
-            text("SELECT pg_notify(:channel, :payload)"),
-            {"channel": CHANNEL, "payload": bus.notify_payload(change)},
-        )
+    connection.execute(
+        text("SELECT pg_notify(:channel, :payload)"),
+        {"channel": CHANNEL, "payload": bus.notify_payload(dict.fromkeys(pending))},
+    )
 
 
 @event.listens_for(Session, "after_commit")
