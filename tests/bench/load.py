@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import secrets
 import shlex
 import shutil
 import socket
@@ -45,7 +46,7 @@ from family_safety.security.passwords import PasswordHasher
 from family_safety.security.tokens import TokenKind, TokenSigner
 
 WRK_SCRIPT = Path(__file__).resolve().with_name("settings.lua")
-BENCH_DATABASE = "family_safety_bench"
+BENCH_DATABASE = f"family_safety_bench_{secrets.token_hex(4)}"  # this run's own
 PASSWORD = "bench password 1"
 ISSUER = "family-safety"
 TOKEN_TTL_SECONDS = 3600
