@@ -3,21 +3,52 @@ other)."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from family_safety.clock import utc_today
 from family_safety.security.passwords import PasswordHasher
 
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from litestar import Litestar
+
 PASSWORD = "correct horse battery"
 PROBLEM = "application/problem+json"
 EVERY_DAY = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-CHEAP_HASHER = PasswordHasher(memory_kib=8, time_cost=1)
+CHEAP_HASHER = PasswordHasher(memory_kib=8, time_cost=1, queue=256)
 """argon2id at its cheapest: the tests exercise what hashing decides, not what it costs (one test
-keeps the production parameters: tests/unit/test_passwords.py)."""
+keeps the production parameters: tests/unit/test_passwords.py). Its queue is long: only the flood
+tests mean to fill it (with a hasher of their own)."""
+
+
+class GatedHasher(PasswordHasher):
+    """The cheap hasher on a pool of ``workers`` with a queue of ``queue``, whose verifications
+    wait while ``gate`` is closed: a flood of sign-ins, held still."""
+
+    def __init__(self, *, workers: int, queue: int) -> None:
+        super().__init__(memory_kib=8, time_cost=1, workers=workers, queue=queue)
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def verify_now(self, password: str, stored_hash: str | None) -> tuple[bool, str | None]:
+        self.gate.wait(timeout=60)
+        return super().verify_now(password, stored_hash)
+
+    async def until_in_use(self, count: int) -> None:
+        """Wait until ``count`` hashes run or wait (the requests sent have reached hashing)."""
+        for _ in range(6000):
+            if self.in_use >= count:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{count} hashes never ran at once")
 
 
 def birthdate_for_age(age: int, today: date | None = None) -> date:
@@ -83,3 +114,32 @@ async def family(client: httpx.AsyncClient) -> tuple[dict, dict, str]:
     code = (await client.post("/v1/pairing-invitations", json={}, headers=guardian)).json()["code"]
     link = (await client.post("/v1/pairings", json={"code": code}, headers=teen)).json()
     return guardian, teen, link["teen"]["id"]
+
+
+@asynccontextmanager
+async def concurrent_app_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of ``app`` run in the caller's event loop, lifespan included, so requests sent
+    with ``asyncio.gather`` really interleave. The lifespan runs in a task of its own, entered
+    and left there (a fixture's teardown runs in another task than its setup)."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def serve() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    lifespan = asyncio.create_task(serve())
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait([lifespan, waiting], return_when=asyncio.FIRST_COMPLETED)
+    if not started.is_set():
+        waiting.cancel()
+        await lifespan  # it failed to start: raise why
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver.local"
+        ) as client:
+            yield client
+    finally:
+        stop.set()
+        await lifespan

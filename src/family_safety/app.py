@@ -21,7 +21,7 @@ from litestar.openapi.spec import Components as OpenAPIComponents
 from litestar.openapi.spec import SecurityScheme
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from family_safety import birthdays
+from family_safety import birthdays, changes
 from family_safety.account_settings.cache import SettingsAnswerCache
 from family_safety.account_settings.controllers import MySettingsController, PolicyController
 from family_safety.account_settings.hot_path import SettingsAnswers, typical_answers
@@ -29,15 +29,18 @@ from family_safety.accounts.controllers import AccountController
 from family_safety.audit.controllers import AuditController
 from family_safety.auth.controllers import AuthController, JwksController, PasswordController
 from family_safety.auth.middleware import BearerAuthenticationMiddleware
+from family_safety.auth.signed_in import SignedInAccounts
+from family_safety.changes import ChangeBus, session_info
 from family_safety.clock import utc_today
 from family_safety.components import Components
-from family_safety.config import Environment, Settings
+from family_safety.config import Environment, Freshness, Settings
 from family_safety.data_rights.controllers import MeController
 from family_safety.db import migrations
 from family_safety.db.engine import READ_ONLY, create_engine
 from family_safety.db.hot_reads import HotPathReader
 from family_safety.db.sessions import closing_handler
 from family_safety.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
+from family_safety.events.controllers import EventsController
 from family_safety.family_center.routes import family_center_routers, template_config
 from family_safety.guardians.controllers import MyGuardiansController, TeenController
 from family_safety.health.controllers import HealthController
@@ -89,7 +92,12 @@ def _signer(settings: Settings) -> TokenSigner:
     if ensure_keyring(settings):
         _log.info("generated a signing keyring", path=str(settings.resolved_keyring_path))
     path = settings.resolved_keyring_path
-    return TokenSigner(load_keyring(path), issuer=settings.issuer, keyring_path=path)
+    return TokenSigner(
+        load_keyring(path),
+        issuer=settings.issuer,
+        keyring_path=path,
+        check_every_seconds=settings.keyring_check_seconds,
+    )
 
 
 def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> Litestar:
@@ -103,6 +111,8 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
     interventions = default_matcher()
     engine = create_engine(settings)
     reader = HotPathReader(engine.execution_options(**READ_ONLY))
+    on_postgresql = engine.url.get_backend_name() == "postgresql"
+    bus = ChangeBus(connected=not on_postgresql)
     signer = _signer(settings)
     settings_answers = SettingsAnswers(
         pack,
@@ -116,19 +126,28 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
         or PasswordHasher(
             memory_kib=settings.password_hash_memory_kib,
             time_cost=settings.password_hash_time_cost,
+            workers=settings.password_hash_workers,
+            queue=settings.password_hash_queue,
         ),
         signer=signer,
         tokens=VerifiedTokenCache(signer, settings.token_cache_entries),
         reader=reader,
         settings_answers=settings_answers,
         screen_time_statuses=ScreenTimeStatuses(settings_answers, reader),
-        sessions=async_sessionmaker(engine, expire_on_commit=False),
+        sessions=async_sessionmaker(engine, expire_on_commit=False, info=session_info(bus)),
+        changes=bus,
+        signed_in=SignedInAccounts(
+            reader,
+            bus,
+            keep=settings.freshness == Freshness.NOTIFY,
+            max_entries=settings.signed_in_cache_entries,
+        ),
         safety=safety_packs,
         interventions=interventions,
     )
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=engine,
-        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_config=AsyncSessionConfig(expire_on_commit=False, info=session_info(bus)),
         set_default_exception_handler=False,
     )
     # Its scope key is made unique per config, so the handler is built for that key.
@@ -142,6 +161,20 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
         if await migrations.current_revision(engine) != head:
             raise migrations.DatabaseNotReady(migrations.NOT_MIGRATED)
         yield
+
+    @asynccontextmanager
+    async def hear_other_instances(_app: Litestar) -> AsyncIterator[None]:
+        if not (on_postgresql and settings.freshness == Freshness.NOTIFY):
+            yield
+            return
+        dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        relay = asyncio.create_task(changes.relay_other_instances(bus, dsn))
+        try:
+            yield
+        finally:
+            relay.cancel()
+            with suppress(asyncio.CancelledError):
+                await relay
 
     @asynccontextmanager
     async def end_links_at_18(_app: Litestar) -> AsyncIterator[None]:
@@ -174,6 +207,7 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             MyGuardiansController,
             AuditController,
             NotificationController,
+            EventsController,
             MyScreenTimeController,
             MyTimeRequestsController,
             TeenScreenTimeController,
@@ -197,7 +231,7 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             CursorScopeMiddleware(),
         ],
         dependencies=DEPENDENCIES,
-        lifespan=[refuse_unmigrated_database, end_links_at_18],
+        lifespan=[refuse_unmigrated_database, hear_other_instances, end_links_at_18],
         state=State({"components": components, "alchemy": alchemy}),
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import structlog
 from sqlalchemy import select, update
 
+from family_safety import changes
+from family_safety.changes import ChangeKind
 from family_safety.db.models import Account, GuardianLink, LinkStatus
 from family_safety.links.lifecycle import end_link_at_18
 from family_safety.links.repository import links_ending_by
@@ -123,6 +125,7 @@ async def _announce_band_change(
     )
     if claimed.rowcount == 0:  # another request announced it first
         return
+    changes.note(session, account.id, ChangeKind.SETTINGS)  # the account row changed
     data = {
         "from_band": announced,
         "to_band": band,

@@ -115,8 +115,8 @@ async def _verify_audit_chains(settings: Settings) -> int:
             broken = await verify_all(session)
     finally:
         await engine.dispose()
-    for entry in broken:
-        print(f"broken: account {entry.account_id} entry seq {entry.seq} ({entry.action})")
+    for chain in broken:
+        print(f"broken: account {chain.account_id} entry seq {chain.seq} ({chain.problem})")
     if not broken:
         print("every audit chain verifies")
     return 1 if broken else 0

@@ -9,6 +9,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from family_safety.account_settings.hot_path import SettingsAnswers
+    from family_safety.auth.signed_in import SignedInAccounts
+    from family_safety.changes import ChangeBus
     from family_safety.config import Settings
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.policy.pack import PolicyPack
@@ -31,5 +33,7 @@ class Components:
     settings_answers: SettingsAnswers  # GET /v1/me/settings
     screen_time_statuses: ScreenTimeStatuses  # GET /v1/me/screen-time
     sessions: async_sessionmaker[AsyncSession]  # for work outside a request's own session
+    changes: ChangeBus  # committed changes, of this process and (PostgreSQL) of other instances
+    signed_in: SignedInAccounts  # the account and session of each access token
     safety: SafetyPacks  # resources, report categories and next steps
     interventions: InterventionMatcher  # search interventions

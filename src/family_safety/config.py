@@ -18,6 +18,11 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class Freshness(StrEnum):
+    NOTIFY = "notify"
+    READ = "read"
+
+
 class Settings(BaseSettings):
     """Every setting of the service. See the README's "Configuration" table."""
 
@@ -38,20 +43,50 @@ class Settings(BaseSettings):
     keyring_path: Path | None = Field(
         default=None, description="Signing keyring file; default `<data dir>/keyring.json`."
     )
+    keyring_check_seconds: float = Field(
+        default=10,
+        ge=0,
+        le=300,
+        description="How often, at most, each process checks the keyring file for a rotation "
+        "(one stat); a changed file is re-read: the new key signs and is in the JWKS.",
+    )
     issuer: str = Field(default="family-safety", description="`iss` of every token issued.")
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
     sign_in_window_seconds: int = Field(default=15 * 60, ge=1)
     sign_in_max_failures_per_handle: int = Field(default=10, ge=1)
     sign_in_max_failures_per_address: int = Field(default=30, ge=1)
+    registrations_per_address_per_hour: int = Field(
+        default=20, ge=1, description="Accounts registered from one client address per hour."
+    )
     password_hash_memory_kib: int = Field(default=19 * 1024, ge=19 * 1024)
     password_hash_time_cost: int = Field(default=2, ge=2)
+    password_hash_workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="Per process: passwords hashed at once; default one per usable core.",
+    )
+    password_hash_queue: int = Field(
+        default=8,
+        ge=0,
+        description="Per process: hashes that may wait for a worker; past that, sign-in, "
+        "registration, password change and account deletion answer 503 `overloaded`.",
+    )
     database_pool_size: int = Field(default=10, ge=1)
     settings_cache_megabytes: int = Field(
         default=64, ge=0, description="Per process: deflated answers of GET /v1/me/settings."
     )
     token_cache_entries: int = Field(
         default=200_000, ge=1, description="Per process: verified access tokens remembered."
+    )
+    freshness: Freshness = Field(
+        default=Freshness.NOTIFY,
+        description="`notify`: each instance keeps signed-in accounts in memory, invalidated by "
+        "change events (SQLite: PRAGMA data_version; PostgreSQL: LISTEN/NOTIFY); `read`: every "
+        "request reads the account from the database.",
+    )
+    signed_in_cache_entries: int = Field(
+        default=200_000, ge=1, description="Per process: signed-in accounts kept in memory."
     )
     birthday_sweep_seconds: float = Field(
         default=60,

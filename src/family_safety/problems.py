@@ -35,12 +35,15 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from family_safety.security.passwords import HashingOverloaded
+
 if TYPE_CHECKING:
     from family_safety.policy.pack import PolicyPack
 
 PROBLEM_TYPE_BASE = "https://family-safety.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER_UNAVAILABLE_SECONDS = 5
+RETRY_AFTER_OVERLOADED_SECONDS = 1
 
 FieldErrors = list[dict[str, str]]
 
@@ -271,6 +274,15 @@ def internal_error() -> Problem:
     return Problem(500, "internal-error", "Something went wrong on our side.")
 
 
+def overloaded() -> Problem:
+    return Problem(
+        503,
+        "overloaded",
+        "Too many passwords are being checked right now; retry shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_OVERLOADED_SECONDS)},
+    )
+
+
 def service_unavailable() -> Problem:
     return Problem(
         503,
@@ -390,6 +402,10 @@ def _from_database_unavailable(exc: Exception) -> Problem:
     return service_unavailable()
 
 
+def _from_hashing_overloaded(_exc: HashingOverloaded) -> Problem:
+    return overloaded()
+
+
 def _from_unexpected(exc: Exception) -> Problem:
     _log.error("unhandled error", error=type(exc).__name__, exc_info=exc)
     return internal_error()
@@ -404,6 +420,7 @@ PROBLEM_DETAILS = ProblemDetailsPlugin(
             DBAPIError: _from_database_unavailable,
             PoolTimeoutError: _from_database_unavailable,
             ConnectionError: _from_database_unavailable,
+            HashingOverloaded: _from_hashing_overloaded,
             Exception: _from_unexpected,
         }
     )

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import secrets
 import shlex
 import shutil
 import socket
@@ -45,7 +46,7 @@ from family_safety.security.passwords import PasswordHasher
 from family_safety.security.tokens import TokenKind, TokenSigner
 
 WRK_SCRIPT = Path(__file__).resolve().with_name("settings.lua")
-BENCH_DATABASE = "family_safety_bench"
+BENCH_DATABASE = f"family_safety_bench_{secrets.token_hex(4)}"  # this run's own
 PASSWORD = "bench password 1"
 ISSUER = "family-safety"
 TOKEN_TTL_SECONDS = 3600
@@ -686,6 +687,54 @@ def limits_scenario(population: Population, guardian_tokens: Sequence[str]) -> S
     return Scenario("PUT /v1/teens/{id}/limits", "PUT", 200, lines, "If-Match", PUT_BODIES)
 
 
+def usage_bodies(now: datetime) -> tuple[str, ...]:
+    """Five devices' reports, of one to five intervals each, all in the last two hours and none
+    the same, so that every report adds time (a report sent again would add nothing)."""
+    bodies = []
+    for device in range(5):
+        intervals = []
+        for n in range(device + 1):
+            start = now - timedelta(minutes=115 - 23 * device - 4 * n)
+            intervals.append(
+                {
+                    "start": start.isoformat().replace("+00:00", "Z"),
+                    "end": (start + timedelta(minutes=3)).isoformat().replace("+00:00", "Z"),
+                }
+            )
+        bodies.append(json.dumps({"device_id": f"device-{device}", "intervals": intervals}))
+    return tuple(bodies)
+
+
+def usage_scenario(teen_tokens: Sequence[str]) -> Scenario:
+    lines = [f"/v1/me/screen-time/usage\t{token}\t" for token in teen_tokens]
+    bodies = usage_bodies(datetime.now(UTC))
+    return Scenario("POST /v1/me/screen-time/usage", "POST", 200, lines, "", bodies)
+
+
+def status_scenario(teen_tokens: Sequence[str]) -> Scenario:
+    lines = [f"/v1/me/screen-time\t{token}\t" for token in teen_tokens]
+    return Scenario("GET /v1/me/screen-time", "GET", 200, lines)
+
+
+SEARCHES = (
+    "cheap flights",
+    "Human  Trafficking stories",
+    "people-smuggling",
+    "funny cats",
+    "homework help",
+    "TRAFFICKING",
+    "how to make bread",
+)
+
+
+def match_scenario() -> Scenario:
+    lines = [
+        "/v1/safety/search-interventions/match?q=" + query.replace(" ", "%20") + "\t\t"
+        for query in SEARCHES
+    ]
+    return Scenario("GET /v1/safety/search-interventions/match", "GET", 200, lines)
+
+
 # ---------------------------------------------------------------------------------------------
 # The run
 
@@ -696,6 +745,9 @@ class Results:
     settings: Measurement
     not_modified: Measurement
     limits: Measurement
+    usage: Measurement
+    status: Measurement
+    match: Measurement
     limits_audit_entries: int
     preparation_retries: int
     peak_rss_bytes: int
@@ -726,11 +778,17 @@ def drive_load(options: Options, server: Server, seeded: Seeded, work_dir: Path)
         fetched = warmed
     not_modified = measure(not_modified_scenario(sample_tokens, fetched.etags[:ETAG_SAMPLE]))
     limits = measure(limits_scenario(population, seeded.guardian_tokens))
+    usage = measure(usage_scenario(teen_tokens))
+    status = measure(status_scenario(teen_tokens))
+    match = measure(match_scenario())
     return Results(
         health=health,
         settings=settings,
         not_modified=not_modified,
         limits=limits,
+        usage=usage,
+        status=status,
+        match=match,
         limits_audit_entries=asyncio.run(
             count_audit_entries(seeded.database_url, "limits.updated")
         ),
@@ -841,6 +899,24 @@ def target_rows(results: Results, options: Options) -> list[tuple[str, str, bool
         ),
         limits_target(results, on_sqlite=options.database_url is None),
         (
+            "usage reports >= 1,000/s (PostgreSQL), no 5xx, p99 < 50 ms",
+            f"{results.usage.requests_per_second:,.0f}/s, {results.usage.error_detail()}, "
+            f"p99 {results.usage.p99_ms:.2f} ms",
+            results.usage.requests_per_second >= 1_000
+            and results.usage.errors == 0
+            and results.usage.p99_ms < 50,
+        ),
+        (
+            "screen-time status within 10% of the settings GET",
+            f"{results.status.requests_per_second:,.0f} vs {settings.requests_per_second:,.0f}",
+            results.status.requests_per_second >= 0.9 * settings.requests_per_second,
+        ),
+        (
+            "search-intervention match >= 70% of /health/live",
+            percent(results.match.requests_per_second, ceiling),
+            results.match.requests_per_second >= 0.7 * ceiling,
+        ),
+        (
             "peak RSS < 300 MB" + ("" if options.warm_all else " (without --warm-all)"),
             f"{peak_mib:.0f} MiB",
             peak_mib < TARGET_PEAK_RSS_MIB,
@@ -857,7 +933,15 @@ def report(
     argv: Sequence[str],
 ) -> str:
     ceiling = results.health.requests_per_second
-    measurements = (results.health, results.settings, results.not_modified, results.limits)
+    measurements = (
+        results.health,
+        results.settings,
+        results.not_modified,
+        results.limits,
+        results.usage,
+        results.status,
+        results.match,
+    )
     lines = [
         f"### Load benchmark, {description}, {options.teens:,} teens",
         "",

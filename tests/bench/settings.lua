@@ -1,10 +1,10 @@
 -- wrk script of tests/bench/load.py: sends pre-built requests, rotating over the lines of a file,
 -- and counts the answers by status. Read from the environment:
 --   BENCH_FILE      lines of "path<TAB>bearer token<TAB>value of BENCH_HEADER" (either may be empty)
---   BENCH_METHOD    GET or PUT
+--   BENCH_METHOD    GET, PUT or POST
 --   BENCH_HEADER    the header carried by the third field (If-None-Match, If-Match)
---   BENCH_BODY_0/1  optional JSON bodies: each line sends BENCH_BODY_0, then BENCH_BODY_1 on the
---                   next pass over the lines, and so on, so every PUT is a real change
+--   BENCH_BODY_0..n optional JSON bodies: each line sends BENCH_BODY_0, then BENCH_BODY_1 on the
+--                   next pass over the lines, and so on, so every write is a real change
 --   BENCH_THREADS   wrk's thread count: thread k takes lines k, k + threads, ... as its own
 -- done() prints one "bench-status <status> <count>" line per status seen.
 
@@ -53,11 +53,10 @@ end
 
 local function bodies_of_environment()
   local bodies = {}
-  for _, name in ipairs({ "BENCH_BODY_0", "BENCH_BODY_1" }) do
-    local body = os.getenv(name)
-    if body then
-      table.insert(bodies, body)
-    end
+  local index = 0
+  while os.getenv("BENCH_BODY_" .. index) do
+    table.insert(bodies, os.getenv("BENCH_BODY_" .. index))
+    index = index + 1
   end
   return bodies
 end

@@ -4,19 +4,20 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
 from family_safety.app import create_app
 from family_safety.config import Settings
-from tests.helpers import CHEAP_HASHER, PASSWORD, birthdate_for_age
+from tests.helpers import CHEAP_HASHER, PASSWORD, birthdate_for_age, concurrent_app_client
 
 
 @dataclass
 class Person:
     """A registered, signed-in account and a client acting as it."""
 
-    client: AsyncTestClient
+    client: AsyncTestClient | httpx.AsyncClient
     account: dict[str, Any]
     tokens: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
@@ -75,9 +76,27 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:
 
 
 @pytest.fixture
+async def concurrent_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose requests really run at once (``asyncio.gather``): the app runs in the
+    test's own event loop. (``AsyncTestClient`` runs each request to its end before it returns
+    control, so requests gathered through it run one after another.)"""
+    async with concurrent_app_client(create_app(settings, hasher=CHEAP_HASHER)) as live:
+        yield live
+
+
+@pytest.fixture
 def register(client: AsyncTestClient):
     """Register and sign in an account of the given age: ``await register("sam", 14)``."""
+    return registrar(client)
 
+
+@pytest.fixture
+def register_concurrent(concurrent_client: httpx.AsyncClient):
+    """As ``register``, acting through ``concurrent_client``."""
+    return registrar(concurrent_client)
+
+
+def registrar(client: AsyncTestClient | httpx.AsyncClient):
     async def register_and_sign_in(handle: str, age: int, **extra: Any) -> Person:
         body = {
             "handle": handle,

@@ -146,7 +146,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in
-         * @description Only failed sign-ins count towards the rate limits.
+         * @description Only failed sign-ins count towards the rate limits. Send back the `device_token` of an earlier sign-in to this handle to keep signing in while others' failures lock the handle out (the per-address limit still holds).
          */
         post: operations["V1AuthTokenSignIn"];
         delete?: never;
@@ -921,11 +921,6 @@ export interface components {
             title: string;
             group: string;
             description: string | null;
-        };
-        /** Credentials */
-        Credentials: {
-            handle: string;
-            password: string;
         };
         /** DayOut */
         DayOut: {
@@ -2409,6 +2404,27 @@ export interface components {
         Resources: {
             items: components["schemas"]["ResourceOut"][];
         };
+        /** SignIn */
+        SignIn: {
+            handle: string;
+            password: string;
+            /** @description The `device_token` of an earlier sign-in to this handle from this client: it keeps signing in while others' failures lock the handle out. */
+            device_token?: string | null;
+        };
+        /** SignedIn */
+        SignedIn: {
+            access_token: string;
+            /**
+             * @default Bearer
+             * @constant
+             */
+            token_type: "Bearer";
+            /** @description Seconds until the access token expires. */
+            expires_in: number;
+            refresh_token: string;
+            /** @description Keep it, and send it with the next sign-in to this handle from this client. */
+            device_token: string;
+        };
         /** StaffReport */
         StaffReport: {
             /** Format: uuid */
@@ -2875,6 +2891,7 @@ export interface operations {
             /** @description Document created, URL follows */
             201: {
                 headers: {
+                    "cache-control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2937,6 +2954,38 @@ export interface operations {
                     };
                 };
             };
+            /** @description Too Many Requests. Problem types: `rate-limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/rate-limited";
+                        /** @constant */
+                        status?: 429;
+                    };
+                };
+            };
+            /** @description Service Unavailable. Problem types: `service-unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/service-unavailable";
+                        /** @constant */
+                        status?: 503;
+                    };
+                };
+            };
         };
     };
     V1MeMe: {
@@ -2951,6 +3000,7 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    "cache-control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3083,6 +3133,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable. Problem types: `service-unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/service-unavailable";
+                        /** @constant */
+                        status?: 503;
+                    };
+                };
+            };
         };
     };
     V1MeExportExport: {
@@ -3097,6 +3163,7 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    "cache-control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3201,6 +3268,7 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    "cache-control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3274,17 +3342,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Credentials"];
+                "application/json": components["schemas"]["SignIn"];
             };
         };
         responses: {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    "cache-control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenPair"];
+                    "application/json": components["schemas"]["SignedIn"];
                 };
             };
             /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
@@ -3359,6 +3428,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable. Problem types: `service-unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/service-unavailable";
+                        /** @constant */
+                        status?: 503;
+                    };
+                };
+            };
         };
     };
     WellKnownJwksJsonJwks: {
@@ -3401,6 +3486,7 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    "cache-control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3492,6 +3578,22 @@ export interface operations {
                         type?: "https://family-safety.dev/problems/rate-limited";
                         /** @constant */
                         status?: 429;
+                    };
+                };
+            };
+            /** @description Service Unavailable. Problem types: `service-unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/service-unavailable";
+                        /** @constant */
+                        status?: 503;
                     };
                 };
             };
@@ -3800,6 +3902,7 @@ export interface operations {
             /** @description Document created, URL follows */
             201: {
                 headers: {
+                    "cache-control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4048,6 +4151,7 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    "cache-control"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -5,8 +5,9 @@ from litestar.params import JSONBody
 
 from family_safety.accounts import services
 from family_safety.accounts.schemas import NewAccount, OwnAccount
-from family_safety.clock import utc_today
-from family_safety.dependencies import PUBLIC_ROUTE_OPT, AppComponents, DbSession
+from family_safety.clock import utc_now
+from family_safety.dependencies import PUBLIC_ROUTE_OPT, AppComponents, ClientAddress, DbSession
+from family_safety.http_caching import NO_STORE
 from family_safety.problems import problem_responses
 
 
@@ -17,14 +18,25 @@ class AccountController(Controller):
         "/v1/accounts",
         opt={PUBLIC_ROUTE_OPT: True},
         summary="Register an account",
+        cache_control=NO_STORE,
         description="Under 13 is refused (`minimum-age`); only its holder ever sees `birthdate`.",
-        responses=problem_responses(400, 409, 413, 422),
+        responses=problem_responses(400, 409, 413, 422, 429, 503),
     )
     async def register(
-        self, data: JSONBody[NewAccount], db_session: DbSession, components: AppComponents
+        self,
+        data: JSONBody[NewAccount],
+        db_session: DbSession,
+        components: AppComponents,
+        client_address: ClientAddress,
     ) -> OwnAccount:
-        today = utc_today()
+        now = utc_now()
         account = await services.register(
-            db_session, components.hasher, components.pack, data, today
+            db_session,
+            components.hasher,
+            components.pack,
+            data,
+            client_address=client_address,
+            per_address_per_hour=components.settings.registrations_per_address_per_hour,
+            now=now,
         )
-        return services.own_view(components.pack, account, today)
+        return services.own_view(components.pack, account, now.date())

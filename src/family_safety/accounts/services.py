@@ -5,21 +5,25 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from family_safety import problems
 from family_safety.accounts.schemas import NewAccount, OwnAccount
 from family_safety.db.account_records import AnyAccount
-from family_safety.db.models import Account
+from family_safety.db.models import Account, RegistrationAttempt
+from family_safety.rate_limits import record_failure, refuse_when_over_limits
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from family_safety.policy.pack import PolicyPack
     from family_safety.security.passwords import PasswordHasher
 
 OLDEST_BIRTHDATE_YEARS = 120
+REGISTRATION_WINDOW = timedelta(hours=1)
 
 
 def age_band(pack: PolicyPack, account: AnyAccount, today: date) -> str:
@@ -56,23 +60,44 @@ async def register(
     hasher: PasswordHasher,
     pack: PolicyPack,
     new: NewAccount,
-    today: date,
+    *,
+    client_address: str,
+    per_address_per_hour: int,
+    now: datetime,
 ) -> Account:
-    _check_birthdate(pack, new.birthdate, today)
+    """Register an account. Registrations from one address are limited (429 past
+    ``per_address_per_hour`` in a sliding hour; a taken handle counts too, so handles cannot be
+    probed faster). The password is hashed with no transaction open, so no lock is held."""
+    _check_birthdate(pack, new.birthdate, now.date())
+    await refuse_when_over_limits(
+        session,
+        RegistrationAttempt.at,
+        [(RegistrationAttempt.client_address == client_address, per_address_per_hour)],
+        window=REGISTRATION_WINDOW,
+        now=now,
+    )
+    attempt = RegistrationAttempt(client_address=client_address, at=now)
     if await session.scalar(select(Account.id).where(Account.handle == new.handle)):
+        await record_failure(session, attempt, window=REGISTRATION_WINDOW)
         raise problems.handle_taken(new.handle)
+    await session.rollback()  # end the reads' transaction before hashing
+    password_hash = await hasher.hash(new.password)
     account = Account(
         handle=new.handle,
         display_name=new.display_name or new.handle,
-        password_hash=await hasher.hash(new.password),
+        password_hash=password_hash,
         birthdate=new.birthdate,
         country=new.country,
         timezone=new.timezone,
     )
-    session.add(account)
+    await session.execute(
+        delete(RegistrationAttempt).where(RegistrationAttempt.at <= now - REGISTRATION_WINDOW)
+    )
+    session.add_all([account, attempt])
     try:
         await session.commit()
     except IntegrityError as exc:  # a concurrent registration took the handle
         await session.rollback()
+        await record_failure(session, attempt, window=REGISTRATION_WINDOW)
         raise problems.handle_taken(new.handle) from exc
     return account

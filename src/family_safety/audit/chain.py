@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from family_safety.changes import ChangeKind
+from family_safety.changes import note as note_change
 from family_safety.db.models import Account, AuditEntry
+from family_safety.db.models.accounts import AUDIT_GENESIS_HASH
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -24,7 +27,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-GENESIS_HASH = "0" * 64
+GENESIS_HASH = AUDIT_GENESIS_HASH
 
 
 class ActorRole(StrEnum):
@@ -68,17 +71,6 @@ async def lock_account(session: AsyncSession, account_id: UUID) -> int:
     ).scalar_one()
 
 
-async def bump_settings_version(session: AsyncSession, account_id: UUID) -> int:
-    return (
-        await session.execute(
-            update(Account)
-            .where(Account.id == account_id)
-            .values(settings_version=Account.settings_version + 1)
-            .returning(Account.settings_version)
-        )
-    ).scalar_one()
-
-
 async def record(
     session: AsyncSession,
     *,
@@ -90,17 +82,18 @@ async def record(
     link_id: UUID | None = None,
 ) -> int:
     """Add an entry to the account's chain, in the caller's transaction; returns the account's
-    new settings version."""
-    version = await bump_settings_version(session, account_id)
-    last = (
+    new settings version. The chain grows from the head kept on the account (not from the newest
+    entry found), and the head moves with it: entries deleted from the end stay visible."""
+    note_change(session, account_id, ChangeKind.SETTINGS)
+    version, head_seq, head_hash = (
         await session.execute(
-            select(AuditEntry.seq, AuditEntry.entry_hash)
-            .where(AuditEntry.account_id == account_id)
-            .order_by(AuditEntry.seq.desc())
-            .limit(1)
+            update(Account)
+            .where(Account.id == account_id)
+            .values(settings_version=Account.settings_version + 1)
+            .returning(Account.settings_version, Account.audit_head_seq, Account.audit_head_hash)
         )
-    ).one_or_none()
-    seq, previous_hash = (last.seq + 1, last.entry_hash) if last else (1, GENESIS_HASH)
+    ).one()
+    seq, previous_hash = head_seq + 1, head_hash
     entry = AuditEntry(
         account_id=account_id,
         seq=seq,
@@ -114,6 +107,11 @@ async def record(
     )
     entry.entry_hash = entry_hash(previous_hash, entry)
     session.add(entry)
+    await session.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(audit_head_seq=seq, audit_head_hash=entry.entry_hash)
+    )
     await session.flush()
     return version
 

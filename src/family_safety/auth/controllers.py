@@ -5,13 +5,20 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from family_safety.auth.deps import AUTH_SERVICE, AuthServiceDep
-from family_safety.auth.schemas import Credentials, PasswordChange, RefreshRequest, TokenPair
+from family_safety.auth.schemas import (
+    PasswordChange,
+    RefreshRequest,
+    SignedIn,
+    SignIn,
+    TokenPair,
+)
 from family_safety.dependencies import (
     PUBLIC_ROUTE_OPT,
     AppComponents,
     ClientAddress,
     CurrentAccount,
 )
+from family_safety.http_caching import NO_STORE
 from family_safety.problems import problem_responses
 
 
@@ -25,22 +32,28 @@ class AuthController(Controller):
         "/token",
         status_code=HTTP_200_OK,
         summary="Sign in",
-        description="Only failed sign-ins count towards the rate limits.",
-        responses=problem_responses(400, 401, 413, 422, 429),
+        description="Only failed sign-ins count towards the rate limits. Send back the "
+        "`device_token` of an earlier sign-in to this handle to keep signing in while others' "
+        "failures lock the handle out (the per-address limit still holds).",
+        cache_control=NO_STORE,
+        responses=problem_responses(400, 401, 413, 422, 429, 503),
     )
     async def sign_in(
         self,
-        data: JSONBody[Credentials],
+        data: JSONBody[SignIn],
         auth_service: AuthServiceDep,
         client_address: ClientAddress,
-    ) -> TokenPair:
-        return await auth_service.sign_in(data.handle, data.password, client_address)
+    ) -> SignedIn:
+        return await auth_service.sign_in(
+            data.handle, data.password, client_address, data.device_token
+        )
 
     @post(
         "/refresh",
         status_code=HTTP_200_OK,
         summary="Exchange a refresh token for a new pair",
         description="The refresh token is spent; presenting a spent one revokes its family.",
+        cache_control=NO_STORE,
         responses=problem_responses(400, 401, 413, 422),
     )
     async def refresh(
@@ -77,7 +90,8 @@ class PasswordController(Controller):
         summary="Change my password",
         description="Needs the current password. Ends every session of the account (refresh "
         "tokens fail, earlier access tokens are refused) and answers a new token pair.",
-        responses=problem_responses(400, 401, 403, 413, 422, 429),
+        cache_control=NO_STORE,
+        responses=problem_responses(400, 401, 403, 413, 422, 429, 503),
     )
     async def change(
         self,

@@ -14,13 +14,10 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from family_safety import problems
 from family_safety.birthdays import apply_birthdays, band_change_due
 from family_safety.clock import utc_now
-from family_safety.db.account_records import load_signed_in_account
 from family_safety.security.tokens import InvalidToken
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
-
-    from family_safety.components import Components
 
 
 class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
@@ -28,21 +25,19 @@ class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise problems.unauthorized()
-        components: Components = connection.app.state.components
+        components = connection.app.state.components
         try:
             grant = components.tokens.verify_access_token(token.strip())
         except InvalidToken as exc:
             raise problems.unauthorized() from exc
-        account = await load_signed_in_account(
-            components.reader, grant.account_id, grant.session_id
-        )
+        signed_in = components.signed_in
+        account = await signed_in.load(grant.account_id, grant.session_id)
         if account is not None:
             now = utc_now()
             if band_change_due(components.pack, account, now.date()):
                 await apply_birthdays(components.sessions, components.pack, account.id, now)
-                account = await load_signed_in_account(
-                    components.reader, grant.account_id, grant.session_id
-                )
+                signed_in.forget(account.id)
+                account = await signed_in.load(grant.account_id, grant.session_id)
         if account is None:
             raise problems.unauthorized()
         return AuthenticationResult(user=account, auth=grant)

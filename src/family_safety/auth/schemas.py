@@ -48,3 +48,20 @@ class PasswordChange(BaseModel):
 
     current_password: Annotated[str, Field(min_length=1, max_length=128)]
     new_password: Annotated[str, Field(min_length=10, max_length=128)]
+
+
+class SignIn(Credentials):
+    device_token: Annotated[
+        str | None,
+        Field(
+            max_length=4096,
+            description="The `device_token` of an earlier sign-in to this handle from this "
+            "client: it keeps signing in while others' failures lock the handle out.",
+        ),
+    ] = None
+
+
+class SignedIn(TokenPair):
+    device_token: str = Field(
+        description="Keep it, and send it with the next sign-in to this handle from this client."
+    )

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from family_safety import problems
-from family_safety.auth.schemas import TokenPair
+from family_safety import changes, problems
+from family_safety.auth.schemas import SignedIn, TokenPair
+from family_safety.changes import ChangeKind
 from family_safety.clock import utc_now
 from family_safety.db.models import Account, RefreshToken, SignInFailure
 from family_safety.rate_limits import record_failure, refuse_when_over_limits
-from family_safety.security.tokens import TokenKind
+from family_safety.security.tokens import InvalidToken, TokenKind
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from family_safety.config import Settings
     from family_safety.security.passwords import PasswordHasher
     from family_safety.security.tokens import TokenSigner
+
+
+DEVICE_TOKEN_TTL_SECONDS = 180 * 24 * 3600
 
 
 def _digest(secret: str) -> str:
@@ -44,22 +48,56 @@ class AuthService:
     hasher: PasswordHasher
     signer: TokenSigner
 
-    async def sign_in(self, handle: str, password: str, client_address: str) -> TokenPair:
+    async def sign_in(
+        self, handle: str, password: str, client_address: str, device_token: str | None = None
+    ) -> SignedIn:
+        """Read, verify with no transaction open (no pooled connection, no SQLite write lock is
+        held while argon2id runs), then write. A valid device token for this handle replaces
+        the per-handle limit by a limit on its own failures (OWASP's device cookies)."""
         now = utc_now()
         handle_digest = _digest(handle)
-        await self._refuse_when_rate_limited(handle_digest, client_address, now)
-        account = await self.session.scalar(select(Account).where(Account.handle == handle))
+        account = (
+            await self.session.execute(
+                select(Account.id, Account.password_hash).where(Account.handle == handle)
+            )
+        ).one_or_none()
+        device = self._trusted_device(device_token, handle_digest, account.id if account else None)
+        await self._refuse_when_rate_limited(handle_digest, client_address, now, device=device)
+        await self.session.rollback()
         valid, new_hash = await self.hasher.verify(
             password, account.password_hash if account else None
         )
         if account is None or not valid:
-            await self._record_failure(handle_digest, client_address, now)
+            await self._record_failure(handle_digest, client_address, now, device=device)
             raise problems.invalid_credentials()
         if new_hash is not None:
-            account.password_hash = new_hash
+            await self.session.execute(
+                update(Account).where(Account.id == account.id).values(password_hash=new_hash)
+            )
         pair = self._issue(account.id, _new_session_id(), now)
         await self.session.commit()
-        return pair
+        device_token = self.signer.sign(
+            TokenKind.DEVICE,
+            subject=str(account.id),
+            ttl_seconds=DEVICE_TOKEN_TTL_SECONDS,
+            hnd=handle_digest,
+        )
+        return SignedIn(**pair.model_dump(), device_token=device_token)
+
+    def _trusted_device(
+        self, device_token: str | None, handle_digest: str, account_id: uuid.UUID | None
+    ) -> str | None:
+        """The digest naming a device token this service issued for this handle's account, else
+        None (an invalid or foreign one is as good as none: the per-handle limit applies)."""
+        if device_token is None or account_id is None:
+            return None
+        try:
+            verified = self.signer.verify(TokenKind.DEVICE, device_token)
+        except InvalidToken:
+            return None
+        if verified.subject != str(account_id) or verified.claims.get("hnd") != handle_digest:
+            return None
+        return _digest(verified.token_id)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         now = utc_now()
@@ -100,12 +138,18 @@ class AuthService:
         self, account_id: uuid.UUID, password: str, client_address: str
     ) -> bool:
         """For changes that need the password again; a wrong one counts as a failed sign-in
-        (and is committed), so this cannot be used to guess passwords faster."""
+        (and is committed), so this cannot be used to guess passwords faster. Verified with no
+        transaction open: the caller's writes start a new one."""
         now = utc_now()
-        account = await self.session.get_one(Account, account_id)
-        handle_digest = _digest(account.handle)
+        handle, password_hash = (
+            await self.session.execute(
+                select(Account.handle, Account.password_hash).where(Account.id == account_id)
+            )
+        ).one()
+        handle_digest = _digest(handle)
         await self._refuse_when_rate_limited(handle_digest, client_address, now)
-        valid, _ = await self.hasher.verify(password, account.password_hash)
+        await self.session.rollback()
+        valid, _ = await self.hasher.verify(password, password_hash)
         if not valid:
             await self._record_failure(handle_digest, client_address, now)
         return valid
@@ -116,17 +160,20 @@ class AuthService:
         """Needs the current password; ends every session and starts a new one for the caller."""
         if not await self.check_password(account_id, current_password, client_address):
             raise problems.wrong_password()
+        new_hash = await self.hasher.hash(new_password)  # still no transaction open
         now = utc_now()
-        account = await self.session.get_one(Account, account_id)
-        account.password_hash = await self.hasher.hash(new_password)
-        await self.end_all_sessions(account.id, now)
-        pair = self._issue(account.id, _new_session_id(), now)
+        await self.session.execute(
+            update(Account).where(Account.id == account_id).values(password_hash=new_hash)
+        )
+        await self.end_all_sessions(account_id, now)
+        pair = self._issue(account_id, _new_session_id(), now)
         await self.session.commit()
         return pair
 
     async def end_all_sessions(self, account_id: uuid.UUID, now: datetime) -> None:
         """Revoke every refresh token of the account, in the caller's transaction; access tokens
         of those sessions are refused from the next request (the middleware checks)."""
+        changes.note(self.session, account_id, ChangeKind.SESSIONS)
         await self.session.execute(
             update(RefreshToken)
             .where(RefreshToken.account_id == account_id, RefreshToken.revoked_at.is_(None))
@@ -153,11 +200,15 @@ class AuthService:
     async def _revoke_family_of(
         self, token_hash: str, now: datetime, *, only_if_reused: bool
     ) -> None:
-        query = select(RefreshToken.family_id).where(RefreshToken.token_hash == token_hash)
+        query = select(RefreshToken.account_id, RefreshToken.family_id).where(
+            RefreshToken.token_hash == token_hash
+        )
         if only_if_reused:
             query = query.where(RefreshToken.spent_at.is_not(None))
-        family_id = await self.session.scalar(query)
-        if family_id is not None:
+        found = (await self.session.execute(query)).one_or_none()
+        if found is not None:
+            account_id, family_id = found
+            changes.note(self.session, account_id, ChangeKind.SESSIONS)
             await self.session.execute(
                 update(RefreshToken)
                 .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
@@ -165,16 +216,20 @@ class AuthService:
             )
 
     async def _refuse_when_rate_limited(
-        self, handle_digest: str, client_address: str, now: datetime
+        self, handle_digest: str, client_address: str, now: datetime, *, device: str | None = None
     ) -> None:
+        # From a trusted device, its own failures count instead of the handle's: others'
+        # failures cannot lock the holder out. The per-address limit holds either way.
+        which = (
+            SignInFailure.device_digest == device
+            if device is not None
+            else SignInFailure.handle_digest == handle_digest
+        )
         await refuse_when_over_limits(
             self.session,
             SignInFailure.at,
             [
-                (
-                    SignInFailure.handle_digest == handle_digest,
-                    self.settings.sign_in_max_failures_per_handle,
-                ),
+                (which, self.settings.sign_in_max_failures_per_handle),
                 (
                     SignInFailure.client_address == client_address,
                     self.settings.sign_in_max_failures_per_address,
@@ -188,6 +243,10 @@ class AuthService:
     def _window(self) -> timedelta:
         return timedelta(seconds=self.settings.sign_in_window_seconds)
 
-    async def _record_failure(self, handle_digest: str, client_address: str, now: datetime) -> None:
-        failure = SignInFailure(handle_digest=handle_digest, client_address=client_address, at=now)
+    async def _record_failure(
+        self, handle_digest: str, client_address: str, now: datetime, *, device: str | None = None
+    ) -> None:
+        failure = SignInFailure(
+            handle_digest=handle_digest, client_address=client_address, at=now, device_digest=device
+        )
         await record_failure(self.session, failure, window=self._window)

@@ -12,6 +12,7 @@ from family_safety.clock import utc_now, utc_today
 from family_safety.data_rights.schemas import Export
 from family_safety.data_rights.services import DataRightsService
 from family_safety.dependencies import AppComponents, ClientAddress, CurrentAccount, DbSession
+from family_safety.http_caching import NO_STORE
 from family_safety.problems import problem_responses
 
 
@@ -34,27 +35,28 @@ class MeController(Controller):
         "data_rights": Provide(provide_data_rights, sync_to_thread=False),
     }
 
-    @get(summary="The signed-in account", responses=problem_responses(401))
+    @get(summary="The signed-in account", cache_control=NO_STORE, responses=problem_responses(401))
     async def me(self, current_account: CurrentAccount, components: AppComponents) -> OwnAccount:
         return own_view(components.pack, current_account, utc_today())
 
     @get(
         "/export",
         summary="Everything held about me, as JSON",
+        cache_control=NO_STORE,
         responses=problem_responses(401),
     )
     async def export(
         self, current_account: CurrentAccount, data_rights: DataRights
     ) -> Response[Export]:
         export = await data_rights.export(current_account, utc_today())
-        return Response(export, headers={"Cache-Control": "no-store"})
+        return Response(export)
 
     @delete(
         status_code=HTTP_204_NO_CONTENT,
         summary="Delete my account",
         description="Needs the password (in the body). Ends every link (the other side is "
         "notified) and every session, and deletes the account's personal data.",
-        responses=problem_responses(400, 401, 403, 413, 422, 429),
+        responses=problem_responses(400, 401, 403, 413, 422, 429, 503),
     )
     async def erase(
         self,

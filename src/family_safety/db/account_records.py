@@ -48,12 +48,16 @@ _BY_ID = HotQuery(select(*_COLUMNS).where(Account.id == bindparam("account_id"))
 _SIGNED_IN = HotQuery(
     select(
         *_COLUMNS,
+        # A session is alive while a refresh token of its family, of this account, is unrevoked
+        # (refreshing spends one and adds the next in one transaction; ending revokes them all).
+        # A session id that was never issued has no such token.
         exists()
         .where(
             RefreshToken.family_id == bindparam("session_id"),
-            RefreshToken.revoked_at.is_not(None),
+            RefreshToken.account_id == Account.id,
+            RefreshToken.revoked_at.is_(None),
         )
-        .label("session_ended"),
+        .label("session_alive"),
     ).where(Account.id == bindparam("account_id"))
 )
 
@@ -67,9 +71,10 @@ async def load_signed_in_account(
     reader: HotPathReader, account_id: UUID, session_id: UUID
 ) -> AccountRecord | None:
     """The account of an access token, or None when the account is gone or the token's sign-in
-    session has ended (logout, a password change, or a refresh token presented twice)."""
+    session has ended (logout, a password change, or a refresh token presented twice) or never
+    existed."""
     row = await reader.first(_SIGNED_IN, {"account_id": account_id, "session_id": session_id})
-    if row is None or row[-1]:  # gone, or the session ended
+    if row is None or not row[-1]:  # gone, or the session ended or never was
         return None
     return AccountRecord(*row[:-1])
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, foreign_keys: bool) -> None:
-    # Let SQLAlchemy's "begin" event open transactions (see _sqlite_begin_immediate).
+    # Let SQLAlchemy's "begin" event open transactions (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")

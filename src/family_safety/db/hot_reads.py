@@ -133,6 +133,13 @@ class HotPathReader:
         finally:
             self._sqlite.execute("COMMIT")
 
+    def data_version(self) -> int | None:
+        """SQLite's count of commits by other connections to the file (``PRAGMA data_version``):
+        when it moves, something may have changed. None on PostgreSQL."""
+        if self._sqlite is None:
+            return None
+        return self._sqlite.execute("PRAGMA data_version").fetchone()[0]
+
     def close(self) -> None:
         if self._sqlite is not None:
             self._sqlite.close()

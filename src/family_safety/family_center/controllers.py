@@ -250,7 +250,13 @@ class FamilyCenter(Controller):
         try:
             new = NewAccount.model_validate(fields)
             await accounts.register(
-                db_session, components.hasher, components.pack, new, utc_today()
+                db_session,
+                components.hasher,
+                components.pack,
+                new,
+                client_address=client_address,
+                per_address_per_hour=components.settings.registrations_per_address_per_hour,
+                now=utc_now(),
             )
             pair = await auth_service.sign_in(new.handle, new.password, client_address)
         except ValidationError as error:

@@ -12,7 +12,7 @@ from litestar.params import SkipValidation
 
 from family_safety.birthdays import apply_birthdays, band_change_due
 from family_safety.clock import utc_now
-from family_safety.db.account_records import AccountRecord, load_signed_in_account
+from family_safety.db.account_records import AccountRecord
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -52,12 +52,16 @@ async def signed_in_account(request: Request) -> AccountRecord | None:
     if ids is None:
         return None
     components: Components = request.app.state.components
-    account = await load_signed_in_account(components.reader, *ids)
+    # The bearer middleware's own check: load_signed_in_account, behind the per-process memory
+    # that every change to the account's sessions forgets.
+    signed_in = components.signed_in
+    account = await signed_in.load(*ids)
     if account is not None:
         now = utc_now()
         if band_change_due(components.pack, account, now.date()):
             await apply_birthdays(components.sessions, components.pack, account.id, now)
-            account = await load_signed_in_account(components.reader, *ids)
+            signed_in.forget(account.id)
+            account = await signed_in.load(*ids)
     if account is None:
         request.clear_session()
     return account

@@ -121,7 +121,9 @@ class TeenController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> Page[AuditEntryOut]:
-        return await audit.page_for(db_session, guarded.teen.id, limit, cursor)
+        return await audit.page_for(
+            db_session, guarded.teen.id, limit, cursor, since_link=guarded.link.id
+        )
 
 
 class MyGuardiansController(Controller):

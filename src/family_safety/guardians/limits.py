@@ -55,7 +55,11 @@ class LimitsService:
         if if_match is None:
             raise problems.precondition_required()
         await chain.lock_account(self.session, guarded.teen.id)
+        # Read again under the teen's lock: the link may have ended since it was first read, and
+        # no change by a guardian lands after its link ended.
         await self.session.refresh(guarded.link)
+        if not guarded.link.is_active_on(now.date()):
+            raise problems.not_found()
         if not etag_matches(if_match, limits_etag(guarded.link)):
             raise problems.precondition_failed()
         wire = {key: CATALOG[key].dump(value) for key, value in parse_settings(raw_limits).items()}

@@ -68,7 +68,13 @@ async def _end(
     await session.execute(
         update(GuardianLink)
         .where(GuardianLink.id == link.id)
-        .values(status=status.value, ended_at=now, ended_by_id=ended_by.id if ended_by else None)
+        .values(
+            status=status.value,
+            ended_at=now,
+            ended_by_id=ended_by.id if ended_by else None,
+            # An ETag of the limits read while the link was active no longer matches.
+            limits_version=GuardianLink.limits_version + 1,
+        )
     )
     if ended_by is None:
         actor = chain.SYSTEM

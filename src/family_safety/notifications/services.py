@@ -5,6 +5,8 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from family_safety import changes
+from family_safety.changes import ChangeKind
 from family_safety.db.account_records import AnyAccount
 from family_safety.db.models import Notification
 from family_safety.pagination import Page, decode_cursor, page_of
@@ -30,6 +32,7 @@ def notify(
     at: datetime,
 ) -> None:
     """Queue a notification in the caller's transaction."""
+    changes.note(session, account_id, ChangeKind.NOTIFICATION)
     session.add(Notification(account_id=account_id, kind=kind.value, created_at=at, data=data))
 
 

@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from family_safety import idempotency
 from family_safety.clock import utc_now, utc_today
 from family_safety.dependencies import CurrentAccount, DbSession, IdempotencyKey
+from family_safety.http_caching import NO_STORE
 from family_safety.links.deps import LINK_SERVICE, LinkServiceDep
 from family_safety.links.schemas import Link
 from family_safety.openapi import OPENAPI_LINKS
@@ -39,6 +40,7 @@ class InvitationController(Controller):
 
     @post(
         summary="Invite a teen (guardians, 18+)",
+        cache_control=NO_STORE,
         description="A signed token for the QR code and an 8-letter code, both single-use and "
         "valid for 10 minutes. At most 5 live invitations per guardian.",
         responses=problem_responses(400, 401, 403, 409, 413, 422),
@@ -67,6 +69,7 @@ class InvitationController(Controller):
         "/{invitation_id:uuid}/qr.svg",
         summary="The invitation's token as a QR code",
         media_type="image/svg+xml",
+        cache_control=NO_STORE,
         responses=problem_responses(401, 404, 409, 410),
     )
     async def qr(
@@ -76,7 +79,7 @@ class InvitationController(Controller):
         pairing_service: PairingServiceDep,
     ) -> Response[bytes]:
         svg = await pairing_service.qr_svg(current_account, invitation_id, utc_now())
-        return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+        return Response(svg, media_type="image/svg+xml")
 
     @delete(
         "/{invitation_id:uuid}",

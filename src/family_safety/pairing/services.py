@@ -119,10 +119,19 @@ class PairingService:
         return svg.getvalue()
 
     async def revoke(self, guardian: AnyAccount, invitation_id: UUID, now: datetime) -> None:
+        """Revoke an invitation not yet spent nor revoked, by one conditional UPDATE: when the
+        teen's consent spends it meanwhile, exactly one of the two lands."""
         invitation = await self._own_invitation(guardian, invitation_id)
-        if invitation.revoked_at is None and invitation.spent_at is None:
-            invitation.revoked_at = now
-            await self.session.commit()
+        await self.session.execute(
+            update(PairingInvitation)
+            .where(
+                PairingInvitation.id == invitation.id,
+                PairingInvitation.spent_at.is_(None),
+                PairingInvitation.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        await self.session.commit()
 
     # --- the teen's side -----------------------------------------------------------------
 
@@ -154,7 +163,10 @@ class PairingService:
             .returning(PairingInvitation.id)
         )
         if spent.one_or_none() is None:
+            # Revoked, expired or spent since it was read: answer what it is now.
             await self.session.rollback()
+            await self.session.refresh(invitation)
+            self._refuse_unusable(invitation, now)
             raise problems.invitation_used()
         link = GuardianLink(
             guardian_id=guardian.id,

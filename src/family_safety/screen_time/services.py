@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
-from family_safety import problems
+from family_safety import changes, problems
 from family_safety.account_settings.services import AccountSettingsService
 from family_safety.audit import chain
+from family_safety.changes import ChangeKind
 from family_safety.db.models import ScreenTimeDay, TimeGrant, TimeRequest
 from family_safety.links.repository import active_guardian_ids
 from family_safety.notifications.kinds import NotificationKind
@@ -154,6 +155,7 @@ class ScreenTimeService:
                     self.session.add(row)
                 row.spans = intervals.encode(merged)
                 row.used_seconds = intervals.total_seconds(merged)
+                changes.note(self.session, account.id, ChangeKind.SCREEN_TIME)
             await self.session.commit()
 
     async def days(
@@ -453,6 +455,7 @@ class ScreenTimeService:
         )
         self.session.add(grant)
         await self.session.flush()
+        changes.note(self.session, teen.id, ChangeKind.SCREEN_TIME)
         await chain.record(
             self.session,
             account_id=teen.id,

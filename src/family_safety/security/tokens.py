@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
-from family_safety.security.keyring import SIGNING_ALGORITHM, Keyring, SigningKey, load_keyring
+from family_safety.security.keyring import (
+    SIGNING_ALGORITHM,
+    Keyring,
+    KeyringError,
+    load_keyring,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -18,7 +23,7 @@ if TYPE_CHECKING:
 # Bigger than any token this service signs; anything larger is refused before parsing.
 MAX_TOKEN_LENGTH = 4096
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "exp", "jti")
-KEYRING_RELOAD_INTERVAL_SECONDS = 30.0
+DEFAULT_KEYRING_CHECK_SECONDS = 10.0
 
 
 class TokenKind(StrEnum):
@@ -26,6 +31,7 @@ class TokenKind(StrEnum):
 
     ACCESS = "at+jwt"
     PAIRING_INVITATION = "pairing+jwt"
+    DEVICE = "device+jwt"  # a client that signed in to a handle before (sign-in lock-out)
 
 
 class InvalidToken(Exception):
@@ -42,15 +48,34 @@ class VerifiedToken:
 
 
 class TokenSigner:
-    def __init__(self, keyring: Keyring, *, issuer: str, keyring_path: Path | None = None) -> None:
-        self._keyring = keyring
+    def __init__(
+        self,
+        keyring: Keyring,
+        *,
+        issuer: str,
+        keyring_path: Path | None = None,
+        check_every_seconds: float = DEFAULT_KEYRING_CHECK_SECONDS,
+    ) -> None:
+        """With ``keyring_path``, the file is checked at most every ``check_every_seconds`` and
+        re-read when it changed (``keys rotate`` on any instance): every instance then signs
+        with the new active key and serves every key of the file in its JWKS."""
+        self._loaded = keyring
         self._issuer = issuer
         self._keyring_path = keyring_path
-        self._last_reload = time.monotonic()
+        self._check_every = check_every_seconds
+        self._last_check = time.monotonic()
+        self._file_version: tuple[int, int, int] | None = None  # unknown: the first check reads
 
     @property
     def keyring(self) -> Keyring:
         return self._keyring
+
+    @property
+    def _keyring(self) -> Keyring:
+        """The keyring as the file holds it now (re-read when it changed, checked at most
+        every ``check_every_seconds``): what signs and verifies."""
+        self._reload_when_changed()
+        return self._loaded
 
     def audience(self, kind: TokenKind) -> str:
         return f"{self._issuer}:{kind.value}"
@@ -99,8 +124,6 @@ class TokenSigner:
             raise InvalidToken("wrong token type or algorithm")
         kid = header.get("kid")
         key = self._keyring.find(kid) if isinstance(kid, str) else None
-        if key is None and isinstance(kid, str):
-            key = self._reload_and_find(kid)
         if key is None:
             raise InvalidToken("unknown signing key")
         try:
@@ -124,14 +147,30 @@ class TokenSigner:
             claims=claims,
         )
 
-    def _reload_and_find(self, kid: str) -> SigningKey | None:
-        """Another instance may have rotated the keyring: re-read it, at most every 30 s."""
-        now = time.monotonic()
-        if self._keyring_path is None or now - self._last_reload < KEYRING_RELOAD_INTERVAL_SECONDS:
+    def _version_of_file(self) -> tuple[int, int, int] | None:
+        if self._keyring_path is None:
             return None
-        self._last_reload = now
         try:
-            self._keyring = load_keyring(self._keyring_path)
-        except Exception:
+            stat = self._keyring_path.stat()
+        except OSError:
             return None
-        return self._keyring.find(kid)
+        # Saving replaces the file, so its inode changes even within one mtime tick.
+        return stat.st_mtime_ns, stat.st_ino, stat.st_size
+
+    def _reload_when_changed(self) -> None:
+        """Re-read the keyring file when it changed; checked at most every ``check_every``
+        seconds (one stat). An unreadable file keeps the keys already loaded."""
+        if self._keyring_path is None:
+            return
+        now = time.monotonic()
+        if now - self._last_check < self._check_every:
+            return
+        self._last_check = now
+        version = self._version_of_file()
+        if version is None or version == self._file_version:
+            return
+        try:
+            self._loaded = load_keyring(self._keyring_path)
+        except (KeyringError, OSError):  # keep the keys in hand; the next change retries
+            return
+        self._file_version = version

@@ -1,6 +1,6 @@
 """Every table, one module per aggregate; Alembic autogenerates from this metadata."""
 
-from family_safety.db.models.accounts import Account
+from family_safety.db.models.accounts import Account, RegistrationAttempt
 from family_safety.db.models.audit import AuditEntry
 from family_safety.db.models.auth import RefreshToken, SignInFailure
 from family_safety.db.models.base import Base, metadata
@@ -26,6 +26,7 @@ __all__ = [
     "PairingCodeFailure",
     "PairingInvitation",
     "RefreshToken",
+    "RegistrationAttempt",
     "Report",
     "ScreenTimeDay",
     "SettingChoice",

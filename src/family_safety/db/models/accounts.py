@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from family_safety.db.models.base import AuditedBase
+from family_safety.db.models.base import AuditedBase, Base
+
+AUDIT_GENESIS_HASH = "0" * 64
+"""The ``previous_hash`` of an account's first audit entry, and the head of an empty chain."""
 
 
 class Account(AuditedBase):
@@ -22,3 +26,23 @@ class Account(AuditedBase):
     settings_version: Mapped[int] = mapped_column(Integer, default=1)
     # The band last announced with a band.changed notification; null: the band it started in.
     notified_band: Mapped[str | None] = mapped_column(String(8), default=None)
+    # The newest entry of the account's audit chain, written with it: deleting the newest entries
+    # leaves a chain that verifies on its own, but no longer ends here.
+    audit_head_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audit_head_hash: Mapped[str] = mapped_column(
+        String(64), default=AUDIT_GENESIS_HASH, server_default=AUDIT_GENESIS_HASH
+    )
+
+
+class RegistrationAttempt(Base):
+    """A registration from a client address (made, or refused as a taken handle), counted within
+    a sliding window so one address cannot create accounts without bound."""
+
+    __tablename__ = "registration_attempt"
+    __table_args__ = (
+        Index("ix_registration_attempt_address_at", "client_address", "at"),
+        Index("ix_registration_attempt_at", "at"),
+    )
+
+    client_address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

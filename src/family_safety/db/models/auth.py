@@ -26,15 +26,18 @@ class RefreshToken(Base):
 
 class SignInFailure(Base):
     """A failed sign-in, counted per handle (hashed: a mistyped password
-    in the handle field must not be stored) and per client address, within a sliding window."""
+    in the handle field must not be stored) and per client address, within a sliding window;
+    and per device token when the client sent a valid one for that handle."""
 
     __tablename__ = "sign_in_failure"
     __table_args__ = (
         Index("ix_sign_in_failure_handle_at", "handle_digest", "at"),
         Index("ix_sign_in_failure_address_at", "client_address", "at"),
+        Index("ix_sign_in_failure_device_at", "device_digest", "at"),
         Index("ix_sign_in_failure_at", "at"),
     )
 
     handle_digest: Mapped[str] = mapped_column(String(64))
     client_address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    device_digest: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -1,0 +1,93 @@
+"""The signed-in account of every request, kept in memory while nothing says it changed.
+
+Each process keeps the account row (its settings version, band, time zone) of each live sign-in
+session it has served, so the hot path needs no database round trip. A change event
+(`family_safety.changes`) for an account forgets it: in this process at once, when the changing
+transaction commits; from other processes on SQLite on the next request (``PRAGMA data_version``
+moved: everything is forgotten); from other instances on PostgreSQL when their ``NOTIFY``
+arrives (the window measured in BENCHMARKS.md). While the PostgreSQL listener is down nothing is
+trusted: every request reads the database, and the memory is emptied when it is back, so a lost
+notification never leaves a stale answer. ``FAMILY_SAFETY_FRESHNESS=read`` reads every time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from family_safety.db.account_records import load_signed_in_account
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from family_safety.changes import Change, ChangeBus
+    from family_safety.db.account_records import AccountRecord
+    from family_safety.db.hot_reads import HotPathReader
+
+
+class SignedInAccounts:
+    def __init__(
+        self, reader: HotPathReader, bus: ChangeBus, *, keep: bool, max_entries: int
+    ) -> None:
+        self._reader = reader
+        self._bus = bus
+        self._keep = keep
+        self._max_entries = max_entries
+        self._size = 0
+        self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
+        self._by_account: dict[UUID, dict[UUID, AccountRecord]] = {}
+        self._data_version = reader.data_version()
+        self._was_connected = bus.connected
+        bus.on_change(self._forget_change)
+
+    async def load(self, account_id: UUID, session_id: UUID) -> AccountRecord | None:
+        """The account of this sign-in session, or None when it is gone or the session ended."""
+        trusted = self._trusted()
+        if trusted and (sessions := self._by_account.get(account_id)) is not None:
+            record = sessions.get(session_id)
+            if record is not None:
+                return record
+        forgotten_before = self._forgotten
+        record = await load_signed_in_account(self._reader, account_id, session_id)
+        if record is not None and trusted and self._forgotten == forgotten_before:
+            self._remember(account_id, session_id, record)
+        return record
+
+    def forget(self, account_id: UUID) -> None:
+        self._forgotten += 1
+        sessions = self._by_account.pop(account_id, None)
+        if sessions is not None:
+            self._size -= len(sessions)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def _forget_change(self, change: Change) -> None:
+        self.forget(change.account_id)
+
+    def _trusted(self) -> bool:
+        if not self._keep:
+            return False
+        connected = self._bus.connected
+        if connected != self._was_connected:
+            self._was_connected = connected
+            self._clear()  # what was missed while the listener was down is unknown
+        if not connected:
+            return False
+        data_version = self._reader.data_version()
+        if data_version != self._data_version:
+            self._data_version = data_version
+            self._clear()
+        return True
+
+    def _remember(self, account_id: UUID, session_id: UUID, record: AccountRecord) -> None:
+        if self._size >= self._max_entries:
+            evicted = self._by_account.pop(next(iter(self._by_account)))
+            self._size -= len(evicted)
+        sessions = self._by_account.setdefault(account_id, {})
+        self._size += session_id not in sessions
+        sessions[session_id] = record
+
+    def _clear(self) -> None:
+        self._forgotten += 1
+        self._by_account.clear()
+        self._size = 0

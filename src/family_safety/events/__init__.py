@@ -1,0 +1,1 @@
+"""Live changes for devices: `GET /v1/me/events`, server-sent events fed by the change bus."""
