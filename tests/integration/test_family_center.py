@@ -238,6 +238,9 @@ async def test_the_cookies_are_http_only_same_site_and_scoped_to_the_pages(brows
     for attribute in ("HttpOnly", "SameSite=lax", "Path=/family"):
         assert attribute.lower() in session.lower(), session
     assert "secure" not in session.lower()  # development: plain http on a laptop
+    device = next(c for c in cookies if c.startswith("family_device="))
+    for attribute in ("HttpOnly", "SameSite=lax", "Path=/family"):
+        assert attribute.lower() in device.lower(), device
 
 
 async def test_outside_development_the_cookies_are_secure(settings, tmp_path):
@@ -371,3 +374,25 @@ async def test_a_teen_chooses_a_smaller_daily_limit_but_not_a_larger_one(browser
     assert "Please check: Daily screen time" in typo.text
     settings = (await mum.get(f"/v1/teens/{teen_id}/settings")).json()["settings"]
     assert settings["screen_time.daily_limit_minutes"]["value"] == daily(30)
+
+
+async def test_this_browser_keeps_signing_in_while_others_guesses_lock_the_handle(browsers):
+    sam, guesser, stranger = browsers(), browsers(), browsers()
+    await _register(sam, "sam", 15)
+    assert "family_device" in sam.cookies
+    await sam.post("/family/sign-out")
+    await guesser.get("/family")
+    for _ in range(10):
+        wrong = await guesser.post("/family/sign-in", {"handle": "sam", "password": "x" * 10})
+    locked = await guesser.post("/family/sign-in", {"handle": "sam", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "Too many tries." in locked.text
+    assert wrong.status_code == 401
+    await stranger.get("/family")
+    assert (
+        await stranger.post("/family/sign-in", {"handle": "sam", "password": PASSWORD})
+    ).status_code == 429
+    await sam.get("/family")
+    back = await sam.post("/family/sign-in", {"handle": "sam", "password": PASSWORD})
+    assert back.status_code == 200
+    assert "Your settings" in back.text

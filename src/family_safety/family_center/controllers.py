@@ -9,6 +9,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -21,7 +22,10 @@ from family_safety.accounts import services as accounts
 from family_safety.accounts.schemas import NewAccount
 from family_safety.audit import services as audit
 from family_safety.auth.deps import AUTH_SERVICE, AuthServiceDep
+from family_safety.auth.schemas import SignedIn
+from family_safety.auth.services import DEVICE_TOKEN_TTL_SECONDS
 from family_safety.clock import utc_now, utc_today
+from family_safety.config import Environment
 from family_safety.db.account_records import AccountRecord
 from family_safety.db.models import Account
 from family_safety.dependencies import PUBLIC_ROUTE_OPT, AppComponents, ClientAddress, DbSession
@@ -73,6 +77,24 @@ LIST_LIMIT = 100
 
 def _see_other(path: str) -> Redirect:
     return Redirect(path, status_code=HTTP_303_SEE_OTHER)
+
+
+DEVICE_COOKIE = "family_device"
+
+
+def _signed_in(components: AppComponents, signed: SignedIn) -> Redirect:
+    """Home, remembering this browser as a device of the account: its device token lets it keep
+    signing in while others' wrong guesses lock the handle (as ``device_token`` does in the API)."""
+    cookie = Cookie(
+        key=DEVICE_COOKIE,
+        value=signed.device_token,
+        path=PREFIX,
+        max_age=DEVICE_TOKEN_TTL_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=components.settings.environment != Environment.DEVELOPMENT,
+    )
+    return Redirect(HOME, status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
 
 
 def _flash(request: Request, message: str, kind: str = "ok") -> None:
@@ -218,7 +240,9 @@ class FamilyCenter(Controller):
         form = await request.form()
         handle, password = form.get("handle", "").strip(), form.get("password", "")
         try:
-            pair = await auth_service.sign_in(handle, password, client_address)
+            pair = await auth_service.sign_in(
+                handle, password, client_address, request.cookies.get(DEVICE_COOKIE)
+            )
         except Problem as problem:
             return _page(
                 request,
@@ -228,7 +252,7 @@ class FamilyCenter(Controller):
                 handle=handle,
             )
         start_session(request, components, pair)
-        return _see_other(HOME)
+        return _signed_in(components, pair)
 
     @post("/register")
     async def register(
@@ -276,7 +300,7 @@ class FamilyCenter(Controller):
                 new_handle=fields["handle"],
             )
         start_session(request, components, pair)
-        return _see_other(HOME)
+        return _signed_in(components, pair)
 
     @post("/sign-out")
     async def sign_out(

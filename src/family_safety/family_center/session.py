@@ -17,7 +17,7 @@ from family_safety.db.account_records import AccountRecord
 if TYPE_CHECKING:
     from litestar import Request
 
-    from family_safety.auth.schemas import TokenPair
+    from family_safety.auth.schemas import SignedIn
     from family_safety.components import Components
 
 
@@ -25,7 +25,7 @@ class SignInNeeded(Exception):
     """No live page session: the pages answer with a redirect to the sign-in page."""
 
 
-def start_session(request: Request, components: Components, pair: TokenPair) -> None:
+def start_session(request: Request, components: Components, pair: SignedIn) -> None:
     grant = components.tokens.verify_access_token(pair.access_token)
     request.set_session(
         {
