@@ -396,3 +396,21 @@ async def test_this_browser_keeps_signing_in_while_others_guesses_lock_the_handl
     back = await sam.post("/family/sign-in", {"handle": "sam", "password": PASSWORD})
     assert back.status_code == 200
     assert "Your settings" in back.text
+
+
+async def test_a_teen_adds_daily_time_away(browsers):
+    sam = browsers()
+    await _register(sam, "sam", 14)
+    home = await sam.get("/family/home")
+    assert "Add time away every day: starts" in home.text
+    added = await sam.post(
+        "/family/settings",
+        {"screen_time.time_away.start": "19:00", "screen_time.time_away.end": "20:00"},
+    )
+    assert "Your settings are saved." in added.text
+    assert "19:00 to 20:00, every day" in added.text
+    same = await sam.post(
+        "/family/settings",
+        {"screen_time.time_away.start": "19:00", "screen_time.time_away.end": "19:00"},
+    )
+    assert "Please check: Time away" in same.text

@@ -372,6 +372,8 @@ class FamilyCenter(Controller):
                     "choices": choices if choices and len(choices) > 1 else None,
                     # More hidden words is always stricter: a teen may add their own.
                     "words": "\n".join(setting.value) if key == forms.KEYWORDS else None,
+                    # More windows are always stricter: a teen may add a daily one.
+                    "window": key in forms.WINDOW_KEYS,
                     # Fewer minutes is always stricter: a teen may choose a smaller daily limit.
                     "minutes": forms.uniform_minutes(setting.value)
                     if key == forms.DAILY_LIMIT
@@ -643,6 +645,11 @@ class FamilyCenter(Controller):
             changes[forms.DAILY_LIMIT] = (
                 int(typed_minutes) if typed_minutes.isdigit() else typed_minutes
             )
+        for key in forms.WINDOW_KEYS:
+            start, end = form.get(f"{key}.start", ""), form.get(f"{key}.end", "")
+            if start or end:
+                added = {"days": list(forms.DAYS), "start": start, "end": end}
+                changes[key] = [*current[key].value, added]
         if forms.KEYWORDS in form:
             words = forms.words_from_form(form[forms.KEYWORDS])
             if {w.casefold() for w in words} != {
