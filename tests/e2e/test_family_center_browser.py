@@ -167,8 +167,15 @@ def test_a_guardian_and_a_teen_play_the_whole_story(server, browser, shots):
         expect(mum.page.get_by_label(label)).to_be_visible()
     mum.page.get_by_label("Daily screen time").fill("45")
     mum.page.get_by_label("Direct messages").select_option(label="Friends only")
+    stale = mum.context.new_page()  # the same page, opened before the save
+    stale.goto(mum.page.url)
     mum.page.get_by_role("button", name="Save limits").click()
     expect(mum.page.get_by_text("Limits saved.")).to_be_visible()
+    stale.get_by_label("Daily screen time").fill("30")
+    stale.get_by_role("button", name="Save limits").click()
+    expect(stale.get_by_text("These limits changed since you opened the page")).to_be_visible()
+    expect(stale.get_by_label("Daily screen time")).to_have_value("45")  # the current values
+    stale.close()
 
     # The teen sees who set it, and asks for more time.
     sam.page.goto("/family/home")
