@@ -1198,6 +1198,12 @@ export interface components {
             blocks: components["schemas"]["BlockOut"][];
             /** @description Roles an operator granted: `staff`, `partner`. */
             roles: string[];
+            /** @description `days` (`{date, used_minutes}` of each local day with reported use), `time_requests` and `time_grants`, as the screen-time routes answer them. */
+            screen_time: {
+                [key: string]: {
+                    [key: string]: unknown;
+                }[];
+            };
         };
         /** ExportedInvitation */
         ExportedInvitation: {
