@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     password_hash_workers: int | None = Field(
         default=None,
         ge=1,
-        description="Per process: passwords hashed at once; default one per usable core.",
+        description="Per process: passwords hashed at once; default the usable cores but one.",
     )
     password_hash_queue: int = Field(
         default=8,

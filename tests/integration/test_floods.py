@@ -83,11 +83,10 @@ async def test_a_sign_in_flood_is_answered_503_overloaded_while_everyone_else_is
         assert (await _sign_in(client, "target")).status_code == 200
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # its one write lock
 async def test_32_writers_at_once_on_the_embedded_database_all_get_an_answer(
     settings, register_concurrent, concurrent_client
 ):
-    if not settings.is_embedded_database:
-        pytest.skip("SQLite's one write lock is what this holds to")
     client, register = concurrent_client, register_concurrent
     guardians = [await register(f"guardian_{n}", 40) for n in range(4)]
     teens = [await register(f"teen_{n}", 14) for n in range(4)]
@@ -135,14 +134,13 @@ def _another_writer_can_begin(path: str) -> bool:
         other.close()
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_background_work_on_the_embedded_database_holds_the_write_lock_from_its_start(
     settings,
 ):
     """The birthday sweep and the first request after a birthday write through sessions of
     their own: like a request's, they take SQLite's write lock when they begin, so a read that
     later writes never fails with "database is locked" because someone wrote in between."""
-    if not settings.is_embedded_database:
-        pytest.skip("SQLite's one write lock is what this holds to")
     path = settings.resolved_database_url.removeprefix("sqlite+aiosqlite:///")
     app = create_app(settings, hasher=CHEAP_HASHER)
     async with concurrent_app_client(app):

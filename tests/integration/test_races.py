@@ -15,6 +15,7 @@ from family_safety.links.services import LinkService
 from family_safety.pairing import services as pairing_services
 from family_safety.pairing.schemas import InvitationProof
 from family_safety.pairing.services import PairingService
+from tests.conftest import requires_postgres
 from tests.helpers import daily, expect_problem, invite, pair
 
 ROUNDS = 6
@@ -51,11 +52,12 @@ async def test_a_revoked_invitation_is_never_also_spent_nor_told_used(register_c
         await _expect_one_outcome(guardian, teen, invitation["id"], consent)
 
 
-def _postgresql_only(settings) -> None:
-    # On SQLite each write transaction holds the write lock from its start, so neither request
-    # can land inside the other: these interleavings cannot happen there.
-    if settings.is_embedded_database:
-        pytest.skip("SQLite serialises the two transactions")
+# On SQLite each write transaction holds the write lock from its start, so neither request can
+# land inside the other: these interleavings can only happen on PostgreSQL.
+def postgresql_only(test):
+    return requires_postgres(
+        pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)(test)
+    )
 
 
 async def _as_service(client, work):
@@ -65,10 +67,10 @@ async def _as_service(client, work):
         return await work(PairingService(session, components.pack, components.signer))
 
 
+@postgresql_only
 async def test_consent_to_an_invitation_revoked_after_it_was_read_is_told_410(
     register, settings, monkeypatch
 ):
-    _postgresql_only(settings)
     guardian = await register("parent", 40)
     teen = await register("teen_14", 14)
     invitation = await invite(guardian)
@@ -89,10 +91,10 @@ async def test_consent_to_an_invitation_revoked_after_it_was_read_is_told_410(
     assert consent.status_code == 410
 
 
+@postgresql_only
 async def test_an_invitation_spent_while_being_revoked_stays_spent_only(
     register, settings, monkeypatch
 ):
-    _postgresql_only(settings)
     guardian = await register("parent", 40)
     teen = await register("teen_14", 14)
     invitation = await invite(guardian)
@@ -162,10 +164,10 @@ async def test_no_guardian_limit_lands_after_the_teen_ended_the_link(register_co
     assert len(updated) == sum(answer.status_code == 200 for answer in answers)
 
 
+@postgresql_only
 async def test_a_limits_change_read_before_the_link_ended_is_refused_after(
     register, settings, monkeypatch
 ):
-    _postgresql_only(settings)
     guardian = await register("parent", 40)
     teen = await register("teen_14", 14)
     link = await pair(guardian, teen)

@@ -414,3 +414,15 @@ async def test_a_day_of_23_hours_when_the_clocks_go_forward(register):
             ("2027-03-28", 22 * 60 + 59),
             ("2027-03-29", 0),
         ]
+
+
+async def test_the_export_holds_the_teens_days_requests_and_grants(family):
+    _, _, teen = family
+    body = report("phone-1", (at(16), at(16, 10)), (at(16, 5), at(16, 25)))
+    assert (await teen.post("/v1/me/screen-time/usage", json=body)).status_code == 200
+    asked = await _asked(teen, note="maths homework")
+    export = (await teen.get("/v1/me/export")).json()["screen_time"]
+    assert [day["used_minutes"] for day in export["days"]] == [25]
+    assert [request["id"] for request in export["time_requests"]] == [asked["id"]]
+    assert export["time_requests"][0]["note"] == "maths homework"
+    assert export["time_grants"] == []

@@ -471,6 +471,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live changes of my account (server-sent events)
+         * @description `settings.changed` (`data.etag`), `notification.created`, `screen_time.changed`; `reset` when a `Last-Event-ID` can no longer be resumed. Heartbeat comments every 15 s; the stream ends with the access token or its session.
+         */
+        get: operations["V1MeEventsEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/screen-time/days": {
         parameters: {
             query?: never;
@@ -1178,6 +1198,12 @@ export interface components {
             blocks: components["schemas"]["BlockOut"][];
             /** @description Roles an operator granted: `staff`, `partner`. */
             roles: string[];
+            /** @description `days` (`{date, used_minutes}` of each local day with reported use), `time_requests` and `time_grants`, as the screen-time routes answer them. */
+            screen_time: {
+                [key: string]: {
+                    [key: string]: unknown;
+                }[];
+            };
         };
         /** ExportedInvitation */
         ExportedInvitation: {
@@ -5206,6 +5232,59 @@ export interface operations {
                         type?: "https://family-safety.dev/problems/validation";
                         /** @constant */
                         status?: 422;
+                    };
+                };
+            };
+        };
+    };
+    V1MeEventsEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The id of the last event received, to resume after it. */
+                "Last-Event-ID"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/bad-request";
+                        /** @constant */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        type?: "https://family-safety.dev/problems/unauthorized";
+                        /** @constant */
+                        status?: 401;
                     };
                 };
             };

@@ -15,6 +15,7 @@ from family_safety import changes, problems
 from family_safety.auth.schemas import SignedIn, TokenPair
 from family_safety.changes import ChangeKind
 from family_safety.clock import utc_now
+from family_safety.db.engine import READ_ONLY
 from family_safety.db.models import Account, RefreshToken, SignInFailure
 from family_safety.rate_limits import record_failure, refuse_when_over_limits
 from family_safety.security.tokens import InvalidToken, TokenKind
@@ -54,8 +55,10 @@ class AuthService:
         """Read, verify with no transaction open (no pooled connection, no SQLite write lock is
         held while argon2id runs), then write. A valid device token for this handle replaces
         the per-handle limit by a limit on its own failures (OWASP's device cookies)."""
+        self.hasher.refuse_when_full()
         now = utc_now()
         handle_digest = _digest(handle)
+        await self.session.connection(execution_options=READ_ONLY)  # reads: no SQLite write lock
         account = (
             await self.session.execute(
                 select(Account.id, Account.password_hash).where(Account.handle == handle)

@@ -37,3 +37,7 @@ class Export(BaseModel):
     reports: list[ReportOut] = Field(description="The reports this account filed, with evidence.")
     blocks: list[BlockOut] = Field(description="The accounts this account blocks.")
     roles: list[str] = Field(description="Roles an operator granted: `staff`, `partner`.")
+    screen_time: dict[str, list[dict[str, Any]]] = Field(
+        description="`days` (`{date, used_minutes}` of each local day with reported use), "
+        "`time_requests` and `time_grants`, as the screen-time routes answer them."
+    )

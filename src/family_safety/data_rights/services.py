@@ -12,6 +12,7 @@ from family_safety.account_settings.bounds import limits_by_link
 from family_safety.accounts.services import own_view
 from family_safety.audit.services import page_for as audit_page
 from family_safety.auth.services import AuthService
+from family_safety.clock import utc_now
 from family_safety.data_rights.schemas import Export, ExportedInvitation, ExportedLink
 from family_safety.db.models import (
     Account,
@@ -25,6 +26,7 @@ from family_safety.links.repository import links_of
 from family_safety.links.views import link_view
 from family_safety.notifications.schemas import NotificationOut
 from family_safety.safety import services as safety
+from family_safety.screen_time import services as screen_time
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -91,6 +93,7 @@ class DataRightsService:
             reports=held_by_safety.reports,
             blocks=held_by_safety.blocks,
             roles=held_by_safety.roles,
+            screen_time=await screen_time.export_of(session, account, utc_now()),
         )
 
     async def erase(

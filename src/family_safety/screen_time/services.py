@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import msgspec
 from sqlalchemy import func, select, update
 
 from family_safety import changes, problems
@@ -477,3 +478,27 @@ class ScreenTimeService:
             link_id=link_id,
         )
         return grant
+
+
+async def export_of(session: AsyncSession, account: AnyAccount, now: datetime) -> dict[str, Any]:
+    """What screen time holds about an account, for its data export: its used time per local
+    day, its requests and its grants."""
+    today = local_date(now, zone(account.timezone))
+    days = await session.scalars(
+        select(ScreenTimeDay)
+        .where(ScreenTimeDay.account_id == account.id)
+        .order_by(ScreenTimeDay.day)
+    )
+    requests = await session.scalars(
+        select(TimeRequest).where(TimeRequest.account_id == account.id).order_by(TimeRequest.id)
+    )
+    grants = await session.scalars(
+        select(TimeGrant).where(TimeGrant.account_id == account.id).order_by(TimeGrant.id)
+    )
+    return msgspec.to_builtins(
+        {
+            "days": [{"date": day.day, "used_minutes": day.used_seconds // 60} for day in days],
+            "time_requests": [request_out(request, today) for request in requests],
+            "time_grants": [grant_out(_as_grant(grant)) for grant in grants],
+        }
+    )

@@ -41,8 +41,9 @@ class PasswordHasher:
         workers: int | None = None,
         queue: int = DEFAULT_QUEUE,
     ) -> None:
-        """``workers`` hash at once (default: one per usable core); at most ``queue`` more wait;
-        past that, ``HashingOverloaded``."""
+        """``workers`` hash at once (default: one per usable core but one, which stays free to
+        serve everyone else's requests); at most ``queue`` more wait; past that,
+        ``HashingOverloaded``."""
         self._context = CryptContext(
             schemes=["argon2"],
             argon2__type="ID",
@@ -52,7 +53,7 @@ class PasswordHasher:
         )
         # Verified against when the handle is unknown, so both failures cost the same time.
         self._dummy_hash = self._context.hash(secrets.token_urlsafe(16))
-        self.workers = workers or usable_cores()
+        self.workers = workers or max(1, usable_cores() - 1)
         self.capacity = self.workers + queue
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="argon2")
         self._admitted = 0
@@ -62,6 +63,12 @@ class PasswordHasher:
     def in_use(self) -> int:
         """Hashes running or waiting."""
         return self._admitted
+
+    def refuse_when_full(self) -> None:
+        """Shed a flood before it costs anything else (a database read, a lock): raise
+        ``HashingOverloaded`` when every worker is busy and the queue is full."""
+        if self._admitted >= self.capacity:
+            raise HashingOverloaded
 
     async def hash(self, password: str) -> str:
         return await self._run(self.hash_now, password)
