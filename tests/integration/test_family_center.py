@@ -140,6 +140,8 @@ async def test_the_family_story(browsers, client):
     home = await sam.get("/family/home")
     assert "Set by @mum" in home.text
     assert "@mum changed your limits: Daily screen time." in home.text  # What's new
+    # Newest first: the change of limits comes before the linking it followed.
+    assert home.text.index("@mum changed your limits") < home.text.index("You linked with @mum")
     asked = await sam.post("/family/time-requests", {"kind": "extra_time", "minutes": "15"})
     assert "Your question was sent" in asked.text
 

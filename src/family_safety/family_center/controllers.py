@@ -149,24 +149,16 @@ def _validation_words(error: ValidationError) -> str:
 
 
 NEWS_SHOWN = 5
-NEWS_PAGES = 20
 
 
 async def _whats_new(
     db_session: DbSession, account: AccountRecord, teens: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """The latest notifications, newest first, in words (the list is oldest first: walked)."""
-    latest: list[Any] = []
-    cursor = None
-    for _ in range(NEWS_PAGES):
-        page = await notifications.page_for(db_session, account.id, LIST_LIMIT, cursor)
-        latest = (latest + page.items)[-NEWS_SHOWN:]
-        if (cursor := page.next_cursor) is None:
-            break
+    """The latest notifications, newest first, in words."""
     me = str(account.id)
     return [
         {"at": n.created_at, "words": notification_words(n.kind, n.data or {}, me, teens)}
-        for n in reversed(latest)
+        for n in await notifications.latest(db_session, account.id, NEWS_SHOWN)
     ]
 
 

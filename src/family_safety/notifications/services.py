@@ -44,3 +44,15 @@ async def page_for(
         query = query.where(Notification.id > after)
     rows = list(await session.scalars(query.order_by(Notification.id).limit(limit + 1)))
     return page_of(rows, limit, lambda row: row.id)
+
+
+async def latest(session: AsyncSession, account_id: UUID, count: int) -> list[Notification]:
+    """The account's ``count`` newest notifications, newest first."""
+    return list(
+        await session.scalars(
+            select(Notification)
+            .where(Notification.account_id == account_id)
+            .order_by(Notification.id.desc())
+            .limit(count)
+        )
+    )
