@@ -190,7 +190,7 @@ class AccountSettingsService:
     ) -> tuple[int, str]:
         """Serialise writers of this account, then compare ``If-Match`` with the current version.
         Returns that version and the account's band today."""
-        version = await chain.lock_account(self.session, account.id)
+        version = (await chain.lock_account(self.session, account.id)).settings_version
         band = self.pack.band_for(account.birthdate, today)
         if if_match is not None and not etag_matches(
             if_match, settings_etag(self.pack, account.id, version, band)

@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select, update
 
@@ -61,14 +61,27 @@ def entry_hash(previous_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256((previous_hash + canonical).encode()).hexdigest()
 
 
-async def lock_account(session: AsyncSession, account_id: UUID) -> int:
+class Head(NamedTuple):
+    """An account's settings version and the head of its chain, as read under its lock."""
+
+    settings_version: int
+    seq: int
+    hash: str
+
+
+async def lock_account(session: AsyncSession, account_id: UUID) -> Head:
     """Lock the account's row until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
-    already serialises writers) and return its current settings version."""
-    return (
-        await session.execute(
-            select(Account.settings_version).where(Account.id == account_id).with_for_update()
-        )
-    ).scalar_one()
+    already serialises writers) and return its current settings version and chain head: handed
+    to ``record`` in the same transaction, the head spares ``record`` reading it again."""
+    return Head(
+        *(
+            await session.execute(
+                select(Account.settings_version, Account.audit_head_seq, Account.audit_head_hash)
+                .where(Account.id == account_id)
+                .with_for_update()
+            )
+        ).one()
+    )
 
 
 async def record(
@@ -80,19 +93,27 @@ async def record(
     changes: dict[str, dict[str, Any]],
     at: datetime,
     link_id: UUID | None = None,
+    locked: Head | None = None,
 ) -> int:
     """Add an entry to the account's chain, in the caller's transaction; returns the account's
     new settings version. The chain grows from the head kept on the account (not from the newest
-    entry found), and the head moves with it: entries deleted from the end stay visible."""
+    entry found), and the head moves with it: entries deleted from the end stay visible.
+    ``locked`` is the head ``lock_account`` read in this transaction, when nothing has recorded
+    since: the version, the head and the entry are then written in one update and one insert."""
     note_change(session, account_id, ChangeKind.SETTINGS)
-    version, head_seq, head_hash = (
-        await session.execute(
-            update(Account)
-            .where(Account.id == account_id)
-            .values(settings_version=Account.settings_version + 1)
-            .returning(Account.settings_version, Account.audit_head_seq, Account.audit_head_hash)
-        )
-    ).one()
+    if locked is None:
+        version, head_seq, head_hash = (
+            await session.execute(
+                update(Account)
+                .where(Account.id == account_id)
+                .values(settings_version=Account.settings_version + 1)
+                .returning(
+                    Account.settings_version, Account.audit_head_seq, Account.audit_head_hash
+                )
+            )
+        ).one()
+    else:
+        version, head_seq, head_hash = locked.settings_version + 1, locked.seq, locked.hash
     seq, previous_hash = head_seq + 1, head_hash
     entry = AuditEntry(
         account_id=account_id,
@@ -107,11 +128,10 @@ async def record(
     )
     entry.entry_hash = entry_hash(previous_hash, entry)
     session.add(entry)
-    await session.execute(
-        update(Account)
-        .where(Account.id == account_id)
-        .values(audit_head_seq=seq, audit_head_hash=entry.entry_hash)
-    )
+    head = {"audit_head_seq": seq, "audit_head_hash": entry.entry_hash}
+    if locked is not None:
+        head["settings_version"] = version
+    await session.execute(update(Account).where(Account.id == account_id).values(**head))
     await session.flush()
     return version
 

@@ -2,7 +2,8 @@
 
 Each process keeps the account row (its settings version, band, time zone) of each live sign-in
 session it has served, so the hot path needs no database round trip. A change event
-(`family_safety.changes`) for an account forgets it: in this process at once, when the changing
+(`family_safety.changes`) to an account's settings or sessions forgets it (screen time and
+notifications leave the row as it was): in this process at once, when the changing
 transaction commits; from other processes on SQLite on the next request (``PRAGMA data_version``
 moved: everything is forgotten); from other instances on PostgreSQL when their ``NOTIFY``
 arrives (the window measured in BENCHMARKS.md). While the PostgreSQL listener is down nothing is
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from family_safety.changes import ChangeKind
 from family_safety.db.account_records import load_signed_in_account
 
 if TYPE_CHECKING:
@@ -22,6 +24,9 @@ if TYPE_CHECKING:
     from family_safety.changes import Change, ChangeBus
     from family_safety.db.account_records import AccountRecord
     from family_safety.db.hot_reads import HotPathReader
+
+
+_CHANGES_OF_THE_ACCOUNT = frozenset({ChangeKind.SETTINGS, ChangeKind.SESSIONS})
 
 
 class SignedInAccounts:
@@ -62,7 +67,10 @@ class SignedInAccounts:
         return self._size
 
     def _forget_change(self, change: Change) -> None:
-        self.forget(change.account_id)
+        # Only these change what is kept (the account row, its sign-in sessions); a usage report
+        # or a notification leaves the signed-in account as it was.
+        if change.kind in _CHANGES_OF_THE_ACCOUNT:
+            self.forget(change.account_id)
 
     def _trusted(self) -> bool:
         if not self._keep:

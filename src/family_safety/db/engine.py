@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import weakref
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util.concurrency import await_, in_greenlet
 
 if TYPE_CHECKING:
     from family_safety.config import Settings
@@ -27,12 +32,67 @@ READ_ONLY = {"sqlite_begin": "DEFERRED"}
 """Execution options for connections that only read: on SQLite they take no write lock."""
 
 
-def _sqlite_begin(connection: Any) -> None:
+WRITER_WAIT_SECONDS = 5.0
+"""How long a writer waits for this process's other writers, as busy_timeout waits for other
+processes' (then the database is "locked": 503)."""
+
+_HOLDS_WRITE_LOCK = "family_safety.holds_write_lock"
+
+
+class _Writers:
+    """This process's SQLite writers, queued in the event loop: each takes the lock before its
+    BEGIN IMMEDIATE and gives it back as its transaction ends, so writers of one process never
+    meet in SQLite's busy handler (which sleeps between retries: up to 100 ms at a time). Other
+    processes' writers still wait in the busy handler."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def acquire(self, connection: Any) -> None:
+        info = connection.info
+        if info.get(_HOLDS_WRITE_LOCK) or not in_greenlet():
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        try:
+            await_(asyncio.wait_for(lock.acquire(), WRITER_WAIT_SECONDS))
+        except TimeoutError as exc:
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            ) from exc
+        info[_HOLDS_WRITE_LOCK] = lock
+
+    @staticmethod
+    def release(connection: Any, *_args: Any) -> None:
+        lock = connection.info.pop(_HOLDS_WRITE_LOCK, None)
+        if lock is not None:
+            lock.release()
+
+
+def _sqlite_begin(connection: Any, *, writers: _Writers) -> None:
     # Writers take the write lock up front: a deferred transaction that reads and then writes
     # fails with "database is locked" when another connection wrote in between, whereas
     # busy_timeout makes BEGIN IMMEDIATE wait. Readers (READ_ONLY) need no lock in WAL mode.
     mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    if mode == "IMMEDIATE":
+        writers.acquire(connection)
+    try:
+        connection.exec_driver_sql(f"BEGIN {mode}")
+    except BaseException:
+        writers.release(connection)
+        raise
+
+
+def _release_record(writers: _Writers) -> Any:
+    def release(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            writers.release(record)
+
+    return release
 
 
 def create_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncEngine:
@@ -48,7 +108,13 @@ def create_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncE
             "connect",
             partial(_sqlite_pragmas, foreign_keys=not for_migrations),
         )
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        writers = _Writers()
+        event.listen(engine.sync_engine, "begin", partial(_sqlite_begin, writers=writers))
+        # The transaction ends: on commit or rollback, or (whatever happened) when the
+        # connection goes back to the pool.
+        event.listen(engine.sync_engine, "commit", writers.release)
+        event.listen(engine.sync_engine, "rollback", writers.release)
+        event.listen(engine.sync_engine.pool, "checkin", _release_record(writers))
         return engine
     if for_migrations:
         return create_async_engine(url)

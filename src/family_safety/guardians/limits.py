@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert, select
 
 from family_safety import problems
 from family_safety.account_settings.bounds import limits_by_link, linked_guardians
@@ -54,16 +54,25 @@ class LimitsService:
         bad key or value. A limit looser than the age gate is kept for when the gate lifts."""
         if if_match is None:
             raise problems.precondition_required()
-        await chain.lock_account(self.session, guarded.teen.id)
+        head = await chain.lock_account(self.session, guarded.teen.id)
         # Read again under the teen's lock: the link may have ended since it was first read, and
-        # no change by a guardian lands after its link ended.
-        await self.session.refresh(guarded.link)
-        if not guarded.link.is_active_on(now.date()):
+        # no change by a guardian lands after its link ended. One statement: the link (its row
+        # refreshed) with its limits.
+        rows = (
+            await self.session.execute(
+                select(GuardianLink, GuardianLimit.key, GuardianLimit.value)
+                .outerjoin(GuardianLimit, GuardianLimit.link_id == GuardianLink.id)
+                .where(GuardianLink.id == guarded.link.id)
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+        link = guarded.link
+        if not rows or not link.is_active_on(now.date()):
             raise problems.not_found()
-        if not etag_matches(if_match, limits_etag(guarded.link)):
+        if not etag_matches(if_match, limits_etag(link)):
             raise problems.precondition_failed()
         wire = {key: CATALOG[key].dump(value) for key, value in parse_settings(raw_limits).items()}
-        current = await self.limits(guarded)
+        current = {key: value for _, key, value in rows if key is not None}
         changes = {
             key: {"from": current.get(key), "to": wire.get(key)}
             for key in CATALOG
@@ -71,11 +80,12 @@ class LimitsService:
         }
         if not changes:
             return current
-        link = guarded.link
         await self.session.execute(delete(GuardianLimit).where(GuardianLimit.link_id == link.id))
-        self.session.add_all(
-            GuardianLimit(link_id=link.id, key=key, value=value) for key, value in wire.items()
-        )
+        if wire:
+            await self.session.execute(
+                insert(GuardianLimit),
+                [{"link_id": link.id, "key": key, "value": value} for key, value in wire.items()],
+            )
         link.limits_version += 1
         await chain.record(
             self.session,
@@ -85,6 +95,7 @@ class LimitsService:
             changes=changes,
             at=now,
             link_id=link.id,
+            locked=head,
         )
         data = {"link_id": str(link.id), "guardian": party(guardian), "keys": list(changes)}
         notify(self.session, guarded.teen.id, NotificationKind.LIMITS_UPDATED, data, now)

@@ -13,7 +13,7 @@ from family_safety import problems
 from family_safety.clock import utc_today
 from family_safety.db.models import Account, GuardianLink
 from family_safety.dependencies import CurrentAccount, DbSession
-from family_safety.links.repository import active_link
+from family_safety.links.repository import active_link_and_teen
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +29,12 @@ async def provide_guarded_teen(
 ) -> GuardedTeen:
     """This guardian's active link to this teen, read from the database on every request; 404
     alike for a teen that does not exist and one that is not this guardian's."""
-    today = utc_today()
-    link = await active_link(
-        db_session, guardian_id=current_account.id, teen_id=teen_id, today=today
+    found = await active_link_and_teen(
+        db_session, guardian_id=current_account.id, teen_id=teen_id, today=utc_today()
     )
-    teen = await db_session.get(Account, teen_id) if link else None
-    if link is None or teen is None:
+    if found is None:
         raise problems.not_found()
-    return GuardedTeen(teen, link)
+    return GuardedTeen(found[1], found[0])
 
 
 GUARDED_TEEN = {"guarded": Provide(provide_guarded_teen)}

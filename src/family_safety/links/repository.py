@@ -29,16 +29,22 @@ def links_of(account_id: UUID) -> Select[tuple[GuardianLink, Account, Account]]:
     )
 
 
-async def active_link(
+async def active_link_and_teen(
     session: AsyncSession, *, guardian_id: UUID, teen_id: UUID, today: date
-) -> GuardianLink | None:
-    return await session.scalar(
-        select(GuardianLink).where(
-            GuardianLink.guardian_id == guardian_id,
-            GuardianLink.teen_id == teen_id,
-            GuardianLink.active_on(today),
+) -> tuple[GuardianLink, Account] | None:
+    """This guardian's active link to this teen, with the teen, in one statement."""
+    row = (
+        await session.execute(
+            select(GuardianLink, Account)
+            .join(Account, Account.id == GuardianLink.teen_id)
+            .where(
+                GuardianLink.guardian_id == guardian_id,
+                GuardianLink.teen_id == teen_id,
+                GuardianLink.active_on(today),
+            )
         )
-    )
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 async def active_guardian_ids(session: AsyncSession, teen_id: UUID, today: date) -> list[UUID]:

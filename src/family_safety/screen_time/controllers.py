@@ -92,8 +92,8 @@ class MyScreenTimeController(Controller):
         components: AppComponents,
     ) -> StatusOut:
         now = utc_now()
-        await screen_time_service.report(current_account, data, now)
-        return await components.screen_time_statuses.status(current_account, now)
+        reported = await screen_time_service.report(current_account, data, now)
+        return await components.screen_time_statuses.status(current_account, now, reported)
 
     @get(
         summary="My screen time today",

@@ -10,16 +10,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, select
 
 from family_safety.account_settings.hot_path import Answer
 from family_safety.db.hot_reads import HotQuery
-from family_safety.db.models import ScreenTimeDay, TimeGrant
+from family_safety.db.models import ScreenTimeDay
 from family_safety.policy.catalog import CATALOG
 from family_safety.screen_time import intervals
 from family_safety.screen_time.days import local_date
 from family_safety.screen_time.schemas import StatusOut, TimeAwayOut
-from family_safety.screen_time.services import DAILY_LIMIT, TIME_AWAY, grant_out, zone
+from family_safety.screen_time.services import (
+    DAILY_LIMIT,
+    GRANTS_NOW,
+    TIME_AWAY,
+    Reported,
+    grant_out,
+    zone,
+)
 from family_safety.screen_time.status import Grant, ScreenTimeStatus, status
 
 if TYPE_CHECKING:
@@ -50,26 +57,7 @@ _USAGE = HotQuery(
         ScreenTimeDay.account_id == bindparam("account_id"), ScreenTimeDay.day == bindparam("day")
     )
 )
-_GRANTS = HotQuery(
-    select(
-        TimeGrant.id,
-        TimeGrant.kind,
-        TimeGrant.minutes,
-        TimeGrant.day,
-        TimeGrant.starts,
-        TimeGrant.until,
-        TimeGrant.granted_by,
-        TimeGrant.request_id,
-    )
-    .where(
-        TimeGrant.account_id == bindparam("account_id"),
-        or_(
-            TimeGrant.day == bindparam("day"),
-            and_(TimeGrant.kind == "time_away_pause", TimeGrant.until > bindparam("now")),
-        ),
-    )
-    .order_by(TimeGrant.id)
-)
+_GRANTS = HotQuery(GRANTS_NOW)
 
 
 class ScreenTimeStatuses:
@@ -79,24 +67,33 @@ class ScreenTimeStatuses:
         self._settings_answers = settings_answers
         self._reader = reader
 
-    async def status(self, account: AnyAccount, now: datetime) -> StatusOut:
+    async def status(
+        self, account: AnyAccount, now: datetime, reported: Reported | None = None
+    ) -> StatusOut:
+        """The status now; after a usage report, from what it read under the account's lock
+        (``reported``) instead of reading today's usage and grants again."""
         tz = zone(account.timezone)
         today = local_date(now, tz)
         answer = await self._settings_answers.answer(account, now.date(), None)
         assert isinstance(answer, Answer)  # no If-None-Match was given
         settings = _decode_settings(answer.body).settings
-        parameters = {"account_id": account.id, "day": today, "now": now}
-        async with self._reader.snapshot() as reads:
-            usage = await reads.all(_USAGE, parameters)
-            grants = await reads.all(_GRANTS, parameters)
+        if reported is None:
+            parameters = {"account_id": account.id, "day": today, "now": now}
+            async with self._reader.snapshot() as reads:
+                usage = await reads.all(_USAGE, parameters)
+                grants = await reads.all(_GRANTS, parameters)
+            reported = Reported(
+                usage=intervals.decode(usage[0][0]) if usage else (),
+                grants=[_grant(*row) for row in grants],
+            )
         return status_out(
             status(
                 now,
                 tz,
-                usage=intervals.decode(usage[0][0]) if usage else (),
+                usage=reported.usage,
                 daily_limit=CATALOG[DAILY_LIMIT].parse(settings.daily_limit.value),
                 time_away=CATALOG[TIME_AWAY].parse(settings.time_away.value),
-                grants=[_grant(*row) for row in grants],
+                grants=reported.grants,
             )
         )
 

@@ -14,7 +14,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from family_safety import changes, problems
 from family_safety.account_settings.services import AccountSettingsService
@@ -119,6 +119,38 @@ def _request_audit(request: TimeRequest, status: str) -> dict[str, Any]:
     }
 
 
+GRANTS_NOW = (
+    select(
+        TimeGrant.id,
+        TimeGrant.kind,
+        TimeGrant.minutes,
+        TimeGrant.day,
+        TimeGrant.starts,
+        TimeGrant.until,
+        TimeGrant.granted_by,
+        TimeGrant.request_id,
+    )
+    .where(
+        TimeGrant.account_id == bindparam("account_id"),
+        or_(
+            TimeGrant.day == bindparam("day"),
+            and_(TimeGrant.kind == "time_away_pause", TimeGrant.until > bindparam("now")),
+        ),
+    )
+    .order_by(TimeGrant.id)
+)
+"""The grants that count now: those of the local ``day``, and time-away pauses not yet over."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """Today's used time (merged spans) and the grants that count now, read under the
+    account's lock by the report that just committed: what the status after it needs."""
+
+    usage: tuple[Any, ...]
+    grants: list[Grant]
+
+
 @dataclass(frozen=True, slots=True)
 class ScreenTimeService:
     session: AsyncSession
@@ -126,38 +158,54 @@ class ScreenTimeService:
 
     # --- usage, status and days ---------------------------------------------------------
 
-    async def report(self, account: AnyAccount, raw: object, now: datetime) -> None:
+    async def report(self, account: AnyAccount, raw: object, now: datetime) -> Reported | None:
         """Merge a device's report into the account's days (a read-modify-write under the
-        account's lock; what is already counted adds nothing)."""
+        account's lock; what is already counted adds nothing). Returns today's used time and
+        grants as they stand under that lock, for the status answered after it, or None when
+        the report held no time (nothing was locked or read)."""
         try:
             report = parse_usage_report(raw, now)
         except InvalidUsageReport as invalid:
             raise problems.validation(invalid.errors) from invalid
         tz = zone(account.timezone)
         by_day = spans_by_day(report.intervals, tz)
-        if by_day:
-            await chain.lock_account(self.session, account.id)
-            stored = {
-                row.day: row
-                for row in await self.session.scalars(
-                    select(ScreenTimeDay).where(
-                        ScreenTimeDay.account_id == account.id, ScreenTimeDay.day.in_(by_day)
-                    )
+        if not by_day:
+            return None
+        today = local_date(now, tz)
+        await chain.lock_account(self.session, account.id)
+        stored = {
+            row.day: row
+            for row in await self.session.scalars(
+                select(ScreenTimeDay).where(
+                    ScreenTimeDay.account_id == account.id,
+                    ScreenTimeDay.day.in_([*by_day, today] if today not in by_day else by_day),
                 )
-            }
-            for day, spans in by_day.items():
-                row = stored.get(day)
-                before = intervals.decode(row.spans) if row else ()
-                merged = intervals.union(before, spans)
-                if merged == before:
-                    continue
-                if row is None:
-                    row = ScreenTimeDay(account_id=account.id, day=day)
-                    self.session.add(row)
-                row.spans = intervals.encode(merged)
-                row.used_seconds = intervals.total_seconds(merged)
-                changes.note(self.session, account.id, ChangeKind.SCREEN_TIME)
-            await self.session.commit()
+            )
+        }
+        today_row = stored.get(today)
+        usage = intervals.decode(today_row.spans) if today_row else ()
+        for day, spans in by_day.items():
+            row = stored.get(day)
+            before = intervals.decode(row.spans) if row else ()
+            merged = intervals.union(before, spans)
+            if day == today:
+                usage = merged
+            if merged == before:
+                continue
+            if row is None:
+                row = ScreenTimeDay(account_id=account.id, day=day)
+                self.session.add(row)
+            row.spans = intervals.encode(merged)
+            row.used_seconds = intervals.total_seconds(merged)
+            changes.note(self.session, account.id, ChangeKind.SCREEN_TIME)
+        grants = [
+            _as_grant(row)
+            for row in await self.session.execute(
+                GRANTS_NOW, {"account_id": account.id, "day": today, "now": now}
+            )
+        ]
+        await self.session.commit()
+        return Reported(usage=usage, grants=grants)
 
     async def days(
         self,

@@ -1,0 +1,148 @@
+"""Where a write's time goes: PUT /v1/teens/{id}/limits and POST /v1/me/screen-time/usage, one
+at a time, in process (the app and the client share one event loop, so cProfile sees the app),
+on a fresh database seeded as ``tests.bench.load`` seeds it.
+
+    python -m tests.bench.profile_writes [--requests 300] [--database-url postgresql://...]
+
+Prints, per scenario: the milliseconds a request takes unprofiled, the statements it sends (a
+``before_cursor_execute`` listener; SQLite's hot reads bypass it), and the profiled time by
+package. Writes ``PUT.prof`` and ``POST.prof`` (pstats) to the working directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from tests.bench import load
+
+from family_safety.app import create_app
+from family_safety.config import Settings
+from family_safety.security.keyring import create_keyring, load_keyring
+from family_safety.security.tokens import TokenSigner
+
+TEENS = 200
+WARM_UP = 20
+
+statements: Counter[str] = Counter()
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    statements[" ".join(statement.split())[:100]] += 1
+
+
+def by_package(profile: cProfile.Profile) -> list[tuple[str, float]]:
+    totals: Counter[str] = Counter()
+    for (filename, _line, function), (_cc, _nc, own, _cum, _callers) in pstats.Stats(
+        profile
+    ).stats.items():  # type: ignore[attr-defined]
+        if "site-packages/" in filename:
+            key = filename.split("site-packages/")[1].split("/")[0]
+        elif "family_safety/" in filename:
+            key = "family_safety"
+        elif filename == "~":
+            key = function
+        else:
+            key = "stdlib: " + Path(filename).name
+        totals[key] += own
+    return totals.most_common(12)
+
+
+async def measure(name: str, send: Callable[[int], Awaitable[None]], requests: int) -> None:
+    for n in range(WARM_UP):
+        await send(n)
+    started = time.perf_counter()
+    for n in range(WARM_UP, WARM_UP + requests):
+        await send(n)
+    unprofiled = (time.perf_counter() - started) / requests
+    statements.clear()
+    profile = cProfile.Profile()
+    profile.enable()
+    for n in range(WARM_UP + requests, WARM_UP + 2 * requests):
+        await send(n)
+    profile.disable()
+    profile.dump_stats(f"{name.split()[0]}.prof")
+    total = sum(statements.values())
+    print(f"## {name}: {unprofiled * 1000:.2f} ms a request unprofiled")
+    print(f"{total / requests:.1f} statements a request:")
+    for statement, count in statements.most_common():
+        print(f"  {count / requests:5.2f}  {statement}")
+    ranked = by_package(profile)
+    profiled = sum(seconds for _, seconds in by_package(profile))
+    print("profiled time by package (top 12):")
+    for key, seconds in ranked:
+        print(f"  {100 * seconds / profiled:5.1f}%  {key}")
+
+
+async def main(requests: int, server_url: str | None) -> None:
+    directory = Path(tempfile.mkdtemp())
+    population = load.Population.of(TEENS)
+    if server_url:
+        url = await load.create_postgres_database(server_url)
+    else:
+        url = f"sqlite+aiosqlite:///{directory}/family_safety.db"
+    await load.prepare_database(url, population)
+    settings = Settings(data_dir=directory, database_url=url, log_level="WARNING")
+    create_keyring(settings.resolved_keyring_path)
+    signer = TokenSigner(load_keyring(settings.resolved_keyring_path), issuer=load.ISSUER)
+    guardian_tokens = load.mint_access_tokens(
+        signer, population.guardian_ids, population.session_of
+    )
+    teen_tokens = load.mint_access_tokens(signer, population.teen_ids, population.session_of)
+    token_of = dict(zip(population.guardian_ids, guardian_tokens, strict=True))
+    usage_bodies = load.usage_bodies(datetime.now(UTC))
+    sent: Counter[int] = Counter()
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+
+        async def put(n: int) -> None:
+            index = n % TEENS
+            sent[index] += 1  # alternate the two bodies per teen: every PUT changes something
+            response = await c.put(
+                f"/v1/teens/{population.teen_ids[index]}/limits",
+                content=load.PUT_BODIES[sent[index] % 2],
+                headers={
+                    "Authorization": f"Bearer {token_of[population.guardian_of(index)]}",
+                    "If-Match": "*",
+                    "Content-Type": "application/json",
+                },
+            )
+            assert response.status_code == 200, response.text
+
+        async def report(n: int) -> None:
+            response = await c.post(
+                "/v1/me/screen-time/usage",
+                content=usage_bodies[(n // TEENS) % len(usage_bodies)],
+                headers={
+                    "Authorization": f"Bearer {teen_tokens[n % TEENS]}",
+                    "Content-Type": "application/json",
+                },
+            )
+            assert response.status_code == 200, response.text
+
+        await measure("PUT /v1/teens/{id}/limits", put, requests)
+        await measure("POST /v1/me/screen-time/usage", report, requests)
+    if server_url:
+        await load.drop_postgres_database(server_url)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.profile_writes")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--database-url", help="a PostgreSQL server URL (default: SQLite)")
+    args = parser.parse_args()
+    asyncio.run(main(args.requests, args.database_url))
