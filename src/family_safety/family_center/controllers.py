@@ -16,7 +16,6 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from pydantic import ValidationError
 
-from family_safety import problems
 from family_safety.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
 from family_safety.accounts import services as accounts
 from family_safety.accounts.schemas import NewAccount
@@ -27,7 +26,6 @@ from family_safety.auth.services import DEVICE_TOKEN_TTL_SECONDS
 from family_safety.clock import utc_now, utc_today
 from family_safety.config import Environment
 from family_safety.db.account_records import AccountRecord
-from family_safety.db.models import Account
 from family_safety.dependencies import PUBLIC_ROUTE_OPT, AppComponents, ClientAddress, DbSession
 from family_safety.family_center import forms
 from family_safety.family_center.chart import days_chart
@@ -49,9 +47,8 @@ from family_safety.family_center.words import (
 )
 from family_safety.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
 from family_safety.guardians.limits import limits_etag
-from family_safety.links.access import GuardedTeen
+from family_safety.links.access import GuardedTeen, guarded_teen
 from family_safety.links.deps import LINK_SERVICE, LinkServiceDep
-from family_safety.links.repository import active_link
 from family_safety.notifications import services as notifications
 from family_safety.pairing.deps import PAIRING_SERVICE, PairingServiceDep
 from family_safety.pairing.schemas import InvitationProof
@@ -186,14 +183,8 @@ def _set_by(setting: Any) -> str:
 
 
 async def _guarded(db_session: DbSession, guardian: AccountRecord, teen_id: UUID) -> GuardedTeen:
-    """This guardian's active link to this teen (as every /v1/teens/{id} path checks)."""
-    link = await active_link(
-        db_session, guardian_id=guardian.id, teen_id=teen_id, today=utc_today()
-    )
-    teen = await db_session.get(Account, teen_id) if link else None
-    if link is None or teen is None:
-        raise problems.not_found()
-    return GuardedTeen(teen, link)
+    """This guardian's active link to this teen, as every /v1/teens/{id} path checks it."""
+    return await guarded_teen(db_session, guardian.id, teen_id)
 
 
 class FamilyCenter(Controller):

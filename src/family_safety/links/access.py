@@ -8,6 +8,7 @@ from uuid import UUID
 
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, SkipValidation
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety import problems
 from family_safety.clock import utc_today
@@ -24,17 +25,21 @@ class GuardedTeen:
     link: GuardianLink
 
 
-async def provide_guarded_teen(
-    teen_id: FromPath[UUID], current_account: CurrentAccount, db_session: DbSession
-) -> GuardedTeen:
+async def guarded_teen(session: AsyncSession, guardian_id: UUID, teen_id: UUID) -> GuardedTeen:
     """This guardian's active link to this teen, read from the database on every request; 404
     alike for a teen that does not exist and one that is not this guardian's."""
     found = await active_link_and_teen(
-        db_session, guardian_id=current_account.id, teen_id=teen_id, today=utc_today()
+        session, guardian_id=guardian_id, teen_id=teen_id, today=utc_today()
     )
     if found is None:
         raise problems.not_found()
     return GuardedTeen(found[1], found[0])
+
+
+async def provide_guarded_teen(
+    teen_id: FromPath[UUID], current_account: CurrentAccount, db_session: DbSession
+) -> GuardedTeen:
+    return await guarded_teen(db_session, current_account.id, teen_id)
 
 
 GUARDED_TEEN = {"guarded": Provide(provide_guarded_teen)}
