@@ -166,52 +166,6 @@ def settings_components(pack: PolicyPack) -> dict[str, JsonSchema]:
 # --- problems -----------------------------------------------------------------------------
 
 
-def problem_catalogue(pack: PolicyPack) -> dict[str, problems.Problem]:
-    """One real instance of every problem the service answers with, by slug."""
-    every = [
-        problems.malformed_body(),
-        problems.bad_request("Invalid content-length: 'zz'"),
-        problems.invitation_invalid(),
-        problems.unauthorized(),
-        problems.invalid_credentials(),
-        problems.invalid_refresh_token(),
-        problems.forbidden(),
-        problems.setting_locked(
-            {"live.enabled": [{"kind": "age_gate", "band": pack.band_names[0]}]}
-        ),
-        problems.not_a_teen(pack),
-        problems.not_an_adult(pack),
-        problems.wrong_password(),
-        problems.not_found(),
-        problems.method_not_allowed(),
-        problems.handle_taken("sam_14"),
-        problems.invitation_used(),
-        problems.already_linked("alex"),
-        problems.guardian_limit_reached(2),
-        problems.invitation_limit_reached(5),
-        problems.request_in_progress(),
-        problems.conflict(),
-        problems.invitation_expired(),
-        problems.precondition_failed(),
-        problems.payload_too_large(),
-        problems.unsupported_media_type("Unsupported Media Type"),
-        problems.invalid_field("live.enabled", 'must be true or false, not "maybe"'),
-        problems.minimum_age(pack),
-        problems.idempotency_key_reused(),
-        problems.precondition_required(),
-        problems.rate_limited(60),
-        problems.no_guardian(),
-        problems.request_limit_reached(3),
-        problems.request_decided(),
-        problems.request_expired(),
-        problems.evidence_not_allowed("minor_exploitation", "media_hash"),
-        problems.block_limit_reached(10_000),
-        problems.internal_error(),
-        problems.service_unavailable(),
-    ]
-    return {problem.slug: problem for problem in every}
-
-
 def _problem_body(problem: problems.Problem) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": problem.type_,
@@ -248,18 +202,24 @@ _PROOF = {
     410: ["invitation-expired"],
     429: ["rate-limited"],
 }
+# Routes that hash a password: past the hashing queue, 503 `overloaded`.
+_HASHING = {503: ["overloaded", "service-unavailable"]}
 _IDEMPOTENT = {
     409: ["request-in-progress"],
     422: ["validation", "idempotency-key-reused"],
 }
 # Where an operation answers other problems than the defaults of a status (the contract's tables).
 OPERATION_SLUGS: dict[str, dict[int, list[str]]] = {
-    "POST /v1/accounts": {409: ["handle-taken", "conflict"], 422: ["validation", "minimum-age"]},
-    "POST /v1/auth/token": {401: ["invalid-credentials"]},
+    "POST /v1/accounts": {
+        409: ["handle-taken", "conflict"],
+        422: ["validation", "minimum-age"],
+        503: _HASHING[503],
+    },
+    "POST /v1/auth/token": {401: ["invalid-credentials"], **_HASHING},
     "POST /v1/auth/refresh": {401: ["invalid-refresh-token"]},
     "POST /v1/auth/logout": {401: ["invalid-refresh-token"]},
-    "POST /v1/me/password": {403: ["wrong-password"]},
-    "DELETE /v1/me": {403: ["wrong-password"]},
+    "POST /v1/me/password": {403: ["wrong-password"], **_HASHING},
+    "DELETE /v1/me": {403: ["wrong-password"], **_HASHING},
     "PATCH /v1/me/settings": {403: ["setting-locked"]},
     "POST /v1/pairing-invitations": {
         403: ["not-an-adult"],
@@ -445,5 +405,5 @@ def complete(document: dict[str, Any], pack: PolicyPack) -> dict[str, Any]:
             parameter["schema"] = _ref("SettingKey")
 
     _answers_carry_every_field(document)
-    _document_problems(document, problem_catalogue(pack))
+    _document_problems(document, problems.examples(pack))
     return document

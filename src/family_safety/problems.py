@@ -312,6 +312,52 @@ def request_expired() -> Problem:
     return Problem(410, "request-expired", "This time request has expired or was cancelled.")
 
 
+def examples(pack: PolicyPack) -> dict[str, Problem]:
+    """One real instance of every problem above, by slug: the examples the OpenAPI document
+    shows (a new constructor belongs here too; tests/unit/test_problems.py checks)."""
+    every = [
+        malformed_body(),
+        bad_request("Invalid content-length: 'zz'"),
+        invitation_invalid(),
+        unauthorized(),
+        invalid_credentials(),
+        invalid_refresh_token(),
+        forbidden(),
+        setting_locked({"live.enabled": [{"kind": "age_gate", "band": pack.band_names[0]}]}),
+        not_a_teen(pack),
+        not_an_adult(pack),
+        wrong_password(),
+        not_found(),
+        method_not_allowed(),
+        handle_taken("sam_14"),
+        invitation_used(),
+        already_linked("alex"),
+        guardian_limit_reached(2),
+        invitation_limit_reached(5),
+        request_in_progress(),
+        conflict(),
+        invitation_expired(),
+        precondition_failed(),
+        payload_too_large(),
+        unsupported_media_type("Unsupported Media Type"),
+        invalid_field("live.enabled", 'must be true or false, not "maybe"'),
+        minimum_age(pack),
+        idempotency_key_reused(),
+        precondition_required(),
+        rate_limited(60),
+        overloaded(),
+        no_guardian(),
+        request_limit_reached(3),
+        request_decided(),
+        request_expired(),
+        evidence_not_allowed("minor_exploitation", "media_hash"),
+        block_limit_reached(10_000),
+        internal_error(),
+        service_unavailable(),
+    ]
+    return {problem.slug: problem for problem in every}
+
+
 # --- the OpenAPI shape of a problem ---------------------------------------------------------
 
 

@@ -2996,7 +2996,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. Problem types: `service-unavailable`. */
+            /** @description Service Unavailable. Problem types: `overloaded`, `service-unavailable`. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3006,7 +3006,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/service-unavailable";
+                        type?: "https://family-safety.dev/problems/overloaded" | "https://family-safety.dev/problems/service-unavailable";
                         /** @constant */
                         status?: 503;
                     };
@@ -3159,7 +3159,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. Problem types: `service-unavailable`. */
+            /** @description Service Unavailable. Problem types: `overloaded`, `service-unavailable`. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3169,7 +3169,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/service-unavailable";
+                        type?: "https://family-safety.dev/problems/overloaded" | "https://family-safety.dev/problems/service-unavailable";
                         /** @constant */
                         status?: 503;
                     };
@@ -3454,7 +3454,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. Problem types: `service-unavailable`. */
+            /** @description Service Unavailable. Problem types: `overloaded`, `service-unavailable`. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3464,7 +3464,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/service-unavailable";
+                        type?: "https://family-safety.dev/problems/overloaded" | "https://family-safety.dev/problems/service-unavailable";
                         /** @constant */
                         status?: 503;
                     };
@@ -3607,7 +3607,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Service Unavailable. Problem types: `service-unavailable`. */
+            /** @description Service Unavailable. Problem types: `overloaded`, `service-unavailable`. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3617,7 +3617,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/service-unavailable";
+                        type?: "https://family-safety.dev/problems/overloaded" | "https://family-safety.dev/problems/service-unavailable";
                         /** @constant */
                         status?: 503;
                     };
