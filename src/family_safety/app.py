@@ -39,6 +39,7 @@ from family_safety.db import migrations
 from family_safety.db.engine import READ_ONLY, create_engine
 from family_safety.db.hot_reads import HotPathReader
 from family_safety.db.sessions import closing_handler
+from family_safety.db.writes import Announcer, Writer
 from family_safety.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
 from family_safety.events.controllers import EventsController
 from family_safety.family_center.routes import family_center_routers, template_config
@@ -113,6 +114,11 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
     reader = HotPathReader(engine.execution_options(**READ_ONLY))
     on_postgresql = engine.url.get_backend_name() == "postgresql"
     bus = ChangeBus(connected=not on_postgresql)
+    writer = Writer(
+        engine,
+        Announcer(changes.CHANNEL, bus.notify_payload, bus.publish),
+        pool_size=settings.database_pool_size,
+    )
     signer = _signer(settings)
     settings_answers = SettingsAnswers(
         pack,
@@ -132,6 +138,7 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
         signer=signer,
         tokens=VerifiedTokenCache(signer, settings.token_cache_entries),
         reader=reader,
+        writer=writer,
         settings_answers=settings_answers,
         screen_time_statuses=ScreenTimeStatuses(settings_answers, reader),
         sessions=async_sessionmaker(engine, expire_on_commit=False, info=session_info(bus)),
@@ -190,6 +197,7 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             with suppress(asyncio.CancelledError):
                 await sweep
             reader.close()
+            await writer.close()
 
     app = Litestar(
         route_handlers=[

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from family_safety.changes import ChangeBus
     from family_safety.config import Settings
     from family_safety.db.hot_reads import HotPathReader
+    from family_safety.db.writes import Writer
     from family_safety.policy.pack import PolicyPack
     from family_safety.safety.matching import InterventionMatcher
     from family_safety.safety.pack import SafetyPacks
@@ -30,6 +31,7 @@ class Components:
     signer: TokenSigner
     tokens: VerifiedTokenCache
     reader: HotPathReader  # the reads of the hot path
+    writer: Writer  # lean writes: PUT limits, usage reports
     settings_answers: SettingsAnswers  # GET /v1/me/settings
     screen_time_statuses: ScreenTimeStatuses  # GET /v1/me/screen-time
     sessions: async_sessionmaker[AsyncSession]  # for work outside a request's own session

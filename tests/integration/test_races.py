@@ -7,14 +7,18 @@ from types import SimpleNamespace
 from uuid import UUID
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from family_safety.audit import chain
 from family_safety.clock import utc_now
 from family_safety.db.account_records import load_account_record
+from family_safety.db.engine import create_engine
 from family_safety.links.services import LinkService
 from family_safety.pairing import services as pairing_services
 from family_safety.pairing.schemas import InvitationProof
 from family_safety.pairing.services import PairingService
+from family_safety.policy.pack import load_default_pack
 from tests.conftest import requires_postgres
 from tests.helpers import daily, expect_problem, invite, pair
 
@@ -164,29 +168,45 @@ async def test_no_guardian_limit_lands_after_the_teen_ended_the_link(register_co
     assert len(updated) == sum(answer.status_code == 200 for answer in answers)
 
 
+async def _until_a_statement_waits_for_a_lock(session) -> None:
+    for _ in range(500):
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no statement waited for the teen's lock")
+
+
 @postgresql_only
-async def test_a_limits_change_read_before_the_link_ended_is_refused_after(
-    register, settings, monkeypatch
+async def test_a_limits_change_waiting_while_the_link_ends_is_refused_after(
+    register_concurrent, settings
 ):
-    guardian = await register("parent", 40)
-    teen = await register("teen_14", 14)
+    guardian = await register_concurrent("parent", 40)
+    teen = await register_concurrent("teen_14", 14)
     link = await pair(guardian, teen)
     limits_path = f"/v1/teens/{teen.id}/limits"
     etag = (await guardian.get(limits_path)).headers["etag"]
-    locked = chain.lock_account
-    by_teen = SimpleNamespace(id=UUID(teen.id))
-
-    async def ended_meanwhile(*args, **kwargs):
-        monkeypatch.setattr(chain, "lock_account", locked)
-        components = teen.client.app.state.components
-        async with components.sessions() as session:
-            await LinkService(session, components.pack).end(by_teen, UUID(link["id"]), utc_now())
-        return await locked(*args, **kwargs)
-
-    monkeypatch.setattr(chain, "lock_account", ended_meanwhile)
-    response = await guardian.put(
-        limits_path, json={"limits": {"search.enabled": False}}, headers={"If-Match": etag}
-    )
-    expect_problem(response, 404, "not-found")
+    engine = create_engine(settings)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as ending, sessions() as watching:
+        # The teen's row is locked by the transaction that ends the link, as the limits change
+        # arrives: the change waits for it, then finds no active link.
+        await chain.lock_account(ending, UUID(teen.id))
+        change = asyncio.create_task(
+            guardian.put(
+                limits_path, json={"limits": {"search.enabled": False}}, headers={"If-Match": etag}
+            )
+        )
+        await _until_a_statement_waits_for_a_lock(watching)
+        await LinkService(ending, load_default_pack()).end(
+            SimpleNamespace(id=UUID(teen.id)), UUID(link["id"]), utc_now()
+        )
+    await engine.dispose()
+    expect_problem(await change, 404, "not-found")
     actions = [action for _, action in await _teen_audit_actions(teen)]
     assert actions == ["link.created", "link.ended"]

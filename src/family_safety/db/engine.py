@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from family_safety.config import Settings
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, foreign_keys: bool) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any, *, foreign_keys: bool) -> None:
     # Let SQLAlchemy's "begin" event open transactions (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -106,7 +106,7 @@ def create_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncE
         event.listen(
             engine.sync_engine,
             "connect",
-            partial(_sqlite_pragmas, foreign_keys=not for_migrations),
+            partial(sqlite_pragmas, foreign_keys=not for_migrations),
         )
         writers = _Writers()
         event.listen(engine.sync_engine, "begin", partial(_sqlite_begin, writers=writers))

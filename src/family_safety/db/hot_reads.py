@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Select
     from sqlalchemy.engine import Dialect
     from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.sql.dml import UpdateBase
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,19 +48,21 @@ class _Compiled:
 
 
 class HotQuery:
-    """A statement read on the hot path; it holds its own compiled form."""
+    """A statement run on the hot path (a read, or one step of a lean write in
+    ``db.writes``); it holds its own compiled form, one per dialect."""
 
     __slots__ = ("_compiled", "statement")
 
-    def __init__(self, statement: Select) -> None:
+    def __init__(self, statement: Select | UpdateBase) -> None:
         self.statement = statement
-        self._compiled: _Compiled | None = None
+        self._compiled: dict[str, _Compiled] = {}
 
     def compiled_for(self, dialect: Dialect) -> _Compiled:
-        if self._compiled is None:
+        compiled_form = self._compiled.get(dialect.name)
+        if compiled_form is None:
             compiled = self.statement.compile(dialect=dialect)
             names = tuple(compiled.positiontup or ())
-            self._compiled = _Compiled(
+            compiled_form = self._compiled[dialect.name] = _Compiled(
                 sql=compiled.string,
                 parameter_defaults=compiled.params,
                 parameter_names=names,
@@ -69,10 +72,10 @@ class HotQuery:
                 ),
                 column_processors=tuple(
                     column.type.dialect_impl(dialect).result_processor(dialect, None)
-                    for column in self.statement.selected_columns
+                    for column in self.statement.exported_columns  # a DML's RETURNING
                 ),
             )
-        return self._compiled
+        return compiled_form
 
 
 class HotReads(Protocol):

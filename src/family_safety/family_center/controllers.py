@@ -46,7 +46,7 @@ from family_safety.family_center.words import (
     value_words,
 )
 from family_safety.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
-from family_safety.guardians.limits import limits_etag
+from family_safety.guardians.limits import limits_etag, replace_limits
 from family_safety.links.access import GuardedTeen, guarded_teen
 from family_safety.links.deps import LINK_SERVICE, LinkServiceDep
 from family_safety.notifications import services as notifications
@@ -521,14 +521,18 @@ class FamilyCenter(Controller):
         limits_service: LimitsServiceDep,
         screen_time_service: ScreenTimeServiceDep,
     ) -> Response:
-        guarded = await _guarded(db_session, page_account, teen_id)
+        await _guarded(db_session, page_account, teen_id)
+        # The change is a lean write on a connection of its own: this session's read ends first
+        # (on SQLite it would hold the write lock the change waits for).
+        await db_session.rollback()
         form = await request.form()
         try:
-            await limits_service.replace(
-                page_account, guarded, forms.limits_from_form(form), form.get("etag"), utc_now()
+            await components.writer.run(
+                replace_limits(
+                    page_account, teen_id, forms.limits_from_form(form), form.get("etag"), utc_now()
+                )
             )
         except Problem as problem:
-            await db_session.rollback()
             # 412: the page is shown again with the current values and a fresh ETag.
             return await self._teen_page(
                 request,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get, put
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Link
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from family_safety.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
@@ -13,10 +15,11 @@ from family_safety.account_settings.schemas import EffectiveSettingsOut
 from family_safety.audit import services as audit
 from family_safety.audit.schemas import AuditEntryOut
 from family_safety.clock import utc_now, utc_today
+from family_safety.components import Components
 from family_safety.dependencies import CurrentAccount, DbSession, IfMatch, IfNoneMatch
 from family_safety.etags import etag_matches
 from family_safety.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
-from family_safety.guardians.limits import limits_etag
+from family_safety.guardians.limits import limits_etag, replace_limits
 from family_safety.guardians.schemas import GuardianControls, Limits
 from family_safety.guards import guardians_only
 from family_safety.links.access import GUARDED_TEEN, Guarded
@@ -82,16 +85,18 @@ class TeenController(Controller):
     )
     async def replace_limits(
         self,
+        request: Request,
+        teen_id: FromPath[UUID],
         data: JSONBody[Limits],
-        current_account: CurrentAccount,
-        guarded: Guarded,
-        limits_service: LimitsServiceDep,
         if_match: IfMatch = None,
     ) -> Response[Limits]:
-        limits = await limits_service.replace(
-            current_account, guarded, data.limits, if_match, utc_now()
+        """A lean write (``db.writes``): no session, no injected dependency; the guardian's
+        access to the teen is checked in its transaction."""
+        components: Components = request.app.state.components
+        replaced = await components.writer.run(
+            replace_limits(request.user, teen_id, data.limits, if_match, utc_now())
         )
-        return Response(Limits(limits=limits), headers={"ETag": limits_etag(guarded.link)})
+        return Response(Limits(limits=replaced.limits), headers={"ETag": replaced.etag})
 
     @get(
         "/settings",

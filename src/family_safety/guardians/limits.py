@@ -6,23 +6,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Date, bindparam, delete, insert, select, update
 
 from family_safety import problems
 from family_safety.account_settings.bounds import limits_by_link, linked_guardians
 from family_safety.account_settings.services import parse_settings
 from family_safety.audit import chain
+from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import GuardianLimit, GuardianLink
+from family_safety.db.writes import ExecuteMany, Fetch, Step
 from family_safety.etags import etag_matches, etag_of
 from family_safety.guardians.schemas import GuardianControls
 from family_safety.links.views import link_view
 from family_safety.notifications.kinds import NotificationKind
-from family_safety.notifications.services import notify, party
+from family_safety.notifications.services import notified, party
 from family_safety.pagination import Page, decode_cursor, page_of
 from family_safety.policy.catalog import CATALOG
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Generator, Mapping
     from datetime import date, datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,72 +37,95 @@ def limits_etag(link: GuardianLink) -> str:
     return etag_of(link.id, link.limits_version)
 
 
+_LINK_AND_LIMITS = HotQuery(
+    select(GuardianLink.id, GuardianLink.limits_version, GuardianLimit.key, GuardianLimit.value)
+    .outerjoin(GuardianLimit, GuardianLimit.link_id == GuardianLink.id)
+    .where(
+        GuardianLink.guardian_id == bindparam("guardian_id"),
+        GuardianLink.teen_id == bindparam("teen_id"),
+        GuardianLink.active_on(bindparam("today", type_=Date)),
+    )
+)
+_DELETE_LIMITS = HotQuery(
+    delete(GuardianLimit).where(GuardianLimit.link_id == bindparam("link_id"))
+)
+_INSERT_LIMIT = HotQuery(
+    insert(GuardianLimit).values(
+        link_id=bindparam("link_id"), key=bindparam("key"), value=bindparam("value")
+    )
+)
+_NEXT_LIMITS_VERSION = HotQuery(
+    update(GuardianLink)
+    .where(GuardianLink.id == bindparam("link_id"))
+    .values(limits_version=bindparam("limits_version"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    limits: dict[str, Any]
+    etag: str
+
+
+def replace_limits(
+    guardian: AnyAccount,
+    teen_id: UUID,
+    raw_limits: Mapping[str, Any],
+    if_match: str | None,
+    now: datetime,
+) -> Generator[Step, Any, Replaced]:
+    """Replace this guardian's limits on this teen, a lean write (``db.writes``): 428 without
+    If-Match, 404 unless the guardian has an active link to the teen, 412 when stale, 422 for
+    any bad key or value. A limit looser than the age gate is kept for when the gate lifts."""
+    if if_match is None:
+        raise problems.precondition_required()
+    head = yield from chain.locked(teen_id)
+    # Read under the teen's lock: a link that ended meanwhile is not found, and no change by a
+    # guardian lands after its link ended.
+    rows = yield Fetch(
+        _LINK_AND_LIMITS, {"guardian_id": guardian.id, "teen_id": teen_id, "today": now.date()}
+    )
+    if head is None or not rows:
+        raise problems.not_found()
+    link_id, limits_version = rows[0][0], rows[0][1]
+    if not etag_matches(if_match, etag_of(link_id, limits_version)):
+        raise problems.precondition_failed()
+    wire = {key: CATALOG[key].dump(value) for key, value in parse_settings(raw_limits).items()}
+    current = {key: value for _, _, key, value in rows if key is not None}
+    changes = {
+        key: {"from": current.get(key), "to": wire.get(key)}
+        for key in CATALOG
+        if current.get(key) != wire.get(key)
+    }
+    if not changes:
+        return Replaced(current, etag_of(link_id, limits_version))
+    yield Fetch(_DELETE_LIMITS, {"link_id": link_id})
+    if wire:
+        yield ExecuteMany(
+            _INSERT_LIMIT,
+            [{"link_id": link_id, "key": key, "value": value} for key, value in wire.items()],
+        )
+    yield Fetch(_NEXT_LIMITS_VERSION, {"link_id": link_id, "limits_version": limits_version + 1})
+    yield from chain.recorded(
+        head,
+        account_id=teen_id,
+        actor=chain.Actor(chain.ActorRole.GUARDIAN, guardian.id),
+        action="limits.updated",
+        changes=changes,
+        at=now,
+        link_id=link_id,
+    )
+    data = {"link_id": str(link_id), "guardian": party(guardian), "keys": list(changes)}
+    yield from notified(teen_id, NotificationKind.LIMITS_UPDATED, data, now)
+    return Replaced(wire, etag_of(link_id, limits_version + 1))
+
+
 @dataclass(frozen=True, slots=True)
 class LimitsService:
     session: AsyncSession
 
     async def limits(self, guarded: GuardedTeen) -> dict[str, Any]:
         return (await limits_by_link(self.session, [guarded.link.id])).get(guarded.link.id, {})
-
-    async def replace(
-        self,
-        guardian: AnyAccount,
-        guarded: GuardedTeen,
-        raw_limits: Mapping[str, Any],
-        if_match: str | None,
-        now: datetime,
-    ) -> dict[str, Any]:
-        """Replace this guardian's limits: 428 without If-Match, 412 when stale, 422 for any
-        bad key or value. A limit looser than the age gate is kept for when the gate lifts."""
-        if if_match is None:
-            raise problems.precondition_required()
-        head = await chain.lock_account(self.session, guarded.teen.id)
-        # Read again under the teen's lock: the link may have ended since it was first read, and
-        # no change by a guardian lands after its link ended. One statement: the link (its row
-        # refreshed) with its limits.
-        rows = (
-            await self.session.execute(
-                select(GuardianLink, GuardianLimit.key, GuardianLimit.value)
-                .outerjoin(GuardianLimit, GuardianLimit.link_id == GuardianLink.id)
-                .where(GuardianLink.id == guarded.link.id)
-                .execution_options(populate_existing=True)
-            )
-        ).all()
-        link = guarded.link
-        if not rows or not link.is_active_on(now.date()):
-            raise problems.not_found()
-        if not etag_matches(if_match, limits_etag(link)):
-            raise problems.precondition_failed()
-        wire = {key: CATALOG[key].dump(value) for key, value in parse_settings(raw_limits).items()}
-        current = {key: value for _, key, value in rows if key is not None}
-        changes = {
-            key: {"from": current.get(key), "to": wire.get(key)}
-            for key in CATALOG
-            if current.get(key) != wire.get(key)
-        }
-        if not changes:
-            return current
-        await self.session.execute(delete(GuardianLimit).where(GuardianLimit.link_id == link.id))
-        if wire:
-            await self.session.execute(
-                insert(GuardianLimit),
-                [{"link_id": link.id, "key": key, "value": value} for key, value in wire.items()],
-            )
-        link.limits_version += 1
-        await chain.record(
-            self.session,
-            account_id=guarded.teen.id,
-            actor=chain.Actor(chain.ActorRole.GUARDIAN, guardian.id),
-            action="limits.updated",
-            changes=changes,
-            at=now,
-            link_id=link.id,
-            locked=head,
-        )
-        data = {"link_id": str(link.id), "guardian": party(guardian), "keys": list(changes)}
-        notify(self.session, guarded.teen.id, NotificationKind.LIMITS_UPDATED, data, now)
-        await self.session.commit()
-        return wire
 
     async def my_guardians(
         self, teen: AnyAccount, limit: int, cursor: str | None, today: date

@@ -3,15 +3,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 
 from family_safety import changes
 from family_safety.changes import ChangeKind
 from family_safety.db.account_records import AnyAccount
+from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import Notification
+from family_safety.db.writes import Announce, Fetch, Step, new_id
 from family_safety.pagination import Page, decode_cursor, page_of
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +37,22 @@ def notify(
     """Queue a notification in the caller's transaction."""
     changes.note(session, account_id, ChangeKind.NOTIFICATION)
     session.add(Notification(account_id=account_id, kind=kind.value, created_at=at, data=data))
+
+
+_INSERT = HotQuery(
+    insert(Notification).values(
+        {name: bindparam(name) for name in ("id", "account_id", "kind", "created_at", "data")}
+    )
+)
+
+
+def notified(
+    account_id: UUID, kind: NotificationKind, data: dict[str, Any], at: datetime
+) -> Iterator[Step]:
+    """``notify`` in a lean write (``db.writes``): ``yield from`` it."""
+    yield Announce(changes.Change(account_id, ChangeKind.NOTIFICATION))
+    row = {"account_id": account_id, "kind": kind.value, "created_at": at, "data": data}
+    yield Fetch(_INSERT, {**row, "id": new_id()})
 
 
 async def page_for(

@@ -1,0 +1,331 @@
+"""Lean writes: the busiest writes (a guardian's limits, a device's usage report) without the
+ORM's unit of work, each its whole transaction in one hand-off to the database's own driver.
+
+A lean write is a generator (its logic knows no I/O): it yields steps, ``Fetch`` (a
+``HotQuery`` and its parameters; it is sent the rows back), ``ExecuteMany`` (one statement, many
+rows) and ``Announce`` (a change to publish once the transaction commits), and returns its
+result. Problems it raises roll the transaction back. ``Writer.run`` drives it:
+
+- SQLite: on one writer thread of the process, with a plain ``sqlite3`` connection: BEGIN
+  IMMEDIATE, every step, COMMIT, in one hand-off from the event loop (aiosqlite hands off once a
+  statement, and the ORM costs more than the statements). Jobs run in the order they arrive; one
+  that waited longer than ``WRITER_WAIT_SECONDS`` is refused ("database is locked", 503)
+  without running, as the ORM's writers are.
+- PostgreSQL: on a connection of the writer's own asyncpg pool (no pre-ping, nothing to reset:
+  a lean write leaves no state on its connection), one round trip a step (asyncpg prepares each
+  statement once per connection), and the changes sent with one ``pg_notify`` before COMMIT.
+
+Driver errors surface as SQLAlchemy's (``IntegrityError``, ``OperationalError``, its pool's
+``TimeoutError``), so they become the same problems (409, 503) as the ORM's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import asyncpg
+from advanced_alchemy.mixins.uuid import uuid7
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from family_safety.db.engine import WRITER_WAIT_SECONDS, sqlite_pragmas
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+    from uuid import UUID
+
+    from sqlalchemy.engine import Dialect
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from family_safety.db.hot_reads import HotQuery
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """Run one statement; the write is sent its rows (none for a DML without RETURNING)."""
+
+    query: HotQuery
+    parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteMany:
+    """Run one statement once for each of ``rows``."""
+
+    query: HotQuery
+    rows: Sequence[Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Announce:
+    """Publish ``change`` once the transaction commits (never when it rolls back)."""
+
+    change: Any
+
+
+Step = Fetch | ExecuteMany | Announce
+
+
+def new_id() -> UUID:
+    """A new primary key, as the models' own default makes it (UUIDv7)."""
+    return uuid7()
+
+
+@dataclass(frozen=True, slots=True)
+class Announcer:
+    """Where committed changes go: ``publish`` in this process, and on PostgreSQL one
+    ``pg_notify(channel, payload(changes))`` in the transaction, for the other instances."""
+
+    channel: str
+    payload: Callable[[Iterable[Any]], str]
+    publish: Callable[[Iterable[Any]], None]
+
+
+class Writer:
+    """Runs lean writes on one database; ``close`` at shutdown."""
+
+    def __init__(self, engine: AsyncEngine, announcer: Announcer, *, pool_size: int = 10) -> None:
+        self._dialect = engine.sync_engine.dialect
+        self._announcer = announcer
+        self._sqlite: _SQLiteThread | None = None
+        self._postgres: _PostgresPool | None = None
+        if engine.url.get_backend_name() == "sqlite":
+            self._sqlite = _SQLiteThread(str(engine.url.database), self._dialect)
+        else:
+            dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._postgres = _PostgresPool(dsn, self._dialect, announcer, pool_size)
+
+    async def run(self, write: Generator[Step, Any, T]) -> T:
+        if self._sqlite is not None:
+            result, changes = await self._sqlite.run(write)
+        else:
+            assert self._postgres is not None
+            result, changes = await self._postgres.run(write)
+        if changes:
+            self._announcer.publish(changes)
+        return result
+
+    async def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
+        if self._postgres is not None:
+            await self._postgres.close()
+
+
+# --- SQLite: one writer thread --------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Job:
+    write: Generator[Step, Any, Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[tuple[Any, list[Any]]]
+    deadline: float
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # the request that waited for it is gone (it still committed)
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+def _drive_sqlite(
+    write: Generator[Step, Any, T], connection: sqlite3.Connection, dialect: Dialect
+) -> tuple[T, list[Any]]:
+    changes: list[Any] = []
+    reply: Any = None
+    try:
+        while True:
+            step = write.send(reply)
+            reply = None
+            if isinstance(step, Announce):
+                changes.append(step.change)
+                continue
+            compiled = step.query.compiled_for(dialect)
+            if isinstance(step, Fetch):
+                cursor = connection.execute(compiled.sql, compiled.parameters(step.parameters))
+                reply = [compiled.row(raw) for raw in cursor.fetchall()]
+            else:
+                connection.executemany(
+                    compiled.sql, [compiled.parameters(row) for row in step.rows]
+                )
+    except StopIteration as done:
+        return done.value, list(dict.fromkeys(changes))
+    finally:
+        write.close()
+
+
+class _SQLiteThread:
+    def __init__(self, path: str, dialect: Dialect) -> None:
+        self._path = path
+        self._dialect = dialect
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    async def run(self, write: Generator[Step, Any, T]) -> tuple[T, list[Any]]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[tuple[Any, list[Any]]] = loop.create_future()
+        self._started().put(_Job(write, loop, future, time.monotonic() + WRITER_WAIT_SECONDS))
+        return await future
+
+    def _started(self) -> queue.SimpleQueue[_Job | None]:
+        with self._lock:  # started on the first write: an app that never writes has no thread
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._serve, name="family-safety-writer", daemon=True
+                )
+                self._thread.start()
+        return self._jobs
+
+    def _serve(self) -> None:
+        connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=True)
+        sqlite_pragmas(connection, None, foreign_keys=True)
+        try:
+            while (job := self._jobs.get()) is not None:
+                result, error = self._transaction(job, connection)
+                job.loop.call_soon_threadsafe(_settle, job.future, result, error)
+        finally:
+            connection.close()
+
+    def _transaction(
+        self, job: _Job, connection: sqlite3.Connection
+    ) -> tuple[Any, BaseException | None]:
+        if time.monotonic() > job.deadline:
+            job.write.close()
+            locked = sqlite3.OperationalError("database is locked")
+            return None, OperationalError("BEGIN IMMEDIATE", None, locked)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = _drive_sqlite(job.write, connection, self._dialect)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        except sqlite3.Error as exc:
+            return None, DBAPIError.instance(None, None, exc, sqlite3.Error)
+        except Exception as exc:  # a problem the write raised: it goes to the request
+            return None, exc
+        return result, None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                self._jobs.put(None)
+                self._thread.join()
+                self._thread = None
+
+
+# --- PostgreSQL: asyncpg ---------------------------------------------------------------------
+
+
+async def _json_codecs(connection: asyncpg.Connection) -> None:
+    # SQLAlchemy's JSON types hand over JSON text and, on asyncpg, expect decoded values back
+    # (its own pool sets the same codecs up).
+    for name in ("json", "jsonb"):
+        await connection.set_type_codec(
+            name, encoder=str, decoder=json.loads, schema="pg_catalog", format="text"
+        )
+
+
+async def _nothing_to_reset(_connection: asyncpg.Connection) -> None:
+    return None
+
+
+@dataclass(slots=True)
+class _PostgresPool:
+    dsn: str
+    dialect: Dialect
+    announcer: Announcer
+    size: int
+    # One pool per event loop (asyncpg's connections belong to the loop that opened them).
+    _pools: dict[asyncio.AbstractEventLoop, asyncio.Task[asyncpg.Pool]] = field(
+        default_factory=dict
+    )
+
+    async def _pool(self) -> asyncpg.Pool:
+        loop = asyncio.get_running_loop()
+        opening = self._pools.get(loop)
+        if opening is None:
+            opening = self._pools[loop] = loop.create_task(self._open())
+        try:
+            return await opening  # done after the first write: no suspension
+        except BaseException:
+            self._pools.pop(loop, None)
+            raise
+
+    async def _open(self) -> asyncpg.Pool:
+        return await asyncpg.create_pool(
+            self.dsn,
+            min_size=0,  # connections open as writes need them
+            max_size=self.size,
+            init=_json_codecs,
+            reset=_nothing_to_reset,
+        )
+
+    async def run(self, write: Generator[Step, Any, T]) -> tuple[T, list[Any]]:
+        try:
+            pool = await self._pool()
+            async with (
+                pool.acquire(timeout=WRITER_WAIT_SECONDS) as connection,
+                connection.transaction(),
+            ):
+                result, changes = await self._drive(write, connection)
+                if changes:
+                    await connection.execute(
+                        "SELECT pg_notify($1, $2)",
+                        self.announcer.channel,
+                        self.announcer.payload(changes),
+                    )
+        except TimeoutError as exc:
+            raise PoolTimeoutError("no connection for a write within its wait") from exc
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise IntegrityError(None, None, exc) from exc
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            raise OperationalError(None, None, exc) from exc
+        return result, changes
+
+    async def _drive(
+        self, write: Generator[Step, Any, T], connection: asyncpg.Connection
+    ) -> tuple[T, list[Any]]:
+        changes: list[Any] = []
+        reply: Any = None
+        try:
+            while True:
+                step = write.send(reply)
+                reply = None
+                if isinstance(step, Announce):
+                    changes.append(step.change)
+                    continue
+                compiled = step.query.compiled_for(self.dialect)
+                if isinstance(step, Fetch):
+                    rows = await connection.fetch(
+                        compiled.sql, *compiled.parameters(step.parameters)
+                    )
+                    reply = [compiled.row(tuple(row)) for row in rows]
+                else:
+                    await connection.executemany(
+                        compiled.sql, [compiled.parameters(row) for row in step.rows]
+                    )
+        except StopIteration as done:
+            return done.value, list(dict.fromkeys(changes))
+        finally:
+            write.close()
+
+    async def close(self) -> None:
+        opening = self._pools.pop(asyncio.get_running_loop(), None)
+        if opening is not None and opening.done() and not opening.exception():
+            await opening.result().close()
