@@ -28,6 +28,7 @@ from family_safety.screen_time.schemas import (
     TimeRequestIn,
     TimeRequestOut,
 )
+from family_safety.screen_time.services import merge_usage, reported_days
 
 From = Annotated[
     date | None,
@@ -83,17 +84,21 @@ class MyScreenTimeController(Controller):
     )
     async def report(
         self,
+        request: Request,
         data: Annotated[
             dict[str, Any],
             Body(schema_extra=USAGE_REPORT_SCHEMA, schema_component_key="UsageReport"),
         ],
-        current_account: CurrentAccount,
-        screen_time_service: ScreenTimeServiceDep,
-        components: AppComponents,
     ) -> StatusOut:
-        now = utc_now()
-        reported = await screen_time_service.report(current_account, data, now)
-        return await components.screen_time_statuses.status(current_account, now, reported)
+        """A lean write (``db.writes``), then the status from what it read: no session, no
+        injected dependency."""
+        components = request.app.state.components
+        account, now = request.user, utc_now()
+        by_day = reported_days(account, data, now)
+        reported = (
+            await components.writer.run(merge_usage(account, by_day, now)) if by_day else None
+        )
+        return await components.screen_time_statuses.status(account, now, reported)
 
     @get(
         summary="My screen time today",

@@ -24,10 +24,11 @@ from family_safety.screen_time.services import (
     GRANTS_NOW,
     TIME_AWAY,
     Reported,
+    grant_from_row,
     grant_out,
     zone,
 )
-from family_safety.screen_time.status import Grant, ScreenTimeStatus, status
+from family_safety.screen_time.status import ScreenTimeStatus, status
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -57,7 +58,6 @@ _USAGE = HotQuery(
         ScreenTimeDay.account_id == bindparam("account_id"), ScreenTimeDay.day == bindparam("day")
     )
 )
-_GRANTS = HotQuery(GRANTS_NOW)
 
 
 class ScreenTimeStatuses:
@@ -81,10 +81,10 @@ class ScreenTimeStatuses:
             parameters = {"account_id": account.id, "day": today, "now": now}
             async with self._reader.snapshot() as reads:
                 usage = await reads.all(_USAGE, parameters)
-                grants = await reads.all(_GRANTS, parameters)
+                grants = await reads.all(GRANTS_NOW, parameters)
             reported = Reported(
                 usage=intervals.decode(usage[0][0]) if usage else (),
-                grants=[_grant(*row) for row in grants],
+                grants=[grant_from_row(*row) for row in grants],
             )
         return status_out(
             status(
@@ -96,28 +96,6 @@ class ScreenTimeStatuses:
                 grants=reported.grants,
             )
         )
-
-
-def _grant(
-    grant_id: Any,
-    kind: str,
-    minutes: int,
-    day: Any,
-    starts: datetime,
-    until: datetime,
-    granted_by: Any,
-    request_id: Any,
-) -> Grant:
-    return Grant(
-        id=str(grant_id),
-        kind=kind,  # type: ignore[arg-type]
-        minutes=minutes,
-        date=day,
-        starts=starts,
-        until=until,
-        granted_by=str(granted_by),
-        request_id=str(request_id) if request_id else None,
-    )
 
 
 def status_out(answer: ScreenTimeStatus) -> StatusOut:

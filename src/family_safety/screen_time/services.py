@@ -14,13 +14,15 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Date, and_, bindparam, func, insert, or_, select, update
 
 from family_safety import changes, problems
 from family_safety.account_settings.services import AccountSettingsService
 from family_safety.audit import chain
 from family_safety.changes import ChangeKind
+from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import ScreenTimeDay, TimeGrant, TimeRequest
+from family_safety.db.writes import Announce, ExecuteMany, Fetch, Step
 from family_safety.links.repository import active_guardian_ids
 from family_safety.notifications.kinds import NotificationKind
 from family_safety.notifications.services import notify
@@ -36,6 +38,7 @@ from family_safety.screen_time.status import Grant
 from family_safety.screen_time.usage import InvalidUsageReport, parse_usage_report
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
     from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from family_safety.db.account_records import AnyAccount
     from family_safety.policy.catalog import DailyLimit
     from family_safety.policy.pack import PolicyPack
+    from family_safety.screen_time.intervals import Span
 
 MAX_PENDING_REQUESTS = 3
 MAX_DAYS = 31
@@ -119,7 +123,7 @@ def _request_audit(request: TimeRequest, status: str) -> dict[str, Any]:
     }
 
 
-GRANTS_NOW = (
+GRANTS_NOW = HotQuery(
     select(
         TimeGrant.id,
         TimeGrant.kind,
@@ -142,6 +146,29 @@ GRANTS_NOW = (
 """The grants that count now: those of the local ``day``, and time-away pauses not yet over."""
 
 
+def grant_from_row(
+    grant_id: Any,
+    kind: str,
+    minutes: int,
+    day: date,
+    starts: datetime,
+    until: datetime,
+    granted_by: Any,
+    request_id: Any,
+) -> Grant:
+    """A row of ``GRANTS_NOW`` as the status counts it."""
+    return Grant(
+        id=str(grant_id),
+        kind=kind,  # type: ignore[arg-type]
+        minutes=minutes,
+        date=day,
+        starts=starts,
+        until=until,
+        granted_by=str(granted_by),
+        request_id=str(request_id) if request_id else None,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Reported:
     """Today's used time (merged spans) and the grants that count now, read under the
@@ -151,61 +178,83 @@ class Reported:
     grants: list[Grant]
 
 
+_DAYS = HotQuery(
+    select(ScreenTimeDay.day, ScreenTimeDay.spans).where(
+        ScreenTimeDay.account_id == bindparam("account_id"),
+        ScreenTimeDay.day.between(bindparam("first", type_=Date), bindparam("last", type_=Date)),
+    )
+)
+_NEW_DAY = HotQuery(
+    insert(ScreenTimeDay).values(
+        {name: bindparam(name) for name in ("account_id", "day", "spans", "used_seconds")}
+    )
+)
+_CHANGED_DAY = HotQuery(
+    update(ScreenTimeDay)
+    .where(
+        ScreenTimeDay.account_id == bindparam("account_id"),
+        ScreenTimeDay.day == bindparam("day"),
+    )
+    .values(spans=bindparam("spans"), used_seconds=bindparam("used_seconds"))
+)
+
+
+def reported_days(account: AnyAccount, raw: object, now: datetime) -> dict[date, list[Span]]:
+    """A device's report, checked (422 naming the bad interval or field), as spans per local
+    day of the account; empty when it holds no time."""
+    try:
+        report = parse_usage_report(raw, now)
+    except InvalidUsageReport as invalid:
+        raise problems.validation(invalid.errors) from invalid
+    return spans_by_day(report.intervals, zone(account.timezone))
+
+
+def merge_usage(
+    account: AnyAccount, by_day: dict[date, list[Span]], now: datetime
+) -> Generator[Step, Any, Reported]:
+    """Merge a report's spans into the account's days, a lean write (``db.writes``): a
+    read-modify-write under the account's lock, where what is already counted adds nothing.
+    Returns today's used time and the grants as they stand under that lock, for the status
+    answered after it."""
+    today = local_date(now, zone(account.timezone))
+    yield from chain.locked(account.id)  # reports of one account, one at a time
+    touched = [*by_day, today]
+    rows = yield Fetch(
+        _DAYS, {"account_id": account.id, "first": min(touched), "last": max(touched)}
+    )
+    stored = {day: intervals.decode(spans) for day, spans in rows}
+    usage = stored.get(today, ())
+    new, changed = [], []
+    for day, spans in by_day.items():
+        before = stored.get(day, ())
+        merged = intervals.union(before, spans)
+        if day == today:
+            usage = merged
+        if merged != before:
+            (changed if day in stored else new).append(
+                {
+                    "account_id": account.id,
+                    "day": day,
+                    "spans": intervals.encode(merged),
+                    "used_seconds": intervals.total_seconds(merged),
+                }
+            )
+    if new:
+        yield ExecuteMany(_NEW_DAY, new)
+    if changed:
+        yield ExecuteMany(_CHANGED_DAY, changed)
+    if new or changed:
+        yield Announce(changes.Change(account.id, ChangeKind.SCREEN_TIME))
+    grants = yield Fetch(GRANTS_NOW, {"account_id": account.id, "day": today, "now": now})
+    return Reported(usage=usage, grants=[grant_from_row(*row) for row in grants])
+
+
 @dataclass(frozen=True, slots=True)
 class ScreenTimeService:
     session: AsyncSession
     pack: PolicyPack
 
     # --- usage, status and days ---------------------------------------------------------
-
-    async def report(self, account: AnyAccount, raw: object, now: datetime) -> Reported | None:
-        """Merge a device's report into the account's days (a read-modify-write under the
-        account's lock; what is already counted adds nothing). Returns today's used time and
-        grants as they stand under that lock, for the status answered after it, or None when
-        the report held no time (nothing was locked or read)."""
-        try:
-            report = parse_usage_report(raw, now)
-        except InvalidUsageReport as invalid:
-            raise problems.validation(invalid.errors) from invalid
-        tz = zone(account.timezone)
-        by_day = spans_by_day(report.intervals, tz)
-        if not by_day:
-            return None
-        today = local_date(now, tz)
-        await chain.lock_account(self.session, account.id)
-        stored = {
-            row.day: row
-            for row in await self.session.scalars(
-                select(ScreenTimeDay).where(
-                    ScreenTimeDay.account_id == account.id,
-                    ScreenTimeDay.day.in_([*by_day, today] if today not in by_day else by_day),
-                )
-            )
-        }
-        today_row = stored.get(today)
-        usage = intervals.decode(today_row.spans) if today_row else ()
-        for day, spans in by_day.items():
-            row = stored.get(day)
-            before = intervals.decode(row.spans) if row else ()
-            merged = intervals.union(before, spans)
-            if day == today:
-                usage = merged
-            if merged == before:
-                continue
-            if row is None:
-                row = ScreenTimeDay(account_id=account.id, day=day)
-                self.session.add(row)
-            row.spans = intervals.encode(merged)
-            row.used_seconds = intervals.total_seconds(merged)
-            changes.note(self.session, account.id, ChangeKind.SCREEN_TIME)
-        grants = [
-            _as_grant(row)
-            for row in await self.session.execute(
-                GRANTS_NOW, {"account_id": account.id, "day": today, "now": now}
-            )
-        ]
-        await self.session.commit()
-        return Reported(usage=usage, grants=grants)
 
     async def days(
         self,
