@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,8 +29,6 @@ _log = structlog.get_logger("family_safety")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
     from family_safety.app import ensure_keyring
 
     # The database first, then the keyring: a start that fails writes nothing.
@@ -53,10 +54,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         )
     elif generated_keys:
         _log.info("generated a signing keyring", path=str(settings.resolved_keyring_path))
-    # uvicorn re-raises the stop signal once it has drained in-flight requests; a stop that was
-    # asked for is a clean exit, so the re-raised signal is ignored and `serve` returns 0.
-    for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(stop_signal, lambda *_: None)
     # No proxy is trusted unless named: uvicorn's own default believes X-Forwarded-For from
     # 127.0.0.1, which would let anything on the host choose the address rate limits count.
     trusted_proxies = (
@@ -64,8 +61,27 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         if args.forwarded_allow_ips is not None
         else settings.forwarded_allow_ips
     ).strip()
+    if args.server == "granian":
+        _serve_with_granian(settings, args, trusted_proxies)
+    else:
+        _serve_with_uvicorn(settings, args, trusted_proxies)
+    return 0
+
+
+APP_FACTORY = "family_safety.app:app_from_environment"
+GRACEFUL_STOP_SECONDS = 30
+"""How long a stop waits for in-flight requests before it cuts them (both servers)."""
+
+
+def _serve_with_uvicorn(settings: Settings, args: argparse.Namespace, trusted_proxies: str) -> None:
+    import uvicorn
+
+    # uvicorn re-raises the stop signal once it has drained in-flight requests; a stop that was
+    # asked for is a clean exit, so the re-raised signal is ignored and `serve` returns 0.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: None)
     uvicorn.run(
-        "family_safety.app:app_from_environment",
+        APP_FACTORY,
         factory=True,
         host=args.host,
         port=args.port,
@@ -76,9 +92,77 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # Our logging config (logs.py) renders uvicorn's lines too; RequestLog is the access log.
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS,
     )
-    return 0
+
+
+def _stop_with(parent_pid: int) -> None:
+    """Linux: this worker is sent SIGTERM (and drains) when the ``serve`` process that started it
+    dies, even killed with SIGKILL, which granian cannot hear: without this the worker lives on,
+    holding the port, where uvicorn's single process would simply be gone."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    # Until granian sets the worker's own handlers, one inherited from the main process would
+    # swallow the signal: meanwhile SIGTERM just ends the worker.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent_pid:  # it died before the line above: nothing will send the signal
+        raise SystemExit(1)
+
+
+def _granian_app(trusted_proxies: str, parent_pid: int) -> Any:
+    """What each granian worker process serves: the app of ``APP_FACTORY``, behind the same
+    proxy-headers middleware uvicorn puts in front of it when a proxy is named. Module-level and
+    given only a string and a number, so that a worker started by spawning, not forking, can load
+    it too (the factory sets logs.py's logging up itself)."""
+    from family_safety.app import app_from_environment
+
+    _stop_with(parent_pid)
+    app: Any = app_from_environment()
+    if trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app = ProxyHeadersMiddleware(app, trusted_hosts=trusted_proxies)
+    return app
+
+
+def _serve_with_granian(settings: Settings, args: argparse.Namespace, trusted_proxies: str) -> None:
+    import importlib.util
+
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.log import LogLevels
+
+    server = Granian(
+        APP_FACTORY,  # named in the process title; the workers load the app with _granian_app
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.ASGI,  # ASGI with lifespan: the app's start-up and shut-down run
+        workers=args.workers,
+        # What uvicorn[standard] runs: uvloop where it is installed, HTTP/1.1, its backlog.
+        loop=Loops.uvloop if importlib.util.find_spec("uvloop") else Loops.asyncio,
+        http=HTTPModes.http1,
+        backlog=2048,
+        # Like uvicorn's supervisor: with several workers one that dies is replaced; a single
+        # worker that dies ends `serve` (non-zero) for whatever supervises the process.
+        respawn_failed_workers=args.workers > 1,
+        # A stop waits this long for a worker to finish its requests, then kills it.
+        workers_kill_timeout=GRACEFUL_STOP_SECONDS,
+        # granian's own lines go to the root logger, rendered by logs.py like every other line;
+        # no access log of its own (log_access is off): RequestLog is the access log.
+        log_enabled=True,
+        log_level=LogLevels(settings.log_level.lower()),
+        log_dictconfig={"loggers": {"_granian": {"handlers": [], "propagate": True}}},
+        log_access=False,
+    )
+    # granian handles SIGTERM and SIGINT itself: the workers drain, then serve() returns (it
+    # exits 1 only when a worker died on its own); a stop that was asked for returns 0.
+    server.serve(
+        target_loader=partial(_granian_app, trusted_proxies, os.getpid()), wrap_loader=False
+    )
 
 
 def _db(settings: Settings, args: argparse.Namespace) -> int:
@@ -160,6 +244,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--server",
+        choices=["uvicorn", "granian"],
+        default="uvicorn",
+        help="the ASGI server that serves the app (default: uvicorn)",
+    )
     serve.add_argument(
         "--forwarded-allow-ips",
         default=None,

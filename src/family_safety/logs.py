@@ -1,11 +1,11 @@
 """Structured logs, one format for every line. Secrets and minors' data never reach them: any
 field whose name says it holds a password, a token or a birthdate is masked before rendering.
 
-Every line, the service's own, uvicorn's, Alembic's, goes through the standard library's root
-logger and one structlog formatter: JSON lines with ``FAMILY_SAFETY_LOG_JSON=true``, else readable
-key=value lines. uvicorn is run without its own logging config and without its access log;
-:class:`RequestLog` writes one line per request instead (method, route template, status,
-duration, request id), never a header, a query string or a body.
+Every line, the service's own, uvicorn's or granian's, Alembic's, goes through the standard
+library's root logger and one structlog formatter: JSON lines with ``FAMILY_SAFETY_LOG_JSON=true``,
+else readable key=value lines. Neither server keeps a logging config or an access log of its own
+(cli.py); :class:`RequestLog` writes one line per request instead (method, route template,
+status, duration, request id), never a header, a query string or a body.
 """
 
 from __future__ import annotations
