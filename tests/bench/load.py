@@ -1,5 +1,6 @@
-"""Load benchmark: a real ``family-safety serve`` (1 worker) on a fresh, seeded database, driven
-by ``wrk`` from a separate process. Prints a markdown report; see tests/bench/README.md.
+"""Load benchmark: a real ``family-safety serve`` (1 worker unless ``--workers``) on a fresh,
+seeded database, driven by ``wrk`` from a separate process. Prints a markdown report; see
+tests/bench/README.md.
 
 Targets are reported, never asserted: the exit status is non-zero only when the harness itself
 fails (seeding, the server not starting, a scenario that cannot be prepared).
@@ -94,10 +95,16 @@ PUT_BODIES = (
     ),
 )
 
-TARGET_SETTINGS_RATIO = 0.50
-TARGET_SETTINGS_P99_MS = 10.0
-TARGET_NOT_MODIFIED_RATIO = 0.70
+# Issue 12's targets, one worker: (settings, 304) as shares of /health/live in the same run, by
+# database (PostgreSQL in its default notify mode).
+TARGET_SETTINGS_RATIO = {"sqlite": 0.60, "postgresql": 0.75}
+TARGET_NOT_MODIFIED_RATIO = {"sqlite": 0.70, "postgresql": 0.80}
+TARGET_SETTINGS_P99_MS = 10.0  # SQLite
 TARGET_PUT_PER_SECOND = 1_000.0
+TARGET_PUT_RATIO = 0.05  # of /health/live: the same target on a machine of another speed
+TARGET_PUT_P99_MS = 100.0
+TARGET_USAGE_PER_SECOND = 1_000.0  # issue 13, PostgreSQL
+TARGET_USAGE_P99_MS = 50.0
 TARGET_PEAK_RSS_MIB = 300.0
 
 _REQUESTS_PER_SECOND = re.compile(r"^Requests/sec:\s+([\d.]+)\s*$", re.MULTILINE)
@@ -125,6 +132,8 @@ class Options:
     threads: int
     warm_all: bool
     port: int
+    server: str
+    workers: int
 
 
 def parse_options(argv: Sequence[str]) -> Options:
@@ -144,12 +153,16 @@ def parse_options(argv: Sequence[str]) -> Options:
         help="fetch every teen's settings once before the settings scenario",
     )
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
+    parser.add_argument(
+        "--server", choices=["uvicorn", "granian"], default="uvicorn", help="the ASGI server"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     args = parser.parse_args(argv)
     if args.database_url and not make_url(args.database_url).get_backend_name().startswith(
         "postgres"
     ):
         parser.error("--database-url must be a PostgreSQL URL (SQLite is the default)")
-    for name in ("teens", "duration", "connections", "threads"):
+    for name in ("teens", "duration", "connections", "threads", "workers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     return Options(
@@ -160,6 +173,8 @@ def parse_options(argv: Sequence[str]) -> Options:
         threads=args.threads,
         warm_all=args.warm_all,
         port=args.port,
+        server=args.server,
+        workers=args.workers,
     )
 
 
@@ -425,15 +440,33 @@ class Server:
         return len(self.log_path.read_text(errors="replace").splitlines())
 
     def peak_rss_bytes(self) -> int:
-        """VmHWM: uvicorn with one worker serves in this very process."""
+        """The largest VmHWM of the server's processes: uvicorn with one worker serves in this
+        very process; with several workers, or under granian, its children serve."""
         if self.process.poll() is not None:
             raise HarnessError(
                 f"the server exited during the run ({self.process.returncode}):\n{self.log_tail()}"
             )
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-        raise HarnessError("no VmHWM in /proc/<server>/status")
+        peaks = [_vm_hwm(pid) for pid in _process_tree(self.process.pid)]
+        if not any(peaks):
+            raise HarnessError("no VmHWM in /proc/<server>/status")
+        return max(peaks)
+
+
+def _process_tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [int(child) for child in children.read_text().split()] if children.exists() else []
+    return [pid, *(each for child in found for each in _process_tree(child))]
+
+
+def _vm_hwm(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def free_port() -> int:
@@ -478,12 +511,18 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_server(data_dir: Path, database_url: str, port: int) -> Iterator[Server]:
+def running_server(
+    data_dir: Path, database_url: str, port: int, server_name: str = "uvicorn", workers: int = 1
+) -> Iterator[Server]:
     port = port or free_port()
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "family_safety", "serve", "--port", str(port), "--workers", "1"],
+            [
+                sys.executable,
+                *("-m", "family_safety", "serve", "--port", str(port)),
+                *("--workers", str(workers), "--server", server_name),
+            ],
             env=server_environment(data_dir, database_url),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -831,7 +870,9 @@ def run(options: Options, work_dir: Path) -> tuple[Results, str, float]:
     try:
         seeded, seed_seconds = prepare(options, database_url, data_dir)
         description = asyncio.run(database_description(database_url))
-        with running_server(data_dir, database_url, options.port) as server:
+        with running_server(
+            data_dir, database_url, options.port, options.server, options.workers
+        ) as server:
             try:
                 results = drive_load(options, server, seeded, work_dir)
             finally:
@@ -859,52 +900,60 @@ def table_row(measurement: Measurement, ceiling: float) -> str:
     )
 
 
-def limits_target(results: Results, on_sqlite: bool) -> tuple[str, str, bool]:
+def limits_target(results: Results) -> tuple[str, str, bool]:
     """Every acknowledged PUT wrote its audit entry (PUTs still in flight when wrk stops are
-    committed too, uncounted by wrk); the rate target is SQLite's alone."""
-    limits = results.limits
+    committed too, uncounted by wrk), fast enough, with no 5xx and no timeouts."""
+    limits, ceiling = results.limits, results.health.requests_per_second
     measured = (
-        f"{limits.requests_per_second:,.0f}/s, {results.limits_audit_entries:,} entries "
-        f"for {limits.expected_answers:,} x 200"
+        f"{limits.requests_per_second:,.0f}/s ({percent(limits.requests_per_second, ceiling)}), "
+        f"p99 {limits.p99_ms:.2f} ms, {limits.error_detail()}, "
+        f"{results.limits_audit_entries:,} entries for {limits.expected_answers:,} x 200"
     )
-    correct = limits.errors == 0 and results.limits_audit_entries >= limits.expected_answers
-    if not on_sqlite:
-        return "PUT limits, each with its audit entry", measured, correct
-    fast = limits.requests_per_second >= TARGET_PUT_PER_SECOND
-    return "PUT limits >= 1,000/s, each with its audit entry", measured, fast and correct
+    met = (
+        limits.requests_per_second >= TARGET_PUT_PER_SECOND
+        and limits.requests_per_second >= TARGET_PUT_RATIO * ceiling
+        and limits.p99_ms < TARGET_PUT_P99_MS
+        and limits.errors == 0
+        and results.limits_audit_entries >= limits.expected_answers
+    )
+    target = (
+        "PUT limits >= 1,000/s and >= 5% of /health/live, p99 < 100 ms, no errors, "
+        "each with its audit entry"
+    )
+    return target, measured, met
 
 
 def target_rows(results: Results, options: Options) -> list[tuple[str, str, bool]]:
-    """(target, measured, met) for each target of the issue that one run can check."""
+    """(target, measured, met) for each target of issues 12 and 13 that one run can check."""
     ceiling = results.health.requests_per_second
-    settings, not_modified = results.settings, results.not_modified
+    settings, not_modified, usage = results.settings, results.not_modified, results.usage
+    database = "sqlite" if options.database_url is None else "postgresql"
+    settings_ratio, not_modified_ratio = (
+        TARGET_SETTINGS_RATIO[database],
+        TARGET_NOT_MODIFIED_RATIO[database],
+    )
     peak_mib = results.peak_rss_bytes / MIB
-    return [
+    rows = [
         (
-            "settings >= 50% of /health/live",
+            f"settings >= {settings_ratio:.0%} of /health/live",
             percent(settings.requests_per_second, ceiling),
-            settings.requests_per_second >= TARGET_SETTINGS_RATIO * ceiling,
+            settings.requests_per_second >= settings_ratio * ceiling,
         ),
         (
-            f"settings p99 < 10 ms at {options.connections} connections",
-            f"{settings.p99_ms:.2f} ms",
-            settings.p99_ms < TARGET_SETTINGS_P99_MS,
-        ),
-        (
-            "If-None-Match >= 70% of /health/live, answered 304",
+            f"If-None-Match >= {not_modified_ratio:.0%} of /health/live, answered 304",
             f"{percent(not_modified.requests_per_second, ceiling)}, "
             f"{percent(not_modified.expected_answers, not_modified.answers)} 304",
-            not_modified.requests_per_second >= TARGET_NOT_MODIFIED_RATIO * ceiling
+            not_modified.requests_per_second >= not_modified_ratio * ceiling
             and not_modified.errors == 0,
         ),
-        limits_target(results, on_sqlite=options.database_url is None),
+        limits_target(results),
         (
-            "usage reports >= 1,000/s (PostgreSQL), no 5xx, p99 < 50 ms",
-            f"{results.usage.requests_per_second:,.0f}/s, {results.usage.error_detail()}, "
-            f"p99 {results.usage.p99_ms:.2f} ms",
-            results.usage.requests_per_second >= 1_000
-            and results.usage.errors == 0
-            and results.usage.p99_ms < 50,
+            "usage reports >= 1,000/s, no errors, p99 < 50 ms",
+            f"{usage.requests_per_second:,.0f}/s, {usage.error_detail()}, "
+            f"p99 {usage.p99_ms:.2f} ms",
+            usage.requests_per_second >= TARGET_USAGE_PER_SECOND
+            and usage.errors == 0
+            and usage.p99_ms < TARGET_USAGE_P99_MS,
         ),
         (
             "screen-time status within 10% of the settings GET",
@@ -917,11 +966,21 @@ def target_rows(results: Results, options: Options) -> list[tuple[str, str, bool
             results.match.requests_per_second >= 0.7 * ceiling,
         ),
         (
-            "peak RSS < 300 MB" + ("" if options.warm_all else " (without --warm-all)"),
+            "peak RSS < 300 MB a worker" + ("" if options.warm_all else " (without --warm-all)"),
             f"{peak_mib:.0f} MiB",
             peak_mib < TARGET_PEAK_RSS_MIB,
         ),
     ]
+    if database == "sqlite":
+        rows.insert(
+            1,
+            (
+                f"settings p99 < 10 ms at {options.connections} connections",
+                f"{settings.p99_ms:.2f} ms",
+                settings.p99_ms < TARGET_SETTINGS_P99_MS,
+            ),
+        )
+    return rows
 
 
 def report(
@@ -951,7 +1010,8 @@ def report(
         f"{math.ceil(options.teens / TEENS_PER_GUARDIAN):,} guardians (migrations included) "
         f"in {seed_seconds:.1f} s",
         f"- load: wrk, {options.threads} thread(s), {options.connections} connections, "
-        f"{options.duration} s per scenario; server: 1 worker; {os.cpu_count()} CPUs, "
+        f"{options.duration} s per scenario; "
+        f"server: {options.server}, {options.workers} worker(s); {os.cpu_count()} CPUs, "
         f"load average {load_average:.1f} at the start"
         + (
             "; every teen's settings fetched once before the settings scenario"
