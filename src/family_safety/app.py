@@ -36,8 +36,9 @@ from family_safety.components import Components
 from family_safety.config import Environment, Freshness, Settings
 from family_safety.data_rights.controllers import MeController
 from family_safety.db import migrations
-from family_safety.db.engine import READ_ONLY, create_engine
+from family_safety.db.engine import create_engine
 from family_safety.db.hot_reads import HotPathReader
+from family_safety.db.postgres import PostgresPool
 from family_safety.db.sessions import closing_handler
 from family_safety.db.writes import Announcer, Writer
 from family_safety.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
@@ -111,14 +112,14 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
     safety_packs = load_default_packs()
     interventions = default_matcher()
     engine = create_engine(settings)
-    reader = HotPathReader(engine.execution_options(**READ_ONLY))
     on_postgresql = engine.url.get_backend_name() == "postgresql"
-    bus = ChangeBus(connected=not on_postgresql)
-    writer = Writer(
-        engine,
-        Announcer(changes.CHANNEL, bus.notify_payload, bus.publish),
-        pool_size=settings.database_pool_size,
+    # The hot path's reads and the lean writes, on asyncpg itself (SQLite: sqlite3 itself).
+    postgres = (
+        PostgresPool.for_engine(engine, settings.database_pool_size) if on_postgresql else None
     )
+    reader = HotPathReader(engine, postgres)
+    bus = ChangeBus(connected=not on_postgresql)
+    writer = Writer(engine, Announcer(changes.CHANNEL, bus.notify_payload, bus.publish), postgres)
     signer = _signer(settings)
     settings_answers = SettingsAnswers(
         pack,
@@ -197,7 +198,9 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             with suppress(asyncio.CancelledError):
                 await sweep
             reader.close()
-            await writer.close()
+            writer.close()
+            if postgres is not None:
+                await postgres.close()
 
     app = Litestar(
         route_handlers=[

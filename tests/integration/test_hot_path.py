@@ -14,15 +14,19 @@ from family_safety.account_settings.hot_path import (
 )
 from family_safety.clock import utc_today
 from family_safety.db.account_records import load_account_record
-from family_safety.db.engine import READ_ONLY, create_engine
+from family_safety.db.engine import create_engine
 from family_safety.db.hot_reads import HotPathReader
+from family_safety.db.postgres import PostgresPool
 from family_safety.policy.pack import load_default_pack
 
 
 async def test_an_answer_read_after_a_change_carries_the_changes_etag(register, settings):
     teen = await register("teen_14", 14)
     engine = create_engine(settings)
-    reader = HotPathReader(engine.execution_options(**READ_ONLY))
+    postgres = None
+    if engine.url.get_backend_name() == "postgresql":
+        postgres = PostgresPool.for_engine(engine, 2)
+    reader = HotPathReader(engine, postgres)
     pack = load_default_pack()
     answers = SettingsAnswers(pack, reader, SettingsAnswerCache(1 << 20, typical_answers(pack)))
     try:
@@ -41,4 +45,6 @@ async def test_an_answer_read_after_a_change_carries_the_changes_etag(register, 
         assert await answers.answer(fresh, utc_today(), answer.etag) == NotModified(answer.etag)
     finally:
         reader.close()
+        if postgres is not None:
+            await postgres.close()
         await engine.dispose()

@@ -5,8 +5,8 @@ per dialect, through SQLAlchemy's public compiler and type APIs, so parameters a
 models' own column types. On SQLite it runs synchronously in the calling (event loop) thread on a
 read-only connection of its own: in WAL mode a reader never waits for writers, and a primary-key
 read takes microseconds, far less than aiosqlite's hand-off to its worker thread and back. On
-PostgreSQL it goes through the async engine, in autocommit mode (one statement needs no
-transaction around it).
+PostgreSQL it runs on asyncpg itself (``db.postgres``), one round trip, no transaction around a
+single statement; results are decoded by the same SQLAlchemy types as the ORM's.
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
+    import asyncpg
     from sqlalchemy import Select
     from sqlalchemy.engine import Dialect
     from sqlalchemy.ext.asyncio import AsyncEngine
     from sqlalchemy.sql.dml import UpdateBase
+
+    from family_safety.db.postgres import PostgresPool
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,21 +85,24 @@ class HotReads(Protocol):
     async def all(self, query: HotQuery, parameters: dict[str, Any]) -> list[tuple[Any, ...]]: ...
 
 
-class _SnapshotReads:
-    """Reads on one PostgreSQL connection inside a repeatable-read transaction."""
+class _ConnectionReads:
+    """Reads on one asyncpg connection (a snapshot's, or a single read's)."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: asyncpg.Connection, dialect: Dialect) -> None:
         self._connection = connection
+        self._dialect = dialect
 
     async def all(self, query: HotQuery, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in await self._connection.execute(query.statement, parameters)]
+        compiled = query.compiled_for(self._dialect)
+        rows = await self._connection.fetch(compiled.sql, *compiled.parameters(parameters))
+        return [compiled.row(tuple(row)) for row in rows]
 
 
 class HotPathReader:
-    def __init__(self, engine: AsyncEngine) -> None:
-        # Each read is one statement: no BEGIN/ROLLBACK round trips around it.
-        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    def __init__(self, engine: AsyncEngine, postgres: PostgresPool | None = None) -> None:
+        """On PostgreSQL, ``postgres`` is the pool to read with (the lean writes share it)."""
         self._dialect = engine.sync_engine.dialect
+        self._postgres = postgres
         self._sqlite: sqlite3.Connection | None = None
         if engine.url.get_backend_name() == "sqlite":
             self._sqlite = sqlite3.connect(
@@ -106,6 +112,8 @@ class HotPathReader:
                 isolation_level=None,
             )
             self._sqlite.execute("PRAGMA busy_timeout=1000")
+        elif postgres is None:
+            raise ValueError("a HotPathReader on PostgreSQL needs its PostgresPool")
 
     async def first(self, query: HotQuery, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
         rows = await self.all(query, parameters)
@@ -113,8 +121,9 @@ class HotPathReader:
 
     async def all(self, query: HotQuery, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         if self._sqlite is None:
-            async with self._engine.connect() as connection:
-                return [tuple(row) for row in await connection.execute(query.statement, parameters)]
+            assert self._postgres is not None
+            async with self._postgres.connection() as connection:
+                return await _ConnectionReads(connection, self._dialect).all(query, parameters)
         compiled = query.compiled_for(self._dialect)
         cursor = self._sqlite.execute(compiled.sql, compiled.parameters(parameters))
         return [compiled.row(raw) for raw in cursor.fetchall()]
@@ -126,9 +135,12 @@ class HotPathReader:
         request's read can interleave on that connection); on PostgreSQL a repeatable-read,
         read-only transaction on one connection."""
         if self._sqlite is None:
-            snapshot_engine = self._engine.execution_options(isolation_level="REPEATABLE READ")
-            async with snapshot_engine.connect() as connection, connection.begin():
-                yield _SnapshotReads(connection)
+            assert self._postgres is not None
+            async with (
+                self._postgres.connection() as connection,
+                connection.transaction(isolation="repeatable_read", readonly=True),
+            ):
+                yield _ConnectionReads(connection, self._dialect)
             return
         self._sqlite.execute("BEGIN")
         try:

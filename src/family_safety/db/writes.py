@@ -11,9 +11,9 @@ result. Problems it raises roll the transaction back. ``Writer.run`` drives it:
   statement, and the ORM costs more than the statements). Jobs run in the order they arrive; one
   that waited longer than ``WRITER_WAIT_SECONDS`` is refused ("database is locked", 503)
   without running, as the ORM's writers are.
-- PostgreSQL: on a connection of the writer's own asyncpg pool (no pre-ping, nothing to reset:
-  a lean write leaves no state on its connection), one round trip a step (asyncpg prepares each
-  statement once per connection), and the changes sent with one ``pg_notify`` before COMMIT.
+- PostgreSQL: on a connection of the process's asyncpg pool (``db.postgres``), one round trip a
+  step (asyncpg prepares each statement once per connection), and the changes sent with one
+  ``pg_notify`` before COMMIT.
 
 Driver errors surface as SQLAlchemy's (``IntegrityError``, ``OperationalError``, its pool's
 ``TimeoutError``), so they become the same problems (409, 503) as the ORM's.
@@ -22,18 +22,15 @@ Driver errors surface as SQLAlchemy's (``IntegrityError``, ``OperationalError``,
 from __future__ import annotations
 
 import asyncio
-import json
 import queue
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import asyncpg
 from advanced_alchemy.mixins.uuid import uuid7
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from family_safety.db.engine import WRITER_WAIT_SECONDS, sqlite_pragmas
 
@@ -41,10 +38,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
     from uuid import UUID
 
+    import asyncpg
     from sqlalchemy.engine import Dialect
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from family_safety.db.hot_reads import HotQuery
+    from family_safety.db.postgres import PostgresPool
 
 T = TypeVar("T")
 
@@ -93,32 +92,45 @@ class Announcer:
 class Writer:
     """Runs lean writes on one database; ``close`` at shutdown."""
 
-    def __init__(self, engine: AsyncEngine, announcer: Announcer, *, pool_size: int = 10) -> None:
+    def __init__(
+        self, engine: AsyncEngine, announcer: Announcer, postgres: PostgresPool | None = None
+    ) -> None:
+        """On PostgreSQL, ``postgres`` is the pool to write with (the hot path's reads share
+        it); on SQLite, a writer thread is started with the first write."""
         self._dialect = engine.sync_engine.dialect
         self._announcer = announcer
         self._sqlite: _SQLiteThread | None = None
-        self._postgres: _PostgresPool | None = None
+        self._postgres = postgres
         if engine.url.get_backend_name() == "sqlite":
             self._sqlite = _SQLiteThread(str(engine.url.database), self._dialect)
-        else:
-            dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self._postgres = _PostgresPool(dsn, self._dialect, announcer, pool_size)
+        elif postgres is None:
+            raise ValueError("a Writer on PostgreSQL needs its PostgresPool")
 
     async def run(self, write: Generator[Step, Any, T]) -> T:
         if self._sqlite is not None:
             result, changes = await self._sqlite.run(write)
         else:
-            assert self._postgres is not None
-            result, changes = await self._postgres.run(write)
+            result, changes = await self._on_postgres(write)
         if changes:
             self._announcer.publish(changes)
         return result
 
-    async def close(self) -> None:
+    async def _on_postgres(self, write: Generator[Step, Any, T]) -> tuple[T, list[Any]]:
+        assert self._postgres is not None
+        async with self._postgres.connection() as connection, connection.transaction():
+            result, changes = await _drive_postgres(write, connection, self._dialect)
+            if changes:
+                await connection.execute(
+                    "SELECT pg_notify($1, $2)",
+                    self._announcer.channel,
+                    self._announcer.payload(changes),
+                )
+        return result, changes
+
+    def close(self) -> None:
+        """Stops the SQLite writer thread (the PostgreSQL pool is closed by its owner)."""
         if self._sqlite is not None:
             self._sqlite.close()
-        if self._postgres is not None:
-            await self._postgres.close()
 
 
 # --- SQLite: one writer thread --------------------------------------------------------------
@@ -232,100 +244,27 @@ class _SQLiteThread:
 # --- PostgreSQL: asyncpg ---------------------------------------------------------------------
 
 
-async def _json_codecs(connection: asyncpg.Connection) -> None:
-    # SQLAlchemy's JSON types hand over JSON text and, on asyncpg, expect decoded values back
-    # (its own pool sets the same codecs up).
-    for name in ("json", "jsonb"):
-        await connection.set_type_codec(
-            name, encoder=str, decoder=json.loads, schema="pg_catalog", format="text"
-        )
-
-
-async def _nothing_to_reset(_connection: asyncpg.Connection) -> None:
-    return None
-
-
-@dataclass(slots=True)
-class _PostgresPool:
-    dsn: str
-    dialect: Dialect
-    announcer: Announcer
-    size: int
-    # One pool per event loop (asyncpg's connections belong to the loop that opened them).
-    _pools: dict[asyncio.AbstractEventLoop, asyncio.Task[asyncpg.Pool]] = field(
-        default_factory=dict
-    )
-
-    async def _pool(self) -> asyncpg.Pool:
-        loop = asyncio.get_running_loop()
-        opening = self._pools.get(loop)
-        if opening is None:
-            opening = self._pools[loop] = loop.create_task(self._open())
-        try:
-            return await opening  # done after the first write: no suspension
-        except BaseException:
-            self._pools.pop(loop, None)
-            raise
-
-    async def _open(self) -> asyncpg.Pool:
-        return await asyncpg.create_pool(
-            self.dsn,
-            min_size=0,  # connections open as writes need them
-            max_size=self.size,
-            init=_json_codecs,
-            reset=_nothing_to_reset,
-        )
-
-    async def run(self, write: Generator[Step, Any, T]) -> tuple[T, list[Any]]:
-        try:
-            pool = await self._pool()
-            async with (
-                pool.acquire(timeout=WRITER_WAIT_SECONDS) as connection,
-                connection.transaction(),
-            ):
-                result, changes = await self._drive(write, connection)
-                if changes:
-                    await connection.execute(
-                        "SELECT pg_notify($1, $2)",
-                        self.announcer.channel,
-                        self.announcer.payload(changes),
-                    )
-        except TimeoutError as exc:
-            raise PoolTimeoutError("no connection for a write within its wait") from exc
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise IntegrityError(None, None, exc) from exc
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-            raise OperationalError(None, None, exc) from exc
-        return result, changes
-
-    async def _drive(
-        self, write: Generator[Step, Any, T], connection: asyncpg.Connection
-    ) -> tuple[T, list[Any]]:
-        changes: list[Any] = []
-        reply: Any = None
-        try:
-            while True:
-                step = write.send(reply)
-                reply = None
-                if isinstance(step, Announce):
-                    changes.append(step.change)
-                    continue
-                compiled = step.query.compiled_for(self.dialect)
-                if isinstance(step, Fetch):
-                    rows = await connection.fetch(
-                        compiled.sql, *compiled.parameters(step.parameters)
-                    )
-                    reply = [compiled.row(tuple(row)) for row in rows]
-                else:
-                    await connection.executemany(
-                        compiled.sql, [compiled.parameters(row) for row in step.rows]
-                    )
-        except StopIteration as done:
-            return done.value, list(dict.fromkeys(changes))
-        finally:
-            write.close()
-
-    async def close(self) -> None:
-        opening = self._pools.pop(asyncio.get_running_loop(), None)
-        if opening is not None and opening.done() and not opening.exception():
-            await opening.result().close()
+async def _drive_postgres(
+    write: Generator[Step, Any, T], connection: asyncpg.Connection, dialect: Dialect
+) -> tuple[T, list[Any]]:
+    changes: list[Any] = []
+    reply: Any = None
+    try:
+        while True:
+            step = write.send(reply)
+            reply = None
+            if isinstance(step, Announce):
+                changes.append(step.change)
+                continue
+            compiled = step.query.compiled_for(dialect)
+            if isinstance(step, Fetch):
+                rows = await connection.fetch(compiled.sql, *compiled.parameters(step.parameters))
+                reply = [compiled.row(tuple(row)) for row in rows]
+            else:
+                await connection.executemany(
+                    compiled.sql, [compiled.parameters(row) for row in step.rows]
+                )
+    except StopIteration as done:
+        return done.value, list(dict.fromkeys(changes))
+    finally:
+        write.close()
