@@ -1,12 +1,16 @@
-"""Where a write's time goes: PUT /v1/teens/{id}/limits and POST /v1/me/screen-time/usage, one
-at a time, in process (the app and the client share one event loop, so cProfile sees the app),
-on a fresh database seeded as ``tests.bench.load`` seeds it.
+"""Where a request's time goes: the hot reads (GET /v1/me/settings, warm, and GET
+/v1/me/screen-time) and the busiest writes (PUT /v1/teens/{id}/limits, POST
+/v1/me/screen-time/usage), one at a time, in process (the app and the client share one event
+loop, so cProfile sees the app; SQLite's writer thread is not profiled, only waited for), on a
+fresh database seeded as ``tests.bench.load`` seeds it. (Called ``profile_writes`` until it
+profiled reads too.)
 
-    python -m tests.bench.profile_writes [--requests 300] [--database-url postgresql://...]
+    python -m tests.bench.profile_requests [--requests 300] [--database-url postgresql://...]
 
-Prints, per scenario: the milliseconds a request takes unprofiled, the statements it sends (a
-``before_cursor_execute`` listener; SQLite's hot reads bypass it), and the profiled time by
-package. Writes ``PUT.prof`` and ``POST.prof`` (pstats) to the working directory.
+Prints, per scenario: the milliseconds a request takes unprofiled, the statements it sends
+(ORM statements from a ``before_cursor_execute`` listener, hot reads and lean writes counted as
+their ``HotQuery`` is executed), and the profiled time by package. Writes ``<METHOD>-<n>.prof``
+(pstats) to the working directory.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +35,7 @@ from tests.bench import load
 
 from family_safety.app import create_app
 from family_safety.config import Settings
+from family_safety.db.hot_reads import HotQuery
 from family_safety.security.keyring import create_keyring, load_keyring
 from family_safety.security.tokens import TokenSigner
 
@@ -37,11 +43,24 @@ TEENS = 200
 WARM_UP = 20
 
 statements: Counter[str] = Counter()
+_scenarios: dict[str, int] = {}
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     statements[" ".join(statement.split())[:100]] += 1
+
+
+_compiled_for = HotQuery.compiled_for
+
+
+def _count_hot(query: HotQuery, dialect: Any) -> Any:
+    compiled = _compiled_for(query, dialect)
+    statements["hot: " + " ".join(compiled.sql.split())[:95]] += 1
+    return compiled
+
+
+HotQuery.compiled_for = _count_hot  # type: ignore[method-assign]
 
 
 def by_package(profile: cProfile.Profile) -> list[tuple[str, float]]:
@@ -74,7 +93,7 @@ async def measure(name: str, send: Callable[[int], Awaitable[None]], requests: i
     for n in range(WARM_UP + requests, WARM_UP + 2 * requests):
         await send(n)
     profile.disable()
-    profile.dump_stats(f"{name.split()[0]}.prof")
+    profile.dump_stats(f"{name.split()[0]}-{_scenarios.setdefault(name, len(_scenarios))}.prof")
     total = sum(statements.values())
     print(f"## {name}: {unprofiled * 1000:.2f} ms a request unprofiled")
     print(f"{total / requests:.1f} statements a request:")
@@ -134,6 +153,16 @@ async def main(requests: int, server_url: str | None) -> None:
             )
             assert response.status_code == 200, response.text
 
+        async def read(path: str, n: int) -> None:
+            response = await c.get(
+                path, headers={"Authorization": f"Bearer {teen_tokens[n % TEENS]}"}
+            )
+            assert response.status_code == 200, response.text
+
+        for n in range(TEENS):  # every teen's answer cached: the warm read
+            await read("/v1/me/settings", n)
+        await measure("GET /v1/me/settings (warm)", partial(read, "/v1/me/settings"), requests)
+        await measure("GET /v1/me/screen-time", partial(read, "/v1/me/screen-time"), requests)
         await measure("PUT /v1/teens/{id}/limits", put, requests)
         await measure("POST /v1/me/screen-time/usage", report, requests)
     if server_url:
@@ -141,7 +170,7 @@ async def main(requests: int, server_url: str | None) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.profile_writes")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.profile_requests")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--database-url", help="a PostgreSQL server URL (default: SQLite)")
     args = parser.parse_args()
