@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from contextlib import asynccontextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -105,6 +105,19 @@ async def signed_in(client: httpx.AsyncClient, handle: str, age: int) -> dict[st
     assert created.status_code == 201, created.text
     token = await client.post("/v1/auth/token", json={"handle": handle, "password": PASSWORD})
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def usage_today() -> dict[str, Any]:
+    """A usage report of one to nine minutes of today in UTC (the default time zone), whatever
+    the time of day: it never crosses midnight."""
+    now = datetime.now(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = max(now - timedelta(minutes=1), midnight + timedelta(minutes=1))  # <= 2 min ahead
+    start = max(end - timedelta(minutes=9), midnight)
+    return {
+        "device_id": "phone",
+        "intervals": [{"start": start.isoformat(), "end": end.isoformat()}],
+    }
 
 
 async def family(client: httpx.AsyncClient) -> tuple[dict, dict, str]:

@@ -30,7 +30,7 @@ from family_safety.audit.controllers import AuditController
 from family_safety.auth.controllers import AuthController, JwksController, PasswordController
 from family_safety.auth.middleware import BearerAuthenticationMiddleware
 from family_safety.auth.signed_in import SignedInAccounts
-from family_safety.changes import ChangeBus, session_info
+from family_safety.changes import ChangeBus, MemoryTrust, session_info
 from family_safety.clock import utc_today
 from family_safety.components import Components
 from family_safety.config import Environment, Freshness, Settings
@@ -119,6 +119,8 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
     )
     reader = HotPathReader(engine, postgres)
     bus = ChangeBus(connected=not on_postgresql)
+    # What each process keeps in memory while nothing says it changed (or reads every time).
+    trust = MemoryTrust(bus, reader.data_version, keep=settings.freshness == Freshness.NOTIFY)
     writer = Writer(engine, Announcer(changes.CHANNEL, bus.notify_payload, bus.publish), postgres)
     signer = _signer(settings)
     settings_answers = SettingsAnswers(
@@ -141,14 +143,13 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
         reader=reader,
         writer=writer,
         settings_answers=settings_answers,
-        screen_time_statuses=ScreenTimeStatuses(settings_answers, reader),
+        screen_time_statuses=ScreenTimeStatuses(
+            settings_answers, reader, bus, trust, max_entries=settings.signed_in_cache_entries
+        ),
         sessions=async_sessionmaker(engine, expire_on_commit=False, info=session_info(bus)),
         changes=bus,
         signed_in=SignedInAccounts(
-            reader,
-            bus,
-            keep=settings.freshness == Freshness.NOTIFY,
-            max_entries=settings.signed_in_cache_entries,
+            reader, bus, trust, max_entries=settings.signed_in_cache_entries
         ),
         safety=safety_packs,
         interventions=interventions,

@@ -143,6 +143,37 @@ class ChangeBus:
         ]
 
 
+class MemoryTrust:
+    """Whether what this process keeps in memory (signed-in accounts, screen time) may be served
+    now: only in ``keep`` mode, while this process hears every change (on PostgreSQL, while the
+    listener is connected), and as long as no other process wrote to SQLite (``PRAGMA
+    data_version``). ``epoch()`` is None when nothing may be trusted, else a number that moves
+    whenever everything kept must be forgotten (changes may have been missed)."""
+
+    def __init__(self, bus: ChangeBus, data_version: Callable[[], int | None], *, keep: bool):
+        self._bus = bus
+        self._data_version = data_version
+        self._keep = keep
+        self._epoch = 0
+        self._seen_version = data_version()
+        self._was_connected = bus.connected
+
+    def epoch(self) -> int | None:
+        if not self._keep:
+            return None
+        connected = self._bus.connected
+        if connected != self._was_connected:
+            self._was_connected = connected
+            self._epoch += 1  # what was missed while the listener was down is unknown
+        if not connected:
+            return None
+        version = self._data_version()
+        if version != self._seen_version:
+            self._seen_version = version
+            self._epoch += 1
+        return self._epoch
+
+
 @event.listens_for(Session, "before_commit")
 def _notify_other_instances(session: Session) -> None:
     pending = session.info.get(_PENDING_KEY)

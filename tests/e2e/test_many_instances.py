@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import admin_statements, requires_postgres
 from tests.e2e.conftest import start_server
-from tests.helpers import family
+from tests.helpers import family, usage_today
 
 pytestmark = pytest.mark.e2e
 
@@ -59,6 +59,20 @@ async def _scenario(first_url: str, second_url: str, *, at_once: bool) -> None:
         restricted = after.json()["settings"]["content.restricted_mode"]
         assert restricted["value"] is True
         assert restricted["source"] == "guardian"
+
+        # A usage report through one instance counts in the other's screen time status.
+        kept = await second.get("/v1/me/screen-time", headers=teen)
+        assert kept.json()["used_minutes"] == 0
+        reported = await first.post("/v1/me/screen-time/usage", json=usage_today(), headers=teen)
+        assert reported.status_code == 200
+        used = reported.json()["used_minutes"]
+        assert used > 0
+
+        async def counted() -> bool:
+            status = await second.get("/v1/me/screen-time", headers=teen)
+            return status.json()["used_minutes"] == used
+
+        assert await counted() if at_once else await _eventually(counted)
 
         for client in (first, second):
             assert (await client.get(f"/v1/teens/{teen_id}/settings", headers=guardian)).is_success
@@ -175,6 +189,17 @@ def test_workers_serve_on_the_embedded_default(tmp_path, servers):
                     assert after.status_code == 200
                     daily = after.json()["settings"]["screen_time.daily_limit_minutes"]
                     assert daily["value"]["mon"] == minutes
+            # The screen time status too: each worker keeps it until a change says otherwise.
+            for _ in range(4):
+                assert (await client.get("/v1/me/screen-time", headers=teen)).is_success
+            reported = await client.post(
+                "/v1/me/screen-time/usage", json=usage_today(), headers=teen
+            )
+            used = reported.json()["used_minutes"]
+            assert used > 0
+            for _ in range(4):
+                status = await client.get("/v1/me/screen-time", headers=teen)
+                assert status.json()["used_minutes"] == used
 
     asyncio.run(scenario())
     assert server.stop() == 0

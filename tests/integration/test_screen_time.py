@@ -10,8 +10,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from litestar.testing import AsyncTestClient
 
-from tests.helpers import daily, expect_problem, pair, set_limits
+from family_safety.app import create_app
+from tests.helpers import (
+    CHEAP_HASHER,
+    daily,
+    expect_problem,
+    pair,
+    set_limits,
+    signed_in,
+    usage_today,
+)
 
 START = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # 18:00 in Paris
 PARIS = "Europe/Paris"
@@ -323,6 +333,34 @@ async def test_a_guardian_grants_unasked(family):
     assert status["remaining_minutes"] == 45
     kinds = [n["kind"] for n in (await teen.get("/v1/me/notifications")).json()["items"]]
     assert kinds.count("time_grant.created") == 2
+
+
+async def test_the_status_is_kept_in_memory_until_a_change_says_otherwise(family, client):
+    first, _, teen = family
+    statuses = client.app.state.components.screen_time_statuses
+    before = (await teen.get("/v1/me/screen-time")).json()
+    assert len(statuses) == 1  # today's usage and grants, kept
+    assert (await teen.get("/v1/me/screen-time")).json() == before
+    extra = await first.post(
+        f"/v1/teens/{teen.id}/time-grants", json={"kind": "extra_time", "minutes": 10}
+    )
+    assert extra.status_code == 201, extra.text
+    assert len(statuses) == 0  # the grant's change event forgot it
+    after = (await teen.get("/v1/me/screen-time")).json()
+    assert after["granted_minutes"] == before["granted_minutes"] + 10
+    assert after["remaining_minutes"] == before["remaining_minutes"] + 10
+
+
+async def test_in_read_freshness_the_status_is_read_every_time(settings):
+    app = create_app(settings.model_copy(update={"freshness": "read"}), hasher=CHEAP_HASHER)
+    async with AsyncTestClient(app=app) as client:
+        teen = await signed_in(client, "teen", 14)
+        reported = await client.post("/v1/me/screen-time/usage", json=usage_today(), headers=teen)
+        assert reported.status_code == 200
+        for _ in range(2):
+            status = await client.get("/v1/me/screen-time", headers=teen)
+            assert status.json()["used_minutes"] == reported.json()["used_minutes"]
+        assert len(app.state.components.screen_time_statuses) == 0
 
 
 async def test_a_pause_lifts_time_away(family, clock):

@@ -21,7 +21,7 @@ from family_safety.db.account_records import load_signed_in_account
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from family_safety.changes import Change, ChangeBus
+    from family_safety.changes import Change, ChangeBus, MemoryTrust
     from family_safety.db.account_records import AccountRecord
     from family_safety.db.hot_reads import HotPathReader
 
@@ -31,17 +31,15 @@ _CHANGES_OF_THE_ACCOUNT = frozenset({ChangeKind.SETTINGS, ChangeKind.SESSIONS})
 
 class SignedInAccounts:
     def __init__(
-        self, reader: HotPathReader, bus: ChangeBus, *, keep: bool, max_entries: int
+        self, reader: HotPathReader, bus: ChangeBus, trust: MemoryTrust, *, max_entries: int
     ) -> None:
         self._reader = reader
-        self._bus = bus
-        self._keep = keep
+        self._trust = trust
+        self._epoch = trust.epoch()
         self._max_entries = max_entries
         self._size = 0
         self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
         self._by_account: dict[UUID, dict[UUID, AccountRecord]] = {}
-        self._data_version = reader.data_version()
-        self._was_connected = bus.connected
         bus.on_change(self._forget_change)
 
     async def load(self, account_id: UUID, session_id: UUID) -> AccountRecord | None:
@@ -73,19 +71,11 @@ class SignedInAccounts:
             self.forget(change.account_id)
 
     def _trusted(self) -> bool:
-        if not self._keep:
-            return False
-        connected = self._bus.connected
-        if connected != self._was_connected:
-            self._was_connected = connected
-            self._clear()  # what was missed while the listener was down is unknown
-        if not connected:
-            return False
-        data_version = self._reader.data_version()
-        if data_version != self._data_version:
-            self._data_version = data_version
+        epoch = self._trust.epoch()
+        if epoch != self._epoch:
+            self._epoch = epoch
             self._clear()
-        return True
+        return epoch is not None
 
     def _remember(self, account_id: UUID, session_id: UUID, record: AccountRecord) -> None:
         if self._size >= self._max_entries:

@@ -2,7 +2,10 @@
 before it lets the teen go on.
 
 No session and no ORM: the daily limit and time-away windows come from the (usually cached)
-effective settings answer, and today's usage and grants from two hot reads in one snapshot.
+effective settings answer, and today's usage and grants from two hot reads in one snapshot, kept
+in memory for the account's local day until a change to the account says otherwise (as
+``auth.signed_in`` keeps the account: the same ``MemoryTrust``). The status itself is computed
+again on every request: it moves with the clock.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import msgspec
 from sqlalchemy import bindparam, select
 
 from family_safety.account_settings.hot_path import Answer
+from family_safety.changes import ChangeKind
 from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import ScreenTimeDay
 from family_safety.policy.catalog import CATALOG
@@ -31,9 +35,11 @@ from family_safety.screen_time.services import (
 from family_safety.screen_time.status import ScreenTimeStatus, status
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
+    from uuid import UUID
 
     from family_safety.account_settings.hot_path import SettingsAnswers
+    from family_safety.changes import Change, ChangeBus, MemoryTrust
     from family_safety.db.account_records import AnyAccount
     from family_safety.db.hot_reads import HotPathReader
 
@@ -63,9 +69,23 @@ _USAGE = HotQuery(
 class ScreenTimeStatuses:
     """The status of an account's screen time now, for one process."""
 
-    def __init__(self, settings_answers: SettingsAnswers, reader: HotPathReader) -> None:
+    def __init__(
+        self,
+        settings_answers: SettingsAnswers,
+        reader: HotPathReader,
+        bus: ChangeBus,
+        trust: MemoryTrust,
+        *,
+        max_entries: int,
+    ) -> None:
         self._settings_answers = settings_answers
         self._reader = reader
+        self._trust = trust
+        self._epoch = trust.epoch()
+        self._max_entries = max_entries
+        self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
+        self._today: dict[UUID, tuple[date, Reported]] = {}
+        bus.on_change(self._forget_change)
 
     async def status(
         self, account: AnyAccount, now: datetime, reported: Reported | None = None
@@ -78,14 +98,7 @@ class ScreenTimeStatuses:
         assert isinstance(answer, Answer)  # no If-None-Match was given
         settings = _decode_settings(answer.body).settings
         if reported is None:
-            parameters = {"account_id": account.id, "day": today, "now": now}
-            async with self._reader.snapshot() as reads:
-                usage = await reads.all(_USAGE, parameters)
-                grants = await reads.all(GRANTS_NOW, parameters)
-            reported = Reported(
-                usage=intervals.decode(usage[0][0]) if usage else (),
-                grants=[grant_from_row(*row) for row in grants],
-            )
+            reported = await self._today_of(account.id, today, now)
         return status_out(
             status(
                 now,
@@ -96,6 +109,44 @@ class ScreenTimeStatuses:
                 grants=reported.grants,
             )
         )
+
+    async def _today_of(self, account_id: UUID, today: date, now: datetime) -> Reported:
+        """Today's used time and the grants that may count today, from memory or read."""
+        trusted = self._trusted()
+        kept = self._today.get(account_id) if trusted else None
+        if kept is not None and kept[0] == today:
+            return kept[1]
+        forgotten_before = self._forgotten
+        parameters = {"account_id": account_id, "day": today, "now": now}
+        async with self._reader.snapshot() as reads:
+            usage = await reads.all(_USAGE, parameters)
+            grants = await reads.all(GRANTS_NOW, parameters)
+        reported = Reported(
+            usage=intervals.decode(usage[0][0]) if usage else (),
+            grants=[grant_from_row(*row) for row in grants],
+        )
+        if trusted and self._forgotten == forgotten_before:
+            if len(self._today) >= self._max_entries and account_id not in self._today:
+                del self._today[next(iter(self._today))]
+            # Pauses read as not yet over now stay in the list; the status drops each at its end.
+            self._today[account_id] = (today, reported)
+        return reported
+
+    def __len__(self) -> int:
+        return len(self._today)
+
+    def _forget_change(self, change: Change) -> None:
+        if change.kind != ChangeKind.NOTIFICATION:  # usage, grants, limits, links, sessions
+            self._forgotten += 1
+            self._today.pop(change.account_id, None)
+
+    def _trusted(self) -> bool:
+        epoch = self._trust.epoch()
+        if epoch != self._epoch:
+            self._epoch = epoch
+            self._forgotten += 1
+            self._today.clear()
+        return epoch is not None
 
 
 def status_out(answer: ScreenTimeStatus) -> StatusOut:
