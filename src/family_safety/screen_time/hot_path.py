@@ -10,12 +10,12 @@ again on every request: it moves with the clock.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 from sqlalchemy import bindparam, select
 
-from family_safety.account_settings.hot_path import Answer
+from family_safety.account_settings.hot_path import Answer, NotModified
 from family_safety.changes import ChangeKind
 from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import ScreenTimeDay
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from family_safety.changes import Change, ChangeBus, MemoryTrust
     from family_safety.db.account_records import AnyAccount
     from family_safety.db.hot_reads import HotPathReader
+    from family_safety.policy.catalog import DailyLimit, Window
 
 
 class _Value(msgspec.Struct):
@@ -66,6 +67,12 @@ _USAGE = HotQuery(
 )
 
 
+class _ScreenTimeLimits(NamedTuple):
+    etag: str  # of the settings answer they come from
+    daily_limit: DailyLimit
+    time_away: tuple[Window, ...]
+
+
 class ScreenTimeStatuses:
     """The status of an account's screen time now, for one process."""
 
@@ -85,6 +92,8 @@ class ScreenTimeStatuses:
         self._max_entries = max_entries
         self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
         self._today: dict[UUID, tuple[date, Reported]] = {}
+        # The limit and time-away windows of each account's settings answer, by its ETag.
+        self._settings: dict[UUID, _ScreenTimeLimits] = {}
         bus.on_change(self._forget_change)
 
     async def status(
@@ -94,9 +103,7 @@ class ScreenTimeStatuses:
         (``reported``) instead of reading today's usage and grants again."""
         tz = zone(account.timezone)
         today = local_date(now, tz)
-        answer = await self._settings_answers.answer(account, now.date(), None)
-        assert isinstance(answer, Answer)  # no If-None-Match was given
-        settings = _decode_settings(answer.body).settings
+        limits = await self._limits_of(account, now)
         if reported is None:
             reported = await self._today_of(account.id, today, now)
         return status_out(
@@ -104,11 +111,32 @@ class ScreenTimeStatuses:
                 now,
                 tz,
                 usage=reported.usage,
-                daily_limit=CATALOG[DAILY_LIMIT].parse(settings.daily_limit.value),
-                time_away=CATALOG[TIME_AWAY].parse(settings.time_away.value),
+                daily_limit=limits.daily_limit,
+                time_away=limits.time_away,
                 grants=reported.grants,
             )
         )
+
+    async def _limits_of(self, account: AnyAccount, now: datetime) -> _ScreenTimeLimits:
+        """The daily limit and time away of the account's effective settings: parsed once per
+        settings ETag (the settings answer is asked whether it still has that ETag)."""
+        kept = self._settings.get(account.id)
+        answer = await self._settings_answers.answer(
+            account, now.date(), kept.etag if kept else None
+        )
+        if isinstance(answer, NotModified) and kept is not None:
+            return kept
+        assert isinstance(answer, Answer)
+        settings = _decode_settings(answer.body).settings
+        limits = _ScreenTimeLimits(
+            answer.etag,
+            CATALOG[DAILY_LIMIT].parse(settings.daily_limit.value),
+            CATALOG[TIME_AWAY].parse(settings.time_away.value),
+        )
+        if len(self._settings) >= self._max_entries and account.id not in self._settings:
+            del self._settings[next(iter(self._settings))]
+        self._settings[account.id] = limits
+        return limits
 
     async def _today_of(self, account_id: UUID, today: date, now: datetime) -> Reported:
         """Today's used time and the grants that may count today, from memory or read."""
