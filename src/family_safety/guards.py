@@ -1,4 +1,7 @@
-"""Route guards: the kind of account a path is for (403), checked before the body is read."""
+"""Route guards: the kind of account a path is for (403), checked before the body is read.
+
+Guards are ``async`` although they never wait: Litestar runs a plain function guard in a worker
+thread, a hand-off and back on every guarded request."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from family_safety import problems
 from family_safety.clock import utc_today
 
 
-def guardians_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def guardians_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Guardian paths refuse teens with 403; adults not linked to the teen get 404 later."""
     if connection.scope.get("method") == "OPTIONS":
         # Litestar's generated OPTIONS answer inherits the controller's guards, but not its
@@ -20,7 +23,7 @@ def guardians_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         raise problems.forbidden()
 
 
-def teens_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def teens_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Paths for 13-17 accounts (a teen's time requests) refuse every other account with 403."""
     if connection.scope.get("method") == "OPTIONS":
         return  # as above: no account, nothing private

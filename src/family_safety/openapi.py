@@ -177,9 +177,10 @@ class OfflineSwaggerUI(SwaggerRenderPlugin):
         )
 
 
-def _nothing_here(_connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+async def _nothing_here(_connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """Litestar answers unknown paths under the schema path with an HTML page; this service
-    answers them as problem details, like every other 404."""
+    answers them as problem details, like every other 404. (``async``: Litestar runs a plain
+    function guard in a worker thread.)"""
     if handler.fn is handle_schema_path_not_found:
         raise problems.not_found()
 
