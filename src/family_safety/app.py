@@ -114,9 +114,7 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
     engine = create_engine(settings)
     on_postgresql = engine.url.get_backend_name() == "postgresql"
     # The hot path's reads and the lean writes, on asyncpg itself (SQLite: sqlite3 itself).
-    postgres = (
-        PostgresPool.for_engine(engine, settings.database_pool_size) if on_postgresql else None
-    )
+    postgres = PostgresPool.for_engine(engine, settings.hot_pool_size) if on_postgresql else None
     reader = HotPathReader(engine, postgres)
     bus = ChangeBus(connected=not on_postgresql)
     # What each process keeps in memory while nothing says it changed (or reads every time).

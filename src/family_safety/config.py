@@ -72,7 +72,18 @@ class Settings(BaseSettings):
         description="Per process: hashes that may wait for a worker; past that, sign-in, "
         "registration, password change and account deletion answer 503 `overloaded`.",
     )
-    database_pool_size: int = Field(default=10, ge=1)
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="Per process, PostgreSQL: the ORM's pool (and as many overflow connections).",
+    )
+    hot_pool_size: int = Field(
+        default=32,
+        ge=1,
+        description="Per process, PostgreSQL: the asyncpg pool of the hot path's reads and the "
+        "lean writes (limits, usage reports); sized to the requests one process serves at once, "
+        "so they do not queue for a connection.",
+    )
     settings_cache_megabytes: int = Field(
         default=64, ge=0, description="Per process: deflated answers of GET /v1/me/settings."
     )
