@@ -64,10 +64,19 @@ def _closes_string(text: bytes) -> bool:
     return backslashes % 2 == 0
 
 
+_WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _no_body_is_read(scope: Scope) -> bool:
+    """No route reads the body of a GET, HEAD or OPTIONS request: there is nothing to gate."""
+    return scope["method"] in _WITHOUT_BODY
+
+
 class RequestBodyGate(ASGIMiddleware):
     """Reads the body (up to the route's limit), refusing it as soon as it nests too deep."""
 
     scopes = (ScopeType.HTTP,)
+    should_bypass_for_scope = staticmethod(_no_body_is_read)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         limit = scope["route_handler"].resolve_request_max_body_size() or 0

@@ -39,16 +39,15 @@ class SignedInAccounts:
         self._max_entries = max_entries
         self._size = 0
         self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
-        self._by_account: dict[UUID, dict[UUID, AccountRecord]] = {}
+        # Most accounts have one sign-in session: (session id, record), a dict only for more.
+        self._by_account: dict[UUID, tuple[UUID, AccountRecord] | dict[UUID, AccountRecord]] = {}
         bus.on_change(self._forget_change)
 
     async def load(self, account_id: UUID, session_id: UUID) -> AccountRecord | None:
         """The account of this sign-in session, or None when it is gone or the session ended."""
         trusted = self._trusted()
-        if trusted and (sessions := self._by_account.get(account_id)) is not None:
-            record = sessions.get(session_id)
-            if record is not None:
-                return record
+        if trusted and (record := self._kept(account_id, session_id)) is not None:
+            return record
         forgotten_before = self._forgotten
         record = await load_signed_in_account(self._reader, account_id, session_id)
         if record is not None and trusted and self._forgotten == forgotten_before:
@@ -57,9 +56,9 @@ class SignedInAccounts:
 
     def forget(self, account_id: UUID) -> None:
         self._forgotten += 1
-        sessions = self._by_account.pop(account_id, None)
-        if sessions is not None:
-            self._size -= len(sessions)
+        kept = self._by_account.pop(account_id, None)
+        if kept is not None:
+            self._size -= len(kept) if isinstance(kept, dict) else 1
 
     def __len__(self) -> int:
         return self._size
@@ -77,13 +76,28 @@ class SignedInAccounts:
             self._clear()
         return epoch is not None
 
+    def _kept(self, account_id: UUID, session_id: UUID) -> AccountRecord | None:
+        kept = self._by_account.get(account_id)
+        if isinstance(kept, dict):
+            return kept.get(session_id)
+        if kept is not None and kept[0] == session_id:
+            return kept[1]
+        return None
+
     def _remember(self, account_id: UUID, session_id: UUID, record: AccountRecord) -> None:
         if self._size >= self._max_entries:
             evicted = self._by_account.pop(next(iter(self._by_account)))
-            self._size -= len(evicted)
-        sessions = self._by_account.setdefault(account_id, {})
-        self._size += session_id not in sessions
-        sessions[session_id] = record
+            self._size -= len(evicted) if isinstance(evicted, dict) else 1
+        kept = self._by_account.get(account_id)
+        if kept is None or (not isinstance(kept, dict) and kept[0] == session_id):
+            self._size += kept is None
+            self._by_account[account_id] = (session_id, record)
+        elif isinstance(kept, dict):
+            self._size += session_id not in kept
+            kept[session_id] = record
+        else:  # a second session of the account
+            self._size += 1
+            self._by_account[account_id] = {kept[0]: kept[1], session_id: record}
 
     def _clear(self) -> None:
         self._forgotten += 1

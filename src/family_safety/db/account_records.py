@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -76,7 +77,20 @@ async def load_signed_in_account(
     row = await reader.first(_SIGNED_IN, {"account_id": account_id, "session_id": session_id})
     if row is None or not row[-1]:  # gone, or the session ended or never was
         return None
-    return AccountRecord(*row[:-1])
+    _, handle, display_name, birthdate, country, timezone, created_at, version, band = row[:-1]
+    # Kept in memory for every signed-in account: the caller's id object, and one copy of each
+    # time zone, country and band name, not one a record.
+    return AccountRecord(
+        account_id,
+        handle,
+        display_name,
+        birthdate,
+        country and sys.intern(country),
+        sys.intern(timezone),
+        created_at,
+        version,
+        band and sys.intern(band),
+    )
 
 
 AnyAccount = Account | AccountRecord
