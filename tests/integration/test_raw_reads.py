@@ -11,6 +11,8 @@ from uuid import UUID
 import msgspec
 import pytest
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from family_safety.account_settings.bounds import guardian_limits, linked_guardians
@@ -18,12 +20,14 @@ from family_safety.account_settings.cache import SettingsAnswerCache
 from family_safety.account_settings.hot_path import Answer, SettingsAnswers, typical_answers
 from family_safety.account_settings.services import AccountSettingsService
 from family_safety.clock import utc_today
+from family_safety.db import postgres as postgres_pool
 from family_safety.db.account_records import load_account_record
 from family_safety.db.engine import create_engine
 from family_safety.db.hot_reads import HotPathReader, HotQuery
 from family_safety.db.models import Account, SettingChoice
 from family_safety.db.postgres import PostgresPool
 from family_safety.policy.pack import load_default_pack
+from tests.conftest import requires_postgres
 from tests.helpers import EVERY_DAY, daily, pair, set_limits
 
 CHOICES = {
@@ -155,3 +159,24 @@ async def test_the_hot_answer_is_the_answer_the_orm_resolves(register, reads):
     ]
     assert settings["screen_time.time_away"]["value"] == LIMITS["screen_time.time_away"]
     assert settings["account.private"]["value"] is True
+
+
+@requires_postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_the_raw_pool_waits_its_time_then_says_so_as_the_orm_would(settings, monkeypatch):
+    monkeypatch.setattr(postgres_pool, "WAIT_SECONDS", 0.2)
+    engine = create_engine(settings)
+    pool = PostgresPool.for_engine(engine, 1)
+    try:
+        async with pool.connection():
+            with pytest.raises(PoolTimeoutError):  # 503, as the ORM's pool timeout
+                async with pool.connection():
+                    pass
+        with pytest.raises(OperationalError):  # 503, as the ORM's driver errors
+            async with pool.connection() as connection:
+                await connection.fetch("SELECT * FROM no_such_table")
+        async with pool.connection() as connection:  # each connection went back, usable
+            assert await connection.fetchval("SELECT 1") == 1
+    finally:
+        await pool.close()
+        await engine.dispose()

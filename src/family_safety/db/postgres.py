@@ -80,8 +80,14 @@ class PostgresPool:
         SQLAlchemy's errors."""
         try:
             pool = await self._pool()
-            async with pool.acquire(timeout=WAIT_SECONDS) as connection:
+            # asyncio.timeout, not acquire(timeout=...): asyncpg applies that with wait_for,
+            # a task of its own for every acquisition.
+            async with asyncio.timeout(WAIT_SECONDS):
+                connection = await pool.acquire()
+            try:
                 yield connection
+            finally:
+                await pool.release(connection)
         except TimeoutError as exc:
             raise PoolTimeoutError("no database connection free within its wait") from exc
         except asyncpg.IntegrityConstraintViolationError as exc:
