@@ -107,6 +107,14 @@ async def signed_in(client: httpx.AsyncClient, handle: str, age: int) -> dict[st
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
+def failed_sign_in(client: httpx.Client, n: int, forwarded_for: str) -> httpx.Response:
+    """A sign-in with a wrong password for a handle nobody has, through a proxy's header."""
+    credentials = {"handle": f"nobody_{n}", "password": PASSWORD}
+    return client.post(
+        "/v1/auth/token", json=credentials, headers={"X-Forwarded-For": forwarded_for}
+    )
+
+
 def usage_today() -> dict[str, Any]:
     """A usage report of one to nine minutes of today in UTC (the default time zone), whatever
     the time of day: it never crosses midnight."""

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import start_server
-from tests.helpers import PASSWORD, birthdate_for_age, expect_problem
+from tests.helpers import PASSWORD, birthdate_for_age, expect_problem, failed_sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -18,13 +18,6 @@ FEW_FAILURES_PER_ADDRESS = {
     "FAMILY_SAFETY_SIGN_IN_MAX_FAILURES_PER_ADDRESS": "3",
     "FAMILY_SAFETY_SIGN_IN_MAX_FAILURES_PER_HANDLE": "100",
 }
-
-
-def failed_sign_in(client: httpx.Client, n: int, forwarded_for: str) -> httpx.Response:
-    credentials = {"handle": f"nobody_{n}", "password": PASSWORD}
-    return client.post(
-        "/v1/auth/token", json=credentials, headers={"X-Forwarded-For": forwarded_for}
-    )
 
 
 def test_a_spoofed_forwarded_address_does_not_dodge_the_per_address_limit_by_default(

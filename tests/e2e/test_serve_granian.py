@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Server, start_server
-from tests.helpers import PASSWORD, birthdate_for_age, expect_problem
+from tests.helpers import PASSWORD, birthdate_for_age, expect_problem, failed_sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -163,13 +163,6 @@ FEW_FAILURES_PER_ADDRESS = {
     "FAMILY_SAFETY_SIGN_IN_MAX_FAILURES_PER_ADDRESS": "2",
     "FAMILY_SAFETY_SIGN_IN_MAX_FAILURES_PER_HANDLE": "100",
 }
-
-
-def failed_sign_in(client: httpx.Client, n: int, forwarded_for: str) -> httpx.Response:
-    credentials = {"handle": f"nobody_{n}", "password": PASSWORD}
-    return client.post(
-        "/v1/auth/token", json=credentials, headers={"X-Forwarded-For": forwarded_for}
-    )
 
 
 @pytest.mark.parametrize("named_proxy", [False, True])

@@ -75,18 +75,15 @@ class Head(NamedTuple):
     hash: str
 
 
+_HEAD = (Account.settings_version, Account.audit_head_seq, Account.audit_head_hash)
+LOCK = HotQuery(select(*_HEAD).where(Account.id == bindparam("account_id")).with_for_update())
+"""The account's row locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
+already serialises writers), read as its ``Head``."""
+
+
 async def lock_account(session: AsyncSession, account_id: UUID) -> Head:
-    """Lock the account's row until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
-    already serialises writers) and return its current settings version and chain head."""
-    return Head(
-        *(
-            await session.execute(
-                select(Account.settings_version, Account.audit_head_seq, Account.audit_head_hash)
-                .where(Account.id == account_id)
-                .with_for_update()
-            )
-        ).one()
-    )
+    """Lock the account's row and return its current settings version and chain head."""
+    return Head(*(await session.execute(LOCK.statement, {"account_id": account_id})).one())
 
 
 async def record(
@@ -109,9 +106,7 @@ async def record(
                 update(Account)
                 .where(Account.id == account_id)
                 .values(settings_version=Account.settings_version + 1)
-                .returning(
-                    Account.settings_version, Account.audit_head_seq, Account.audit_head_hash
-                )
+                .returning(*_HEAD)
             )
         ).one()
     )
@@ -151,12 +146,7 @@ def _next_entry(
     return entry
 
 
-# The lean writes' lock and record (db.writes): the same rows, written by plain statements.
-LOCK = HotQuery(
-    select(Account.settings_version, Account.audit_head_seq, Account.audit_head_hash)
-    .where(Account.id == bindparam("account_id"))
-    .with_for_update()
-)
+# The lean writes' record (db.writes): the same rows, written by plain statements.
 _MOVE_HEAD = HotQuery(
     update(Account)
     .where(Account.id == bindparam("account_id"))

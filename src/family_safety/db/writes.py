@@ -79,6 +79,36 @@ def new_id() -> UUID:
     return uuid7()
 
 
+class _Steps:
+    """A lean write as its driver walks it: the next statement to run (the rows of the one before
+    go back in ``reply``), the changes it announced on the way, and at the end its result."""
+
+    __slots__ = ("_changes", "_result", "_write", "reply")
+
+    def __init__(self, write: Generator[Step, Any, Any]) -> None:
+        self._write = write
+        self._changes: list[Any] = []
+        self._result: Any = None
+        self.reply: Any = None
+
+    def next(self) -> Fetch | ExecuteMany | None:
+        """The next statement, or None once the write has returned."""
+        while True:
+            try:
+                step = self._write.send(self.reply)
+            except StopIteration as done:
+                self._result = done.value
+                return None
+            self.reply = None
+            if not isinstance(step, Announce):
+                return step
+            self._changes.append(step.change)
+
+    def outcome(self) -> tuple[Any, list[Any]]:
+        """The write's result and its changes, each once."""
+        return self._result, list(dict.fromkeys(self._changes))
+
+
 @dataclass(frozen=True, slots=True)
 class Announcer:
     """Where committed changes go: ``publish`` in this process, and on PostgreSQL one
@@ -156,27 +186,20 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
 def _drive_sqlite(
     write: Generator[Step, Any, T], connection: sqlite3.Connection, dialect: Dialect
 ) -> tuple[T, list[Any]]:
-    changes: list[Any] = []
-    reply: Any = None
+    steps = _Steps(write)
     try:
-        while True:
-            step = write.send(reply)
-            reply = None
-            if isinstance(step, Announce):
-                changes.append(step.change)
-                continue
+        while (step := steps.next()) is not None:
             compiled = step.query.compiled_for(dialect)
             if isinstance(step, Fetch):
                 cursor = connection.execute(compiled.sql, compiled.parameters(step.parameters))
-                reply = [compiled.row(raw) for raw in cursor.fetchall()]
+                steps.reply = [compiled.row(raw) for raw in cursor.fetchall()]
             else:
                 connection.executemany(
                     compiled.sql, [compiled.parameters(row) for row in step.rows]
                 )
-    except StopIteration as done:
-        return done.value, list(dict.fromkeys(changes))
     finally:
-        write.close()
+        write.close()  # where it ran: a statement that failed leaves it suspended
+    return steps.outcome()
 
 
 class _SQLiteThread:
@@ -247,24 +270,17 @@ class _SQLiteThread:
 async def _drive_postgres(
     write: Generator[Step, Any, T], connection: asyncpg.Connection, dialect: Dialect
 ) -> tuple[T, list[Any]]:
-    changes: list[Any] = []
-    reply: Any = None
+    steps = _Steps(write)
     try:
-        while True:
-            step = write.send(reply)
-            reply = None
-            if isinstance(step, Announce):
-                changes.append(step.change)
-                continue
+        while (step := steps.next()) is not None:
             compiled = step.query.compiled_for(dialect)
             if isinstance(step, Fetch):
                 rows = await connection.fetch(compiled.sql, *compiled.parameters(step.parameters))
-                reply = [compiled.row(tuple(row)) for row in rows]
+                steps.reply = [compiled.row(tuple(row)) for row in rows]
             else:
                 await connection.executemany(
                     compiled.sql, [compiled.parameters(row) for row in step.rows]
                 )
-    except StopIteration as done:
-        return done.value, list(dict.fromkeys(changes))
     finally:
         write.close()
+    return steps.outcome()
