@@ -100,15 +100,15 @@ def grant_out(grant: Grant) -> GrantOut:
 
 
 def _as_grant(row: TimeGrant) -> Grant:
-    return Grant(
-        id=str(row.id),
-        kind=row.kind,  # type: ignore[arg-type]
-        minutes=row.minutes,
-        date=row.day,
-        starts=row.starts,
-        until=row.until,
-        granted_by=str(row.granted_by),
-        request_id=str(row.request_id) if row.request_id else None,
+    return grant_from_row(
+        row.id,
+        row.kind,
+        row.minutes,
+        row.day,
+        row.starts,
+        row.until,
+        row.granted_by,
+        row.request_id,
     )
 
 
