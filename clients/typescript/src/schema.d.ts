@@ -218,7 +218,7 @@ export interface paths {
         };
         /**
          * My effective settings
-         * @description Each value says where it came from and who bounds it. Send `If-None-Match` with the last `ETag` to get 304 when nothing changed. Client apps call this on every start: it is served from a per-instance cache while the account's settings version, read from the database on every request, says the answer is current.
+         * @description Each value says where it came from and who bounds it. Send `If-None-Match` with the last `ETag` to get 304 when nothing changed. Client apps call this on every start: it is served from a per-instance cache while the account's settings version says the answer is current (each instance hears every change to the account, and reads the database whenever it may have missed one).
          */
         get: operations["V1MeSettingsRead"];
         put?: never;

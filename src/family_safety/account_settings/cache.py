@@ -1,8 +1,9 @@
 """Answers of GET /v1/me/settings, kept per account under the ETag they were made for.
 
 The ETag names the account's settings_version, its band and the policy version, and the version
-is read from the database on every request, so a cached answer is served only while it is
-current, on this instance and any other. Answers differ from one another in a few values only,
+is the signed-in account's (kept in memory only while this instance hears every change to it,
+see ``auth.signed_in``), so a cached answer is served only while it is current, on this instance
+and any other. Answers differ from one another in a few values only,
 so each is deflated against a preset dictionary of typical answers (a few hundred bytes each)
 and the cache, bounded by bytes (least recently used out first), can hold every account of a
 large deployment.

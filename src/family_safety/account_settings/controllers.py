@@ -52,8 +52,9 @@ class MySettingsController(Controller):
         response_headers=[ETAG],
         description="Each value says where it came from and who bounds it. Send `If-None-Match` "
         "with the last `ETag` to get 304 when nothing changed. Client apps call this on every "
-        "start: it is served from a per-instance cache while the account's settings version, "
-        "read from the database on every request, says the answer is current.",
+        "start: it is served from a per-instance cache while the account's settings version says "
+        "the answer is current (each instance hears every change to the account, and reads the "
+        "database whenever it may have missed one).",
         responses={
             200: ResponseSpec(EffectiveSettingsOut, description="Effective settings"),
             304: ResponseSpec(None, description="Not modified"),
