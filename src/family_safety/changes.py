@@ -173,6 +173,21 @@ class MemoryTrust:
             self._epoch += 1
         return self._epoch
 
+    def watch(self, forget_everything: Callable[[], None]) -> Callable[[], bool]:
+        """The check one memory makes before it serves what it keeps: True while it may;
+        ``forget_everything`` is called first whenever what it keeps may have gone stale."""
+        seen = self.epoch()
+
+        def trusted() -> bool:
+            nonlocal seen
+            epoch = self.epoch()
+            if epoch != seen:
+                seen = epoch
+                forget_everything()
+            return epoch is not None
+
+        return trusted
+
 
 @event.listens_for(Session, "before_commit")
 def _notify_other_instances(session: Session) -> None:

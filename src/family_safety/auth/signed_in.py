@@ -34,8 +34,7 @@ class SignedInAccounts:
         self, reader: HotPathReader, bus: ChangeBus, trust: MemoryTrust, *, max_entries: int
     ) -> None:
         self._reader = reader
-        self._trust = trust
-        self._epoch = trust.epoch()
+        self._trusted = trust.watch(self._clear)
         self._max_entries = max_entries
         self._size = 0
         self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
@@ -68,13 +67,6 @@ class SignedInAccounts:
         # or a notification leaves the signed-in account as it was.
         if change.kind in _CHANGES_OF_THE_ACCOUNT:
             self.forget(change.account_id)
-
-    def _trusted(self) -> bool:
-        epoch = self._trust.epoch()
-        if epoch != self._epoch:
-            self._epoch = epoch
-            self._clear()
-        return epoch is not None
 
     def _kept(self, account_id: UUID, session_id: UUID) -> AccountRecord | None:
         kept = self._by_account.get(account_id)

@@ -87,8 +87,7 @@ class ScreenTimeStatuses:
     ) -> None:
         self._settings_answers = settings_answers
         self._reader = reader
-        self._trust = trust
-        self._epoch = trust.epoch()
+        self._trusted = trust.watch(self._forget_everything)
         self._max_entries = max_entries
         self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
         self._today: dict[UUID, tuple[date, Reported]] = {}
@@ -168,13 +167,9 @@ class ScreenTimeStatuses:
             self._forgotten += 1
             self._today.pop(change.account_id, None)
 
-    def _trusted(self) -> bool:
-        epoch = self._trust.epoch()
-        if epoch != self._epoch:
-            self._epoch = epoch
-            self._forgotten += 1
-            self._today.clear()
-        return epoch is not None
+    def _forget_everything(self) -> None:
+        self._forgotten += 1
+        self._today.clear()
 
 
 def status_out(answer: ScreenTimeStatus) -> StatusOut:
