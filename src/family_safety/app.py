@@ -118,7 +118,7 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
     reader = HotPathReader(engine, postgres)
     bus = ChangeBus(connected=not on_postgresql)
     # What each process keeps in memory while nothing says it changed (or reads every time).
-    trust = MemoryTrust(bus, reader.data_version, keep=settings.freshness == Freshness.NOTIFY)
+    trust = MemoryTrust(bus, reader, keep=settings.freshness == Freshness.NOTIFY)
     writer = Writer(engine, Announcer(changes.CHANNEL, bus.notify_payload, bus.publish), postgres)
     signer = _signer(settings)
     settings_answers = SettingsAnswers(

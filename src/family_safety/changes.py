@@ -3,9 +3,10 @@ notifications or screen time is one event, published after its transaction commi
 
 Code that changes such state notes the change in its session (`note`), in the same transaction.
 When the transaction commits, the session's notes are published on this process's `ChangeBus`
-(which invalidates its caches and feeds `GET /v1/me/events`); on PostgreSQL they are also sent
-with ``pg_notify`` inside the transaction, so other instances hear them exactly when, and only
-if, it commits. A rolled-back transaction publishes nothing.
+(which invalidates its caches and feeds `GET /v1/me/events`). Other processes hear them through
+the transaction itself, exactly when, and only if, it commits: on PostgreSQL they are sent with
+``pg_notify``, on SQLite appended to the change feed (``db.change_feed``). A rolled-back
+transaction publishes nothing.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ import secrets
 from collections import deque
 from contextlib import suppress
 from enum import StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 from uuid import UUID
 
 import asyncpg
 import structlog
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
+
+from family_safety.db import change_feed
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -82,15 +85,15 @@ class ChangeBus:
         self.connected = connected
 
     def notify_payload(self, changes: Iterable[Change]) -> str:
-        """One transaction's changes as one ``pg_notify`` payload (at most 8,000 bytes: a
-        transaction notes a handful of changes)."""
+        """One transaction's changes as one ``pg_notify`` payload or change feed entry (at most
+        8,000 bytes: a transaction notes a handful of changes)."""
         return self.epoch + "".join(
             f" {change.account_id.hex}:{change.kind.value}" for change in changes
         )
 
     def publish_payload(self, payload: str) -> None:
-        """Changes another process sent with ``pg_notify`` (this process's own are skipped: they
-        were published when they committed)."""
+        """Changes another process sent with ``pg_notify`` or appended to the change feed (this
+        process's own are skipped: they were published when they committed)."""
         epoch, *changes = payload.split(" ")
         if epoch != self.epoch:
             self.publish(
@@ -143,19 +146,34 @@ class ChangeBus:
         ]
 
 
+class SQLiteFeed(Protocol):
+    """What ``MemoryTrust`` reads of the SQLite file (``db.hot_reads.HotPathReader``);
+    ``data_version`` is None on PostgreSQL."""
+
+    def data_version(self) -> int | None: ...
+
+    def feed_end(self) -> int: ...
+
+    def feed_after(self, seq: int) -> list[tuple[int, str]]: ...
+
+
 class MemoryTrust:
     """Whether what this process keeps in memory (signed-in accounts, screen time) may be served
     now: only in ``keep`` mode, while this process hears every change (on PostgreSQL, while the
-    listener is connected), and as long as no other process wrote to SQLite (``PRAGMA
-    data_version``). ``epoch()`` is None when nothing may be trusted, else a number that moves
-    whenever everything kept must be forgotten (changes may have been missed)."""
+    listener is connected). ``epoch()`` is None when nothing may be trusted, else a number that
+    moves whenever everything kept must be forgotten (changes may have been missed).
 
-    def __init__(self, bus: ChangeBus, data_version: Callable[[], int | None], *, keep: bool):
+    On SQLite, whenever ``PRAGMA data_version`` says another connection committed, the change
+    feed's new entries are read and published here first: only a gap in the feed (entries
+    pruned before this process read them) forgets everything."""
+
+    def __init__(self, bus: ChangeBus, feed: SQLiteFeed, *, keep: bool):
         self._bus = bus
-        self._data_version = data_version
+        self._feed = feed
         self._keep = keep
         self._epoch = 0
-        self._seen_version = data_version()
+        self._seen_version = feed.data_version()
+        self._feed_seq: int | None = None  # read with the first change (the app is built first)
         self._was_connected = bus.connected
 
     def epoch(self) -> int | None:
@@ -167,11 +185,27 @@ class MemoryTrust:
             self._epoch += 1  # what was missed while the listener was down is unknown
         if not connected:
             return None
-        version = self._data_version()
+        version = self._feed.data_version()
         if version != self._seen_version:
             self._seen_version = version
-            self._epoch += 1
+            if not self._hear_feed():
+                self._epoch += 1
         return self._epoch
+
+    def _hear_feed(self) -> bool:
+        """Publish what other processes appended to the feed since the last entry read; False
+        when entries after it are gone (pruned), so what they said is unknown."""
+        if self._feed_seq is None:
+            self._feed_seq = self._feed.feed_end()
+            return False
+        entries = self._feed.feed_after(self._feed_seq)
+        if not entries:
+            return True
+        complete = entries[0][0] == self._feed_seq + 1
+        self._feed_seq = entries[-1][0]
+        for _seq, payload in entries:
+            self._bus.publish_payload(payload)
+        return complete
 
     def watch(self, forget_everything: Callable[[], None]) -> Callable[[], bool]:
         """The check one memory makes before it serves what it keeps: True while it may;
@@ -190,18 +224,19 @@ class MemoryTrust:
 
 
 @event.listens_for(Session, "before_commit")
-def _notify_other_instances(session: Session) -> None:
+def _tell_other_processes(session: Session) -> None:
     pending = session.info.get(_PENDING_KEY)
     bus = session.info.get(_BUS_KEY)
     if not pending or bus is None:
         return
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        return
-    connection.execute(
-        text("SELECT pg_notify(:channel, :payload)"),
-        {"channel": CHANNEL, "payload": bus.notify_payload(dict.fromkeys(pending))},
-    )
+    payload = bus.notify_payload(dict.fromkeys(pending))
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
+        )
+    else:
+        change_feed.append(connection.exec_driver_sql, payload)
 
 
 @event.listens_for(Session, "after_commit")

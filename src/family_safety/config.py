@@ -93,8 +93,9 @@ class Settings(BaseSettings):
     freshness: Freshness = Field(
         default=Freshness.NOTIFY,
         description="`notify`: each instance keeps signed-in accounts and each account's screen "
-        "time of the day in memory, invalidated by change events (SQLite: PRAGMA data_version; "
-        "PostgreSQL: LISTEN/NOTIFY); `read`: every request reads them from the database.",
+        "time of the day in memory, invalidated by change events (SQLite: PRAGMA data_version "
+        "and the change feed; PostgreSQL: LISTEN/NOTIFY); `read`: every request reads them from "
+        "the database.",
     )
     signed_in_cache_entries: int = Field(
         default=200_000, ge=1, description="Per process: signed-in accounts kept in memory."

@@ -70,7 +70,7 @@ def main() -> None:
     def signed_in():
         bus = ChangeBus()
         memory = SignedInAccounts(
-            _Reader(), bus, MemoryTrust(bus, lambda: None, keep=True), max_entries=10**6
+            _Reader(), bus, MemoryTrust(bus, _Reader(), keep=True), max_entries=10**6
         )
 
         async def fill() -> None:

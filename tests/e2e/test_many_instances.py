@@ -1,6 +1,6 @@
 """Several instances, or workers: a change through one is seen through the others, at once in
-`read` freshness and within the notification window in `notify` (the default); a dropped
-listener never leaves a stale answer."""
+`read` freshness and on SQLite, within the notification window in `notify` on PostgreSQL (the
+default); a dropped listener never leaves a stale answer."""
 
 from __future__ import annotations
 
@@ -118,6 +118,16 @@ def test_a_change_through_one_instance_is_seen_through_the_other(
     second = start_server(env, tmp_path / "second.log")
     servers.append(second)
     asyncio.run(_scenario(first.base_url, second.base_url, at_once=freshness == "read"))
+
+
+def test_instances_sharing_one_sqlite_file_see_each_others_changes_at_once(tmp_path, servers):
+    """Each request checks ``PRAGMA data_version`` and reads the change feed when it moved."""
+    env = {"FAMILY_SAFETY_DATA_DIR": str(tmp_path)}
+    first = start_server(env, tmp_path / "first.log")
+    servers.append(first)
+    second = start_server(env, tmp_path / "second.log")
+    servers.append(second)
+    asyncio.run(_scenario(first.base_url, second.base_url, at_once=True))
 
 
 @requires_postgres

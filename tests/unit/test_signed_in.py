@@ -30,7 +30,7 @@ class CountingReader:
 
 def _memory(max_entries: int = 100) -> tuple[SignedInAccounts, CountingReader, ChangeBus]:
     reader, bus = CountingReader(), ChangeBus()
-    trust = MemoryTrust(bus, reader.data_version, keep=True)
+    trust = MemoryTrust(bus, reader, keep=True)
     return SignedInAccounts(reader, bus, trust, max_entries=max_entries), reader, bus
 
 

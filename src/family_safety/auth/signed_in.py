@@ -5,10 +5,11 @@ session it has served, so the hot path needs no database round trip. A change ev
 (`family_safety.changes`) to an account's settings or sessions forgets it (screen time and
 notifications leave the row as it was): in this process at once, when the changing
 transaction commits; from other processes on SQLite on the next request (``PRAGMA data_version``
-moved: everything is forgotten); from other instances on PostgreSQL when their ``NOTIFY``
-arrives (the window measured in BENCHMARKS.md). While the PostgreSQL listener is down nothing is
-trusted: every request reads the database, and the memory is emptied when it is back, so a lost
-notification never leaves a stale answer. ``FAMILY_SAFETY_FRESHNESS=read`` reads every time.
+moved: the change feed names the accounts to forget); from other instances on PostgreSQL when
+their ``NOTIFY`` arrives (the window measured in BENCHMARKS.md). While the PostgreSQL listener
+is down nothing is trusted: every request reads the database, and the memory is emptied when it
+is back, so a lost notification never leaves a stale answer. ``FAMILY_SAFETY_FRESHNESS=read``
+reads every time.
 """
 
 from __future__ import annotations

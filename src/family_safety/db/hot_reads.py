@@ -16,6 +16,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from family_safety.db import change_feed
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
@@ -154,6 +156,16 @@ class HotPathReader:
         if self._sqlite is None:
             return None
         return self._sqlite.execute("PRAGMA data_version").fetchone()[0]
+
+    def feed_end(self) -> int:
+        """The last entry of SQLite's change feed (``db.change_feed``); 0 when it is empty."""
+        assert self._sqlite is not None
+        return self._sqlite.execute(change_feed.LAST).fetchone()[0]
+
+    def feed_after(self, seq: int) -> list[tuple[int, str]]:
+        """SQLite's change feed entries after ``seq``, in order."""
+        assert self._sqlite is not None
+        return self._sqlite.execute(change_feed.AFTER, {"after": seq}).fetchall()
 
     def close(self) -> None:
         if self._sqlite is not None:

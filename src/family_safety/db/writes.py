@@ -7,8 +7,9 @@ rows) and ``Announce`` (a change to publish once the transaction commits), and r
 result. Problems it raises roll the transaction back. ``Writer.run`` drives it:
 
 - SQLite: on one writer thread of the process, with a plain ``sqlite3`` connection: BEGIN
-  IMMEDIATE, every step, COMMIT, in one hand-off from the event loop (aiosqlite hands off once a
-  statement, and the ORM costs more than the statements). Jobs run in the order they arrive; one
+  IMMEDIATE, every step, the changes appended to the change feed (``db.change_feed``), COMMIT,
+  in one hand-off from the event loop (aiosqlite hands off once a statement, and the ORM costs
+  more than the statements). Jobs run in the order they arrive; one
   that waited longer than ``WRITER_WAIT_SECONDS`` is refused ("database is locked", 503)
   without running, as the ORM's writers are.
 - PostgreSQL: on a connection of the process's asyncpg pool (``db.postgres``), one round trip a
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from advanced_alchemy.mixins.uuid import uuid7
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from family_safety.db import change_feed
 from family_safety.db.engine import WRITER_WAIT_SECONDS, sqlite_pragmas
 
 if TYPE_CHECKING:
@@ -111,8 +113,9 @@ class _Steps:
 
 @dataclass(frozen=True, slots=True)
 class Announcer:
-    """Where committed changes go: ``publish`` in this process, and on PostgreSQL one
-    ``pg_notify(channel, payload(changes))`` in the transaction, for the other instances."""
+    """Where committed changes go: ``publish`` in this process, and for the other processes
+    ``payload(changes)`` in the transaction: on PostgreSQL with ``pg_notify`` on ``channel``, on
+    SQLite appended to the change feed."""
 
     channel: str
     payload: Callable[[Iterable[Any]], str]
@@ -132,7 +135,7 @@ class Writer:
         self._sqlite: _SQLiteThread | None = None
         self._postgres = postgres
         if engine.url.get_backend_name() == "sqlite":
-            self._sqlite = _SQLiteThread(str(engine.url.database), self._dialect)
+            self._sqlite = _SQLiteThread(str(engine.url.database), self._dialect, announcer.payload)
         elif postgres is None:
             raise ValueError("a Writer on PostgreSQL needs its PostgresPool")
 
@@ -203,9 +206,12 @@ def _drive_sqlite(
 
 
 class _SQLiteThread:
-    def __init__(self, path: str, dialect: Dialect) -> None:
+    def __init__(
+        self, path: str, dialect: Dialect, payload: Callable[[Iterable[Any]], str]
+    ) -> None:
         self._path = path
         self._dialect = dialect
+        self._payload = payload
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -246,6 +252,8 @@ class _SQLiteThread:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 result = _drive_sqlite(job.write, connection, self._dialect)
+                if changes := result[1]:
+                    change_feed.append(connection.execute, self._payload(changes))
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise

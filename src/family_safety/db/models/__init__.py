@@ -4,6 +4,7 @@ from family_safety.db.models.accounts import Account, RegistrationAttempt
 from family_safety.db.models.audit import AuditEntry
 from family_safety.db.models.auth import RefreshToken, SignInFailure
 from family_safety.db.models.base import Base, metadata
+from family_safety.db.models.change_feed import ChangeFeedEntry
 from family_safety.db.models.idempotency import IdempotentRequest
 from family_safety.db.models.invitations import PairingCodeFailure, PairingInvitation
 from family_safety.db.models.links import GuardianLimit, GuardianLink, LinkStatus
@@ -18,6 +19,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Block",
+    "ChangeFeedEntry",
     "GuardianLimit",
     "GuardianLink",
     "IdempotentRequest",
