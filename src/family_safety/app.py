@@ -49,7 +49,6 @@ from family_safety.health.controllers import HealthController
 from family_safety.logs import RequestLog, configure_logging
 from family_safety.notifications.controllers import NotificationController
 from family_safety.openapi import ClosedModelSchemaPlugin, OfflineSwaggerUI, keep_the_contract
-from family_safety.pagination import CursorScopeMiddleware
 from family_safety.pairing.controllers import InvitationController, PairingController
 from family_safety.policy.pack import load_default_pack
 from family_safety.problems import PROBLEM_DETAILS
@@ -238,7 +237,6 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             ),
             # After authentication: a request without a token is 401 before its body is read.
             RequestBodyGate(),
-            CursorScopeMiddleware(),
         ],
         dependencies=DEPENDENCIES,
         lifespan=[refuse_unmigrated_database, hear_other_instances, end_links_at_18],

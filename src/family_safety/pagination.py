@@ -108,6 +108,11 @@ class CursorScopeMiddleware(ASGIMiddleware):
             _scope.reset(token)
 
 
+CURSOR_SCOPE = [CursorScopeMiddleware()]
+"""The ``middleware`` of every route that takes a ``cursor`` (only those: the hot paths pay for
+no layer they do not use)."""
+
+
 def _b64encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 

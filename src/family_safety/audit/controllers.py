@@ -5,7 +5,7 @@ from litestar import Controller, get
 from family_safety.audit import services
 from family_safety.audit.schemas import AuditEntryOut
 from family_safety.dependencies import CurrentAccount, DbSession
-from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.problems import problem_responses
 
 
@@ -16,6 +16,7 @@ class AuditController(Controller):
         "/v1/me/audit",
         summary="Every change to my settings, limits and links",
         responses=problem_responses(401, 422),
+        middleware=CURSOR_SCOPE,
     )
     async def mine(
         self,

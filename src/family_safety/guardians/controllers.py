@@ -24,7 +24,7 @@ from family_safety.guardians.schemas import GuardianControls, Limits
 from family_safety.guards import guardians_only
 from family_safety.links.access import GUARDED_TEEN, Guarded
 from family_safety.openapi import ETAG, OPENAPI_LINKS
-from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.problems import problem_responses
 
 NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: `If-None-Match` names the ETag")}
@@ -118,6 +118,7 @@ class TeenController(Controller):
         "/audit",
         summary="A linked teen's audit trail (guardians)",
         responses=problem_responses(401, 403, 404, 422),
+        middleware=CURSOR_SCOPE,
     )
     async def teen_audit(
         self,
@@ -139,6 +140,7 @@ class MyGuardiansController(Controller):
         "/v1/me/guardians",
         summary="Who controls what: each linked guardian and its limits",
         responses=problem_responses(401, 422),
+        middleware=CURSOR_SCOPE,
     )
     async def mine(
         self,

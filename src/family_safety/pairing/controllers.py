@@ -14,7 +14,7 @@ from family_safety.http_caching import NO_STORE
 from family_safety.links.deps import LINK_SERVICE, LinkServiceDep
 from family_safety.links.schemas import Link
 from family_safety.openapi import OPENAPI_LINKS
-from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.pairing.deps import PAIRING_SERVICE, PairingServiceDep
 from family_safety.pairing.schemas import (
     InvitationCreated,
@@ -154,6 +154,7 @@ class PairingController(Controller):
                 }
             }
         },
+        middleware=CURSOR_SCOPE,
     )
     async def list_links(
         self,

@@ -22,7 +22,7 @@ from family_safety.clock import utc_now, utc_today
 from family_safety.dependencies import PUBLIC_ROUTE_OPT, AppComponents, CurrentAccount, IfNoneMatch
 from family_safety.etags import etag_matches
 from family_safety.openapi import ETAG
-from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.problems import problem_responses
 from family_safety.safety.deps import (
     BLOCK_SERVICE,
@@ -187,6 +187,7 @@ class ReportController(Controller):
         "/v1/me/reports",
         summary="My reports, oldest first",
         responses=problem_responses(401, 422),
+        middleware=CURSOR_SCOPE,
     )
     async def mine(
         self,
@@ -235,7 +236,11 @@ class BlockController(Controller):
         block, created = await block_service.block(current_account, data.handle, utc_now())
         return Response(block, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
-    @get(summary="Accounts I block, oldest first", responses=problem_responses(401, 422))
+    @get(
+        summary="Accounts I block, oldest first",
+        responses=problem_responses(401, 422),
+        middleware=CURSOR_SCOPE,
+    )
     async def blocks(
         self,
         current_account: CurrentAccount,
@@ -275,6 +280,7 @@ class ModerationController(Controller):
         "names its reporter (`{id, handle, display_name}`, null once that account is deleted) "
         "and, for `minor_exploitation`, the NCMEC escalation.",
         responses=problem_responses(401, 403, 422),
+        middleware=CURSOR_SCOPE,
     )
     async def queue(
         self,

@@ -17,7 +17,7 @@ from family_safety.clock import utc_now
 from family_safety.dependencies import AppComponents, CurrentAccount
 from family_safety.guards import guardians_only, teens_only
 from family_safety.links.access import GUARDED_TEEN, Guarded
-from family_safety.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.problems import problem_responses
 from family_safety.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
 from family_safety.screen_time.schemas import (
@@ -113,6 +113,7 @@ class MyScreenTimeController(Controller):
         "/days",
         summary="My screen time day by day, oldest first (at most 31 days)",
         responses=problem_responses(401, 422),
+        middleware=CURSOR_SCOPE,
     )
     async def days(
         self,
@@ -153,6 +154,7 @@ class MyTimeRequestsController(Controller):
     @get(
         summary="My time requests, oldest first",
         responses=problem_responses(401, 422),
+        middleware=CURSOR_SCOPE,
     )
     async def mine(
         self,
@@ -200,6 +202,7 @@ class TeenScreenTimeController(Controller):
         "/screen-time/days",
         summary="This teen's screen time day by day, oldest first (at most 31 days)",
         responses=problem_responses(401, 403, 404, 422),
+        middleware=CURSOR_SCOPE,
     )
     async def days(
         self,
@@ -216,6 +219,7 @@ class TeenScreenTimeController(Controller):
         "/time-requests",
         summary="This teen's time requests, oldest first",
         responses=problem_responses(401, 403, 404, 422),
+        middleware=CURSOR_SCOPE,
     )
     async def requests(
         self,
