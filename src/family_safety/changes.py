@@ -174,6 +174,7 @@ class MemoryTrust:
         self._epoch = 0
         self._seen_version = feed.data_version()
         self._feed_seq: int | None = None  # read with the first change (the app is built first)
+        self._checked_this_turn = False
         self._was_connected = bus.connected
 
     def epoch(self) -> int | None:
@@ -185,12 +186,29 @@ class MemoryTrust:
             self._epoch += 1  # what was missed while the listener was down is unknown
         if not connected:
             return None
+        if self._seen_version is not None and not self._checked_this_turn:
+            self._check_the_file()
+        return self._epoch
+
+    def _check_the_file(self) -> None:
+        """SQLite: whether another connection committed, at most once per turn of the event loop.
+
+        The check is shared until a ``call_soon`` callback it schedules runs. The loop runs its
+        callbacks in the order they were scheduled, and a request's code runs in callbacks only,
+        so whatever shares the check was scheduled before it: by a request whose bytes had
+        already arrived. The check thus sees every commit that request's client could have seen
+        acknowledged before sending it, as a check of its own would."""
         version = self._feed.data_version()
         if version != self._seen_version:
             self._seen_version = version
             if not self._hear_feed():
                 self._epoch += 1
-        return self._epoch
+        with suppress(RuntimeError):  # outside an event loop every call checks
+            asyncio.get_running_loop().call_soon(self._next_turn)
+            self._checked_this_turn = True
+
+    def _next_turn(self) -> None:
+        self._checked_this_turn = False
 
     def _hear_feed(self) -> bool:
         """Publish what other processes appended to the feed since the last entry read; False

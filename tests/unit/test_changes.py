@@ -5,6 +5,7 @@ in it forgetting everything."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 
@@ -97,8 +98,10 @@ class _Feed:
     def __init__(self) -> None:
         self.version = 1
         self.entries: list[tuple[int, str]] = []
+        self.checks = 0
 
     def data_version(self) -> int:
+        self.checks += 1
         return self.version
 
     def feed_end(self) -> int:
@@ -153,3 +156,23 @@ def test_the_feed_keeps_its_last_entries(monkeypatch):
         change_feed.append(connection.execute, f"payload {n}")
     seqs = [seq for (seq,) in connection.execute("SELECT seq FROM change_feed ORDER BY seq")]
     assert seqs == list(range(16, 28))  # pruned at 25: 15 and before are gone
+
+
+async def test_on_sqlite_requests_of_one_turn_of_the_event_loop_share_one_check():
+    here, there, feed = ChangeBus(), ChangeBus(), _Feed()
+    heard: list[Change] = []
+    here.on_change(heard.append)
+    trust = MemoryTrust(here, feed, keep=True)
+    feed.commit(there.notify_payload([Change(uuid.uuid4(), ChangeKind.SETTINGS)]))
+    trust.epoch()  # the first change: where the feed is
+    heard.clear()
+    await asyncio.sleep(0)
+    checks = feed.checks
+    trust.epoch()
+    change = Change(uuid.uuid4(), ChangeKind.SESSIONS)
+    feed.commit(there.notify_payload([change]))  # committed after this turn's check
+    trust.epoch()
+    assert (feed.checks, heard) == (checks + 1, [])
+    await asyncio.sleep(0)  # a request scheduled now: its bytes arrived after the commit
+    trust.epoch()
+    assert (feed.checks, heard) == (checks + 2, [change])
