@@ -16,6 +16,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sqlalchemy.sql.dml import UpdateBase
+
 from family_safety.db import change_feed
 
 if TYPE_CHECKING:
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Select
     from sqlalchemy.engine import Dialect
     from sqlalchemy.ext.asyncio import AsyncEngine
-    from sqlalchemy.sql.dml import UpdateBase
 
     from family_safety.db.postgres import PostgresPool
 
@@ -36,7 +37,10 @@ class _Compiled:
     parameter_defaults: dict[str, Any]  # values the statement carries itself (literals)
     parameter_names: tuple[str, ...]
     parameter_processors: tuple[Callable[[Any], Any] | None, ...]
-    column_processors: tuple[Callable[[Any], Any] | None, ...]
+    column_processors: tuple[
+        Callable[[Any], Any] | None, ...
+    ]  # none: the statement returns no rows
+    table: str | None  # what a DML writes to
 
     def parameters(self, given: dict[str, Any]) -> tuple[Any, ...]:
         values = {**self.parameter_defaults, **given}
@@ -79,6 +83,7 @@ class HotQuery:
                     column.type.dialect_impl(dialect).result_processor(dialect, None)
                     for column in self.statement.exported_columns  # a DML's RETURNING
                 ),
+                table=self.statement.table.name if isinstance(self.statement, UpdateBase) else None,
             )
         return compiled_form
 
