@@ -117,14 +117,17 @@ class RequestLog:
                 message = {**message, "headers": headers}  # type: ignore[assignment]
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            try:
-                await self.app(scope, receive, send_with_request_id)
-            finally:
-                _access_log.info(
-                    "request",
-                    method=scope["method"],
-                    route=scope.get("path_template"),
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                )
+        # Each request runs in a task of its own, so its context starts and ends with it; the
+        # token still restores what was bound before (e.g. when the app is called in a test).
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        finally:
+            _access_log.info(
+                "request",
+                method=scope["method"],
+                route=scope.get("path_template"),
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+            structlog.contextvars.reset_contextvars(**bound)
