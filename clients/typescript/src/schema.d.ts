@@ -6328,7 +6328,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Request fulfilled, document follows */
+            /** @description The intervention, or null */
             200: {
                 headers: {
                     [name: string]: unknown;

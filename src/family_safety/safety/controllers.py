@@ -3,11 +3,12 @@ moderation queue."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated
 from uuid import UUID
 
 import iso3166
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import (
@@ -35,7 +36,7 @@ from family_safety.safety.deps import (
     ReportServiceDep,
     staff_only,
 )
-from family_safety.safety.pack import Topic
+from family_safety.safety.pack import Intervention, Topic
 from family_safety.safety.reports import categories_for
 from family_safety.safety.resources import resources_for
 from family_safety.safety.schemas import (
@@ -146,13 +147,25 @@ class SafetyController(Controller):
         description="Public. A query matches when one of a topic's phrases appears in it as "
         "whole words, after NFKC normalisation, case folding and removal of accents and "
         "punctuation.",
-        responses=problem_responses(422),
+        responses={
+            200: ResponseSpec(
+                InterventionMatch, description="The intervention, or null", generate_examples=False
+            ),
+            **problem_responses(422),
+        },
     )
-    async def match(self, components: AppComponents, q: SearchQuery) -> InterventionMatch:
-        intervention = components.interventions.match(q)
-        return InterventionMatch.model_validate(
-            {"intervention": None if intervention is None else intervention.to_wire()}
-        )
+    async def match(self, request: Request, q: SearchQuery) -> Response[bytes]:
+        """Called on every search of a client app: no dependency is injected, and the answer of
+        each intervention is encoded once."""
+        intervention = request.app.state.components.interventions.match(q)
+        return Response(_match_answer(intervention), media_type=MediaType.JSON)
+
+
+@cache
+def _match_answer(intervention: Intervention | None) -> bytes:
+    """A match's answer, encoded (one for each of the pack's interventions, and one for none)."""
+    wire = None if intervention is None else intervention.to_wire()
+    return InterventionMatch.model_validate({"intervention": wire}).model_dump_json().encode()
 
 
 class ReportController(Controller):
