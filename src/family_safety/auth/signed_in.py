@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from family_safety.changes import Change, ChangeBus, MemoryTrust
-    from family_safety.db.account_records import AccountRecord
+    from family_safety.db.account_records import SignedInAccount
     from family_safety.db.hot_reads import HotPathReader
 
 
@@ -39,11 +39,11 @@ class SignedInAccounts:
         self._max_entries = max_entries
         self._size = 0
         self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
-        # Most accounts have one sign-in session: (session id, record), a dict only for more.
-        self._by_account: dict[UUID, tuple[UUID, AccountRecord] | dict[UUID, AccountRecord]] = {}
+        # Most accounts have one sign-in session: its account, a dict by session only for more.
+        self._by_account: dict[UUID, SignedInAccount | dict[UUID, SignedInAccount]] = {}
         bus.on_change(self._forget_change)
 
-    async def load(self, account_id: UUID, session_id: UUID) -> AccountRecord | None:
+    async def load(self, account_id: UUID, session_id: UUID) -> SignedInAccount | None:
         """The account of this sign-in session, or None when it is gone or the session ended."""
         trusted = self._trusted()
         if trusted and (record := self._kept(account_id, session_id)) is not None:
@@ -51,7 +51,7 @@ class SignedInAccounts:
         forgotten_before = self._forgotten
         record = await load_signed_in_account(self._reader, account_id, session_id)
         if record is not None and trusted and self._forgotten == forgotten_before:
-            self._remember(account_id, session_id, record)
+            self._remember(record)
         return record
 
     def forget(self, account_id: UUID) -> None:
@@ -69,28 +69,28 @@ class SignedInAccounts:
         if change.kind in _CHANGES_OF_THE_ACCOUNT:
             self.forget(change.account_id)
 
-    def _kept(self, account_id: UUID, session_id: UUID) -> AccountRecord | None:
+    def _kept(self, account_id: UUID, session_id: UUID) -> SignedInAccount | None:
         kept = self._by_account.get(account_id)
         if isinstance(kept, dict):
             return kept.get(session_id)
-        if kept is not None and kept[0] == session_id:
-            return kept[1]
+        if kept is not None and kept.session_id == session_id:
+            return kept
         return None
 
-    def _remember(self, account_id: UUID, session_id: UUID, record: AccountRecord) -> None:
+    def _remember(self, account: SignedInAccount) -> None:
         if self._size >= self._max_entries:
             evicted = self._by_account.pop(next(iter(self._by_account)))
             self._size -= len(evicted) if isinstance(evicted, dict) else 1
-        kept = self._by_account.get(account_id)
-        if kept is None or (not isinstance(kept, dict) and kept[0] == session_id):
+        kept = self._by_account.get(account.id)
+        if kept is None or (not isinstance(kept, dict) and kept.session_id == account.session_id):
             self._size += kept is None
-            self._by_account[account_id] = (session_id, record)
+            self._by_account[account.id] = account
         elif isinstance(kept, dict):
-            self._size += session_id not in kept
-            kept[session_id] = record
+            self._size += account.session_id not in kept
+            kept[account.session_id] = account
         else:  # a second session of the account
             self._size += 1
-            self._by_account[account_id] = {kept[0]: kept[1], session_id: record}
+            self._by_account[account.id] = {kept.session_id: kept, account.session_id: account}
 
     def _clear(self) -> None:
         self._forgotten += 1

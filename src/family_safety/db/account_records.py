@@ -32,6 +32,14 @@ class AccountRecord:
     notified_band: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class SignedInAccount(AccountRecord):
+    """The account as the requests of one sign-in session see it: the record and the session it
+    was read for, one object (kept in memory for every signed-in account)."""
+
+    session_id: UUID
+
+
 _COLUMNS = (
     Account.id,
     Account.handle,
@@ -70,7 +78,7 @@ async def load_account_record(reader: HotPathReader, account_id: UUID) -> Accoun
 
 async def load_signed_in_account(
     reader: HotPathReader, account_id: UUID, session_id: UUID
-) -> AccountRecord | None:
+) -> SignedInAccount | None:
     """The account of an access token, or None when the account is gone or the token's sign-in
     session has ended (logout, a password change, or a refresh token presented twice) or never
     existed."""
@@ -78,9 +86,9 @@ async def load_signed_in_account(
     if row is None or not row[-1]:  # gone, or the session ended or never was
         return None
     _, handle, display_name, birthdate, country, timezone, created_at, version, band = row[:-1]
-    # Kept in memory for every signed-in account: the caller's id object, and one copy of each
+    # Kept in memory for every signed-in account: the caller's id objects, and one copy of each
     # time zone, country and band name, not one a record.
-    return AccountRecord(
+    return SignedInAccount(
         account_id,
         handle,
         display_name,
@@ -90,6 +98,7 @@ async def load_signed_in_account(
         created_at,
         version,
         band and sys.intern(band),
+        session_id,
     )
 
 

@@ -10,6 +10,7 @@ again on every request: it moves with the clock.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
 
 class _Value(msgspec.Struct):
-    value: Any
+    value: msgspec.Raw
 
 
 class _ScreenTimeSettings(msgspec.Struct):
@@ -59,6 +60,14 @@ class _SettingsAnswer(msgspec.Struct):
 
 
 _decode_settings = msgspec.json.Decoder(_SettingsAnswer).decode
+
+
+@lru_cache(maxsize=1024)
+def _parsed(key: str, value: bytes) -> Any:
+    """A setting's canonical value from its JSON, parsed once: equal values are one object, kept
+    by every account whose answer has it (most share a few)."""
+    return CATALOG[key].parse(msgspec.json.decode(value))
+
 
 _USAGE = HotQuery(
     select(ScreenTimeDay.spans).where(
@@ -129,8 +138,8 @@ class ScreenTimeStatuses:
         settings = _decode_settings(answer.body).settings
         limits = _ScreenTimeLimits(
             answer.etag,
-            CATALOG[DAILY_LIMIT].parse(settings.daily_limit.value),
-            CATALOG[TIME_AWAY].parse(settings.time_away.value),
+            _parsed(DAILY_LIMIT, bytes(settings.daily_limit.value)),
+            _parsed(TIME_AWAY, bytes(settings.time_away.value)),
         )
         if len(self._settings) >= self._max_entries and account.id not in self._settings:
             del self._settings[next(iter(self._settings))]
@@ -150,7 +159,7 @@ class ScreenTimeStatuses:
             grants = await reads.all(GRANTS_NOW, parameters)
         reported = Reported(
             usage=intervals.decode(usage[0][0]) if usage else (),
-            grants=[grant_from_row(*row) for row in grants],
+            grants=tuple(grant_from_row(*row) for row in grants),
         )
         if trusted and self._forgotten == forgotten_before:
             if len(self._today) >= self._max_entries and account_id not in self._today:

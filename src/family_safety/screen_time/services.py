@@ -175,7 +175,7 @@ class Reported:
     account's lock by the report that just committed: what the status after it needs."""
 
     usage: tuple[Any, ...]
-    grants: list[Grant]
+    grants: tuple[Grant, ...]
 
 
 _DAYS = HotQuery(
@@ -246,7 +246,7 @@ def merge_usage(
     if new or changed:
         yield Announce(changes.Change(account.id, ChangeKind.SCREEN_TIME))
     grants = yield Fetch(GRANTS_NOW, {"account_id": account.id, "day": today, "now": now})
-    return Reported(usage=usage, grants=[grant_from_row(*row) for row in grants])
+    return Reported(usage=usage, grants=tuple(grant_from_row(*row) for row in grants))
 
 
 @dataclass(frozen=True, slots=True)
