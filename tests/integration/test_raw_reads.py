@@ -8,6 +8,7 @@ from dataclasses import fields
 from datetime import date, datetime
 from uuid import UUID
 
+import asyncpg
 import msgspec
 import pytest
 from sqlalchemy import bindparam, select
@@ -178,5 +179,34 @@ async def test_the_raw_pool_waits_its_time_then_says_so_as_the_orm_would(setting
         async with pool.connection() as connection:  # each connection went back, usable
             assert await connection.fetchval("SELECT 1") == 1
     finally:
+        await pool.close()
+        await engine.dispose()
+
+
+@requires_postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_connection_the_server_closed_while_idle_is_replaced_not_a_503(settings):
+    """After a database restart every idle connection of the pool is dead, and the pool runs no
+    pre-ping: the first read, snapshot or write on each is retried on a new connection."""
+    engine = create_engine(settings)
+    pool = PostgresPool.for_engine(engine, 1)
+    reader = HotPathReader(engine, pool)
+    one = HotQuery(select(bindparam("n", type_=Account.settings_version.type)))
+    admin = await asyncpg.connect(pool.dsn)
+
+    async def kill_the_idle_connection() -> None:
+        async with pool.connection() as idle:
+            pid = idle.get_server_pid()
+        await admin.execute("SELECT pg_terminate_backend($1)", pid)
+
+    try:
+        for n in range(3):
+            await kill_the_idle_connection()
+            assert await reader.all(one, {"n": n}) == [(n,)]
+            await kill_the_idle_connection()
+            async with reader.snapshot() as reads:
+                assert await reads.all(one, {"n": n}) == [(n,)]
+    finally:
+        await admin.close()
         await pool.close()
         await engine.dispose()

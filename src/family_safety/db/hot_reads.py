@@ -93,7 +93,7 @@ class HotReads(Protocol):
 
 
 class _ConnectionReads:
-    """Reads on one asyncpg connection (a snapshot's, or a single read's)."""
+    """Reads on one asyncpg connection, in one snapshot."""
 
     def __init__(self, connection: asyncpg.Connection, dialect: Dialect) -> None:
         self._connection = connection
@@ -129,8 +129,9 @@ class HotPathReader:
     async def all(self, query: HotQuery, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         if self._sqlite is None:
             assert self._postgres is not None
-            async with self._postgres.connection() as connection:
-                return await _ConnectionReads(connection, self._dialect).all(query, parameters)
+            compiled = query.compiled_for(self._dialect)
+            rows = await self._postgres.fetch(compiled.sql, compiled.parameters(parameters))
+            return [compiled.row(tuple(row)) for row in rows]
         compiled = query.compiled_for(self._dialect)
         cursor = self._sqlite.execute(compiled.sql, compiled.parameters(parameters))
         return [compiled.row(raw) for raw in cursor.fetchall()]
@@ -143,10 +144,9 @@ class HotPathReader:
         read-only transaction on one connection."""
         if self._sqlite is None:
             assert self._postgres is not None
-            async with (
-                self._postgres.connection() as connection,
-                connection.transaction(isolation="repeatable_read", readonly=True),
-            ):
+            async with self._postgres.transaction(
+                isolation="repeatable_read", readonly=True
+            ) as connection:
                 yield _ConnectionReads(connection, self._dialect)
             return
         self._sqlite.execute("BEGIN")

@@ -1,10 +1,13 @@
 """PostgreSQL without SQLAlchemy's engine, for the hot path's reads and the lean writes: an
 asyncpg pool per event loop (asyncpg's connections belong to the loop that opened them).
 
-Its connections run no pre-ping (a dead one fails its statement: 503, and asyncpg drops it) and
-are not reset when they go back (the hot path leaves no state on them: no SET, no LISTEN, no
-open cursor). JSON and JSONB are decoded as SQLAlchemy's asyncpg dialect decodes them, so a
-statement compiled from the models (``HotQuery``) reads back exactly what the ORM reads.
+Its connections run no pre-ping: a connection the server closed while it sat idle (a restart,
+``pg_terminate_backend``) fails the first thing sent on it, and a single read (``fetch``) or a
+transaction's BEGIN (``transaction``) is then retried once on another connection, nothing having
+been done on the dead one. They are not reset when they go back (the hot path leaves no state on
+them: no SET, no LISTEN, no open cursor). JSON and JSONB are decoded as SQLAlchemy's asyncpg
+dialect decodes them, so a statement compiled from the models (``HotQuery``) reads back exactly
+what the ORM reads.
 Driver errors surface as SQLAlchemy's (``IntegrityError``, ``OperationalError``, its pool's
 ``TimeoutError``), which become the same problems (409, 503) as the ORM's.
 """
@@ -14,19 +17,28 @@ from __future__ import annotations
 import asyncio
 import json
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Sequence
 
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 WAIT_SECONDS = 5.0
 """How long a request waits for a free connection before it is told 503."""
+
+CONNECTION_LOST = (
+    asyncpg.ConnectionDoesNotExistError,  # closed while the statement was on its way
+    asyncpg.AdminShutdownError,  # the server ended the session (a restart, pg_terminate_backend)
+    asyncpg.InterfaceError,  # already known closed
+    asyncpg.InternalClientError,  # the protocol's state, broken by the closing mid-operation
+    OSError,
+)
+"""Errors of a connection that was gone before its statement ran."""
 
 
 async def _json_codecs(connection: asyncpg.Connection) -> None:
@@ -45,7 +57,7 @@ class PostgresPool:
     """Connections to one PostgreSQL database, at most ``size`` per event loop."""
 
     def __init__(self, dsn: str, size: int) -> None:
-        self._dsn = dsn
+        self.dsn = dsn
         self._size = size
         self._pools: dict[asyncio.AbstractEventLoop, asyncio.Task[asyncpg.Pool]] = {}
 
@@ -56,7 +68,7 @@ class PostgresPool:
 
     async def _open(self) -> asyncpg.Pool:
         return await asyncpg.create_pool(
-            self._dsn,
+            self.dsn,
             min_size=0,  # connections open as requests need them
             max_size=self._size,
             init=_json_codecs,
@@ -99,6 +111,40 @@ class PostgresPool:
             OSError,
         ) as exc:
             raise OperationalError(None, None, exc) from exc
+
+    async def fetch(self, sql: str, arguments: Sequence[Any]) -> list[asyncpg.Record]:
+        """One statement on a pooled connection; a connection found closed is replaced once."""
+        for attempt in range(2):
+            try:
+                async with self.connection() as connection:
+                    return await connection.fetch(sql, *arguments)
+            except OperationalError as exc:
+                if attempt or not isinstance(exc.orig, CONNECTION_LOST):
+                    raise
+        raise AssertionError("unreachable")
+
+    @asynccontextmanager
+    async def transaction(self, **options: Any) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction (asyncpg's ``options``) on a pooled connection for the block. A
+        connection found closed when the transaction begins, as after a database restart, is
+        replaced once: nothing was done on it, and the pool has no pre-ping to find it first."""
+        for attempt in range(2):
+            async with self.connection() as connection:
+                transaction = connection.transaction(**options)
+                try:
+                    await transaction.start()
+                except CONNECTION_LOST:
+                    if attempt:
+                        raise
+                    continue
+                try:
+                    yield connection
+                except BaseException:
+                    if not connection.is_closed():
+                        await transaction.rollback()
+                    raise
+                await transaction.commit()
+                return
 
     async def close(self) -> None:
         opening = self._pools.pop(asyncio.get_running_loop(), None)

@@ -153,7 +153,7 @@ class Writer:
 
     async def _on_postgres(self, write: Generator[Step, Any, T]) -> tuple[T, list[Any]]:
         assert self._postgres is not None
-        async with self._postgres.connection() as connection, connection.transaction():
+        async with self._postgres.transaction() as connection:
             batch = _Batch(connection)
             result, changes = await _drive_postgres(write, batch, self._dialect)
             if changes:
