@@ -37,9 +37,8 @@ class _Compiled:
     parameter_defaults: dict[str, Any]  # values the statement carries itself (literals)
     parameter_names: tuple[str, ...]
     parameter_processors: tuple[Callable[[Any], Any] | None, ...]
-    column_processors: tuple[
-        Callable[[Any], Any] | None, ...
-    ]  # none: the statement returns no rows
+    # One a column; none when the statement returns no rows (a DML without RETURNING).
+    column_processors: tuple[Callable[[Any], Any] | None, ...]
     table: str | None  # what a DML writes to
 
     def parameters(self, given: dict[str, Any]) -> tuple[Any, ...]:
