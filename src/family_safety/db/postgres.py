@@ -114,14 +114,16 @@ class PostgresPool:
 
     async def fetch(self, sql: str, arguments: Sequence[Any]) -> list[asyncpg.Record]:
         """One statement on a pooled connection; a connection found closed is replaced once."""
-        for attempt in range(2):
-            try:
-                async with self.connection() as connection:
-                    return await connection.fetch(sql, *arguments)
-            except OperationalError as exc:
-                if attempt or not isinstance(exc.orig, CONNECTION_LOST):
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return await self._fetch_once(sql, arguments)
+        except OperationalError as exc:
+            if not isinstance(exc.orig, CONNECTION_LOST):
+                raise
+        return await self._fetch_once(sql, arguments)
+
+    async def _fetch_once(self, sql: str, arguments: Sequence[Any]) -> list[asyncpg.Record]:
+        async with self.connection() as connection:
+            return await connection.fetch(sql, *arguments)
 
     @asynccontextmanager
     async def transaction(self, **options: Any) -> AsyncIterator[asyncpg.Connection]:
