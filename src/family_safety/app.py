@@ -48,6 +48,7 @@ from family_safety.events.controllers import EventsController
 from family_safety.family_center.routes import family_center_routers, template_config
 from family_safety.guardians.controllers import MyGuardiansController, TeenController
 from family_safety.health.controllers import HealthController
+from family_safety.hot_routes import HotRoutes
 from family_safety.logs import RequestLog, configure_logging
 from family_safety.notifications.controllers import NotificationController
 from family_safety.openapi import ClosedModelSchemaPlugin, OfflineSwaggerUI, keep_the_contract
@@ -261,8 +262,9 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
         logging_config=None,  # logs.py configures every logger, Litestar's too
     )
     app = keep_the_contract(app, pack)
-    # Around everything Litestar does, unrouted requests included: one log line per request.
-    app.asgi_handler = RequestLog(app.asgi_handler)
+    # In front of Litestar's router: the two hot reads, answered when they can be in full.
+    # Around everything, unrouted requests included: one log line per request.
+    app.asgi_handler = RequestLog(HotRoutes(app.asgi_handler, components))
     return app
 
 

@@ -1,0 +1,223 @@
+"""The hot reads answered in front of Litestar (family_safety.hot_routes): the same answers as
+Litestar's controllers give, and every request they cannot answer in full handed to Litestar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+
+from family_safety.hot_routes import ROUTES, HotRoutes
+
+NOW = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
+SETTINGS = "/v1/me/settings"
+SCREEN_TIME = "/v1/me/screen-time"
+
+
+def _without_request_id(headers: Any) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name != "x-request-id"}
+
+
+async def _both_ways(person, path: str, headers: dict[str, str] | None = None):
+    """The answer in front of Litestar, and Litestar's own: a query string is Litestar's to
+    answer, and these routes take no query parameter."""
+    hot = await person.get(path, headers=headers or {})
+    routed = await person.get(path, headers=headers or {}, params={"via": "router"})
+    return hot, routed
+
+
+def _assert_same(hot, routed) -> None:
+    assert hot.status_code == routed.status_code
+    assert _without_request_id(hot.headers) == _without_request_id(routed.headers)
+    assert hot.content == routed.content
+
+
+async def test_the_hot_routes_answer_what_litestars_controllers_answer(register):
+    with time_machine.travel(NOW, tick=False):
+        teen = await register("teen_14", 14)
+        older = await register("teen_16", 16)
+        adult = await register("adult_30", 30)
+        chose = await older.patch(SETTINGS, json={"search.enabled": False})
+        assert chose.status_code == 200
+        used = await teen.post(
+            "/v1/me/screen-time/usage",
+            json={
+                "device_id": "phone-1",
+                "intervals": [{"start": "2026-11-30T17:00:00Z", "end": "2026-11-30T17:20:00Z"}],
+            },
+        )
+        assert used.status_code == 200
+
+        for person in (teen, older, adult):
+            hot, routed = await _both_ways(person, SETTINGS)
+            assert hot.status_code == 200
+            _assert_same(hot, routed)
+            etag = hot.headers["etag"]
+            for if_none_match, status in (
+                (etag, 304),
+                (f"W/{etag}", 304),
+                (f'"other", {etag}', 304),
+                ("*", 304),
+                ('"other"', 200),
+                ("not an etag", 200),
+            ):
+                hot, routed = await _both_ways(person, SETTINGS, {"If-None-Match": if_none_match})
+                assert hot.status_code == status, if_none_match
+                _assert_same(hot, routed)
+
+        hot, routed = await _both_ways(teen, SCREEN_TIME)
+        assert hot.status_code == 200
+        assert hot.json()["used_minutes"] == 20
+        _assert_same(hot, routed)
+
+
+def _scope(path: str, headers: list[tuple[bytes, bytes]], **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": headers,
+        **extra,
+    }
+
+
+class _Litestar:
+    """Stands in for Litestar's handler: records what was handed to it."""
+
+    def __init__(self) -> None:
+        self.scopes: list[dict[str, Any]] = []
+
+    async def __call__(self, scope, _receive, send) -> None:
+        self.scopes.append(scope)
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+async def _call(hot: HotRoutes, scope: dict[str, Any]) -> list[dict[str, Any]]:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("a GET's body is never read")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await hot(scope, receive, send)
+    return sent
+
+
+def _bearer(person) -> tuple[bytes, bytes]:
+    return (b"authorization", person.headers["Authorization"].encode())
+
+
+@pytest.fixture
+async def teen_and_lane(register, client):
+    teen = await register("teen_14", 14)
+    litestar = _Litestar()
+    lane = HotRoutes(litestar, client.app.state.components)
+    return teen, lane, litestar
+
+
+@pytest.mark.parametrize("path", sorted(ROUTES))
+async def test_a_valid_request_is_answered_without_litestar(teen_and_lane, path):
+    teen, lane, litestar = teen_and_lane
+
+    sent = await _call(lane, _scope(path, [_bearer(teen)]))
+
+    assert litestar.scopes == []
+    assert sent[0]["status"] == 200
+    assert (b"content-type", b"application/json") in sent[0]["headers"]
+    assert sent[1]["body"].startswith(b"{")
+
+
+def _handed_over(bearer: bytes) -> dict[str, dict[str, Any]]:
+    auth = (b"authorization", bearer)
+    return {
+        "no token": _scope(SETTINGS, []),
+        "a token of another scheme": _scope(SETTINGS, [(b"authorization", b"Basic " + bearer)]),
+        "a forged token": _scope(SETTINGS, [(b"authorization", bearer[:-4] + b"AAAA")]),
+        "two Authorization headers": _scope(SETTINGS, [auth, auth]),
+        "two If-None-Match headers": _scope(
+            SETTINGS, [auth, (b"if-none-match", b'"a"'), (b"if-none-match", b'"b"')]
+        ),
+        "a query string": _scope(SETTINGS, [auth], query_string=b"a=1"),
+        "another method": _scope(SETTINGS, [auth], method="HEAD"),
+        "another path": _scope(SETTINGS + "/", [auth]),
+        "a route that is not hot": _scope("/v1/me/notifications", [auth]),
+        "a websocket": _scope(SETTINGS, [auth], type="websocket"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "no token",
+        "a token of another scheme",
+        "a forged token",
+        "two Authorization headers",
+        "two If-None-Match headers",
+        "a query string",
+        "another method",
+        "another path",
+        "a route that is not hot",
+        "a websocket",
+    ],
+)
+async def test_what_it_cannot_answer_in_full_goes_to_litestar(teen_and_lane, case):
+    teen, lane, litestar = teen_and_lane
+    scope = _handed_over(teen.headers["Authorization"].encode())[case]
+
+    sent = await _call(lane, scope)
+
+    assert litestar.scopes == [scope]
+    assert sent[0]["status"] == 299
+
+
+async def test_an_ended_session_goes_to_litestar(teen_and_lane):
+    teen, lane, litestar = teen_and_lane
+    ended = await teen.post("/v1/auth/logout", json={"refresh_token": teen.tokens["refresh_token"]})
+    assert ended.status_code == 204
+
+    await _call(lane, _scope(SETTINGS, [_bearer(teen)]))
+
+    assert len(litestar.scopes) == 1
+    assert (await teen.get(SETTINGS)).status_code == 401
+
+
+async def test_a_birthday_to_apply_goes_to_litestar(register, client):
+    """Litestar's authentication applies the new age band; then the lane answers again."""
+    the_day_before = datetime(2027, 2, 28, 23, 55, tzinfo=UTC)
+    with time_machine.travel(the_day_before, tick=False):
+        teen = await register("teen_15", 15, birthdate="2011-03-01")
+    litestar = _Litestar()
+    lane = HotRoutes(litestar, client.app.state.components)
+
+    with time_machine.travel(the_day_before + timedelta(minutes=10), tick=False):
+        await _call(lane, _scope(SETTINGS, [_bearer(teen)]))
+        assert len(litestar.scopes) == 1
+        assert (await teen.get(SETTINGS)).json()["age_band"] == "16-17"
+        sent = await _call(lane, _scope(SETTINGS, [_bearer(teen)]))
+
+    assert len(litestar.scopes) == 1
+    assert sent[0]["status"] == 200
+
+
+async def test_an_error_while_answering_goes_to_litestar(register, client, monkeypatch):
+    teen = await register("teen_14", 14)
+    components = client.app.state.components
+    litestar = _Litestar()
+    lane = HotRoutes(litestar, components)
+
+    async def broken(*_args: Any) -> None:
+        raise OSError("the database is gone")
+
+    monkeypatch.setattr(components.settings_answers, "answer", broken)
+
+    sent = await _call(lane, _scope(SETTINGS, [_bearer(teen)]))
+
+    assert len(litestar.scopes) == 1
+    assert sent[0]["status"] == 299
