@@ -12,8 +12,9 @@ import time_machine
 from family_safety.account_settings.cache import ENTRY_OVERHEAD_BYTES, SettingsAnswerCache
 from family_safety.account_settings.hot_path import typical_answers
 from family_safety.policy.pack import load_default_pack
+from family_safety.security import token_cache
 from family_safety.security.keyring import Keyring, SigningKey
-from family_safety.security.token_cache import VerifiedTokenCache
+from family_safety.security.token_cache import REFUSED_SECONDS, VerifiedTokenCache
 from family_safety.security.tokens import InvalidToken, TokenKind, TokenSigner
 
 
@@ -63,6 +64,50 @@ def test_tokens_are_verified_once_and_not_past_expiry(monkeypatch):
     assert calls == []
     with time_machine.travel(time.time() + 61, tick=False), pytest.raises(InvalidToken):
         cache.verify_access_token(token)
+
+
+def _counting_checks(signer: TokenSigner, monkeypatch) -> list[str]:
+    checked: list[str] = []
+    original = signer.verify
+    monkeypatch.setattr(
+        signer, "verify", lambda kind, token: checked.append(token) or original(kind, token)
+    )
+    return checked
+
+
+def test_a_refused_token_is_refused_without_a_second_check_for_a_few_seconds(monkeypatch):
+    signer = _signer()
+    cache = VerifiedTokenCache(signer, max_entries=2)
+    subject = str(uuid.uuid4())
+    token = signer.sign(TokenKind.ACCESS, subject=subject, ttl_seconds=60, sid=subject)
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    checked = _counting_checks(signer, monkeypatch)
+
+    for _ in range(3):
+        with pytest.raises(InvalidToken):
+            cache.verify_access_token(forged)
+    assert checked == [forged]
+    assert cache.verify_access_token(token).account_id == uuid.UUID(subject)
+
+    later = time.time() + REFUSED_SECONDS + 1
+    with time_machine.travel(later, tick=False), pytest.raises(InvalidToken):
+        cache.verify_access_token(forged)
+    assert checked == [forged, token, forged]
+
+
+def test_the_memory_of_refused_tokens_is_bounded(monkeypatch):
+    monkeypatch.setattr(token_cache, "REFUSED_ENTRIES", 2)
+    signer = _signer()
+    cache = VerifiedTokenCache(signer, max_entries=2)
+    forged = [f"not.a.token{n}" for n in range(3)]
+    checked = _counting_checks(signer, monkeypatch)
+
+    for token in [*forged, forged[2], forged[0]]:
+        with pytest.raises(InvalidToken):
+            cache.verify_access_token(token)
+
+    # The first was forgotten when the third came; the third was still remembered.
+    assert checked == [*forged, forged[0]]
 
 
 def test_the_token_cache_is_bounded():
