@@ -152,7 +152,8 @@ def parse_options(argv: Sequence[str]) -> Options:
     parser.add_argument(
         "--warm-all",
         action="store_true",
-        help="fetch every teen's settings once before the settings scenario",
+        help="fetch every teen's settings once before the settings scenario, and every teen's "
+        "screen-time status once before the status scenario",
     )
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     parser.add_argument(
@@ -568,9 +569,10 @@ class Fetched:
     retries: int  # 5xx answers that were retried
 
 
-async def fetch_settings_etags(base_url: str, tokens: Sequence[str]) -> Fetched:
-    """GET /v1/me/settings once per token, a few at a time; the ETag of each. A 5xx answer is
-    retried (the service answers 503 when its database is busy); any other failure is fatal."""
+async def fetch_each(base_url: str, path: str, tokens: Sequence[str]) -> Fetched:
+    """GET ``path`` once per token, a few at a time; the ETag of each answer ("" for none). A 5xx
+    answer is retried (the service answers 503 when its database is busy); any other failure is
+    fatal."""
     etags = [""] * len(tokens)
     indexes = iter(range(len(tokens)))
     retries = 0
@@ -579,16 +581,11 @@ async def fetch_settings_etags(base_url: str, tokens: Sequence[str]) -> Fetched:
         nonlocal retries
         attempt = 1
         while True:
-            answer = await client.get(
-                "/v1/me/settings", headers={"Authorization": f"Bearer {token}"}
-            )
-            if answer.status_code == 200 and "etag" in answer.headers:
-                return answer.headers["etag"]
+            answer = await client.get(path, headers={"Authorization": f"Bearer {token}"})
+            if answer.status_code == 200:
+                return answer.headers.get("etag", "")
             if answer.status_code < 500 or attempt == FETCH_ATTEMPTS:
-                raise HarnessError(
-                    f"GET /v1/me/settings answered {answer.status_code} "
-                    f"(ETag {answer.headers.get('etag')!r}): {answer.text[:500]}"
-                )
+                raise HarnessError(f"GET {path} answered {answer.status_code}: {answer.text[:500]}")
             retries += 1
             await asyncio.sleep(FETCH_RETRY_DELAY_SECONDS * attempt)
             attempt += 1
@@ -601,6 +598,14 @@ async def fetch_settings_etags(base_url: str, tokens: Sequence[str]) -> Fetched:
     async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
         await asyncio.gather(*(fetch(client) for _ in range(FETCH_CONCURRENCY)))
     return Fetched(etags, retries)
+
+
+async def fetch_settings_etags(base_url: str, tokens: Sequence[str]) -> Fetched:
+    """GET /v1/me/settings once per token; the ETag of each."""
+    fetched = await fetch_each(base_url, "/v1/me/settings", tokens)
+    if not all(fetched.etags):
+        raise HarnessError("GET /v1/me/settings answered 200 without an ETag")
+    return fetched
 
 
 # ---------------------------------------------------------------------------------------------
@@ -727,6 +732,17 @@ def not_modified_scenario(teen_tokens: Sequence[str], etags: Sequence[str]) -> S
     return Scenario("GET /v1/me/settings, If-None-Match", "GET", 304, lines, "If-None-Match")
 
 
+def forged(token: str) -> str:
+    """The token with the last characters of its signature changed: refused, as a forgery."""
+    return token[:-4] + ("BBBB" if token.endswith("AAAA") else "AAAA")
+
+
+def forged_token_scenario(teen_tokens: Sequence[str]) -> Scenario:
+    """A flood of forged tokens, each sent again and again (replayed): what refusing costs."""
+    lines = [f"/v1/me/settings\t{forged(token)}\t" for token in teen_tokens]
+    return Scenario("GET /v1/me/settings, forged tokens (401)", "GET", 401, lines)
+
+
 def limits_scenario(population: Population, guardian_tokens: Sequence[str]) -> Scenario:
     token_of = dict(zip(population.guardian_ids, guardian_tokens, strict=True))
     lines = [
@@ -797,6 +813,7 @@ class Results:
     usage: Measurement
     status: Measurement
     match: Measurement
+    forged: Measurement
     limits_audit_entries: int
     preparation_retries: int
     peak_rss_bytes: int
@@ -828,8 +845,13 @@ def drive_load(options: Options, server: Server, seeded: Seeded, work_dir: Path)
     not_modified = measure(not_modified_scenario(sample_tokens, fetched.etags[:ETAG_SAMPLE]))
     limits = measure(limits_scenario(population, seeded.guardian_tokens))
     usage = measure(usage_scenario(teen_tokens))
+    if options.warm_all:
+        # The usage reports forgot each teen's day, and the PUTs half of the settings answers.
+        progress(f"warming: GET /v1/me/screen-time for all {len(teen_tokens):,} teens")
+        asyncio.run(fetch_each(server.base_url, "/v1/me/screen-time", teen_tokens))
     status = measure(status_scenario(teen_tokens))
     match = measure(match_scenario())
+    forged_tokens = measure(forged_token_scenario(teen_tokens))
     return Results(
         health=health,
         settings=settings,
@@ -838,6 +860,7 @@ def drive_load(options: Options, server: Server, seeded: Seeded, work_dir: Path)
         usage=usage,
         status=status,
         match=match,
+        forged=forged_tokens,
         limits_audit_entries=asyncio.run(
             count_audit_entries(seeded.database_url, "limits.updated")
         ),
@@ -1010,6 +1033,7 @@ def report(
         results.usage,
         results.status,
         results.match,
+        results.forged,
     )
     lines = [
         f"### Load benchmark, {description}, {options.teens:,} teens",
@@ -1025,7 +1049,8 @@ def report(
         f"{os.cpu_count()} CPUs, "
         f"load average {load_average:.1f} at the start"
         + (
-            "; every teen's settings fetched once before the settings scenario"
+            "; every teen's settings fetched once before the settings scenario, and its "
+            "screen-time status before the status scenario"
             if options.warm_all
             else ""
         ),
