@@ -1,23 +1,26 @@
-"""GET /v1/me/settings and GET /v1/me/screen-time, answered in front of Litestar's router.
+"""GET /v1/me/settings and GET /v1/me/screen-time, answered from memory in front of Litestar.
 
-Client apps call these two on every start and every few minutes. What the service does for them,
-once warm, (a token and an account found in memory, an answer cached or computed) costs less than
-Litestar's own work for a request: routing, its exception middleware twice, the authentication
-middleware, the handler's signature model and the response object (BENCHMARKS.md, issue 12). So
-this layer answers them when it can answer them in full, and hands everything else to Litestar
-untouched:
+Client apps call these two on every start and every few minutes. Once the token, the account and
+the answer are in memory, what the service does for them costs less than Litestar's own work for
+a request: routing, its exception middleware twice, the authentication middleware, the handler's
+signature model and the response object (BENCHMARKS.md, issue 12). So this layer answers them
+when it can answer them in full from memory, and hands everything else to Litestar untouched:
 
 - only ``GET`` of exactly these paths, without a query string, with at most one
   ``Authorization`` and one ``If-None-Match`` header;
-- only with a valid access token of a live sign-in session (``auth.middleware.bearer_account``,
-  the very check of the authentication middleware), of an account with no change of age band
-  due (the middleware applies it);
-- only answers of 200 or 304: a refusal (401) or an error (the database down: 503) is Litestar's
-  to answer. An error raised here goes there too, before anything was sent; nothing here writes.
+- only with a valid access token (``auth.middleware.bearer_grant``, the authentication
+  middleware's own check) whose sign-in session's account is in memory and trusted
+  (``SignedInAccounts.remembered``), with no change of age band due (the middleware applies it);
+- only when the answer is in memory too: a 304 from the ETag, a cached settings answer, the
+  status from the kept limits and day. What needs the database is Litestar's, and so are
+  refusals (401) and errors: the lane does no I/O, so it never waits on the database, and a
+  request handed over was not half answered. (An error raised here would be a bug: it is logged,
+  and Litestar answers.)
 
 Litestar still routes, documents and, for all of the above, answers these paths with the
-controllers of ``account_settings`` and ``screen_time``, which call the same services;
-tests/integration/test_hot_routes.py holds both ways to the same status, headers and body.
+controllers of ``account_settings`` and ``screen_time``, which call the same services; after it
+has read what was missing, the next request is the lane's. tests/integration/test_hot_routes.py
+holds both ways to the same status, headers and body.
 """
 
 from __future__ import annotations
@@ -25,14 +28,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import msgspec
+import structlog
 
 from family_safety.account_settings.hot_path import NotModified
-from family_safety.auth.middleware import bearer_account
+from family_safety.auth.middleware import bearer_grant
 from family_safety.birthdays import band_change_due
 from family_safety.clock import utc_now
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Callable
     from datetime import datetime
 
     from litestar.types import ASGIApp, Receive, Scope, Send
@@ -42,7 +46,9 @@ if TYPE_CHECKING:
 
     Headers = list[tuple[bytes, bytes]]
     Answer = tuple[int, Headers, bytes]
-    HotRoute = Callable[[Components, SignedInAccount, datetime, str | None], Awaitable[Answer]]
+    HotRoute = Callable[[Components, SignedInAccount, datetime, str | None], Answer | None]
+
+_log = structlog.get_logger("family_safety.hot_routes")
 
 _JSON = (b"content-type", b"application/json")
 _encode = msgspec.json.Encoder().encode
@@ -52,20 +58,25 @@ def _length(body: bytes) -> tuple[bytes, bytes]:
     return (b"content-length", b"%d" % len(body))
 
 
-async def _my_settings(
+def _my_settings(
     components: Components, account: SignedInAccount, now: datetime, if_none_match: str | None
-) -> Answer:
-    answer = await components.settings_answers.answer(account, now.date(), if_none_match)
+) -> Answer | None:
+    answer = components.settings_answers.remembered(account, now.date(), if_none_match)
+    if answer is None:
+        return None
     etag = (b"etag", answer.etag.encode("latin-1"))
     if isinstance(answer, NotModified):
         return 304, [etag], b""
     return 200, [etag, _JSON, _length(answer.body)], answer.body
 
 
-async def _my_screen_time(
+def _my_screen_time(
     components: Components, account: SignedInAccount, now: datetime, _if_none_match: str | None
-) -> Answer:
-    body = _encode(await components.screen_time_statuses.status(account, now))
+) -> Answer | None:
+    status = components.screen_time_statuses.remembered(account, now)
+    if status is None:
+        return None
+    body = _encode(status)
     return 200, [_JSON, _length(body)], body
 
 
@@ -92,9 +103,9 @@ class HotRoutes:
         answer = None
         if route is not None:
             try:
-                answer = await self._answer(route, scope)
-            except Exception:  # Litestar answers it, mapping the error (503, say)
-                answer = None
+                answer = self._answer(route, scope)
+            except Exception:
+                _log.exception("hot route failed: handed to Litestar", path=scope["path"])
         if answer is None:
             await self.app(scope, receive, send)
             return
@@ -103,7 +114,7 @@ class HotRoutes:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _answer(self, route: HotRoute, scope: Scope) -> Answer | None:
+    def _answer(self, route: HotRoute, scope: Scope) -> Answer | None:
         authorization = if_none_match = None
         for name, value in scope["headers"]:
             if name == b"authorization":
@@ -117,11 +128,13 @@ class HotRoutes:
         if authorization is None:
             return None
         components = self._components
-        found = await bearer_account(components.tokens, components.signed_in, authorization)
-        if found is None:
+        grant = bearer_grant(components.tokens, authorization)
+        if grant is None:
             return None
-        account = found[0]
+        account = components.signed_in.remembered(grant.account_id, grant.session_id)
+        if account is None:
+            return None
         now = utc_now()
         if band_change_due(components.pack, account, now.date()):
             return None
-        return await route(components, account, now, if_none_match)
+        return route(components, account, now, if_none_match)

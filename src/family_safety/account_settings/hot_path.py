@@ -61,19 +61,29 @@ class SettingsAnswers:
     async def answer(
         self, account: AccountRecord, today: date, if_none_match: str | None
     ) -> NotModified | Answer:
+        remembered = self.remembered(account, today, if_none_match)
+        if remembered is not None:
+            return remembered
+        pack = self._pack
+        band = pack.band_for(account.birthdate, today)
+        version, body = await self._read(account, band, today)
+        # The answer's own version: a change committed since the account was read must not be
+        # cached, or answered, under the older ETag.
+        etag = settings_etag(pack, account.id, version, band)
+        self._cache.put(account.id, etag, body)
+        return Answer(etag, body)
+
+    def remembered(
+        self, account: AccountRecord, today: date, if_none_match: str | None
+    ) -> NotModified | Answer | None:
+        """As ``answer`` when the ETag or the cache answers it; else None, with no read."""
         pack = self._pack
         band = pack.band_for(account.birthdate, today)
         etag = settings_etag(pack, account.id, account.settings_version, band)
         if etag_matches(if_none_match, etag):
             return NotModified(etag)
         body = self._cache.get(account.id, etag)
-        if body is None:
-            version, body = await self._read(account, band, today)
-            # The answer's own version: a change committed since the account was read must not
-            # be cached, or answered, under the older ETag.
-            etag = settings_etag(pack, account.id, version, band)
-            self._cache.put(account.id, etag, body)
-        return Answer(etag, body)
+        return None if body is None else Answer(etag, body)
 
     def remember(self, snapshot: SettingsSnapshot) -> Answer:
         """The answer of settings a write has just resolved, kept so that the next read is

@@ -19,36 +19,31 @@ from family_safety.security.tokens import InvalidToken
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
 
-    from family_safety.auth.signed_in import SignedInAccounts
-    from family_safety.db.account_records import SignedInAccount
     from family_safety.security.token_cache import AccessGrant, VerifiedTokenCache
 
 
-async def bearer_account(
-    tokens: VerifiedTokenCache, signed_in: SignedInAccounts, authorization: str
-) -> tuple[SignedInAccount, AccessGrant] | None:
-    """The account of an ``Authorization`` header's access token, with the token's grant, while
-    its sign-in session lasts; None for anything else. Applies no birthday."""
+def bearer_grant(tokens: VerifiedTokenCache, authorization: str) -> AccessGrant | None:
+    """The grant of an ``Authorization`` header's valid access token; None for anything else.
+    Whether its sign-in session lasts is the signed-in account's to say."""
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
     try:
-        grant = tokens.verify_access_token(token.strip())
+        return tokens.verify_access_token(token.strip())
     except InvalidToken:
         return None
-    account = await signed_in.load(grant.account_id, grant.session_id)
-    return None if account is None else (account, grant)
 
 
 class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         components = connection.app.state.components
-        signed_in = components.signed_in
-        authorization = connection.headers.get("authorization", "")
-        found = await bearer_account(components.tokens, signed_in, authorization)
-        if found is None:
+        grant = bearer_grant(components.tokens, connection.headers.get("authorization", ""))
+        if grant is None:
             raise problems.unauthorized()
-        account, grant = found
+        signed_in = components.signed_in
+        account = await signed_in.load(grant.account_id, grant.session_id)
+        if account is None:
+            raise problems.unauthorized()
         now = utc_now()
         if band_change_due(components.pack, account, now.date()):
             await apply_birthdays(components.sessions, components.pack, account.id, now)

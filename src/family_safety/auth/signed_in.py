@@ -54,6 +54,11 @@ class SignedInAccounts:
             self._remember(record)
         return record
 
+    def remembered(self, account_id: UUID, session_id: UUID) -> SignedInAccount | None:
+        """As ``load`` when the account is in memory and memory is trusted; else None, with no
+        read (``load`` reads)."""
+        return self._kept(account_id, session_id) if self._trusted() else None
+
     def forget(self, account_id: UUID) -> None:
         self._forgotten += 1
         kept = self._by_account.pop(account_id, None)

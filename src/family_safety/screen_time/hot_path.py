@@ -38,6 +38,7 @@ from family_safety.screen_time.status import ScreenTimeStatus, status
 if TYPE_CHECKING:
     from datetime import date, datetime
     from uuid import UUID
+    from zoneinfo import ZoneInfo
 
     from family_safety.account_settings.hot_path import SettingsAnswers
     from family_safety.changes import Change, ChangeBus, MemoryTrust
@@ -111,47 +112,57 @@ class ScreenTimeStatuses:
         (``reported``) instead of reading today's usage and grants again."""
         tz = zone(account.timezone)
         today = local_date(now, tz)
-        limits = await self._limits_of(account, now)
+        limits = self._kept_limits(account, now) or await self._read_limits(account, now)
         if reported is None:
-            reported = await self._today_of(account.id, today, now)
-        return status_out(
-            status(
-                now,
-                tz,
-                usage=reported.usage,
-                daily_limit=limits.daily_limit,
-                time_away=limits.time_away,
-                grants=reported.grants,
+            reported = self._kept_day(account.id, today) or await self._read_day(
+                account.id, today, now
             )
-        )
+        return _status_out(now, tz, limits, reported)
 
-    async def _limits_of(self, account: AnyAccount, now: datetime) -> _ScreenTimeLimits:
-        """The daily limit and time away of the account's effective settings: parsed once per
-        settings ETag (the settings answer is asked whether it still has that ETag)."""
+    def remembered(self, account: AnyAccount, now: datetime) -> StatusOut | None:
+        """As ``status`` when memory holds the account's limits and day; else None, with no
+        read."""
+        tz = zone(account.timezone)
+        limits = self._kept_limits(account, now)
+        reported = self._kept_day(account.id, local_date(now, tz))
+        if limits is None or reported is None:
+            return None
+        return _status_out(now, tz, limits, reported)
+
+    def _kept_limits(self, account: AnyAccount, now: datetime) -> _ScreenTimeLimits | None:
+        """The daily limit and time away of the account's effective settings, parsed once per
+        settings ETag (the settings answer is asked whether it still has that ETag); None when
+        the answer is not in memory."""
         kept = self._settings.get(account.id)
-        answer = await self._settings_answers.answer(
-            account, now.date(), kept.etag if kept else None
-        )
+        answer = self._settings_answers.remembered(account, now.date(), kept.etag if kept else None)
         if isinstance(answer, NotModified) and kept is not None:
             return kept
+        return None if answer is None else self._keep_limits(account.id, answer)
+
+    async def _read_limits(self, account: AnyAccount, now: datetime) -> _ScreenTimeLimits:
+        answer = await self._settings_answers.answer(account, now.date(), None)
         assert isinstance(answer, Answer)
+        return self._keep_limits(account.id, answer)
+
+    def _keep_limits(self, account_id: UUID, answer: Answer) -> _ScreenTimeLimits:
         settings = _decode_settings(answer.body).settings
         limits = _ScreenTimeLimits(
             answer.etag,
             _parsed(DAILY_LIMIT, bytes(settings.daily_limit.value)),
             _parsed(TIME_AWAY, bytes(settings.time_away.value)),
         )
-        if len(self._settings) >= self._max_entries and account.id not in self._settings:
+        if len(self._settings) >= self._max_entries and account_id not in self._settings:
             del self._settings[next(iter(self._settings))]
-        self._settings[account.id] = limits
+        self._settings[account_id] = limits
         return limits
 
-    async def _today_of(self, account_id: UUID, today: date, now: datetime) -> Reported:
-        """Today's used time and the grants that may count today, from memory or read."""
+    def _kept_day(self, account_id: UUID, today: date) -> Reported | None:
+        """Today's used time and the grants that may count today, when memory holds them."""
+        kept = self._today.get(account_id) if self._trusted() else None
+        return kept[1] if kept is not None and kept[0] == today else None
+
+    async def _read_day(self, account_id: UUID, today: date, now: datetime) -> Reported:
         trusted = self._trusted()
-        kept = self._today.get(account_id) if trusted else None
-        if kept is not None and kept[0] == today:
-            return kept[1]
         forgotten_before = self._forgotten
         parameters = {"account_id": account_id, "day": today, "now": now}
         async with self._reader.snapshot() as reads:
@@ -179,6 +190,21 @@ class ScreenTimeStatuses:
     def _forget_everything(self) -> None:
         self._forgotten += 1
         self._today.clear()
+
+
+def _status_out(
+    now: datetime, tz: ZoneInfo, limits: _ScreenTimeLimits, reported: Reported
+) -> StatusOut:
+    return status_out(
+        status(
+            now,
+            tz,
+            usage=reported.usage,
+            daily_limit=limits.daily_limit,
+            time_away=limits.time_away,
+            grants=reported.grants,
+        )
+    )
 
 
 def status_out(answer: ScreenTimeStatus) -> StatusOut:
