@@ -9,13 +9,16 @@ when it can answer them in full from memory, and hands everything else to Litest
 - only ``GET`` of exactly these paths, without a query string, with at most one
   ``Authorization`` and one ``If-None-Match`` header;
 - only with a valid access token (``auth.middleware.bearer_grant``, the authentication
-  middleware's own check) whose sign-in session's account is in memory and trusted
-  (``SignedInAccounts.remembered``), with no change of age band due (the middleware applies it);
-- only when the answer is in memory too: a 304 from the ETag, a cached settings answer, the
-  status from the kept limits and day. What needs the database is Litestar's, and so are
-  refusals (401) and errors: the lane does no I/O, so it never waits on the database, and a
-  request handed over was not half answered. (An error raised here would be a bug: it is logged,
-  and Litestar answers.)
+  middleware's own check) of a live sign-in session, whose account is in memory
+  (``SignedInAccounts.remembered``) or read at once: the one read the lane makes, on a miss
+  and on every request with ``FAMILY_SAFETY_FRESHNESS=read``, and only when a connection is free
+  (``HotPathReader.reads_at_once``): the lane never waits for the database, so a busy pool is
+  waited for once, by Litestar, not twice;
+- only for an account with no change of age band due (the middleware applies it);
+- only when the answer is in memory: a 304 from the ETag, a cached settings answer, the status
+  from the kept limits and day. Cold answers are Litestar's to read, and so are refusals (401)
+  and errors (the database down: 503). An error here hands the request over too, logged, before
+  anything was sent; the lane writes nothing.
 
 Litestar still routes, documents and, for all of the above, answers these paths with the
 controllers of ``account_settings`` and ``screen_time``, which call the same services; after it
@@ -103,9 +106,9 @@ class HotRoutes:
         answer = None
         if route is not None:
             try:
-                answer = self._answer(route, scope)
-            except Exception:
-                _log.exception("hot route failed: handed to Litestar", path=scope["path"])
+                answer = await self._answer(route, scope)
+            except Exception as exc:  # Litestar answers it, mapping the error (503, say)
+                _log.warning("hot route handed to Litestar", error=type(exc).__name__, exc_info=exc)
         if answer is None:
             await self.app(scope, receive, send)
             return
@@ -114,7 +117,7 @@ class HotRoutes:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    def _answer(self, route: HotRoute, scope: Scope) -> Answer | None:
+    async def _answer(self, route: HotRoute, scope: Scope) -> Answer | None:
         authorization = if_none_match = None
         for name, value in scope["headers"]:
             if name == b"authorization":
@@ -131,7 +134,10 @@ class HotRoutes:
         grant = bearer_grant(components.tokens, authorization)
         if grant is None:
             return None
-        account = components.signed_in.remembered(grant.account_id, grant.session_id)
+        signed_in = components.signed_in
+        account = signed_in.remembered(grant.account_id, grant.session_id)
+        if account is None and components.reader.reads_at_once():
+            account = await signed_in.load(grant.account_id, grant.session_id)
         if account is None:
             return None
         now = utc_now()

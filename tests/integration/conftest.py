@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from family_safety.app import create_app
@@ -76,11 +77,17 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:
 
 
 @pytest.fixture
-async def concurrent_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+def concurrent_app(settings: Settings) -> Litestar:
+    """The app ``concurrent_client`` serves (its components are the test's to look at)."""
+    return create_app(settings, hasher=CHEAP_HASHER)
+
+
+@pytest.fixture
+async def concurrent_client(concurrent_app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     """A client whose requests really run at once (``asyncio.gather``): the app runs in the
     test's own event loop. (``AsyncTestClient`` runs each request to its end before it returns
     control, so requests gathered through it run one after another.)"""
-    async with concurrent_app_client(create_app(settings, hasher=CHEAP_HASHER)) as live:
+    async with concurrent_app_client(concurrent_app) as live:
         yield live
 
 

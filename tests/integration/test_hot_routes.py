@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 import time_machine
 
+from family_safety.app import create_app
+from family_safety.config import Freshness
 from family_safety.hot_routes import ROUTES, HotRoutes
+from tests.helpers import CHEAP_HASHER, concurrent_app_client
 
 NOW = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
 SETTINGS = "/v1/me/settings"
@@ -133,14 +136,14 @@ def _bearer(person) -> tuple[bytes, bytes]:
 
 
 @pytest.fixture
-async def teen_and_lane(register, client):
+async def teen_and_lane(register_concurrent, concurrent_app):
     """A teen whose account and answers are in memory (each route asked once), and a lane in
     front of a stand-in for Litestar."""
-    teen = await register("teen_14", 14)
+    teen = await register_concurrent("teen_14", 14)
     for path in ROUTES:
         assert (await teen.get(path)).status_code == 200
     litestar = _Litestar()
-    lane = HotRoutes(litestar, client.app.state.components)
+    lane = HotRoutes(litestar, concurrent_app.state.components)
     return teen, lane, litestar
 
 
@@ -200,37 +203,49 @@ async def test_what_it_cannot_answer_in_full_goes_to_litestar(teen_and_lane, cas
 
 
 @pytest.mark.parametrize("path", sorted(ROUTES))
-async def test_what_needs_the_database_goes_to_litestar_and_then_the_lane_answers(
-    register, client, path
+async def test_a_cold_answer_goes_to_litestar_and_then_the_lane_answers(
+    register_concurrent, concurrent_app, path
 ):
-    teen = await register("teen_14", 14)
+    teen = await register_concurrent("teen_14", 14)
     litestar = _Litestar()
-    lane = HotRoutes(litestar, client.app.state.components)
+    lane = HotRoutes(litestar, concurrent_app.state.components)
 
     await _call(lane, _scope(path, [_bearer(teen)]))
-    assert len(litestar.scopes) == 1  # nothing of this account in memory yet
+    assert len(litestar.scopes) == 1  # no answer of this account in memory yet
 
-    assert (await teen.get(path)).status_code == 200  # Litestar reads what was missing
+    assert (await teen.get(path)).status_code == 200  # Litestar reads it
     sent = await _call(lane, _scope(path, [_bearer(teen)]))
     assert len(litestar.scopes) == 1
     assert sent[0]["status"] == 200
 
 
-async def test_after_a_change_the_lane_answers_the_new_answer_once_the_account_is_read(
+async def test_after_a_change_the_lane_reads_the_account_and_answers_what_the_write_resolved(
     teen_and_lane,
 ):
     teen, lane, litestar = teen_and_lane
     changed = await teen.patch(SETTINGS, json={"search.enabled": False})
     assert changed.status_code == 200
 
-    await _call(lane, _scope(SETTINGS, [_bearer(teen)]))
-    assert len(litestar.scopes) == 1  # the change forgot the account: Litestar reads it
-    assert (await teen.get(SETTINGS)).headers["etag"] == changed.headers["etag"]
     sent = await _call(lane, _scope(SETTINGS, [_bearer(teen)]))
 
-    assert len(litestar.scopes) == 1
+    assert litestar.scopes == []
     assert dict(sent[0]["headers"])[b"etag"] == changed.headers["etag"].encode()
     assert sent[1]["body"] == changed.content
+
+
+async def test_an_account_not_in_memory_waits_for_no_connection(
+    teen_and_lane, concurrent_app, monkeypatch
+):
+    """When a read would wait for a pooled connection, Litestar's request waits, not the lane's
+    first and Litestar's after it."""
+    teen, lane, litestar = teen_and_lane
+    components = concurrent_app.state.components
+    assert (await teen.patch(SETTINGS, json={"search.enabled": False})).status_code == 200
+    monkeypatch.setattr(components.reader, "reads_at_once", lambda: False)
+
+    await _call(lane, _scope(SETTINGS, [_bearer(teen)]))
+
+    assert len(litestar.scopes) == 1
 
 
 async def test_an_ended_session_goes_to_litestar(teen_and_lane):
@@ -244,14 +259,14 @@ async def test_an_ended_session_goes_to_litestar(teen_and_lane):
     assert (await teen.get(SETTINGS)).status_code == 401
 
 
-async def test_a_birthday_to_apply_goes_to_litestar(register, client):
+async def test_a_birthday_to_apply_goes_to_litestar(register_concurrent, concurrent_app):
     """Litestar's authentication applies the new age band; then the lane answers again."""
     the_day_before = datetime(2027, 2, 28, 23, 55, tzinfo=UTC)
     with time_machine.travel(the_day_before, tick=False):
-        teen = await register("teen_15", 15, birthdate="2011-03-01")
+        teen = await register_concurrent("teen_15", 15, birthdate="2011-03-01")
         assert (await teen.get(SETTINGS)).json()["age_band"] == "13-15"
     litestar = _Litestar()
-    lane = HotRoutes(litestar, client.app.state.components)
+    lane = HotRoutes(litestar, concurrent_app.state.components)
 
     with time_machine.travel(the_day_before + timedelta(minutes=10), tick=False):
         await _call(lane, _scope(SETTINGS, [_bearer(teen)]))
@@ -263,11 +278,13 @@ async def test_a_birthday_to_apply_goes_to_litestar(register, client):
     assert sent[0]["status"] == 200
 
 
-async def test_an_error_while_answering_goes_to_litestar(register, client, monkeypatch):
-    """The lane does no I/O: an error there is a bug. It is logged, and Litestar answers."""
-    teen = await register("teen_14", 14)
+async def test_an_error_while_answering_goes_to_litestar(
+    register_concurrent, concurrent_app, monkeypatch
+):
+    """An error in the lane is logged, and Litestar answers the request (nothing was sent)."""
+    teen = await register_concurrent("teen_14", 14)
     assert (await teen.get(SETTINGS)).status_code == 200
-    components = client.app.state.components
+    components = concurrent_app.state.components
     litestar = _Litestar()
     lane = HotRoutes(litestar, components)
 
@@ -280,3 +297,32 @@ async def test_an_error_while_answering_goes_to_litestar(register, client, monke
 
     assert len(litestar.scopes) == 1
     assert sent[0]["status"] == 299
+
+
+async def test_with_freshness_read_the_lane_reads_the_account_every_time(
+    register_concurrent, settings, monkeypatch
+):
+    teen = await register_concurrent("teen_14", 14)
+    read_mode = settings.model_copy(update={"freshness": Freshness.READ})
+    reading = create_app(read_mode, hasher=CHEAP_HASHER)
+    async with concurrent_app_client(reading) as client:
+        answered = await client.get(SETTINGS, headers=teen.headers)
+        assert answered.status_code == 200
+        components = reading.state.components
+        reads = []
+        load = components.signed_in.load
+
+        async def counted(*args: Any):
+            reads.append(args)
+            return await load(*args)
+
+        monkeypatch.setattr(components.signed_in, "load", counted)
+        litestar = _Litestar()
+        lane = HotRoutes(litestar, components)
+
+        for _ in range(2):
+            sent = await _call(lane, _scope(SETTINGS, [_bearer(teen)]))
+            assert sent[0]["status"] == 200
+
+    assert litestar.scopes == []
+    assert len(reads) == 2

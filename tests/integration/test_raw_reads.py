@@ -185,6 +185,23 @@ async def test_the_raw_pool_waits_its_time_then_says_so_as_the_orm_would(setting
 
 @requires_postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_the_raw_pool_says_whether_a_read_would_wait(settings):
+    """What the hot routes ask before they read (they never wait for a connection)."""
+    engine = create_engine(settings)
+    pool = PostgresPool.for_engine(engine, 1)
+    reader = HotPathReader(engine, pool)
+    try:
+        assert not reader.reads_at_once()  # not open yet: the first read opens it, and waits
+        async with pool.connection():
+            assert not reader.reads_at_once()  # its one connection is taken
+        assert reader.reads_at_once()  # back, idle
+    finally:
+        await pool.close()
+        await engine.dispose()
+
+
+@requires_postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_connection_the_server_closed_while_idle_is_replaced_not_a_503(settings):
     """After a database restart every idle connection of the pool is dead, and the pool runs no
     pre-ping: the first read, snapshot or write on each is retried on a new connection."""

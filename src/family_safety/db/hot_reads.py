@@ -121,6 +121,11 @@ class HotPathReader:
         elif postgres is None:
             raise ValueError("a HotPathReader on PostgreSQL needs its PostgresPool")
 
+    def reads_at_once(self) -> bool:
+        """Whether a read would start now, without waiting for a pooled connection (SQLite's
+        reads always do: one connection of the event loop's own)."""
+        return self._postgres is None or self._postgres.connects_at_once()
+
     async def first(self, query: HotQuery, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
         rows = await self.all(query, parameters)
         return rows[0] if rows else None

@@ -86,6 +86,15 @@ class PostgresPool:
             self._pools.pop(loop, None)
             raise
 
+    def connects_at_once(self) -> bool:
+        """Whether a connection of this event loop's pool can be had now, without waiting for
+        another request to release one (False before the pool is open)."""
+        opening = self._pools.get(asyncio.get_running_loop())
+        if opening is None or not opening.done() or opening.cancelled() or opening.exception():
+            return False
+        pool = opening.result()
+        return pool.get_idle_size() > 0 or pool.get_size() < pool.get_max_size()
+
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
         """A connection for the block; what goes wrong with the database in it is raised as
