@@ -144,7 +144,7 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
         writer=writer,
         settings_answers=settings_answers,
         screen_time_statuses=ScreenTimeStatuses(
-            settings_answers, reader, bus, trust, max_entries=settings.signed_in_cache_entries
+            pack, settings_answers, reader, bus, trust, max_entries=settings.signed_in_cache_entries
         ),
         sessions=async_sessionmaker(engine, expire_on_commit=False, info=session_info(bus)),
         changes=bus,

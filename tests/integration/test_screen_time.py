@@ -464,3 +464,16 @@ async def test_the_export_holds_the_teens_days_requests_and_grants(family):
     assert [request["id"] for request in export["time_requests"]] == [asked["id"]]
     assert export["time_requests"][0]["note"] == "maths homework"
     assert export["time_grants"] == []
+
+
+async def test_the_status_follows_every_change_of_the_daily_limit(family):
+    first, _second, teen = family
+    assert (await teen.get("/v1/me/screen-time")).json()["limit_minutes"] == 30
+
+    for minutes in (45, 20):
+        changed = await set_limits(
+            first, teen.id, {"screen_time.daily_limit_minutes": daily(minutes)}
+        )
+        assert changed.status_code == 200, changed.text
+        status = (await teen.get("/v1/me/screen-time")).json()
+        assert (status["limit_minutes"], status["remaining_minutes"]) == (minutes, minutes)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import msgspec
 from sqlalchemy import bindparam, select
 
-from family_safety.account_settings.hot_path import Answer, NotModified
+from family_safety.account_settings.hot_path import Answer
 from family_safety.changes import ChangeKind
 from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import ScreenTimeDay
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from family_safety.db.account_records import AnyAccount
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.policy.catalog import DailyLimit, Window
+    from family_safety.policy.pack import PolicyPack
 
 
 class _Value(msgspec.Struct):
@@ -78,7 +79,10 @@ _USAGE = HotQuery(
 
 
 class _ScreenTimeLimits(NamedTuple):
-    etag: str  # of the settings answer they come from
+    # What the settings answer they come from was of: its ETag's parts besides the account and
+    # the pack (kept instead of the ETag: no string an account, no digest a request).
+    settings_version: int
+    band: str | None
     daily_limit: DailyLimit
     time_away: tuple[Window, ...]
 
@@ -88,6 +92,7 @@ class ScreenTimeStatuses:
 
     def __init__(
         self,
+        pack: PolicyPack,
         settings_answers: SettingsAnswers,
         reader: HotPathReader,
         bus: ChangeBus,
@@ -95,13 +100,14 @@ class ScreenTimeStatuses:
         *,
         max_entries: int,
     ) -> None:
+        self._pack = pack
         self._settings_answers = settings_answers
         self._reader = reader
         self._trusted = trust.watch(self._forget_everything)
         self._max_entries = max_entries
         self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
         self._today: dict[UUID, tuple[date, Reported]] = {}
-        # The limit and time-away windows of each account's settings answer, by its ETag.
+        # The limit and time-away windows of each account's settings answer.
         self._settings: dict[UUID, _ScreenTimeLimits] = {}
         bus.on_change(self._forget_change)
 
@@ -131,29 +137,36 @@ class ScreenTimeStatuses:
 
     def _kept_limits(self, account: AnyAccount, now: datetime) -> _ScreenTimeLimits | None:
         """The daily limit and time away of the account's effective settings, parsed once per
-        settings ETag (the settings answer is asked whether it still has that ETag); None when
-        the answer is not in memory."""
+        settings version and band; None when they are not in memory, nor its settings answer."""
+        today = now.date()
+        band = self._pack.band_for(account.birthdate, today)
         kept = self._settings.get(account.id)
-        answer = self._settings_answers.remembered(account, now.date(), kept.etag if kept else None)
-        if isinstance(answer, NotModified) and kept is not None:
+        current = (account.settings_version, band)
+        if kept is not None and (kept.settings_version, kept.band) == current:
             return kept
-        return None if answer is None else self._keep_limits(account.id, answer)
+        answer = self._settings_answers.remembered(account, today, None)
+        return self._keep_limits(account, band, answer) if isinstance(answer, Answer) else None
 
     async def _read_limits(self, account: AnyAccount, now: datetime) -> _ScreenTimeLimits:
-        answer = await self._settings_answers.answer(account, now.date(), None)
+        today = now.date()
+        answer = await self._settings_answers.answer(account, today, None)
         assert isinstance(answer, Answer)
-        return self._keep_limits(account.id, answer)
+        # Of this version or a newer one (a change since the account was read): never older.
+        return self._keep_limits(account, self._pack.band_for(account.birthdate, today), answer)
 
-    def _keep_limits(self, account_id: UUID, answer: Answer) -> _ScreenTimeLimits:
+    def _keep_limits(
+        self, account: AnyAccount, band: str | None, answer: Answer
+    ) -> _ScreenTimeLimits:
         settings = _decode_settings(answer.body).settings
         limits = _ScreenTimeLimits(
-            answer.etag,
+            account.settings_version,
+            band,
             _parsed(DAILY_LIMIT, bytes(settings.daily_limit.value)),
             _parsed(TIME_AWAY, bytes(settings.time_away.value)),
         )
-        if len(self._settings) >= self._max_entries and account_id not in self._settings:
+        if len(self._settings) >= self._max_entries and account.id not in self._settings:
             del self._settings[next(iter(self._settings))]
-        self._settings[account_id] = limits
+        self._settings[account.id] = limits
         return limits
 
     def _kept_day(self, account_id: UUID, today: date) -> Reported | None:
