@@ -107,6 +107,7 @@ class ScreenTimeStatuses:
         self._max_entries = max_entries
         self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
         self._today: dict[UUID, tuple[date, Reported]] = {}
+        self._nothing_yet: tuple[date, Reported] | None = None  # one entry for every such day
         # The limit and time-away windows of each account's settings answer.
         self._settings: dict[UUID, _ScreenTimeLimits] = {}
         bus.on_change(self._forget_change)
@@ -189,7 +190,12 @@ class ScreenTimeStatuses:
             if len(self._today) >= self._max_entries and account_id not in self._today:
                 del self._today[next(iter(self._today))]
             # Pauses read as not yet over now stay in the list; the status drops each at its end.
-            self._today[account_id] = (today, reported)
+            kept = (today, reported)
+            if not (reported.usage or reported.grants):  # most accounts, most of the day
+                if self._nothing_yet is None or self._nothing_yet[0] != today:
+                    self._nothing_yet = kept
+                kept = self._nothing_yet
+            self._today[account_id] = kept
         return reported
 
     def __len__(self) -> int:
