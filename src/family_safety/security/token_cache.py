@@ -7,10 +7,10 @@ ones come (every token lives as long, so the oldest entries expire first). Wheth
 session is still alive is not decided here: the account read on every request decides that.
 
 A refused token is remembered too, for ``REFUSED_SECONDS`` (at most ``REFUSED_ENTRIES`` of
-them): checking a signature costs about 120 us, and a request the hot routes hand to Litestar
-is checked twice, so a flood of one forged or expired token costs one check a few seconds, not
-two a request. A token refused because its key was not yet known here (rotated in by another
-instance) is refused that much longer at most.
+them): a signature check costs more than a whole answer from memory, and a request the hot routes
+hand to Litestar is checked twice, so a flood of one forged or expired token costs one check a
+few seconds, not two a request (BENCHMARKS.md, "Refused tokens"). A token refused because its
+key was not yet known here (rotated in by another instance) is refused that much longer at most.
 """
 
 from __future__ import annotations
