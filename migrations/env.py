@@ -11,9 +11,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from family_safety.config import Settings
 from family_safety.db.engine import create_engine
 from family_safety.db.models import metadata
+from family_safety.lib.config import Settings
 
 config = context.config
 

@@ -11,13 +11,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from family_safety.config import Settings
 from family_safety.db import migrations
+from family_safety.lib.config import Settings
 
 POSTGRES_URL_VARIABLE = "FAMILY_SAFETY_TEST_DATABASE_URL"
+
+# Properties are judged on what they find, never on how long an example took: a busy machine
+# (CI, parallel workers) must not fail a property. Timing lives in the benchmarks.
+hypothesis_settings.register_profile("service", deadline=None)
+hypothesis_settings.load_profile("service")
 
 
 requires_postgres = pytest.mark.skipif(

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from family_safety.clock import utc_today
-from family_safety.security.passwords import PasswordHasher
+from family_safety.lib.clock import utc_today
+from family_safety.lib.security.passwords import PasswordHasher
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

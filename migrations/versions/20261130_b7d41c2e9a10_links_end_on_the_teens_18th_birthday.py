@@ -11,7 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-from family_safety.policy.pack import load_default_pack
+from family_safety.domain.policy.pack import load_default_pack
 
 revision: str = "b7d41c2e9a10"
 down_revision: str | None = "aed0eddb3157"

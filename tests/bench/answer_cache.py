@@ -11,11 +11,11 @@ import argparse
 import time
 import uuid
 
-from family_safety.account_settings.cache import SettingsAnswerCache
-from family_safety.account_settings.hot_path import _encode, typical_answers
-from family_safety.account_settings.schemas import effective_settings_out
-from family_safety.policy.engine import GuardianLimits, resolve
-from family_safety.policy.pack import load_default_pack
+from family_safety.domain.account_settings.cache import SettingsAnswerCache
+from family_safety.domain.account_settings.hot_path import _encode, typical_answers
+from family_safety.domain.account_settings.schemas import effective_settings_out
+from family_safety.domain.policy.engine import GuardianLimits, resolve
+from family_safety.domain.policy.pack import load_default_pack
 
 
 def main(rounds: int) -> None:

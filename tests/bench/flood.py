@@ -27,8 +27,8 @@ from tests.bench.load import postgres_admin
 from tests.e2e.conftest import start_server
 from tests.helpers import PASSWORD, signed_in
 
-from family_safety.config import Settings
 from family_safety.db import migrations
+from family_safety.lib.config import Settings
 
 
 def percentile(values: list[float], fraction: float) -> float:

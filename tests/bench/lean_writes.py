@@ -20,12 +20,12 @@ from pathlib import Path
 import msgspec
 from tests.bench import load
 
-from family_safety.app import create_app
-from family_safety.config import Settings
 from family_safety.db.account_records import load_account_record
 from family_safety.db.engine import create_engine, sqlite_pragmas
 from family_safety.db.writes import _drive_sqlite
-from family_safety.guardians.limits import replace_limits
+from family_safety.domain.guardians.limits import replace_limits
+from family_safety.lib.config import Settings
+from family_safety.server.app import create_app
 
 TEENS = 200
 

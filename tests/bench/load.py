@@ -37,14 +37,14 @@ from sqlalchemy import func, insert, make_url, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from uuid_utils.compat import uuid7
 
-from family_safety.config import Settings
 from family_safety.db import migrations
 from family_safety.db.engine import create_engine
 from family_safety.db.models import metadata
-from family_safety.policy.pack import load_default_pack
-from family_safety.security.keyring import create_keyring, load_keyring
-from family_safety.security.passwords import PasswordHasher
-from family_safety.security.tokens import TokenKind, TokenSigner
+from family_safety.domain.policy.pack import load_default_pack
+from family_safety.lib.config import Settings
+from family_safety.lib.security.keyring import create_keyring, load_keyring
+from family_safety.lib.security.passwords import PasswordHasher
+from family_safety.lib.security.tokens import TokenKind, TokenSigner
 
 WRK_SCRIPT = Path(__file__).resolve().with_name("settings.lua")
 BENCH_DATABASE = f"family_safety_bench_{secrets.token_hex(4)}"  # this run's own

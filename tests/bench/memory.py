@@ -17,14 +17,14 @@ from pathlib import Path
 
 from tests.bench import load
 
-from family_safety.account_settings.cache import SettingsAnswerCache
-from family_safety.account_settings.hot_path import typical_answers
-from family_safety.auth.signed_in import SignedInAccounts
-from family_safety.changes import ChangeBus, MemoryTrust
-from family_safety.policy.pack import load_default_pack
-from family_safety.security.keyring import create_keyring, load_keyring
-from family_safety.security.token_cache import VerifiedTokenCache
-from family_safety.security.tokens import TokenSigner
+from family_safety.db.changes import ChangeBus, MemoryTrust
+from family_safety.domain.account_settings.cache import SettingsAnswerCache
+from family_safety.domain.account_settings.hot_path import typical_answers
+from family_safety.domain.auth.signed_in import SignedInAccounts
+from family_safety.domain.policy.pack import load_default_pack
+from family_safety.lib.security.keyring import create_keyring, load_keyring
+from family_safety.lib.security.token_cache import VerifiedTokenCache
+from family_safety.lib.security.tokens import TokenSigner
 
 ACCOUNTS = 20_000
 

@@ -33,11 +33,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from tests.bench import load
 
-from family_safety.app import create_app
-from family_safety.config import Settings
 from family_safety.db.hot_reads import HotQuery
-from family_safety.security.keyring import create_keyring, load_keyring
-from family_safety.security.tokens import TokenSigner
+from family_safety.lib.config import Settings
+from family_safety.lib.security.keyring import create_keyring, load_keyring
+from family_safety.lib.security.tokens import TokenSigner
+from family_safety.server.app import create_app
 
 TEENS = 200
 WARM_UP = 20

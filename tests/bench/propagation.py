@@ -24,8 +24,8 @@ from tests.bench.load import postgres_admin
 from tests.e2e.conftest import start_server
 from tests.helpers import family
 
-from family_safety.config import Settings
 from family_safety.db import migrations
+from family_safety.lib.config import Settings
 
 
 async def measure(first: str, second: str, rounds: int) -> list[float]:

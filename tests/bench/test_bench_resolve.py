@@ -8,8 +8,8 @@ from itertools import count
 import msgspec
 import pytest
 
-from family_safety.account_settings.schemas import effective_settings_out
-from family_safety.policy import (
+from family_safety.domain.account_settings.schemas import effective_settings_out
+from family_safety.domain.policy import (
     CATALOG,
     EffectiveSettings,
     GuardianLimits,

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import func, make_url, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from family_safety.config import Settings
 from family_safety.db import migrations
 from family_safety.db.engine import create_engine
 from family_safety.db.models import AuditEntry, GuardianLink
+from family_safety.lib.config import Settings
 from tests.conftest import admin_statements, requires_postgres
 from tests.e2e.conftest import free_port, start_server
 from tests.helpers import PASSWORD, family, signed_in

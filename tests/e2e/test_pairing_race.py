@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from family_safety.config import Settings
 from family_safety.db.engine import create_engine
 from family_safety.db.models import AuditEntry, GuardianLink
+from family_safety.lib.config import Settings
 from tests.conftest import requires_postgres
 from tests.e2e.conftest import start_server
 from tests.helpers import PASSWORD, birthdate_for_age

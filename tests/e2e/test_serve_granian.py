@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 LIFESPAN_PROBE = """
 import structlog
 
-from family_safety import app as _app
+from family_safety.server import app as _app
 
 _factory = _app.app_from_environment
 _log = structlog.get_logger("tests.lifespan_probe")

@@ -9,8 +9,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from family_safety.app import create_app
-from family_safety.config import Settings
+from family_safety.lib.config import Settings
+from family_safety.server.app import create_app
 from tests.helpers import CHEAP_HASHER, PASSWORD, birthdate_for_age, concurrent_app_client
 
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from family_safety.clock import utc_today
+from family_safety.lib.clock import utc_today
 from tests.helpers import PASSWORD, birthdate_for_age, expect_problem
 
 PROBLEM = "application/problem+json"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from family_safety.audit import chain
+from family_safety.domain.audit import chain
 from tests.helpers import expect_problem, pair, set_limits
 
 

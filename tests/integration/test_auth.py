@@ -7,7 +7,7 @@ import jwt
 import pytest
 import time_machine
 
-from family_safety.clock import utc_now
+from family_safety.lib.clock import utc_now
 from tests.helpers import PASSWORD, expect_problem
 
 

@@ -10,10 +10,10 @@ import pytest
 import time_machine
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from family_safety import birthdays
-from family_safety.clock import utc_now, utc_today
 from family_safety.db.engine import create_engine
-from family_safety.policy.pack import load_default_pack
+from family_safety.domain.ages import birthdays
+from family_safety.domain.policy.pack import load_default_pack
+from family_safety.lib.clock import utc_now, utc_today
 from tests.helpers import birthdate_for_age, expect_problem, invite, pair, set_limits
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from family_safety.audit.services import verify_all
 from family_safety.db.engine import create_engine
+from family_safety.domain.audit.services import verify_all
 from tests.helpers import PASSWORD, birthdate_for_age, expect_problem, invite, pair, set_limits
 
 

@@ -248,9 +248,9 @@ async def test_the_cookies_are_http_only_same_site_and_scoped_to_the_pages(brows
 async def test_outside_development_the_cookies_are_secure(settings, tmp_path):
     from litestar.testing import AsyncTestClient
 
-    from family_safety.app import create_app
-    from family_safety.config import Environment
-    from family_safety.security.keyring import create_keyring
+    from family_safety.lib.config import Environment
+    from family_safety.lib.security.keyring import create_keyring
+    from family_safety.server.app import create_app
     from tests.helpers import CHEAP_HASHER
 
     production = settings.model_copy(update={"environment": Environment.PRODUCTION})

@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from family_safety.app import create_app
+from family_safety.server.app import create_app
 from tests.helpers import (
     CHEAP_HASHER,
     PASSWORD,

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from family_safety.account_settings.cache import SettingsAnswerCache
-from family_safety.account_settings.hot_path import (
+from family_safety.db.account_records import load_account_record
+from family_safety.db.engine import create_engine
+from family_safety.db.hot_reads import HotPathReader
+from family_safety.db.postgres import PostgresPool
+from family_safety.domain.account_settings.cache import SettingsAnswerCache
+from family_safety.domain.account_settings.hot_path import (
     Answer,
     NotModified,
     SettingsAnswers,
     typical_answers,
 )
-from family_safety.clock import utc_today
-from family_safety.db.account_records import load_account_record
-from family_safety.db.engine import create_engine
-from family_safety.db.hot_reads import HotPathReader
-from family_safety.db.postgres import PostgresPool
-from family_safety.policy.pack import load_default_pack
+from family_safety.domain.policy.pack import load_default_pack
+from family_safety.lib.clock import utc_today
 
 
 async def test_an_answer_read_after_a_change_carries_the_changes_etag(register, settings):

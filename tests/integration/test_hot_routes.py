@@ -1,5 +1,6 @@
-"""The hot reads answered in front of Litestar (family_safety.hot_routes): the same answers as
-Litestar's controllers give, and every request they cannot answer in full handed to Litestar."""
+"""The hot reads answered in front of Litestar (family_safety.server.hot_routes): the same
+answers as Litestar's controllers give, and every request they cannot answer in full
+handed to Litestar."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import Any
 import pytest
 import time_machine
 
-from family_safety.app import create_app
-from family_safety.config import Freshness
-from family_safety.hot_routes import ROUTES, HotRoutes
+from family_safety.lib.config import Freshness
+from family_safety.server.app import create_app
+from family_safety.server.hot_routes import ROUTES, HotRoutes
 from tests.helpers import CHEAP_HASHER, concurrent_app_client
 
 NOW = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)

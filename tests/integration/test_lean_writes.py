@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from family_safety.changes import Change, ChangeKind
+from family_safety.db.changes import Change, ChangeKind
 from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import Account, Notification
 from family_safety.db.writes import Announce, ExecuteMany, Fetch, new_id

@@ -9,10 +9,10 @@ import time_machine
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from family_safety.audit.services import verify_all
-from family_safety.clock import utc_now
 from family_safety.db.engine import create_engine
 from family_safety.db.models import AuditEntry
+from family_safety.domain.audit.services import verify_all
+from family_safety.lib.clock import utc_now
 from tests.helpers import birthdate_for_age, daily, expect_problem, invite, pair, set_limits
 
 

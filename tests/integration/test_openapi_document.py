@@ -11,12 +11,12 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from family_safety import dump_openapi
-from family_safety.notifications.kinds import NotificationKind
-from family_safety.openapi_document import settings_components
-from family_safety.policy.catalog import CATALOG, BoolKind
-from family_safety.policy.pack import load_default_pack
-from family_safety.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
+from family_safety.domain.notifications.kinds import NotificationKind
+from family_safety.domain.policy.catalog import CATALOG, BoolKind
+from family_safety.domain.policy.pack import load_default_pack
+from family_safety.lib.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
+from family_safety.server import dump_openapi
+from family_safety.server.openapi_document import settings_components
 from tests.helpers import expect_problem, pair, set_limits
 
 SCHEMAS = "#/components/schemas/"

@@ -57,8 +57,8 @@ from hypothesis import strategies as st
 from schemathesis.engine import events
 from schemathesis.python import asgi
 
-from family_safety.app import create_app
-from family_safety.config import Settings
+from family_safety.lib.config import Settings
+from family_safety.server.app import create_app
 from tests.helpers import CHEAP_HASHER, birthdate_for_age
 
 # Small enough for CI on a slow two-core machine, large enough to reach every documented answer.

@@ -9,8 +9,8 @@ import jwt
 import pytest
 import time_machine
 
-from family_safety.clock import utc_now
-from family_safety.policy.catalog import SETTING_KEYS
+from family_safety.domain.policy.catalog import SETTING_KEYS
+from family_safety.lib.clock import utc_now
 from tests.helpers import expect_problem, invite, pair
 
 

@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from family_safety.audit import chain
-from family_safety.clock import utc_now
 from family_safety.db.account_records import load_account_record
 from family_safety.db.engine import create_engine
-from family_safety.links.services import LinkService
-from family_safety.pairing import services as pairing_services
-from family_safety.pairing.schemas import InvitationProof
-from family_safety.pairing.services import PairingService
-from family_safety.policy.pack import load_default_pack
+from family_safety.domain.audit import chain
+from family_safety.domain.links.services import LinkService
+from family_safety.domain.pairing import services as pairing_services
+from family_safety.domain.pairing.schemas import InvitationProof
+from family_safety.domain.pairing.services import PairingService
+from family_safety.domain.policy.pack import load_default_pack
+from family_safety.lib.clock import utc_now
 from tests.conftest import requires_postgres
 from tests.helpers import daily, expect_problem, invite, pair
 

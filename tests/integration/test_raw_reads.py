@@ -16,18 +16,18 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from family_safety.account_settings.bounds import guardian_limits, linked_guardians
-from family_safety.account_settings.cache import SettingsAnswerCache
-from family_safety.account_settings.hot_path import Answer, SettingsAnswers, typical_answers
-from family_safety.account_settings.services import AccountSettingsService
-from family_safety.clock import utc_today
 from family_safety.db import postgres as postgres_pool
 from family_safety.db.account_records import load_account_record
 from family_safety.db.engine import create_engine
 from family_safety.db.hot_reads import HotPathReader, HotQuery
 from family_safety.db.models import Account, SettingChoice
 from family_safety.db.postgres import PostgresPool
-from family_safety.policy.pack import load_default_pack
+from family_safety.domain.account_settings.bounds import guardian_limits, linked_guardians
+from family_safety.domain.account_settings.cache import SettingsAnswerCache
+from family_safety.domain.account_settings.hot_path import Answer, SettingsAnswers, typical_answers
+from family_safety.domain.account_settings.services import AccountSettingsService
+from family_safety.domain.policy.pack import load_default_pack
+from family_safety.lib.clock import utc_today
 from tests.conftest import requires_postgres
 from tests.helpers import EVERY_DAY, daily, pair, set_limits
 

@@ -4,7 +4,7 @@ not pay for one."""
 
 from __future__ import annotations
 
-from family_safety.pagination import CursorScopeMiddleware
+from family_safety.lib.pagination import CursorScopeMiddleware
 
 HOT_PATHS = {"/v1/me/settings", "/v1/me/screen-time"}
 

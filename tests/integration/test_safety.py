@@ -13,10 +13,10 @@ import pytest
 import time_machine
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from family_safety import cli
-from family_safety.clock import utc_now
 from family_safety.db.engine import create_engine
-from family_safety.safety import services as safety_services
+from family_safety.domain.safety import services as safety_services
+from family_safety.lib.clock import utc_now
+from family_safety.server import cli
 from tests.helpers import PASSWORD, expect_problem, pair
 
 HARASSMENT = {
@@ -823,8 +823,8 @@ async def test_erasure_keeps_reports_anonymised_and_removes_blocks_both_ways(reg
 
 
 def test_a_broken_safety_pack_stops_the_start_naming_file_and_line(settings, tmp_path, monkeypatch):
-    from family_safety.app import create_app
-    from family_safety.safety import pack as safety_pack
+    from family_safety.domain.safety import pack as safety_pack
+    from family_safety.server.app import create_app
 
     broken = tmp_path / "packs"
     broken.mkdir()

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from litestar.testing import AsyncTestClient
 
-from family_safety.app import create_app
+from family_safety.server.app import create_app
 from tests.helpers import (
     CHEAP_HASHER,
     daily,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 from litestar.testing import AsyncTestClient
 
-from family_safety.app import create_app
-from family_safety.security.keyring import load_keyring, save_keyring
+from family_safety.lib.security.keyring import load_keyring, save_keyring
+from family_safety.server.app import create_app
 from tests.helpers import CHEAP_HASHER, PASSWORD, expect_problem
 
 

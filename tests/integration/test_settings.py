@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from family_safety.clock import utc_now
+from family_safety.lib.clock import utc_now
 from tests.helpers import EVERY_DAY, birthdate_for_age, daily, expect_problem
 
 

@@ -8,10 +8,10 @@ from uuid import UUID
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from family_safety import cli
-from family_safety.audit.services import verify_all
 from family_safety.db.engine import create_engine
 from family_safety.db.models import AuditEntry
+from family_safety.domain.audit.services import verify_all
+from family_safety.server import cli
 from tests.helpers import pair, set_limits
 
 

@@ -12,7 +12,8 @@ import uuid
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from family_safety.changes import (
+from family_safety.db import change_feed
+from family_safety.db.changes import (
     HISTORY,
     SUBSCRIBER_QUEUE,
     Change,
@@ -22,7 +23,6 @@ from family_safety.changes import (
     note,
     session_info,
 )
-from family_safety.db import change_feed
 from family_safety.db.models import ChangeFeedEntry
 
 

@@ -1,5 +1,5 @@
-"""No two parts of the service import each other: each concept has one home, and layers only
-point down (docs/design.md, "Which layer may call which")."""
+"""The layers on disk (docs/design.md, "Layers"): each imports only the layers below it, no two
+parts import each other, and the policy engine stays pure."""
 
 from __future__ import annotations
 
@@ -9,39 +9,86 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).parents[2] / "src" / "family_safety"
 
+LAYERS = ("server", "domain", "db", "lib")
+"""Top to bottom: a module imports from its own layer or from the layers after it."""
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(
+        ".__init__"
+    )
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """The service's modules this file imports when it runs (``if TYPE_CHECKING:`` blocks are
+    read by type checkers only, and may name a higher layer's types)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for node in ast.walk(block)
+    }
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in type_only or not isinstance(node, ast.ImportFrom) or not node.module:
+            continue
+        if node.module == "family_safety" or node.module.startswith("family_safety."):
+            imported.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return imported
+
+
+def _layer(module: str) -> str:
+    return module.split(".")[1]
+
 
 def _part(module: str) -> str:
-    """The folder (or top-level module) a dotted module name belongs to."""
+    """The folder a module belongs to: a capability for the domain, else its layer."""
     names = module.split(".")
-    return names[1] if len(names) > 1 else names[0]
+    if names[1] == "domain" and len(names) > 2:
+        return f"domain.{names[2]}"
+    return names[1]
 
 
-def _imports_between_parts() -> dict[str, set[str]]:
-    graph: dict[str, set[str]] = defaultdict(set)
-    for path in PACKAGE.rglob("*.py"):
-        module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-        source = _part(module.removesuffix(".__init__"))
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.ImportFrom) or not node.module:
-                continue
-            if node.module == "family_safety":
-                targets = [f"family_safety.{alias.name}" for alias in node.names]
-            elif node.module.startswith("family_safety."):
-                targets = [node.module]
-            else:
-                continue
-            graph[source].update(_part(target) for target in targets if _part(target) != source)
-    return graph
+def _imports() -> dict[str, set[str]]:
+    return {_module_name(path): _runtime_imports(path) for path in PACKAGE.rglob("*.py")}
+
+
+def test_the_package_top_level_holds_only_packages_and_the_two_entry_files() -> None:
+    loose = sorted(
+        path.name
+        for path in PACKAGE.iterdir()
+        if path.is_file() and path.name not in {"__init__.py", "__main__.py"}
+    )
+    packages = sorted(path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file())
+    assert loose == []
+    assert packages == sorted(LAYERS)
+
+
+def test_each_layer_imports_only_the_layers_below_it() -> None:
+    climbing = sorted(
+        f"{module} -> {target}"
+        for module, targets in _imports().items()
+        if module.count(".") > 1
+        for target in targets
+        if LAYERS.index(_layer(target)) < LAYERS.index(_layer(module))
+    )
+    assert climbing == []
 
 
 def test_no_two_parts_of_the_service_import_each_other() -> None:
-    graph = _imports_between_parts()
+    graph: dict[str, set[str]] = defaultdict(set)
+    for module, targets in _imports().items():
+        if module.count(".") > 1:
+            graph[_part(module)].update(
+                _part(target) for target in targets if target.count(".") > 1
+            )
     mutual = sorted(
         {
             tuple(sorted((a, b)))
-            for a, targets in list(graph.items())
-            for b in targets
-            if a in graph.get(b, ())
+            for a in graph
+            for b in graph[a]
+            if a != b and a in graph.get(b, set())
         }
     )
     assert mutual == []
@@ -50,4 +97,11 @@ def test_no_two_parts_of_the_service_import_each_other() -> None:
 def test_the_policy_engine_imports_nothing_of_the_service_but_two_pure_rules() -> None:
     # pack_files reads TOML packs and names the line of an error (shared by every pack); text is
     # the one rule for free text a person types (keywords are such text). Both are pure.
-    assert _imports_between_parts()["policy"] <= {"pack_files", "text"}
+    policy = {
+        ".".join(target.split(".")[:3])
+        for module, targets in _imports().items()
+        if module.startswith("family_safety.domain.policy")
+        for target in targets
+        if not target.startswith("family_safety.domain.policy")
+    }
+    assert policy <= {"family_safety.lib.pack_files", "family_safety.lib.text"}

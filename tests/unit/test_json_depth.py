@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from family_safety.request_body import JsonDepthScanner
+from family_safety.lib.request_body import JsonDepthScanner
 
 
 def fits(body: bytes, piece: int, max_depth: int = 3) -> bool:

@@ -3,8 +3,8 @@ cheap hasher, so this is where those parameters are held to)."""
 
 from __future__ import annotations
 
-from family_safety.config import Settings
-from family_safety.security.passwords import PasswordHasher
+from family_safety.lib.config import Settings
+from family_safety.lib.security.passwords import PasswordHasher
 
 
 async def test_production_hashes_are_argon2id_with_owasp_parameters(tmp_path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from family_safety import problems
-from family_safety.policy.pack import load_default_pack
+from family_safety.domain.policy.pack import load_default_pack
+from family_safety.lib import problems
 
 _SLUG = re.compile(r'Problem\(\s*\d{3},\s*"([a-z-]+)"')
 

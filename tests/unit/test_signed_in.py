@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
-from family_safety.auth.signed_in import SignedInAccounts
-from family_safety.changes import Change, ChangeBus, ChangeKind, MemoryTrust
+from family_safety.db.changes import Change, ChangeBus, ChangeKind, MemoryTrust
+from family_safety.domain.auth.signed_in import SignedInAccounts
 
 
 class CountingReader:

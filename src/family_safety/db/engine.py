@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
 if TYPE_CHECKING:
-    from family_safety.config import Settings
+    from family_safety.lib.config import Settings
 
 
 def sqlite_pragmas(dbapi_connection: Any, _record: Any, *, foreign_keys: bool) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from family_safety.config import Settings
+    from family_safety.lib.config import Settings
 
 _PACKAGED = Path(__file__).resolve().parents[1] / "_migrations"
 _SOURCE_TREE = Path(__file__).resolve().parents[3] / "migrations"

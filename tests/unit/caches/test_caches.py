@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from family_safety.account_settings.cache import ENTRY_OVERHEAD_BYTES, SettingsAnswerCache
-from family_safety.account_settings.hot_path import typical_answers
-from family_safety.policy.pack import load_default_pack
-from family_safety.security import token_cache
-from family_safety.security.keyring import Keyring, SigningKey
-from family_safety.security.token_cache import REFUSED_SECONDS, VerifiedTokenCache
-from family_safety.security.tokens import InvalidToken, TokenKind, TokenSigner
+from family_safety.domain.account_settings.cache import ENTRY_OVERHEAD_BYTES, SettingsAnswerCache
+from family_safety.domain.account_settings.hot_path import typical_answers
+from family_safety.domain.policy.pack import load_default_pack
+from family_safety.lib.security import token_cache
+from family_safety.lib.security.keyring import Keyring, SigningKey
+from family_safety.lib.security.token_cache import REFUSED_SECONDS, VerifiedTokenCache
+from family_safety.lib.security.tokens import InvalidToken, TokenKind, TokenSigner
 
 
 @pytest.fixture

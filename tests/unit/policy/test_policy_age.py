@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from family_safety.policy import age_on, load_default_pack
+from family_safety.domain.policy import age_on, load_default_pack
 
 PACK = load_default_pack()
 

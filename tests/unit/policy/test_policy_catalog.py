@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from family_safety.policy import CATALOG, SETTING_KEYS, InvalidValue, Window
-from family_safety.policy.catalog import (
+from family_safety.domain.policy import CATALOG, SETTING_KEYS, InvalidValue, Window
+from family_safety.domain.policy.catalog import (
     MINUTES_PER_DAY,
     WHOLE_WEEK,
     BoolKind,

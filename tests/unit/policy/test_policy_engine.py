@@ -5,8 +5,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from family_safety.account_settings.schemas import effective_settings_out
-from family_safety.policy import (
+from family_safety.domain.account_settings.schemas import effective_settings_out
+from family_safety.domain.policy import (
     CATALOG,
     SETTING_KEYS,
     GuardianLimits,

@@ -5,9 +5,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from family_safety.account_settings.schemas import policy_out
-from family_safety.policy import CATALOG, SETTING_KEYS, Band, PolicyPackError, load_pack
-from family_safety.policy.pack import DEFAULT_PACK_PATH, load_default_pack
+from family_safety.domain.account_settings.schemas import policy_out
+from family_safety.domain.policy import CATALOG, SETTING_KEYS, Band, PolicyPackError, load_pack
+from family_safety.domain.policy.pack import DEFAULT_PACK_PATH, load_default_pack
 
 DEFAULT_TEXT = DEFAULT_PACK_PATH.read_text(encoding="utf-8")
 EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -5,7 +5,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from family_safety.policy import (
+from family_safety.domain.policy import (
     CATALOG,
     SETTING_KEYS,
     EffectiveSettings,
@@ -15,7 +15,7 @@ from family_safety.policy import (
     resolve,
     violations,
 )
-from family_safety.policy.catalog import (
+from family_safety.domain.policy.catalog import (
     DAYS,
     BoolKind,
     DailyLimitKind,

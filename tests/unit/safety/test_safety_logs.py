@@ -21,4 +21,4 @@ def test_the_safety_capability_imports_no_logger() -> None:
             )
             for name in names:
                 assert not name.startswith(("logging", "structlog")), (path.name, name)
-                assert name != "family_safety.logs", path.name
+                assert name != "family_safety.server.logs", path.name

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from family_safety.safety import (
+from family_safety.domain.safety import (
     RULE,
     Intervention,
     InterventionMatcher,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from family_safety.safety import SafetyPackError, load_default_packs, load_packs
-from family_safety.safety.pack import (
+from family_safety.domain.safety import SafetyPackError, load_default_packs, load_packs
+from family_safety.domain.safety.pack import (
     DEFAULT_PACKS_DIR,
     INTERVENTIONS_FILE,
     REPORTS_FILE,

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from family_safety.safety import categories_for, choosable, load_default_packs, next_steps_for
+from family_safety.domain.safety import (
+    categories_for,
+    choosable,
+    load_default_packs,
+    next_steps_for,
+)
 
 
 def category_ids(*, is_minor: bool) -> list[str]:

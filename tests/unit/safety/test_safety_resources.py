@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from family_safety.safety import load_default_packs, resources_for
+from family_safety.domain.safety import load_default_packs, resources_for
 
 
 def shown(*, is_minor: bool | None, country: str | None, topic: str | None = None) -> list[str]:

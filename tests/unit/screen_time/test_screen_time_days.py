@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from family_safety.screen_time.days import (
+from family_safety.domain.screen_time.days import (
     DayPart,
     day_bounds,
     day_length,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from family_safety.screen_time.intervals import decode, encode, total_seconds, union
+from family_safety.domain.screen_time.intervals import decode, encode, total_seconds, union
 
 LONGEST_DAY = 90_000  # 25 hours, when the clocks go back
 

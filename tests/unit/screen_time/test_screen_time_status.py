@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from family_safety.policy import CATALOG, Window
-from family_safety.policy.catalog import DAYS
-from family_safety.screen_time.intervals import Spans
-from family_safety.screen_time.status import (
+from family_safety.domain.policy import CATALOG, Window
+from family_safety.domain.policy.catalog import DAYS
+from family_safety.domain.screen_time.intervals import Spans
+from family_safety.domain.screen_time.status import (
     Grant,
     GrantKind,
     ScreenTimeStatus,

@@ -48,7 +48,7 @@ class GuardianLink(Base):
     ended_by_id: Mapped[UUID | None] = mapped_column(GUID, default=None)
     limits_version: Mapped[int] = mapped_column(Integer, default=1)
     # The teen's 18th birthday: from that day on the link is no longer active, whatever has or has
-    # not been written about it yet (see family_safety.birthdays).
+    # not been written about it yet (see family_safety.domain.ages.birthdays).
     ends_on: Mapped[date] = mapped_column(Date)
 
     @classmethod

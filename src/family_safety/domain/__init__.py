@@ -1,0 +1,1 @@
+"""The service's capabilities, one folder each, with the same file roles."""

@@ -1,0 +1,86 @@
+"""Wire schemas of accounts. ``birthdate`` appears only in answers to the account's holder."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+from zoneinfo import available_timezones
+
+import iso3166
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from family_safety.lib.text import FreeText
+
+# IANA's geographic areas, and Etc/ for fixed offsets. Other names a system may list (`localtime`,
+# `posixrules`, `Factory`, old aliases like `GB` or `US/Eastern`) are not accepted: a zone name
+# is `UTC` or `Area/Location`, and this system must know it.
+_ZONE_AREAS = "Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc"
+_ZONE_NAME = re.compile(rf"UTC|(?:{_ZONE_AREAS})/[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
+_TIMEZONES = frozenset(name for name in available_timezones() if _ZONE_NAME.fullmatch(name))
+
+
+def _lowercase(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _known_country(code: str) -> str:
+    code = code.upper()
+    if code not in iso3166.countries_by_alpha2:
+        raise ValueError("not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def _known_timezone(name: str) -> str:
+    if name not in _TIMEZONES:
+        raise ValueError("not an IANA time zone name (UTC or Area/Location)")
+    return name
+
+
+Handle = Annotated[
+    str,
+    BeforeValidator(_lowercase),
+    Field(min_length=3, max_length=30, pattern=r"^[a-z0-9_.]+$", examples=["sam_14"]),
+]
+Password = Annotated[str, Field(min_length=10, max_length=128, examples=["correct horse battery"])]
+Country = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_known_country)]
+TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class NewAccount(_Input):
+    handle: Handle
+    password: Password
+    birthdate: date
+    country: Country | None = None
+    timezone: TimeZone = "UTC"
+    display_name: Annotated[FreeText | None, Field(min_length=1, max_length=64)] = None
+
+
+class AccountSummary(BaseModel):
+    """How an account appears to other accounts."""
+
+    id: UUID
+    handle: str
+    display_name: str
+
+
+class PublicAccount(AccountSummary):
+    age_band: str
+    country: str | None
+    timezone: str
+    created_at: datetime
+
+
+class OwnAccount(PublicAccount):
+    """The account as its holder sees it: the only view with the birthdate."""
+
+    birthdate: date
+
+
+class PasswordConfirmation(_Input):
+    password: Annotated[str, Field(min_length=1, max_length=128)]

@@ -1,0 +1,103 @@
+"""Registering accounts and presenting them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from family_safety.db.account_records import AnyAccount
+from family_safety.db.models import Account, RegistrationAttempt
+from family_safety.domain.accounts.schemas import NewAccount, OwnAccount
+from family_safety.lib import problems
+from family_safety.lib.rate_limits import record_failure, refuse_when_over_limits
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from family_safety.domain.policy.pack import PolicyPack
+    from family_safety.lib.security.passwords import PasswordHasher
+
+OLDEST_BIRTHDATE_YEARS = 120
+REGISTRATION_WINDOW = timedelta(hours=1)
+
+
+def age_band(pack: PolicyPack, account: AnyAccount, today: date) -> str:
+    band = pack.band_for(account.birthdate, today)
+    # An account exists only once it was old enough; this holds for every stored birthdate.
+    assert band is not None
+    return band
+
+
+def own_view(pack: PolicyPack, account: AnyAccount, today: date) -> OwnAccount:
+    return OwnAccount(
+        id=account.id,
+        handle=account.handle,
+        display_name=account.display_name,
+        age_band=age_band(pack, account, today),
+        country=account.country,
+        timezone=account.timezone,
+        created_at=account.created_at,
+        birthdate=account.birthdate,
+    )
+
+
+def _check_birthdate(pack: PolicyPack, birthdate: date, today: date) -> None:
+    if birthdate > today:
+        raise problems.invalid_field("birthdate", "is in the future")
+    if birthdate < today - timedelta(days=366 * OLDEST_BIRTHDATE_YEARS):
+        raise problems.invalid_field("birthdate", f"is over {OLDEST_BIRTHDATE_YEARS} years ago")
+    if pack.band_for(birthdate, today) is None:
+        raise problems.minimum_age(pack)
+
+
+async def register(
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    pack: PolicyPack,
+    new: NewAccount,
+    *,
+    client_address: str,
+    per_address_per_hour: int,
+    now: datetime,
+) -> Account:
+    """Register an account. Registrations from one address are limited (429 past
+    ``per_address_per_hour`` in a sliding hour; a taken handle counts too, so handles cannot be
+    probed faster). The password is hashed with no transaction open, so no lock is held."""
+    _check_birthdate(pack, new.birthdate, now.date())
+    await refuse_when_over_limits(
+        session,
+        RegistrationAttempt.at,
+        [(RegistrationAttempt.client_address == client_address, per_address_per_hour)],
+        window=REGISTRATION_WINDOW,
+        now=now,
+    )
+    attempt = RegistrationAttempt(client_address=client_address, at=now)
+    if await session.scalar(select(Account.id).where(Account.handle == new.handle)):
+        await record_failure(session, attempt, window=REGISTRATION_WINDOW)
+        raise problems.handle_taken(new.handle)
+    await session.rollback()  # end the reads' transaction before hashing
+    password_hash = await hasher.hash(new.password)
+    account = Account(
+        handle=new.handle,
+        display_name=new.display_name or new.handle,
+        password_hash=password_hash,
+        birthdate=new.birthdate,
+        country=new.country,
+        timezone=new.timezone,
+    )
+    await session.execute(
+        delete(RegistrationAttempt).where(RegistrationAttempt.at <= now - REGISTRATION_WINDOW)
+    )
+    session.add_all([account, attempt])
+    try:
+        await session.commit()
+    except IntegrityError as exc:  # a concurrent registration took the handle
+        await session.rollback()
+        await record_failure(session, attempt, window=REGISTRATION_WINDOW)
+        raise problems.handle_taken(new.handle) from exc
+    return account

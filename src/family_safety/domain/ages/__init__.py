@@ -1,0 +1,1 @@
+"""How old an account is today, and what a birthday changes."""

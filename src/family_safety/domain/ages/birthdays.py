@@ -1,0 +1,134 @@
+"""What a birthday changes, written once, whatever route is called first.
+
+Two things follow a birthday: the holder hears that its band changed (``band.changed``, naming the
+keys it may now change), and a teen's links end on its 18th birthday. Reads never wait for either:
+bands are computed from the birthdate on every request, and every query of active links filters on
+``GuardianLink.ends_on``, so on the birthday itself a link stops bounding settings and stops giving
+its guardian access. What has to be written down (the notifications, the audit entry, the values
+the guardian bounded kept as the teen's own) is written by ``apply_birthdays``, which the
+authentication middleware calls before any route serves an account whose band has changed, and by
+``end_links_at_18``, which the service runs periodically for teens who have not been served since.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import structlog
+from sqlalchemy import select, update
+
+from family_safety.db import changes
+from family_safety.db.changes import ChangeKind
+from family_safety.db.models import Account, GuardianLink, LinkStatus
+from family_safety.domain.links.lifecycle import end_link_at_18
+from family_safety.domain.links.repository import links_ending_by
+from family_safety.domain.notifications.kinds import NotificationKind
+from family_safety.domain.notifications.services import notify
+from family_safety.domain.policy.transitions import lifted_gates
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date, datetime
+    from uuid import UUID
+
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from family_safety.db.account_records import AnyAccount
+    from family_safety.domain.policy.pack import PolicyPack
+
+SWEEP_BATCH = 100
+
+_log = structlog.get_logger("family_safety.domain.ages.birthdays")
+
+
+def band_change_due(pack: PolicyPack, account: AnyAccount, today: date) -> bool:
+    """Pure and cheap: has the account entered a band it has not been told about?"""
+    return pack.band_for(account.birthdate, today) != _announced_band(pack, account)
+
+
+async def apply_birthdays(
+    sessions: async_sessionmaker[AsyncSession], pack: PolicyPack, account_id: UUID, now: datetime
+) -> None:
+    """In a transaction of its own: announce the account's new band, and end its links as a teen
+    that turned 18."""
+    today = now.date()
+    async with sessions() as session:
+        account = await session.get(Account, account_id)
+        if account is None:
+            return
+        await _announce_band_change(session, pack, account, today, now)
+        due = await session.scalars(
+            select(GuardianLink).where(
+                GuardianLink.teen_id == account_id,
+                GuardianLink.status == LinkStatus.ACTIVE.value,
+                GuardianLink.ends_on <= today,
+            )
+        )
+        for link in list(due):
+            await end_link_at_18(session, pack, link)
+        await session.commit()
+
+
+async def end_links_at_18(
+    sessions: async_sessionmaker[AsyncSession], pack: PolicyPack, today: date
+) -> int:
+    """Write down the end of every link whose teen has turned 18, one transaction each (safe
+    on many instances at once: ending locks the teen and re-reads the link). Returns how many."""
+    ended = 0
+    while True:
+        async with sessions() as session:
+            link_ids = [link.id for link in await links_ending_by(session, today, SWEEP_BATCH)]
+        if not link_ids:
+            return ended
+        for link_id in link_ids:
+            async with sessions() as session:
+                link = await session.get_one(GuardianLink, link_id)
+                ended += await end_link_at_18(session, pack, link)
+                await session.commit()
+
+
+async def sweep_periodically(
+    sessions: async_sessionmaker[AsyncSession],
+    pack: PolicyPack,
+    today: Callable[[], date],
+    interval_seconds: float,
+) -> None:
+    """Run ``end_links_at_18`` every interval until cancelled; a failure is logged and retried."""
+    while True:
+        await asyncio.sleep(interval_seconds)
+        try:
+            if ended := await end_links_at_18(sessions, pack, today()):
+                _log.info("ended links at 18", count=ended)
+        except Exception as exc:  # the database may be down: try again next time
+            _log.warning("could not end links at 18", error=type(exc).__name__)
+
+
+def _announced_band(pack: PolicyPack, account: AnyAccount) -> str:
+    return account.notified_band or pack.band_for(account.birthdate, account.created_at.date())
+
+
+async def _announce_band_change(
+    session: AsyncSession, pack: PolicyPack, account: Account, today: date, now: datetime
+) -> None:
+    if not band_change_due(pack, account, today):
+        return
+    announced = _announced_band(pack, account)
+    band = pack.band_for(account.birthdate, today)
+    claimed = await session.execute(
+        update(Account)
+        .where(
+            Account.id == account.id,
+            Account.notified_band.is_not_distinct_from(account.notified_band),
+        )
+        .values(notified_band=band)
+    )
+    if claimed.rowcount == 0:  # another request announced it first
+        return
+    changes.note(session, account.id, ChangeKind.SETTINGS)  # the account row changed
+    data = {
+        "from_band": announced,
+        "to_band": band,
+        "can_now_change": lifted_gates(pack, announced, band),
+    }
+    notify(session, account.id, NotificationKind.BAND_CHANGED, data, now)

@@ -1,0 +1,54 @@
+"""Bearer authentication: every route but the public ones needs a valid access token.
+
+It runs before routing hands the request to its handler, so a missing token is answered 401
+before the body is read or any other check is made (the contract's error precedence). It is also
+the one place where what a birthday changes is written before any route serves the account.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from family_safety.domain.ages.birthdays import apply_birthdays, band_change_due
+from family_safety.lib import problems
+from family_safety.lib.clock import utc_now
+from family_safety.lib.security.tokens import InvalidToken
+
+if TYPE_CHECKING:
+    from litestar.connection import ASGIConnection
+
+    from family_safety.lib.security.token_cache import AccessGrant, VerifiedTokenCache
+
+
+def bearer_grant(tokens: VerifiedTokenCache, authorization: str) -> AccessGrant | None:
+    """The grant of an ``Authorization`` header's valid access token; None for anything else.
+    Whether its sign-in session lasts is the signed-in account's to say."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        return tokens.verify_access_token(token.strip())
+    except InvalidToken:
+        return None
+
+
+class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        components = connection.app.state.components
+        grant = bearer_grant(components.tokens, connection.headers.get("authorization", ""))
+        if grant is None:
+            raise problems.unauthorized()
+        signed_in = components.signed_in
+        account = await signed_in.load(grant.account_id, grant.session_id)
+        if account is None:
+            raise problems.unauthorized()
+        now = utc_now()
+        if band_change_due(components.pack, account, now.date()):
+            await apply_birthdays(components.sessions, components.pack, account.id, now)
+            signed_in.forget(account.id)
+            account = await signed_in.load(grant.account_id, grant.session_id)
+            if account is None:
+                raise problems.unauthorized()
+        return AuthenticationResult(user=account, auth=grant)

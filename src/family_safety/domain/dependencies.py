@@ -1,0 +1,88 @@
+"""What handlers are given: the service's components, the signed-in account, request parameters,
+and how routes are marked. Each capability's services are provided by its own ``deps.py``."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from typing import Annotated
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import HeaderParameter, SkipValidation
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from family_safety.db.account_records import AccountRecord
+from family_safety.domain.components import Components
+
+PUBLIC_ROUTE_OPT = "public"
+"""``opt={PUBLIC_ROUTE_OPT: True}`` on a route or controller: no bearer token is needed."""
+
+OPENAPI_LINKS = "openapi_links"
+"""``opt={OPENAPI_LINKS: {status: {name: Link}}}``: the OpenAPI links of a route's answers."""
+
+
+def provide_components(state: State) -> Components:
+    return state.components
+
+
+def provide_current_account(request: Request) -> AccountRecord:
+    """The account of the verified access token, read by the authentication middleware."""
+    return request.user
+
+
+def provide_client_address(request: Request) -> str:
+    """The peer address, for counting failed sign-ins (behind a proxy: ``family-safety serve
+    --forwarded-allow-ips`` so this is the client's address, not the proxy's)."""
+    return client_address_key(request.client.host if request.client else None)
+
+
+def client_address_key(host: str | None) -> str:
+    """What a client address is counted and stored as: a parsed IP address in its canonical
+    form, or a digest of anything else a proxy passed on (never over 64 characters)."""
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host.strip())
+    except ValueError:
+        return "unparsed:" + hashlib.sha256(host.encode(errors="replace")).hexdigest()[:32]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        address = ipaddress.IPv6Address(int(address))  # without a %scope
+    return address.compressed
+
+
+DEPENDENCIES = {
+    "components": Provide(provide_components, sync_to_thread=False),
+    "current_account": Provide(provide_current_account, sync_to_thread=False),
+    "client_address": Provide(provide_client_address, sync_to_thread=False),
+}
+
+# Built by the service itself, so handed over as they are, never re-validated per request.
+AppComponents = NamedDependency[SkipValidation[Components]]
+CurrentAccount = NamedDependency[SkipValidation[AccountRecord]]
+DbSession = NamedDependency[SkipValidation[AsyncSession]]  # advanced-alchemy's, per request
+ClientAddress = NamedDependency[str]
+
+IfMatch = Annotated[
+    str | None, HeaderParameter(name="If-Match", description="The ETag this change is based on.")
+]
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        description="Retries with the same key get the first answer and create nothing.",
+        # Documents what idempotency.once accepts (it answers 422 otherwise): 1 to 255 printable
+        # characters, of latin-1 as header values are read.
+        schema_extra={
+            "minLength": 1,
+            "maxLength": 255,
+            "pattern": "^[ -~\u00a1-\u00ac\u00ae-\u00ff]*$",
+        },
+    ),
+]
+IfNoneMatch = Annotated[
+    str | None, HeaderParameter(name="If-None-Match", description="The ETag last received.")
+]

@@ -1,0 +1,141 @@
+"""The limits form: a guardian's limits as form fields and back, in the wire shape the
+limits service takes (it checks every value, as for PUT /v1/teens/{id}/limits)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from family_safety.domain.family_center.words import DAYS, LABELS, value_words
+from family_safety.domain.policy.catalog import CATALOG, BoolKind, OrderedEnumKind
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+WINDOW_KEYS = ("screen_time.time_away", "notifications.quiet_hours")
+DAILY_LIMIT = "screen_time.daily_limit_minutes"
+KEYWORDS = "content.keyword_filters"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    key: str
+    label: str
+    kind: str  # "choice", "minutes", "window", "words"
+    value: Any  # what the control shows
+    options: list[tuple[str, str]]  # (value, words) for a choice; first is "no limit"
+    # What the control cannot show (windows on some days only, limits that differ by day): kept
+    # as it is unless the guardian unticks "Keep" (or, for the daily limit, types a number).
+    kept: Any = None
+
+    @property
+    def id(self) -> str:
+        return "f-" + self.key.replace(".", "-").replace("_", "-")
+
+    @property
+    def kept_json(self) -> str:
+        return json.dumps(self.kept)
+
+    @property
+    def kept_words(self) -> str:
+        return value_words(self.key, self.kept)
+
+
+def choice_value(value: Any) -> str:
+    return "true" if value is True else "false" if value is False else str(value)
+
+
+def limit_fields(limits: Mapping[str, Any]) -> list[Field]:
+    """One control per setting a guardian may bound, showing this guardian's limits."""
+    fields = []
+    for key, kind in CATALOG.items():
+        current = limits.get(key)
+        label = LABELS[key]
+        if isinstance(kind, BoolKind | OrderedEnumKind):
+            # A bound at the loosest value bounds nothing: "No limit" stands for it.
+            options = [("", "No limit")] + [
+                (choice_value(member), value_words(key, member)) for member in kind.members[1:]
+            ]
+            shown = "" if current is None else choice_value(current)
+            fields.append(Field(key, label, "choice", shown, options))
+        elif key == DAILY_LIMIT:
+            per_day = set(current.values()) if current else {None}
+            if len(per_day) == 1:
+                minutes = per_day.pop()
+                fields.append(Field(key, label, "minutes", "" if minutes is None else minutes, []))
+            else:
+                fields.append(Field(key, label, "minutes", "", [], kept=current))
+        elif key in WINDOW_KEYS:
+            windows = list(current or [])
+            daily = next((w for w in windows if list(w["days"]) == list(DAYS)), None)
+            others = [w for w in windows if w is not daily]
+            shown = daily or {"start": "", "end": ""}
+            fields.append(Field(key, label, "window", shown, [], kept=others or None))
+        elif key == KEYWORDS:
+            fields.append(Field(key, label, "words", "\n".join(current or []), []))
+    return fields
+
+
+def _kept(form: Mapping[str, str], key: str) -> Any:
+    """What the form kept of a limit it cannot show, while "Keep" is ticked."""
+    if form.get(f"{key}.keep") != "yes":
+        return None
+    try:
+        return json.loads(form.get(f"{key}.kept", "null"))
+    except ValueError:
+        return None
+
+
+def limits_from_form(form: Mapping[str, str]) -> dict[str, Any]:
+    """The wire limits a submitted form means; blank means no limit."""
+    limits: dict[str, Any] = {}
+    for key, kind in CATALOG.items():
+        if isinstance(kind, BoolKind | OrderedEnumKind):
+            raw = form.get(key, "")
+            if raw:
+                limits[key] = {"true": True, "false": False}.get(raw, raw)
+        elif key == DAILY_LIMIT:
+            raw = form.get(key, "").strip()
+            if raw:
+                limits[key] = int(raw) if raw.isdigit() else raw
+            elif (kept := _kept(form, key)) is not None:
+                limits[key] = kept
+        elif key in WINDOW_KEYS:
+            windows = list(_kept(form, key) or [])
+            start, end = form.get(f"{key}.start", ""), form.get(f"{key}.end", "")
+            if start or end:
+                windows.insert(0, {"days": list(DAYS), "start": start, "end": end})
+            if windows:
+                limits[key] = windows
+        elif key == KEYWORDS and (words := words_from_form(form.get(key, ""))):
+            limits[key] = words
+    return limits
+
+
+def uniform_minutes(daily_limit: Mapping[str, int | None] | None) -> int | str:
+    """The daily limit as one number when it is the same every day, else ""."""
+    per_day = set(daily_limit.values()) if daily_limit else {None}
+    minutes = per_day.pop() if len(per_day) == 1 else None
+    return "" if minutes is None else minutes
+
+
+def words_from_form(typed: str) -> list[str]:
+    """Words typed one per line (or with commas)."""
+    return [w.strip() for w in typed.replace(",", "\n").splitlines() if w.strip()]
+
+
+def allowed_choices(key: str, bound: Any) -> list[tuple[str, str]] | None:
+    """For a holder's own choice of a yes/no or choice setting: the values at least as strict
+    as its bound (None for other kinds of setting)."""
+    kind = CATALOG[key]
+    if not isinstance(kind, BoolKind | OrderedEnumKind):
+        return None
+    members = [m for m in kind.members if bound is None or kind.at_least_as_strict(m, bound)]
+    return [(choice_value(m), value_words(key, m)) for m in members]
+
+
+def choice_from_form(key: str, raw: str) -> Any:
+    if isinstance(CATALOG[key], BoolKind):
+        return {"true": True, "false": False}.get(raw, raw)
+    return raw

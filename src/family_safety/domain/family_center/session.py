@@ -1,0 +1,79 @@
+"""The pages' sign-in: a session cookie tied to one sign-in session (the refresh-token family of
+``AuthService.sign_in``), checked on every page request with ``load_signed_in_account``, the
+same check bearer tokens get. Logout and a password change end it as they end tokens."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
+
+from family_safety.db.account_records import AccountRecord
+from family_safety.domain.ages.birthdays import apply_birthdays, band_change_due
+from family_safety.lib.clock import utc_now
+
+if TYPE_CHECKING:
+    from litestar import Request
+
+    from family_safety.domain.auth.schemas import SignedIn
+    from family_safety.domain.components import Components
+
+
+class SignInNeeded(Exception):
+    """No live page session: the pages answer with a redirect to the sign-in page."""
+
+
+def start_session(request: Request, components: Components, pair: SignedIn) -> None:
+    grant = components.tokens.verify_access_token(pair.access_token)
+    request.set_session(
+        {
+            "account_id": str(grant.account_id),
+            "session_id": str(grant.session_id),
+            # Kept (encrypted in the cookie) only so that "Sign out" ends the sign-in exactly
+            # as POST /v1/auth/logout does.
+            "refresh_token": pair.refresh_token,
+        }
+    )
+
+
+def _session_ids(session: dict[str, Any]) -> tuple[UUID, UUID] | None:
+    try:
+        return UUID(session["account_id"]), UUID(session["session_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+async def signed_in_account(request: Request) -> AccountRecord | None:
+    """The page session's account, or None (and the session cleared) when there is none or its
+    sign-in ended. What a birthday changes is written first, as the bearer middleware does."""
+    ids = _session_ids(request.session or {})
+    if ids is None:
+        return None
+    components: Components = request.app.state.components
+    # The bearer middleware's own check: load_signed_in_account, behind the per-process memory
+    # that every change to the account's sessions forgets.
+    signed_in = components.signed_in
+    account = await signed_in.load(*ids)
+    if account is not None:
+        now = utc_now()
+        if band_change_due(components.pack, account, now.date()):
+            await apply_birthdays(components.sessions, components.pack, account.id, now)
+            signed_in.forget(account.id)
+            account = await signed_in.load(*ids)
+    if account is None:
+        request.clear_session()
+    return account
+
+
+async def provide_page_account(request: Request) -> AccountRecord:
+    account = await signed_in_account(request)
+    if account is None:
+        raise SignInNeeded
+    request.state.page_account = account  # for a problem page, shown with the navigation
+    return account
+
+
+PAGE_ACCOUNT = {"page_account": Provide(provide_page_account)}
+PageAccount = NamedDependency[SkipValidation[AccountRecord]]

@@ -1,0 +1,157 @@
+"""Every guardian-facing path, `/v1/teens/{teen_id}/...`, and `/v1/me/guardians`."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, put
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Link
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
+
+from family_safety.domain.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
+from family_safety.domain.account_settings.schemas import EffectiveSettingsOut
+from family_safety.domain.audit import services as audit
+from family_safety.domain.audit.schemas import AuditEntryOut
+from family_safety.domain.components import Components
+from family_safety.domain.dependencies import (
+    OPENAPI_LINKS,
+    CurrentAccount,
+    DbSession,
+    IfMatch,
+    IfNoneMatch,
+)
+from family_safety.domain.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
+from family_safety.domain.guardians.limits import limits_etag, replace_limits
+from family_safety.domain.guardians.schemas import GuardianControls, Limits
+from family_safety.domain.links.access import GUARDED_TEEN, Guarded
+from family_safety.lib.clock import utc_now, utc_today
+from family_safety.lib.guards import guardians_only
+from family_safety.lib.http_caching import ETAG, etag_matches
+from family_safety.lib.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.lib.problems import problem_responses
+
+NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: `If-None-Match` names the ETag")}
+
+
+def _unless_unchanged(content: object, etag: str, if_none_match: str | None) -> Response:
+    """The answer with its ETag, or 304 when ``If-None-Match`` names that ETag."""
+    if etag_matches(if_none_match, etag):
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    return Response(content, headers={"ETag": etag})
+
+
+# The limits just read, or just written, carry the ETag that the next replacement sends.
+THEN_REPLACE = {
+    200: {
+        "ReplaceLimits": Link(
+            operation_ref="#/paths/~1v1~1teens~1{teen_id}~1limits/put",
+            parameters={
+                "teen_id": "$request.path.teen_id",
+                "header.If-Match": "$response.header.ETag",
+            },
+        )
+    }
+}
+
+
+class TeenController(Controller):
+    """What a linked guardian sees and sets. Teens get 403 (guard); other adults 404 (the
+    ``guarded`` dependency, the guardian's active link to this teen)."""
+
+    path = "/v1/teens/{teen_id:uuid}"
+    tags = ["limits"]
+    guards = [guardians_only]
+    dependencies = {**GUARDED_TEEN, **LIMITS_SERVICE, **SETTINGS_SERVICE}
+
+    @get(
+        "/limits",
+        summary="My limits on this teen",
+        description="Send `If-None-Match` with the last `ETag` to get 304 when nothing changed.",
+        responses={**NOT_MODIFIED, **problem_responses(401, 403, 404)},
+        response_headers=[ETAG],
+        opt={OPENAPI_LINKS: THEN_REPLACE},
+    )
+    async def read_limits(
+        self, guarded: Guarded, limits_service: LimitsServiceDep, if_none_match: IfNoneMatch = None
+    ) -> Response[Limits]:
+        limits = Limits(limits=await limits_service.limits(guarded))
+        return _unless_unchanged(limits, limits_etag(guarded.link), if_none_match)
+
+    @put(
+        "/limits",
+        summary="Replace my limits on this teen",
+        description="Needs `If-Match` with the ETag from GET (428 without, 412 when stale). A "
+        "limit looser than the age gate is kept and takes effect when the gate lifts.",
+        responses=problem_responses(400, 401, 403, 404, 412, 413, 422, 428),
+        response_headers=[ETAG],
+        opt={OPENAPI_LINKS: THEN_REPLACE},
+    )
+    async def replace_limits(
+        self,
+        request: Request,
+        teen_id: FromPath[UUID],
+        data: JSONBody[Limits],
+        if_match: IfMatch = None,
+    ) -> Response[Limits]:
+        """A lean write (``db.writes``): no session, no injected dependency; the guardian's
+        access to the teen is checked in its transaction."""
+        components: Components = request.app.state.components
+        replaced = await components.writer.run(
+            replace_limits(request.user, teen_id, data.limits, if_match, utc_now())
+        )
+        return Response(Limits(limits=replaced.limits), headers={"ETag": replaced.etag})
+
+    @get(
+        "/settings",
+        summary="This teen's effective settings",
+        description="Send `If-None-Match` with the last `ETag` to get 304 when nothing changed.",
+        responses={**NOT_MODIFIED, **problem_responses(401, 403, 404)},
+        response_headers=[ETAG],
+    )
+    async def teen_settings(
+        self,
+        guarded: Guarded,
+        settings_service: SettingsServiceDep,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[EffectiveSettingsOut]:
+        snapshot = await settings_service.snapshot(guarded.teen, utc_today())
+        return _unless_unchanged(snapshot.answer(), snapshot.etag, if_none_match)
+
+    @get(
+        "/audit",
+        summary="A linked teen's audit trail (guardians)",
+        responses=problem_responses(401, 403, 404, 422),
+        middleware=CURSOR_SCOPE,
+    )
+    async def teen_audit(
+        self,
+        guarded: Guarded,
+        db_session: DbSession,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[AuditEntryOut]:
+        return await audit.page_for(
+            db_session, guarded.teen.id, limit, cursor, since_link=guarded.link.id
+        )
+
+
+class MyGuardiansController(Controller):
+    tags = ["transparency"]
+    dependencies = LIMITS_SERVICE
+
+    @get(
+        "/v1/me/guardians",
+        summary="Who controls what: each linked guardian and its limits",
+        responses=problem_responses(401, 422),
+        middleware=CURSOR_SCOPE,
+    )
+    async def mine(
+        self,
+        current_account: CurrentAccount,
+        limits_service: LimitsServiceDep,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[GuardianControls]:
+        return await limits_service.my_guardians(current_account, limit, cursor, utc_today())

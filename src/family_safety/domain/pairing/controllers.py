@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Response, delete, get, post
+from litestar.openapi.spec import Link as OpenAPILink
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from family_safety.db import idempotency
+from family_safety.domain.dependencies import (
+    OPENAPI_LINKS,
+    CurrentAccount,
+    DbSession,
+    IdempotencyKey,
+)
+from family_safety.domain.links.deps import LINK_SERVICE, LinkServiceDep
+from family_safety.domain.links.schemas import Link
+from family_safety.domain.pairing.deps import PAIRING_SERVICE, PairingServiceDep
+from family_safety.domain.pairing.schemas import (
+    InvitationCreated,
+    InvitationPreview,
+    InvitationProof,
+    NewInvitation,
+)
+from family_safety.lib.clock import utc_now, utc_today
+from family_safety.lib.http_caching import NO_STORE
+from family_safety.lib.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.lib.problems import problem_responses
+
+
+def _to_the_teen(leaf: str) -> OpenAPILink:
+    """From a guardian's links to what it may see of the first one's teen."""
+    return OpenAPILink(
+        operation_ref=f"#/paths/~1v1~1teens~1{{teen_id}}~1{leaf}/get",
+        parameters={"teen_id": "$response.body#/items/0/teen/id"},
+    )
+
+
+class InvitationController(Controller):
+    path = "/v1/pairing-invitations"
+    tags = ["pairing"]
+    dependencies = PAIRING_SERVICE
+
+    @post(
+        summary="Invite a teen (guardians, 18+)",
+        cache_control=NO_STORE,
+        description="A signed token for the QR code and an 8-letter code, both single-use and "
+        "valid for 10 minutes. At most 5 live invitations per guardian.",
+        responses=problem_responses(400, 401, 403, 409, 413, 422),
+    )
+    async def create(
+        self,
+        current_account: CurrentAccount,
+        pairing_service: PairingServiceDep,
+        db_session: DbSession,
+        data: JSONBody[NewInvitation | None] = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[InvitationCreated]:
+        now = utc_now()
+        answer = await idempotency.once(
+            db_session,
+            account_id=current_account.id,
+            route="POST /v1/pairing-invitations",
+            key=idempotency_key,
+            request_body=data.model_dump() if data else {},
+            run=lambda: pairing_service.invite(current_account, now.date(), now),
+            encode=lambda created: created.model_dump(mode="json"),
+        )
+        return Response(answer, status_code=HTTP_201_CREATED)
+
+    @get(
+        "/{invitation_id:uuid}/qr.svg",
+        summary="The invitation's token as a QR code",
+        media_type="image/svg+xml",
+        cache_control=NO_STORE,
+        responses=problem_responses(401, 404, 409, 410),
+    )
+    async def qr(
+        self,
+        invitation_id: FromPath[UUID],
+        current_account: CurrentAccount,
+        pairing_service: PairingServiceDep,
+    ) -> Response[bytes]:
+        svg = await pairing_service.qr_svg(current_account, invitation_id, utc_now())
+        return Response(svg, media_type="image/svg+xml")
+
+    @delete(
+        "/{invitation_id:uuid}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Revoke an invitation",
+        responses=problem_responses(401, 404),
+    )
+    async def revoke(
+        self,
+        invitation_id: FromPath[UUID],
+        current_account: CurrentAccount,
+        pairing_service: PairingServiceDep,
+    ) -> None:
+        await pairing_service.revoke(current_account, invitation_id, utc_now())
+
+    @post(
+        "/preview",
+        status_code=HTTP_200_OK,
+        summary="See who is inviting, before consenting (teens, 13-17)",
+        description="Spends nothing. More than 5 wrong codes in 10 minutes: 429.",
+        responses=problem_responses(400, 401, 403, 409, 410, 413, 422, 429),
+    )
+    async def preview(
+        self,
+        data: JSONBody[InvitationProof],
+        current_account: CurrentAccount,
+        pairing_service: PairingServiceDep,
+    ) -> InvitationPreview:
+        now = utc_now()
+        return await pairing_service.preview(current_account, data, now.date(), now)
+
+
+class PairingController(Controller):
+    """The teen's consent links the accounts; either side lists its links and ends one."""
+
+    path = "/v1/pairings"
+    tags = ["pairing"]
+    dependencies = {**PAIRING_SERVICE, **LINK_SERVICE}
+
+    @post(
+        summary="Consent to an invitation (teens, 13-17): link the accounts",
+        responses=problem_responses(400, 401, 403, 409, 410, 413, 422, 429),
+    )
+    async def redeem(
+        self,
+        data: JSONBody[InvitationProof],
+        current_account: CurrentAccount,
+        pairing_service: PairingServiceDep,
+        db_session: DbSession,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[Link]:
+        now = utc_now()
+        answer = await idempotency.once(
+            db_session,
+            account_id=current_account.id,
+            route="POST /v1/pairings",
+            key=idempotency_key,
+            request_body=data.model_dump(),
+            run=lambda: pairing_service.redeem(current_account, data, now.date(), now),
+            encode=lambda link: link.model_dump(mode="json"),
+        )
+        return Response(answer, status_code=HTTP_201_CREATED)
+
+    @get(
+        summary="My links, as guardian and as teen, ended ones included",
+        responses=problem_responses(401, 422),
+        opt={
+            OPENAPI_LINKS: {
+                200: {
+                    "TeenLimits": _to_the_teen("limits"),
+                    "TeenSettings": _to_the_teen("settings"),
+                }
+            }
+        },
+        middleware=CURSOR_SCOPE,
+    )
+    async def list_links(
+        self,
+        current_account: CurrentAccount,
+        link_service: LinkServiceDep,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[Link]:
+        return await link_service.page(current_account, limit, cursor, utc_today())
+
+    @delete(
+        "/{link_id:uuid}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="End a link (either side); the other side is notified",
+        responses=problem_responses(401, 404),
+    )
+    async def end(
+        self, link_id: FromPath[UUID], current_account: CurrentAccount, link_service: LinkServiceDep
+    ) -> None:
+        await link_service.end(current_account, link_id, utc_now())

@@ -1,0 +1,281 @@
+"""Screen time routes: the holder's own (`/v1/me/screen-time`, `/v1/me/time-requests`) and a
+linked guardian's view of a teen (`/v1/teens/{teen_id}/...`, beside the guardians' own
+TeenController: one controller per path)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, delete, get, post
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from family_safety.domain.dependencies import AppComponents, CurrentAccount
+from family_safety.domain.links.access import GUARDED_TEEN, Guarded
+from family_safety.domain.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
+from family_safety.domain.screen_time.schemas import (
+    DayOut,
+    DecisionIn,
+    GrantOut,
+    StatusOut,
+    TimeRequestIn,
+    TimeRequestOut,
+)
+from family_safety.domain.screen_time.services import merge_usage, reported_days
+from family_safety.lib.clock import utc_now
+from family_safety.lib.guards import guardians_only, teens_only
+from family_safety.lib.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.lib.problems import problem_responses
+
+From = Annotated[
+    date | None,
+    QueryParameter(name="from", description="The first day (included); default: 6 days before to."),
+]
+To = Annotated[
+    date | None,
+    QueryParameter(
+        description="The last day (included), at most 30 days after from; default: today."
+    ),
+]
+_INSTANT = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME)
+USAGE_REPORT_SCHEMA = {
+    "properties": {
+        "device_id": Schema(
+            type=OpenAPIType.STRING, pattern="^[A-Za-z0-9._-]{1,64}$", examples=["phone-1"]
+        ),
+        "intervals": Schema(
+            type=OpenAPIType.ARRAY,
+            max_items=100,
+            items=Schema(
+                type=OpenAPIType.OBJECT,
+                properties={"start": _INSTANT, "end": _INSTANT},
+                required=["start", "end"],
+                additional_properties=False,
+            ),
+        ),
+    },
+    "required": ["device_id", "intervals"],
+    "additional_properties": False,
+}
+"""The body as ``screen_time.usage`` checks it (the handler takes it as decoded JSON, so that
+every error names its interval as the contract says)."""
+USAGE_REPORT = (
+    "`{device_id, intervals: [{start, end}]}`: `device_id` is 1-64 of `A-Z a-z 0-9 . _ -`; at "
+    "most 100 intervals, each in RFC 3339 with `start < end`, at most 24 hours long, ending at "
+    "most 2 minutes in the future and starting at most 7 days ago (422 naming `intervals[N]`). "
+    "Time counts once however many devices, or reports, hold it."
+)
+
+
+class MyScreenTimeController(Controller):
+    path = "/v1/me/screen-time"
+    tags = ["screen time"]
+    dependencies = SCREEN_TIME_SERVICE
+
+    @post(
+        "/usage",
+        status_code=HTTP_200_OK,
+        summary="Report when this device was in use; the status now",
+        description=USAGE_REPORT,
+        responses=problem_responses(400, 401, 413, 422),
+    )
+    async def report(
+        self,
+        request: Request,
+        data: Annotated[
+            dict[str, Any],
+            Body(schema_extra=USAGE_REPORT_SCHEMA, schema_component_key="UsageReport"),
+        ],
+    ) -> StatusOut:
+        """A lean write (``db.writes``), then the status from what it read: no session, no
+        injected dependency."""
+        components = request.app.state.components
+        account, now = request.user, utc_now()
+        by_day = reported_days(account, data, now)
+        reported = (
+            await components.writer.run(merge_usage(account, by_day, now)) if by_day else None
+        )
+        return await components.screen_time_statuses.status(account, now, reported)
+
+    @get(
+        summary="My screen time today",
+        responses=problem_responses(401),
+    )
+    async def status(self, request: Request) -> StatusOut:
+        """On the hot path: no dependency is injected (each costs per request)."""
+        statuses = request.app.state.components.screen_time_statuses
+        return await statuses.status(request.user, utc_now())
+
+    @get(
+        "/days",
+        summary="My screen time day by day, oldest first (at most 31 days)",
+        responses=problem_responses(401, 422),
+        middleware=CURSOR_SCOPE,
+    )
+    async def days(
+        self,
+        current_account: CurrentAccount,
+        screen_time_service: ScreenTimeServiceDep,
+        start: From = None,
+        to: To = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[DayOut]:
+        return await screen_time_service.days(current_account, start, to, limit, cursor, utc_now())
+
+
+class MyTimeRequestsController(Controller):
+    path = "/v1/me/time-requests"
+    tags = ["screen time"]
+    dependencies = SCREEN_TIME_SERVICE
+
+    @post(
+        status_code=HTTP_201_CREATED,
+        guards=[teens_only],
+        summary="Ask my guardians for more time (teens, 13-17)",
+        description="`extra_time`: more minutes today; `time_away_pause`: time away lifted for "
+        "the next minutes. Expires at my next local midnight. 409 `no-guardian` without an "
+        "active guardian, `request-limit-reached` with 3 requests pending.",
+        responses=problem_responses(400, 401, 403, 409, 413, 422),
+    )
+    async def ask(
+        self,
+        data: JSONBody[TimeRequestIn],
+        current_account: CurrentAccount,
+        screen_time_service: ScreenTimeServiceDep,
+    ) -> TimeRequestOut:
+        return await screen_time_service.ask(
+            current_account, data.kind, data.minutes, data.note, utc_now()
+        )
+
+    @get(
+        summary="My time requests, oldest first",
+        responses=problem_responses(401, 422),
+        middleware=CURSOR_SCOPE,
+    )
+    async def mine(
+        self,
+        current_account: CurrentAccount,
+        screen_time_service: ScreenTimeServiceDep,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[TimeRequestOut]:
+        return await screen_time_service.requests(current_account, limit, cursor, utc_now())
+
+    @delete(
+        "/{request_id:uuid}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Cancel my pending time request",
+        description="A request no longer pending is left as it is.",
+        responses=problem_responses(401, 404),
+    )
+    async def cancel(
+        self,
+        request_id: FromPath[UUID],
+        current_account: CurrentAccount,
+        screen_time_service: ScreenTimeServiceDep,
+    ) -> None:
+        await screen_time_service.cancel(current_account, request_id, utc_now())
+
+
+class TeenScreenTimeController(Controller):
+    """A linked guardian's view of a teen's screen time. Teens get 403 (guard); other adults 404
+    (the ``guarded`` dependency)."""
+
+    path = "/v1/teens/{teen_id:uuid}"
+    tags = ["screen time"]
+    guards = [guardians_only]
+    dependencies = {**GUARDED_TEEN, **SCREEN_TIME_SERVICE}
+
+    @get(
+        "/screen-time",
+        summary="This teen's screen time today",
+        responses=problem_responses(401, 403, 404),
+    )
+    async def status(self, guarded: Guarded, components: AppComponents) -> StatusOut:
+        return await components.screen_time_statuses.status(guarded.teen, utc_now())
+
+    @get(
+        "/screen-time/days",
+        summary="This teen's screen time day by day, oldest first (at most 31 days)",
+        responses=problem_responses(401, 403, 404, 422),
+        middleware=CURSOR_SCOPE,
+    )
+    async def days(
+        self,
+        guarded: Guarded,
+        screen_time_service: ScreenTimeServiceDep,
+        start: From = None,
+        to: To = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[DayOut]:
+        return await screen_time_service.days(guarded.teen, start, to, limit, cursor, utc_now())
+
+    @get(
+        "/time-requests",
+        summary="This teen's time requests, oldest first",
+        responses=problem_responses(401, 403, 404, 422),
+        middleware=CURSOR_SCOPE,
+    )
+    async def requests(
+        self,
+        guarded: Guarded,
+        screen_time_service: ScreenTimeServiceDep,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[TimeRequestOut]:
+        return await screen_time_service.requests(guarded.teen, limit, cursor, utc_now())
+
+    @post(
+        "/time-requests/{request_id:uuid}/decision",
+        status_code=HTTP_200_OK,
+        summary="Approve or deny a time request",
+        description="The first decision stands: 409 `request-decided` after it, 410 "
+        "`request-expired` for an expired or cancelled request. Approving may grant other "
+        "`minutes` than asked.",
+        responses=problem_responses(400, 401, 403, 404, 409, 410, 413, 422),
+    )
+    async def decide(
+        self,
+        request_id: FromPath[UUID],
+        data: JSONBody[DecisionIn],
+        current_account: CurrentAccount,
+        guarded: Guarded,
+        screen_time_service: ScreenTimeServiceDep,
+    ) -> TimeRequestOut:
+        return await screen_time_service.decide(
+            current_account,
+            guarded.teen,
+            guarded.link.id,
+            request_id,
+            approve=data.approve,
+            minutes=data.minutes,
+            now=utc_now(),
+        )
+
+    @post(
+        "/time-grants",
+        status_code=HTTP_201_CREATED,
+        summary="Grant this teen time, unasked",
+        responses=problem_responses(400, 401, 403, 404, 413, 422),
+    )
+    async def grant(
+        self,
+        data: JSONBody[TimeRequestIn],
+        current_account: CurrentAccount,
+        guarded: Guarded,
+        screen_time_service: ScreenTimeServiceDep,
+    ) -> GrantOut:
+        return await screen_time_service.give(
+            current_account,
+            guarded.teen,
+            guarded.link.id,
+            data.kind,
+            data.minutes,
+            data.note,
+            utc_now(),
+        )

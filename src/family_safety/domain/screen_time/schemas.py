@@ -1,0 +1,89 @@
+"""Wire shapes of screen time: the status, days, time requests, grants and their bodies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+from pydantic import BaseModel, ConfigDict, Field
+
+from family_safety.lib.text import FreeText
+
+GrantKind = Literal["extra_time", "time_away_pause"]
+RequestStatus = Literal["pending", "approved", "denied", "cancelled", "expired"]
+Minutes = Annotated[int, Field(ge=5, le=240, examples=[15])]
+
+Note = Annotated[
+    FreeText | None,
+    Field(min_length=1, max_length=200, description="Free text; nothing invisible or hidden."),
+]
+
+
+class TimeRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: GrantKind
+    minutes: Minutes
+    note: Note = None
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    minutes: Annotated[
+        int | None,
+        Field(ge=5, le=240, description="When approving: minutes to grant instead of those asked."),
+    ] = None
+
+
+class GrantOut(msgspec.Struct):
+    """A guardian's grant; ``from`` on the wire (a Python keyword, hence ``starts`` here)."""
+
+    id: UUID
+    kind: GrantKind
+    minutes: int
+    date: date
+    starts: datetime = msgspec.field(name="from")
+    until: datetime
+    granted_by: UUID
+    request_id: UUID | None
+
+
+class TimeAwayOut(msgspec.Struct):
+    active: bool
+    until: datetime | None
+
+
+class StatusOut(msgspec.Struct):
+    date: date
+    timezone: str
+    used_minutes: int
+    limit_minutes: int | None
+    granted_minutes: int
+    remaining_minutes: int | None
+    time_away: TimeAwayOut
+    state: Literal["time_away", "limit_reached", "allowed"]
+    resets_at: datetime
+    grants: list[GrantOut]
+
+
+class DayOut(msgspec.Struct):
+    date: date
+    used_minutes: int
+    limit_minutes: int | None
+    granted_minutes: int
+
+
+class TimeRequestOut(msgspec.Struct):
+    id: UUID
+    kind: GrantKind
+    minutes: int
+    note: str | None
+    status: RequestStatus
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by: UUID | None
+    granted_minutes: int | None

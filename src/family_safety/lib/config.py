@@ -1,0 +1,141 @@
+"""Service configuration, read from ``FAMILY_SAFETY_*`` environment variables.
+
+Settings are built once by the entry point and passed into
+:func:`family_safety.server.app.create_app`; nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Freshness(StrEnum):
+    NOTIFY = "notify"
+    READ = "read"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. See the README's "Configuration" table."""
+
+    model_config = SettingsConfigDict(env_prefix="FAMILY_SAFETY_", extra="ignore", frozen=True)
+
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="`production` refuses to generate signing keys or migrate on start.",
+    )
+    data_dir: Path = Field(
+        default=Path(".family_safety"),
+        description="Holds the embedded SQLite file and the generated signing keys.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default: an SQLite file under the data dir.",
+    )
+    keyring_path: Path | None = Field(
+        default=None, description="Signing keyring file; default `<data dir>/keyring.json`."
+    )
+    keyring_check_seconds: float = Field(
+        default=10,
+        ge=0,
+        le=300,
+        description="How often, at most, each process checks the keyring file for a rotation "
+        "(one stat); a changed file is re-read: the new key signs and is in the JWKS.",
+    )
+    issuer: str = Field(default="family-safety", description="`iss` of every token issued.")
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+    sign_in_window_seconds: int = Field(default=15 * 60, ge=1)
+    sign_in_max_failures_per_handle: int = Field(default=10, ge=1)
+    sign_in_max_failures_per_address: int = Field(default=30, ge=1)
+    registrations_per_address_per_hour: int = Field(
+        default=20, ge=1, description="Accounts registered from one client address per hour."
+    )
+    password_hash_memory_kib: int = Field(default=19 * 1024, ge=19 * 1024)
+    password_hash_time_cost: int = Field(default=2, ge=2)
+    password_hash_workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="Per process: passwords hashed at once; default the usable cores but one.",
+    )
+    password_hash_queue: int = Field(
+        default=8,
+        ge=0,
+        description="Per process: hashes that may wait for a worker; past that, sign-in, "
+        "registration, password change and account deletion answer 503 `overloaded`.",
+    )
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="Per process, PostgreSQL: the ORM's pool (and as many overflow connections).",
+    )
+    hot_pool_size: int = Field(
+        default=32,
+        ge=1,
+        description="Per process, PostgreSQL: the asyncpg pool of the hot path's reads and the "
+        "lean writes (limits, usage reports); sized to the requests one process serves at once, "
+        "so they do not queue for a connection.",
+    )
+    settings_cache_megabytes: int = Field(
+        default=64, ge=0, description="Per process: deflated answers of GET /v1/me/settings."
+    )
+    token_cache_entries: int = Field(
+        default=200_000, ge=1, description="Per process: verified access tokens remembered."
+    )
+    freshness: Freshness = Field(
+        default=Freshness.NOTIFY,
+        description="`notify`: each instance keeps signed-in accounts and each account's screen "
+        "time of the day in memory, invalidated by change events (SQLite: PRAGMA data_version "
+        "and the change feed; PostgreSQL: LISTEN/NOTIFY); `read`: every request reads them from "
+        "the database.",
+    )
+    signed_in_cache_entries: int = Field(
+        default=200_000, ge=1, description="Per process: signed-in accounts kept in memory."
+    )
+    birthday_sweep_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="How often links whose teen turned 18 are written down as ended (the links "
+        "stop being active on the birthday itself, whatever this says).",
+    )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Comma-separated addresses of proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (`*`: any); empty: none, the peer address counts.",
+    )
+    log_level: str = Field(default="INFO")
+    log_json: bool = Field(default=False, description="Render logs as JSON lines.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        for sync_prefix, async_prefix in (
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(sync_prefix):
+                return async_prefix + url.removeprefix(sync_prefix)
+        return url
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'family_safety.db'}"
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def resolved_keyring_path(self) -> Path:
+        return self.keyring_path or self.data_dir / "keyring.json"

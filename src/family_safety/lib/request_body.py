@@ -1,0 +1,104 @@
+"""The one gate every request body passes before anything decodes it.
+
+JSON nested thousands of levels deep makes a recursive decoder blow the stack, so the body is
+scanned first: a cheap count of ``[`` and ``{`` outside strings, chunk by chunk as it arrives.
+Deeper than ``MAX_JSON_DEPTH`` is 400 ``malformed-body``, whatever the route and whoever asks.
+The body is read here up to the route's size limit (413 beyond it) and handed on unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+
+from family_safety.lib import problems
+
+if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_JSON_DEPTH = 32
+
+# A string (possibly cut off by the end of the bytes read so far), or one bracket.
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
+_OPENERS = frozenset(b"[{")
+
+
+class JsonDepthScanner:
+    """Follows the nesting depth of JSON fed to it in pieces; strings are skipped."""
+
+    def __init__(self, max_depth: int = MAX_JSON_DEPTH) -> None:
+        self.max_depth = max_depth
+        self._depth = 0
+        self._pending = b""  # a string cut off at the end of the last piece
+
+    def feed(self, data: bytes) -> bool:
+        """False as soon as the nesting goes deeper than ``max_depth``."""
+        data = self._pending + data
+        self._pending = b""
+        depth = self._depth
+        for token in _TOKEN.finditer(data):
+            first = token.group()[0]
+            if first == ord('"'):
+                text = token.group()
+                if len(text) == 1 or not _closes_string(text):
+                    self._pending = text
+                continue
+            if first in _OPENERS:
+                depth += 1
+                if depth > self.max_depth:
+                    return False
+            else:
+                depth = max(0, depth - 1)
+        self._depth = depth
+        return True
+
+
+def _closes_string(text: bytes) -> bool:
+    """Whether a token that starts with a quote also ends the string."""
+    if not text.endswith(b'"'):
+        return False
+    backslashes = len(text) - 1 - len(text[:-1].rstrip(b"\\"))
+    return backslashes % 2 == 0
+
+
+_WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _no_body_is_read(scope: Scope) -> bool:
+    """No route reads the body of a GET, HEAD or OPTIONS request: there is nothing to gate."""
+    return scope["method"] in _WITHOUT_BODY
+
+
+class RequestBodyGate(ASGIMiddleware):
+    """Reads the body (up to the route's limit), refusing it as soon as it nests too deep."""
+
+    scopes = (ScopeType.HTTP,)
+    should_bypass_for_scope = staticmethod(_no_body_is_read)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        limit = scope["route_handler"].resolve_request_max_body_size() or 0
+        received: list[Message] = []
+        scanner = JsonDepthScanner()
+        size = 0
+        while True:
+            message = await receive()
+            received.append(message)
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            # Depth first: however large, a body that nests too deep is malformed.
+            if chunk and not scanner.feed(chunk):
+                raise problems.malformed_body_too_deep(MAX_JSON_DEPTH)
+            size += len(chunk)
+            if limit and size > limit:
+                raise problems.payload_too_large()
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return received.pop(0) if received else await receive()
+
+        await next_app(scope, replay, send)

@@ -1,0 +1,146 @@
+"""GET /v1/me/settings and GET /v1/me/screen-time, answered from memory in front of Litestar.
+
+Client apps call these two on every start and every few minutes. Once the token, the account and
+the answer are in memory, what the service does for them costs less than Litestar's own work for
+a request: routing, its exception middleware twice, the authentication middleware, the handler's
+signature model and the response object (BENCHMARKS.md, issue 12). So this layer answers them
+when it can answer them in full from memory, and hands everything else to Litestar untouched:
+
+- only ``GET`` of exactly these paths, without a query string, with at most one
+  ``Authorization`` and one ``If-None-Match`` header;
+- only with a valid access token (``auth.middleware.bearer_grant``, the authentication
+  middleware's own check) of a live sign-in session, whose account is in memory
+  (``SignedInAccounts.remembered``) or read at once: the one read the lane makes, on a miss
+  and on every request with ``FAMILY_SAFETY_FRESHNESS=read``, and only when a connection is free
+  (``HotPathReader.reads_at_once``): the lane never waits for the database, so a busy pool is
+  waited for once, by Litestar, not twice;
+- only for an account with no change of age band due (the middleware applies it);
+- only when the answer is in memory: a 304 from the ETag, a cached settings answer, the status
+  from the kept limits and day. Cold answers are Litestar's to read, and so are refusals (401)
+  and errors (the database down: 503). An error here hands the request over too, logged, before
+  anything was sent; the lane writes nothing.
+
+Litestar still routes, documents and, for all of the above, answers these paths with the
+controllers of ``account_settings`` and ``screen_time``, which call the same services; after it
+has read what was missing, the next request is the lane's. tests/integration/test_hot_routes.py
+holds both ways to the same status, headers and body.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import msgspec
+import structlog
+
+from family_safety.domain.account_settings.hot_path import NotModified
+from family_safety.domain.ages.birthdays import band_change_due
+from family_safety.domain.auth.middleware import bearer_grant
+from family_safety.lib.clock import utc_now
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from litestar.types import ASGIApp, Receive, Scope, Send
+
+    from family_safety.db.account_records import SignedInAccount
+    from family_safety.domain.components import Components
+
+    Headers = list[tuple[bytes, bytes]]
+    Answer = tuple[int, Headers, bytes]
+    HotRoute = Callable[[Components, SignedInAccount, datetime, str | None], Answer | None]
+
+_log = structlog.get_logger("family_safety.server.hot_routes")
+
+_JSON = (b"content-type", b"application/json")
+_encode = msgspec.json.Encoder().encode
+
+
+def _length(body: bytes) -> tuple[bytes, bytes]:
+    return (b"content-length", b"%d" % len(body))
+
+
+def _my_settings(
+    components: Components, account: SignedInAccount, now: datetime, if_none_match: str | None
+) -> Answer | None:
+    answer = components.settings_answers.remembered(account, now.date(), if_none_match)
+    if answer is None:
+        return None
+    etag = (b"etag", answer.etag.encode("latin-1"))
+    if isinstance(answer, NotModified):
+        return 304, [etag], b""
+    return 200, [etag, _JSON, _length(answer.body)], answer.body
+
+
+def _my_screen_time(
+    components: Components, account: SignedInAccount, now: datetime, _if_none_match: str | None
+) -> Answer | None:
+    status = components.screen_time_statuses.remembered(account, now)
+    if status is None:
+        return None
+    body = _encode(status)
+    return 200, [_JSON, _length(body)], body
+
+
+ROUTES: dict[str, HotRoute] = {
+    "/v1/me/settings": _my_settings,
+    "/v1/me/screen-time": _my_screen_time,
+}
+
+
+class HotRoutes:
+    """ASGI: answers the ``ROUTES`` it can answer in full (see the module), and passes every other
+    request to ``app``, Litestar's own handler."""
+
+    def __init__(self, app: ASGIApp, components: Components) -> None:
+        self.app = app
+        self._components = components
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = (
+            ROUTES.get(scope["path"])
+            if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]
+            else None
+        )
+        answer = None
+        if route is not None:
+            try:
+                answer = await self._answer(route, scope)
+            except Exception as exc:  # Litestar answers it, mapping the error (503, say)
+                _log.warning("hot route handed to Litestar", error=type(exc).__name__, exc_info=exc)
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        status, headers, body = answer
+        scope["path_template"] = scope["path"]  # as Litestar's router names it, for the log
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _answer(self, route: HotRoute, scope: Scope) -> Answer | None:
+        authorization = if_none_match = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                if authorization is not None:
+                    return None
+                authorization = value.decode("latin-1")
+            elif name == b"if-none-match":
+                if if_none_match is not None:
+                    return None
+                if_none_match = value.decode("latin-1")
+        if authorization is None:
+            return None
+        components = self._components
+        grant = bearer_grant(components.tokens, authorization)
+        if grant is None:
+            return None
+        signed_in = components.signed_in
+        account = signed_in.remembered(grant.account_id, grant.session_id)
+        if account is None and components.reader.reads_at_once():
+            account = await signed_in.load(grant.account_id, grant.session_id)
+        if account is None:
+            return None
+        now = utc_now()
+        if band_change_due(components.pack, account, now.date()):
+            return None
+        return route(components, account, now, if_none_match)
