@@ -71,6 +71,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 APP_FACTORY = "family_safety.server.app:app_from_environment"
 GRACEFUL_STOP_SECONDS = 30
 """How long a stop waits for in-flight requests before it cuts them (both servers)."""
+WORKER_HEALTHCHECK_SECONDS = 60
+"""How long uvicorn waits for a worker to start and to answer a health check before it kills it."""
 
 
 def _serve_with_uvicorn(settings: Settings, args: argparse.Namespace, trusted_proxies: str) -> None:
@@ -93,6 +95,9 @@ def _serve_with_uvicorn(settings: Settings, args: argparse.Namespace, trusted_pr
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS,
+        # A worker still importing on a busy machine must not be taken for a hung one: uvicorn
+        # kills a worker that misses one 5 s health check, and would kill every new one too.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
