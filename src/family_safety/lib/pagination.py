@@ -19,7 +19,8 @@ import hmac
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from uuid import UUID
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -29,11 +30,14 @@ from family_safety.lib import problems
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
+    from sqlalchemy import ColumnElement, Select
 
     from family_safety.lib.security.keyring import Keyring
 
 T = TypeVar("T")
+U = TypeVar("U")
 P = TypeVar("P")
+S = TypeVar("S", bound="Select[Any]")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -52,6 +56,10 @@ Cursor = Annotated[
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+    def map(self, convert: Callable[[T], U]) -> Page[U]:
+        """The same page with each item converted (a row to its answer)."""
+        return Page(items=[convert(item) for item in self.items], next_cursor=self.next_cursor)
 
 
 _MAC_BYTES = 16
@@ -153,3 +161,11 @@ def page_of(rows: list[T], limit: int, position_of: Callable[[T], object]) -> Pa
     items = rows[:limit]
     next_cursor = encode_cursor(str(position_of(items[-1]))) if has_more else None
     return Page(items=items, next_cursor=next_cursor)
+
+
+def page_query(query: S, id_column: ColumnElement[UUID], limit: int, cursor: str | None) -> S:
+    """A list ordered by a UUID id, one page of it: the rows after the cursor's id, and one row
+    more than the page (for ``page_of`` to tell whether another follows)."""
+    if (after := decode_cursor(cursor, UUID)) is not None:
+        query = query.where(id_column > after)
+    return query.order_by(id_column).limit(limit + 1)

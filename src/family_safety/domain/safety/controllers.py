@@ -24,6 +24,7 @@ from family_safety.domain.dependencies import (
     CurrentAccount,
     IfNoneMatch,
 )
+from family_safety.domain.safety.categories import categories_for
 from family_safety.domain.safety.deps import (
     BLOCK_SERVICE,
     CALLER,
@@ -36,8 +37,7 @@ from family_safety.domain.safety.deps import (
     staff_only,
 )
 from family_safety.domain.safety.pack import Intervention, Topic
-from family_safety.domain.safety.reports import categories_for
-from family_safety.domain.safety.resources import resources_for
+from family_safety.domain.safety.resources import is_minor, resources_for
 from family_safety.domain.safety.schemas import (
     MAX_QUERY,
     BlockOut,
@@ -53,7 +53,6 @@ from family_safety.domain.safety.schemas import (
     Resources,
     StaffReport,
 )
-from family_safety.domain.safety.services import is_minor
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.http_caching import ETAG, etag_matches
