@@ -3,6 +3,7 @@ the next page, and the problem pages shown when a request cannot be answered wit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -14,6 +15,8 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from family_safety.domain.family_center.session import SignInNeeded
 from family_safety.domain.family_center.web import PREFIX
 from family_safety.domain.family_center.words import problem_in_words, validation_words
+from family_safety.domain.safety.resources import is_minor
+from family_safety.lib.clock import utc_today
 from family_safety.lib.problems import Problem
 
 if TYPE_CHECKING:
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
     from family_safety.db.account_records import AccountRecord
+    from family_safety.domain.components import Components
 
 HOME = f"{PREFIX}/home"
 LIST_LIMIT = 100
@@ -67,6 +71,35 @@ def local_time(when: datetime | None, timezone: str) -> str:
     if when is None:
         return ""
     return when.astimezone(ZoneInfo(timezone)).strftime("%H:%M %Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A signed-in account's request to a page (``VISIT``, deps.py), and the ways to answer it."""
+
+    request: Request[Any, Any, Any]
+    account: AccountRecord
+    components: Components
+
+    @property
+    def session(self) -> dict[str, Any]:
+        return self.request.session
+
+    def is_teen(self) -> bool:
+        return is_minor(self.components.pack, self.account, utc_today())
+
+    def show(self, template: str, *, status_code: int = 200, **context: Any) -> Template:
+        return page(self.request, template, self.account, status_code=status_code, **context)
+
+    def done(self, message: str, path: str = HOME) -> Redirect:
+        """A form done: to path (303), with message on the page shown there."""
+        flash(self.request, message)
+        return see_other(path)
+
+    def refused(self, refused: Problem | ValidationError, path: str = HOME) -> Redirect:
+        """A form refused: to path (303), with why in words on the page shown there."""
+        flash(self.request, refusal(refused)[1], "error")
+        return see_other(path)
 
 
 def _problem_template(account: AccountRecord | None, words: str, status_code: int) -> Template:

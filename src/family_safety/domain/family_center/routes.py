@@ -9,8 +9,8 @@ from litestar import Router
 
 from family_safety.domain.dependencies import PUBLIC_ROUTE_OPT
 from family_safety.domain.family_center.controllers import CONTROLLERS
+from family_safety.domain.family_center.deps import VISIT
 from family_safety.domain.family_center.pages import EXCEPTION_HANDLERS
-from family_safety.domain.family_center.session import PAGE_ACCOUNT
 from family_safety.domain.family_center.web import (
     PAGE_HEADERS,
     page_middleware,
@@ -33,7 +33,7 @@ def family_center_routers(settings: Settings, keyring: Keyring) -> list[Router]:
         exception_handlers=EXCEPTION_HANDLERS,
         # No bearer token: the pages are signed in by their own session cookie (session.py).
         opt={PUBLIC_ROUTE_OPT: True},
-        dependencies=PAGE_ACCOUNT,
+        dependencies=VISIT,
         response_headers=PAGE_HEADERS,
         include_in_schema=False,
     )

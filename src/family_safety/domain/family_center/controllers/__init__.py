@@ -1,5 +1,5 @@
-"""The pages' controllers, by who uses them; each declares only the services it reads (the
-page account comes from the pages' router, routes.py)."""
+"""The pages' controllers, by who uses them; each declares only the services it reads. A
+handler that takes ``visit`` (deps.py, given by the pages' router) is for signed-in accounts."""
 
 from family_safety.domain.family_center.controllers.guardian import GuardianPages
 from family_safety.domain.family_center.controllers.home import HomePages

@@ -7,23 +7,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
 from family_safety.domain.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
 from family_safety.domain.audit import services as audit
-from family_safety.domain.dependencies import AppComponents, DbSession
+from family_safety.domain.dependencies import DbSession
 from family_safety.domain.family_center import forms
-from family_safety.domain.family_center.pages import (
-    HOME,
-    LIST_LIMIT,
-    flash,
-    local_time,
-    page,
-    see_other,
-)
-from family_safety.domain.family_center.session import PageAccount
+from family_safety.domain.family_center.deps import VisitDep
+from family_safety.domain.family_center.pages import LIST_LIMIT, Visit, local_time
 from family_safety.domain.family_center.web import PREFIX
 from family_safety.domain.family_center.words import (
     LABELS,
@@ -35,7 +28,6 @@ from family_safety.domain.family_center.words import (
 from family_safety.domain.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
 from family_safety.domain.links.deps import LINK_SERVICE, LinkServiceDep
 from family_safety.domain.notifications import services as notifications
-from family_safety.domain.safety.resources import is_minor
 from family_safety.domain.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
 from family_safety.lib.clock import utc_now, utc_today
 
@@ -97,6 +89,28 @@ def _setting_row(key: str, setting: SettingOut) -> dict[str, Any]:
     }
 
 
+async def _guardian_home(
+    visit: Visit, db_session: DbSession, link_service: LinkServiceDep
+) -> Template:
+    guardian = visit.account
+    links = await link_service.page(guardian, LIST_LIMIT, None, utc_today())
+    teens = [
+        link for link in links.items if link.guardian.id == guardian.id and link.status == "active"
+    ]
+    invitation = visit.session.get("invitation")
+    expires_at = datetime.fromisoformat(invitation["expires_at"]) if invitation else None
+    if expires_at is not None and expires_at <= utc_now():
+        invitation = expires_at = None
+    handles = {str(link.teen.id): link.teen.handle for link in links.items}
+    return visit.show(
+        "guardian_home.html",
+        teens=teens,
+        news=await _whats_new(db_session, guardian, handles),
+        invitation=invitation,
+        expires_local=local_time(expires_at, guardian.timezone),
+    )
+
+
 class HomePages(Controller):
     path = PREFIX
     dependencies = {**LINK_SERVICE, **SETTINGS_SERVICE, **LIMITS_SERVICE, **SCREEN_TIME_SERVICE}
@@ -104,25 +118,21 @@ class HomePages(Controller):
     @get("/home")
     async def home(
         self,
-        request: Request[Any, Any, Any],
-        page_account: PageAccount,
-        components: AppComponents,
+        visit: VisitDep,
         db_session: DbSession,
         link_service: LinkServiceDep,
         settings_service: SettingsServiceDep,
         limits_service: LimitsServiceDep,
         screen_time_service: ScreenTimeServiceDep,
     ) -> Template:
-        if not is_minor(components.pack, page_account, utc_today()):
-            return await self._guardian_home(request, page_account, db_session, link_service)
-        today, now = utc_today(), utc_now()
-        answer = (await settings_service.snapshot(page_account, today)).answer()
-        guardians = await limits_service.my_guardians(page_account, LIST_LIMIT, None, today)
-        asked = await screen_time_service.requests(page_account, LIST_LIMIT, None, now)
-        return page(
-            request,
+        if not visit.is_teen():
+            return await _guardian_home(visit, db_session, link_service)
+        teen, today, now = visit.account, utc_today(), utc_now()
+        answer = (await settings_service.snapshot(teen, today)).answer()
+        guardians = await limits_service.my_guardians(teen, LIST_LIMIT, None, today)
+        asked = await screen_time_service.requests(teen, LIST_LIMIT, None, now)
+        return visit.show(
             "teen_home.html",
-            page_account,
             settings=[_setting_row(key, setting) for key, setting in answer.settings.items()],
             guardians=[
                 {
@@ -131,50 +141,18 @@ class HomePages(Controller):
                 }
                 for g in guardians.items
             ],
-            status=await components.screen_time_statuses.status(page_account, now),
+            status=await visit.components.screen_time_statuses.status(teen, now),
             minutes_words=minutes_words,
             questions=list(reversed(asked.items))[:QUESTIONS_SHOWN],
             answer_words=ANSWER_WORDS,
-            news=await _whats_new(db_session, page_account, {}),
-        )
-
-    async def _guardian_home(
-        self,
-        request: Request[Any, Any, Any],
-        guardian: AccountRecord,
-        db_session: DbSession,
-        link_service: LinkServiceDep,
-    ) -> Template:
-        links = await link_service.page(guardian, LIST_LIMIT, None, utc_today())
-        teens = [
-            link
-            for link in links.items
-            if link.guardian.id == guardian.id and link.status == "active"
-        ]
-        invitation = request.session.get("invitation")
-        expires_at = datetime.fromisoformat(invitation["expires_at"]) if invitation else None
-        if expires_at is not None and expires_at <= utc_now():
-            invitation = expires_at = None
-        handles = {str(link.teen.id): link.teen.handle for link in links.items}
-        return page(
-            request,
-            "guardian_home.html",
-            guardian,
-            teens=teens,
-            news=await _whats_new(db_session, guardian, handles),
-            invitation=invitation,
-            expires_local=local_time(expires_at, guardian.timezone),
+            news=await _whats_new(db_session, teen, {}),
         )
 
     @get("/history")
-    async def history(
-        self, request: Request[Any, Any, Any], page_account: PageAccount, db_session: DbSession
-    ) -> Template:
-        entries = await audit.page_for(db_session, page_account.id, LIST_LIMIT, None)
-        return page(
-            request,
+    async def history(self, visit: VisitDep, db_session: DbSession) -> Template:
+        entries = await audit.page_for(db_session, visit.account.id, LIST_LIMIT, None)
+        return visit.show(
             "history.html",
-            page_account,
             history=list(reversed(entries.items)),
             action_words=action_words,
             labels=LABELS,
@@ -182,12 +160,7 @@ class HomePages(Controller):
 
     @post("/links/{link_id:uuid}/end")
     async def end_link(
-        self,
-        request: Request[Any, Any, Any],
-        link_id: FromPath[UUID],
-        page_account: PageAccount,
-        link_service: LinkServiceDep,
+        self, link_id: FromPath[UUID], visit: VisitDep, link_service: LinkServiceDep
     ) -> Response[Any]:
-        await link_service.end(page_account, link_id, utc_now())
-        flash(request, "The link has ended.")
-        return see_other(HOME)
+        await link_service.end(visit.account, link_id, utc_now())
+        return visit.done("The link has ended.")

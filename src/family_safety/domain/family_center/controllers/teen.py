@@ -4,27 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from pydantic import ValidationError
 
 from family_safety.domain.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
-from family_safety.domain.dependencies import AppComponents
 from family_safety.domain.family_center import forms
-from family_safety.domain.family_center.pages import (
-    HOME,
-    flash,
-    local_time,
-    page,
-    refusal,
-    see_other,
-)
-from family_safety.domain.family_center.session import PageAccount
+from family_safety.domain.family_center.deps import VisitDep
+from family_safety.domain.family_center.pages import HOME, local_time, see_other
 from family_safety.domain.family_center.web import PREFIX
-from family_safety.domain.family_center.words import LABELS, problem_in_words, problem_words
+from family_safety.domain.family_center.words import LABELS
 from family_safety.domain.pairing.deps import PAIRING_SERVICE, PairingServiceDep
 from family_safety.domain.pairing.schemas import InvitationProof
 from family_safety.domain.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
 from family_safety.domain.screen_time.schemas import TimeRequestIn
+from family_safety.lib import problems
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.problems import Problem
 
@@ -39,103 +32,72 @@ class TeenPages(Controller):
 
     @post("/settings")
     async def save_settings(
-        self,
-        request: Request[Any, Any, Any],
-        page_account: PageAccount,
-        components: AppComponents,
-        settings_service: SettingsServiceDep,
+        self, visit: VisitDep, settings_service: SettingsServiceDep
     ) -> Response[Any]:
         today = utc_today()
-        form = await request.form()
-        current = (await settings_service.snapshot(page_account, today)).answer().settings
+        form = await visit.request.form()
+        current = (await settings_service.snapshot(visit.account, today)).answer().settings
         changes = forms.settings_from_form(form, {k: s.value for k, s in current.items()})
         if changes:
             try:
-                snapshot = await settings_service.update(page_account, changes, today, None)
+                snapshot = await settings_service.update(visit.account, changes, today, None)
             except Problem as problem:
-                flash(request, problem_in_words(problem), "error")
-                return see_other(HOME)
-            components.settings_answers.remember(snapshot)
-        flash(request, "Your settings are saved.")
-        return see_other(HOME)
+                return visit.refused(problem)
+            visit.components.settings_answers.remember(snapshot)
+        return visit.done("Your settings are saved.")
 
     @post("/pairing")
-    async def enter_code(
-        self, request: Request[Any, Any, Any], page_account: PageAccount
-    ) -> Response[Any]:
-        form = await request.form()
-        request.session[CODE] = form.get("code", "").strip()[:32]
+    async def enter_code(self, visit: VisitDep) -> Response[Any]:
+        form = await visit.request.form()
+        visit.session[CODE] = form.get("code", "").strip()[:32]
         return see_other(PAIRING)
 
     @get("/pairing")
-    async def preview(
-        self,
-        request: Request[Any, Any, Any],
-        page_account: PageAccount,
-        pairing_service: PairingServiceDep,
-    ) -> Response[Any]:
-        code = request.session.get(CODE)
+    async def preview(self, visit: VisitDep, pairing_service: PairingServiceDep) -> Response[Any]:
+        code = visit.session.get(CODE)
         if not code:
             return see_other(HOME)
         now = utc_now()
         try:
             preview = await pairing_service.preview(
-                page_account, InvitationProof(code=code), now.date(), now
+                visit.account, InvitationProof(code=code), now.date(), now
             )
         except (Problem, ValidationError) as refused:
-            request.session.pop(CODE, None)
-            words = (
-                problem_in_words(refused)
-                if isinstance(refused, Problem)
-                else problem_words("invitation-invalid", "")
-            )
-            flash(request, words, "error")
-            return see_other(HOME)
-        return page(
-            request,
+            visit.session.pop(CODE, None)
+            # A code the proof's schema refuses is no invitation, as the API says it.
+            problem = refused if isinstance(refused, Problem) else problems.invitation_invalid()
+            return visit.refused(problem)
+        return visit.show(
             "pairing_preview.html",
-            page_account,
             preview=preview,
             controls=[LABELS[key] for key in preview.controls],
-            expires_local=local_time(preview.expires_at, page_account.timezone),
+            expires_local=local_time(preview.expires_at, visit.account.timezone),
         )
 
     @post("/pairing/agree")
-    async def agree(
-        self,
-        request: Request[Any, Any, Any],
-        page_account: PageAccount,
-        pairing_service: PairingServiceDep,
-    ) -> Response[Any]:
-        code = request.session.pop(CODE, None)
+    async def agree(self, visit: VisitDep, pairing_service: PairingServiceDep) -> Response[Any]:
+        code = visit.session.pop(CODE, None)
         if not code:
             return see_other(HOME)
         now = utc_now()
         try:
             link = await pairing_service.redeem(
-                page_account, InvitationProof(code=code), now.date(), now
+                visit.account, InvitationProof(code=code), now.date(), now
             )
         except Problem as problem:
-            flash(request, problem_in_words(problem), "error")
-            return see_other(HOME)
-        flash(request, f"You are now linked with @{link.guardian.handle}.")
-        return see_other(HOME)
+            return visit.refused(problem)
+        return visit.done(f"You are now linked with @{link.guardian.handle}.")
 
     @post("/pairing/not-now")
-    async def not_now(
-        self, request: Request[Any, Any, Any], page_account: PageAccount
-    ) -> Response[Any]:
-        request.session.pop(CODE, None)
+    async def not_now(self, visit: VisitDep) -> Response[Any]:
+        visit.session.pop(CODE, None)
         return see_other(HOME)
 
     @post("/time-requests")
     async def ask_for_time(
-        self,
-        request: Request[Any, Any, Any],
-        page_account: PageAccount,
-        screen_time_service: ScreenTimeServiceDep,
+        self, visit: VisitDep, screen_time_service: ScreenTimeServiceDep
     ) -> Response[Any]:
-        form = await request.form()
+        form = await visit.request.form()
         try:
             asked = TimeRequestIn.model_validate(
                 {
@@ -145,10 +107,8 @@ class TeenPages(Controller):
                 }
             )
             await screen_time_service.ask(
-                page_account, asked.kind, asked.minutes, asked.note, utc_now()
+                visit.account, asked.kind, asked.minutes, asked.note, utc_now()
             )
         except (ValidationError, Problem) as refused:
-            flash(request, refusal(refused)[1], "error")
-            return see_other(HOME)
-        flash(request, "Your question was sent to your guardians.")
-        return see_other(HOME)
+            return visit.refused(refused)
+        return visit.done("Your question was sent to your guardians.")
