@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from pydantic import ValidationError
 
@@ -16,14 +16,10 @@ from family_safety.domain.auth.deps import AUTH_SERVICE, AuthServiceDep
 from family_safety.domain.auth.schemas import SignedIn
 from family_safety.domain.auth.services import DEVICE_TOKEN_TTL_SECONDS
 from family_safety.domain.dependencies import AppComponents, ClientAddress, DbSession
+from family_safety.domain.family_center.deps import VisitDep
 from family_safety.domain.family_center.pages import HOME, page, refusal, see_other
-from family_safety.domain.family_center.session import (
-    PageAccount,
-    signed_in_account,
-    start_session,
-)
+from family_safety.domain.family_center.session import signed_in_account, start_session
 from family_safety.domain.family_center.web import PREFIX
-from family_safety.domain.family_center.words import problem_in_words
 from family_safety.lib.clock import utc_now
 from family_safety.lib.config import Environment
 from family_safety.lib.problems import Problem
@@ -48,6 +44,18 @@ def _signed_in(
         secure=components.settings.environment != Environment.DEVELOPMENT,
     )
     return Redirect(HOME, status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
+
+
+def _refused(
+    request: Request[Any, Any, Any],
+    refused: Problem | ValidationError,
+    error: str,
+    **typed: str,
+) -> Template:
+    """The sign-in page again, with why its form (``error`` names which) was refused and what
+    was typed in it (never the password)."""
+    status_code, words = refusal(refused)
+    return page(request, "sign_in.html", status_code=status_code, **{error: words}, **typed)
 
 
 class SignInPages(Controller):
@@ -75,13 +83,7 @@ class SignInPages(Controller):
                 handle, password, client_address, request.cookies.get(DEVICE_COOKIE)
             )
         except Problem as problem:
-            return page(
-                request,
-                "sign_in.html",
-                status_code=problem.status_code,
-                sign_in_error=problem_in_words(problem),
-                handle=handle,
-            )
+            return _refused(request, problem, "sign_in_error", handle=handle)
         return _signed_in(request, components, pair)
 
     @post("/register")
@@ -114,27 +116,15 @@ class SignInPages(Controller):
             )
             pair = await auth_service.sign_in(new.handle, new.password, client_address)
         except (ValidationError, Problem) as refused:
-            status_code, words = refusal(refused)
-            return page(
-                request,
-                "sign_in.html",
-                status_code=status_code,
-                register_error=words,
-                new_handle=fields["handle"],
-            )
+            return _refused(request, refused, "register_error", new_handle=fields["handle"])
         return _signed_in(request, components, pair)
 
     @post("/sign-out")
-    async def sign_out(
-        self,
-        request: Request[Any, Any, Any],
-        page_account: PageAccount,
-        auth_service: AuthServiceDep,
-    ) -> Response[Any]:
+    async def sign_out(self, visit: VisitDep, auth_service: AuthServiceDep) -> Response[Any]:
         """Ends the sign-in exactly as POST /v1/auth/logout does (every session of the
         account), then forgets the cookie."""
-        refresh_token = request.session.get("refresh_token")
+        refresh_token = visit.session.get("refresh_token")
         if refresh_token:
             await auth_service.logout(refresh_token)
-        request.clear_session()
+        visit.request.clear_session()
         return see_other(PREFIX)

@@ -16,7 +16,7 @@ from family_safety.domain.safety.services.accounts import (
     lock_account,
 )
 from family_safety.lib import problems
-from family_safety.lib.pagination import Page, page_of, page_query
+from family_safety.lib.pagination import Page, PageRequest, page_of, page_query
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -83,10 +83,11 @@ class BlockService:
             select(Block).where(Block.blocker_id == blocker_id, Block.blocked_id == blocked_id)
         )
 
-    async def page(self, blocker: AnyAccount, limit: int, cursor: str | None) -> Page[BlockOut]:
-        query = page_query(blocks_query(blocker.id), Block.id, limit, cursor)
+    async def page(self, asked: PageRequest) -> Page[BlockOut]:
+        """The blocks the account made, oldest first."""
+        query = page_query(blocks_query(asked.account_id), Block.id, asked)
         rows = list((await self.session.execute(query)).all())
-        return page_of(rows, limit, lambda row: row[0].id).map(lambda row: block_view(*row))
+        return page_of(rows, asked.limit, lambda row: row[0].id).map(lambda row: block_view(*row))
 
     async def unblock(self, blocker: AnyAccount, blocked_id: UUID) -> None:
         """Lift a block; lifting one that does not stand changes nothing."""

@@ -17,7 +17,7 @@ from family_safety.domain.safety.schemas import Escalation, StaffReport
 from family_safety.domain.safety.services.accounts import account_summary
 from family_safety.domain.safety.services.reports import ESCALATED_CATEGORIES, report_view
 from family_safety.lib import problems
-from family_safety.lib.pagination import Page, decode_cursor, page_of
+from family_safety.lib.pagination import Page, PageRequest, decode_cursor, page_of
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,7 +53,7 @@ class ModerationService:
     session: AsyncSession
 
     async def queue(
-        self, status: str | None, channel: str | None, limit: int, cursor: str | None
+        self, status: str | None, channel: str | None, asked: PageRequest
     ) -> Page[StaffReport]:
         """Most urgent first (urgent, high, normal), oldest first within each."""
         query = select(Report, Account).outerjoin(Account, Account.id == Report.reporter_id)
@@ -61,7 +61,7 @@ class ModerationService:
             query = query.where(Report.status == status)
         if channel is not None:
             query = query.where(Report.channel == channel)
-        if (position := decode_cursor(cursor, _queue_position)) is not None:
+        if (position := decode_cursor(asked.cursor, _queue_position)) is not None:
             rank, at, report_id = position
             query = query.where(
                 or_(
@@ -76,8 +76,8 @@ class ModerationService:
                 )
             )
         query = query.order_by(Report.priority_rank, Report.created_at, Report.id)
-        rows = list((await self.session.execute(query.limit(limit + 1))).all())
-        page = page_of(rows, limit, lambda row: _position_of(row[0]))
+        rows = list((await self.session.execute(query.limit(asked.limit + 1))).all())
+        page = page_of(rows, asked.limit, lambda row: _position_of(row[0]))
         return page.map(lambda row: staff_view(*row))
 
     async def change(self, report_id: UUID, change: ReportChange, now: datetime) -> StaffReport:

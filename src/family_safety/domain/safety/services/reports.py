@@ -20,7 +20,7 @@ from family_safety.domain.safety.schemas import ReportOut, ReportSummary
 from family_safety.domain.safety.services.accounts import lock_account
 from family_safety.domain.safety.services.roles import PARTNER, roles_of
 from family_safety.lib import problems, rate_limits
-from family_safety.lib.pagination import Page, page_of, page_query
+from family_safety.lib.pagination import Page, PageRequest, page_of, page_query
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -158,10 +158,11 @@ class ReportService:
             raise problems.invalid_field("tell_guardians", "only teens (13-17) tell guardians")
         return category
 
-    async def page(self, reporter: AnyAccount, limit: int, cursor: str | None) -> Page[ReportOut]:
-        query = select(Report).where(Report.reporter_id == reporter.id)
-        rows = list(await self.session.scalars(page_query(query, Report.id, limit, cursor)))
-        return page_of(rows, limit, lambda row: row.id).map(report_view)
+    async def page(self, asked: PageRequest) -> Page[ReportOut]:
+        """The reporter's own reports, oldest first."""
+        query = select(Report).where(Report.reporter_id == asked.account_id)
+        rows = await self.session.scalars(page_query(query, Report.id, asked))
+        return page_of(list(rows), asked.limit, lambda row: row.id).map(report_view)
 
     async def one(self, reporter: AnyAccount, report_id: UUID) -> ReportOut:
         report = await self.session.get(Report, report_id)
