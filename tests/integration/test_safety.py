@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.db.engine import create_engine
 from family_safety.domain.safety import services as safety_services
+from family_safety.domain.safety.services import blocks as block_services
 from family_safety.lib.clock import utc_now
 from family_safety.server import cli
 from tests.helpers import PASSWORD, expect_problem, pair
@@ -702,7 +703,7 @@ async def test_blocks_are_paged_oldest_first_and_limited(register, monkeypatch):
     ]
     assert second["next_cursor"] is None
 
-    monkeypatch.setattr(safety_services, "MAX_BLOCKS", 3)
+    monkeypatch.setattr(block_services, "MAX_BLOCKS", 3)
     newcomer = await register("newcomer", 30)
     expect_problem(
         await sam.post("/v1/me/blocks", json={"handle": newcomer.handle}),

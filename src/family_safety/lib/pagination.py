@@ -19,21 +19,28 @@ import hmac
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from uuid import UUID
 
+from litestar import Request, get
+from litestar.di import NamedDependency, Provide
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
-from litestar.params import Parameter
+from litestar.params import Parameter, SkipValidation
 
 from family_safety.lib import problems
 
 if TYPE_CHECKING:
+    from litestar.handlers import HTTPRouteHandler
     from litestar.types import ASGIApp, Receive, Scope, Send
+    from sqlalchemy import ColumnElement, Select
 
     from family_safety.lib.security.keyring import Keyring
 
 T = TypeVar("T")
+U = TypeVar("U")
 P = TypeVar("P")
+S = TypeVar("S", bound="Select[Any]")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -52,6 +59,10 @@ Cursor = Annotated[
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+    def map(self, convert: Callable[[T], U]) -> Page[U]:
+        """The same page with each item converted (a row to its answer)."""
+        return Page(items=[convert(item) for item in self.items], next_cursor=self.next_cursor)
 
 
 _MAC_BYTES = 16
@@ -153,3 +164,45 @@ def page_of(rows: list[T], limit: int, position_of: Callable[[T], object]) -> Pa
     items = rows[:limit]
     next_cursor = encode_cursor(str(position_of(items[-1]))) if has_more else None
     return Page(items=items, next_cursor=next_cursor)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Which page of a list the signed-in caller asks for: of their own entries by default."""
+
+    account_id: UUID
+    limit: int
+    cursor: str | None
+
+
+def provide_page_request(
+    request: Request[Any, Any, Any], limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> PageRequest:
+    return PageRequest(account_id=request.user.id, limit=limit, cursor=cursor)
+
+
+RequestedPage = NamedDependency[SkipValidation[PageRequest]]
+
+
+def list_route(
+    path: str | None = None, *, summary: str, problems_of: tuple[int, ...] = (401, 422), **kw: Any
+) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
+    """A signed-in caller's GET of one page of a list (``{items, next_cursor}``): its ``limit``
+    and ``cursor`` come as ``page`` (a ``RequestedPage``), its cursors are scoped to the caller
+    and the list, and its problems are documented (``problems_of``)."""
+    return get(
+        path,
+        summary=summary,
+        responses=problems.problem_responses(*problems_of),
+        middleware=CURSOR_SCOPE,
+        dependencies={"page": Provide(provide_page_request, sync_to_thread=False)},
+        **kw,
+    )
+
+
+def page_query(query: S, id_column: ColumnElement[UUID], asked: PageRequest) -> S:
+    """A list ordered by a UUID id, one page of it: the rows after the cursor's id, and one row
+    more than the page (for ``page_of`` to tell whether another follows)."""
+    if (after := decode_cursor(asked.cursor, UUID)) is not None:
+        query = query.where(id_column > after)
+    return query.order_by(id_column).limit(asked.limit + 1)

@@ -1,11 +1,14 @@
-"""The limits form: a guardian's limits as form fields and back, in the wire shape the
-limits service takes (it checks every value, as for PUT /v1/teens/{id}/limits)."""
+"""What the pages' forms mean, in the wire shape the services take (they check every value, as
+for the API): a guardian's limits as form fields and back (PUT /v1/teens/{id}/limits), a teen's
+settings, and a report (POST /v1/reports)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from family_safety.domain.family_center.words import DAYS, LABELS, value_words
 from family_safety.domain.policy.catalog import CATALOG, BoolKind, OrderedEnumKind
@@ -139,3 +142,60 @@ def choice_from_form(key: str, raw: str) -> Any:
     if isinstance(CATALOG[key], BoolKind):
         return {"true": True, "false": False}.get(raw, raw)
     return raw
+
+
+def settings_from_form(form: Mapping[str, str], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes a teen's settings form means, against the current values (key: value): what
+    differs, plus a window added to a window setting."""
+    changes = {
+        key: choice_from_form(key, form[key])
+        for key in CATALOG
+        if key in form
+        and key not in (KEYWORDS, DAILY_LIMIT)
+        and form[key] != choice_value(current[key])
+    }
+    typed_minutes = form.get(DAILY_LIMIT, "").strip()
+    if typed_minutes and typed_minutes != str(uniform_minutes(current[DAILY_LIMIT])):
+        changes[DAILY_LIMIT] = int(typed_minutes) if typed_minutes.isdigit() else typed_minutes
+    for key in WINDOW_KEYS:
+        start, end = form.get(f"{key}.start", ""), form.get(f"{key}.end", "")
+        if start or end:
+            added = {"days": list(DAYS), "start": start, "end": end}
+            changes[key] = [*current[key], added]
+    if KEYWORDS in form:
+        words = words_from_form(form[KEYWORDS])
+        if {w.casefold() for w in words} != {w.casefold() for w in current[KEYWORDS]}:
+            changes[KEYWORDS] = words
+    return changes
+
+
+def _local_to_utc(typed: str, timezone: str) -> str:
+    """A ``datetime-local`` field's value, in the account's timezone, as UTC."""
+    try:
+        local = datetime.fromisoformat(typed)
+    except ValueError:
+        return typed  # refused, in words, by the report's own validation
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=ZoneInfo(timezone))
+    return local.astimezone(UTC).isoformat()
+
+
+def report_from_form(form: Mapping[str, str], timezone: str) -> dict[str, Any]:
+    """The report a submitted form means, in the shape of POST /v1/reports."""
+    subject = {"kind": form.get("subject_kind", "")}
+    if handle := form.get("subject_handle", "").strip().lstrip("@"):
+        subject["handle"] = handle
+    if url := form.get("subject_url", "").strip():
+        subject["url"] = url
+    report: dict[str, Any] = {"category": form.get("category", ""), "subject": subject}
+    if description := form.get("description", "").strip():
+        report["description"] = description
+    if said := form.get("evidence_text", "").strip():
+        item: dict[str, Any] = {"kind": "message_text", "text": said}
+        if when := form.get("evidence_when", "").strip():
+            item["captured_at"] = _local_to_utc(when, timezone)
+        if "handle" in subject:
+            item["username"] = subject["handle"]
+        report["evidence"] = [item]
+    report["tell_guardians"] = form.get("tell_guardians") == "yes"
+    return report

@@ -3,7 +3,12 @@ sentences, no jargon; ICO Children's Code standard 4)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from family_safety.lib.problems import Problem
 
 LABELS: dict[str, str] = {
     "account.private": "Private account",
@@ -71,6 +76,38 @@ PROBLEM_WORDS: dict[str, str] = {
 
 def problem_words(slug: str, detail: str) -> str:
     return PROBLEM_WORDS.get(slug, detail)
+
+
+def problem_in_words(problem: Problem) -> str:
+    """An API problem as a page says it; a refused setting or field names what it refuses."""
+    words = problem_words(problem.slug, problem.detail)
+    errors = (problem.extra or {}).get("errors") if isinstance(problem.extra, dict) else None
+    if problem.slug == "setting-locked" and errors:
+        # The detail names who bounds each key ("KEY is bounded by guardian @mum; ...").
+        who = {
+            part.split(" is bounded by ")[0]: part.split(" is bounded by ")[-1]
+            for part in problem.detail.rstrip(".").split("; ")
+        }
+        words = " ".join(
+            f"You can't change {LABELS.get(e['field'], e['field'])} that way: it is set by "
+            f"{who.get(e['field'], 'a limit').replace('guardian ', '')}."
+            for e in errors
+        )
+    if problem.slug == "validation" and errors:
+        words = "Please check: " + "; ".join(
+            f"{LABELS.get(e['field'], e['field'].replace('_', ' ').title())}: {e['message']}"
+            for e in errors
+        )
+    return words
+
+
+def validation_words(error: ValidationError) -> str:
+    """A form the API's schema refused, field by field."""
+    parts = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "form"
+        parts.append(f"{field.replace('_', ' ').title()}: {item['msg'].lower()}")
+    return "Please check: " + "; ".join(parts)
 
 
 def minutes_words(minutes: int | None) -> str:

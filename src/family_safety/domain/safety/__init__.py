@@ -6,6 +6,12 @@ shown by age and country, which report categories a reporter may choose and the 
 report answers with, and the search intervention matcher with its normalisation rule.
 """
 
+from family_safety.domain.safety.categories import (
+    categories_for,
+    choosable,
+    may_choose,
+    next_steps_for,
+)
 from family_safety.domain.safety.matching import InterventionMatcher, default_matcher
 from family_safety.domain.safety.normalise import RULE, normalise
 from family_safety.domain.safety.pack import (
@@ -20,12 +26,6 @@ from family_safety.domain.safety.pack import (
     SafetyPacks,
     load_default_packs,
     load_packs,
-)
-from family_safety.domain.safety.reports import (
-    categories_for,
-    choosable,
-    may_choose,
-    next_steps_for,
 )
 from family_safety.domain.safety.resources import fits_age, resources_for, serves_country, shown_to
 

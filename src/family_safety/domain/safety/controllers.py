@@ -1,5 +1,5 @@
-"""Safety's routes: help (resources), reports, blocks, search interventions, and the staff's
-moderation queue."""
+"""Safety's routes: help (resources), report categories and search interventions, reports,
+blocks, and the staff's moderation queue."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from family_safety.domain.dependencies import (
     CurrentAccount,
     IfNoneMatch,
 )
+from family_safety.domain.safety.categories import categories_for
 from family_safety.domain.safety.deps import (
     BLOCK_SERVICE,
     CALLER,
@@ -36,8 +37,7 @@ from family_safety.domain.safety.deps import (
     staff_only,
 )
 from family_safety.domain.safety.pack import Intervention, Topic
-from family_safety.domain.safety.reports import categories_for
-from family_safety.domain.safety.resources import resources_for
+from family_safety.domain.safety.resources import is_minor, resources_for
 from family_safety.domain.safety.schemas import (
     MAX_QUERY,
     BlockOut,
@@ -53,11 +53,10 @@ from family_safety.domain.safety.schemas import (
     Resources,
     StaffReport,
 )
-from family_safety.domain.safety.services import is_minor
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.http_caching import ETAG, etag_matches
-from family_safety.lib.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.lib.pagination import Page, RequestedPage, list_route
 from family_safety.lib.problems import problem_responses
 
 CountryQuery = Annotated[
@@ -200,20 +199,9 @@ class ReportController(Controller):
         report, created = await report_service.file(current_account, data, utc_now())
         return Response(report, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
-    @get(
-        "/v1/me/reports",
-        summary="My reports, oldest first",
-        responses=problem_responses(401, 422),
-        middleware=CURSOR_SCOPE,
-    )
-    async def mine(
-        self,
-        current_account: CurrentAccount,
-        report_service: ReportServiceDep,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
-    ) -> Page[ReportOut]:
-        return await report_service.page(current_account, limit, cursor)
+    @list_route("/v1/me/reports", summary="My reports, oldest first")
+    async def mine(self, report_service: ReportServiceDep, page: RequestedPage) -> Page[ReportOut]:
+        return await report_service.page(page)
 
     @get(
         "/v1/me/reports/{report_id:uuid}",
@@ -253,19 +241,9 @@ class BlockController(Controller):
         block, created = await block_service.block(current_account, data.handle, utc_now())
         return Response(block, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
-    @get(
-        summary="Accounts I block, oldest first",
-        responses=problem_responses(401, 422),
-        middleware=CURSOR_SCOPE,
-    )
-    async def blocks(
-        self,
-        current_account: CurrentAccount,
-        block_service: BlockServiceDep,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
-    ) -> Page[BlockOut]:
-        return await block_service.page(current_account, limit, cursor)
+    @list_route(summary="Accounts I block, oldest first")
+    async def blocks(self, block_service: BlockServiceDep, page: RequestedPage) -> Page[BlockOut]:
+        return await block_service.page(page)
 
     @delete(
         "/{account_id:uuid}",
@@ -291,23 +269,22 @@ class ModerationController(Controller):
     guards = [staff_only]
     dependencies = MODERATION_SERVICE
 
-    @get(
+    @list_route(
         summary="The report queue, most urgent first (staff)",
         description="`urgent`, then `high`, then `normal`; oldest first within each. Each report "
         "names its reporter (`{id, handle, display_name}`, null once that account is deleted) "
         "and, for `minor_exploitation`, the NCMEC escalation.",
-        responses=problem_responses(401, 403, 422),
-        middleware=CURSOR_SCOPE,
+        problems_of=(401, 403, 422),
     )
     async def queue(
         self,
         moderation_service: ModerationServiceDep,
+        *,
         status: Annotated[ReportStatus | None, QueryParameter()] = None,
         channel: Annotated[Channel | None, QueryParameter()] = None,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        page: RequestedPage,
     ) -> Page[StaffReport]:
-        return await moderation_service.queue(status, channel, limit, cursor)
+        return await moderation_service.queue(status, channel, page)
 
     @patch(
         "/{report_id:uuid}",

@@ -7,10 +7,24 @@ is shown: someone looking for help without signing in may be any age.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from family_safety.domain.safety.pack import EVERY_COUNTRY, Resource, SafetyPacks
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from family_safety.db.account_records import AnyAccount
+    from family_safety.domain.policy.pack import PolicyPack
 
 _FOR_UNDER_18 = frozenset({"under_18", "everyone"})
 _NOT_FOR_18_PLUS = frozenset({"under_18"})
+
+
+def is_minor(pack: PolicyPack, account: AnyAccount, today: date) -> bool:
+    """The one question this module asks of ages: is the account under 18 (a teen band) today."""
+    band = pack.band_for(account.birthdate, today)
+    return band is not None and pack.is_teen(band)
 
 
 def fits_age(audience: str, *, is_minor: bool | None) -> bool:

@@ -1,0 +1,166 @@
+"""The pages every signed-in account has: home (a guardian's or a teen's, by age), the history
+of changes, and ending a link (either side may)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Template
+
+from family_safety.domain.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
+from family_safety.domain.audit import services as audit
+from family_safety.domain.dependencies import DbSession
+from family_safety.domain.family_center import forms
+from family_safety.domain.family_center.deps import VisitDep
+from family_safety.domain.family_center.pages import LIST_LIMIT, Visit, local_time
+from family_safety.domain.family_center.web import PREFIX
+from family_safety.domain.family_center.words import (
+    LABELS,
+    action_words,
+    minutes_words,
+    notification_words,
+    value_words,
+)
+from family_safety.domain.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
+from family_safety.domain.links.deps import LINK_SERVICE, LinkServiceDep
+from family_safety.domain.notifications import services as notifications
+from family_safety.domain.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
+from family_safety.lib.clock import utc_now, utc_today
+
+if TYPE_CHECKING:
+    from family_safety.db.account_records import AccountRecord
+    from family_safety.domain.account_settings.schemas import SettingOut
+
+NEWS_SHOWN = 5
+QUESTIONS_SHOWN = 5
+ANSWER_WORDS = {
+    "pending": "Waiting for an answer",
+    "approved": "Yes",
+    "denied": "No",
+    "cancelled": "Cancelled",
+    "expired": "Ran out",
+}
+
+
+async def _whats_new(
+    db_session: DbSession, account: AccountRecord, teens: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The latest notifications, newest first, in words."""
+    me = str(account.id)
+    return [
+        {"at": n.created_at, "words": notification_words(n.kind, n.data or {}, me, teens)}
+        for n in await notifications.latest(db_session, account.id, NEWS_SHOWN)
+    ]
+
+
+def _set_by(setting: SettingOut) -> str:
+    """Who decided a setting's value, for its holder: "Set by @mum", "Set by your age"."""
+    bound = setting.bound
+    if bound is not None and bound.value == setting.value:
+        names = [
+            "your age" if party.kind == "age_gate" else f"@{party.handle}" for party in bound.set_by
+        ]
+        return "Set by " + " and ".join(names)
+    return "Your choice" if setting.source == "self" else "Starting setting"
+
+
+def _setting_row(key: str, setting: SettingOut) -> dict[str, Any]:
+    """One of a teen's settings as their home shows it, with the control to change it."""
+    bound = setting.bound.value if setting.bound else None
+    choices = forms.allowed_choices(key, bound) if setting.can_change else None
+    return {
+        "key": key,
+        "id": "s-" + key.replace(".", "-").replace("_", "-"),
+        "label": LABELS[key],
+        "value": value_words(key, setting.value),
+        "current": forms.choice_value(setting.value),
+        "set_by": _set_by(setting),
+        "choices": choices if choices and len(choices) > 1 else None,
+        # More hidden words is always stricter: a teen may add their own.
+        "words": "\n".join(setting.value) if key == forms.KEYWORDS else None,
+        # More windows are always stricter: a teen may add a daily one.
+        "window": key in forms.WINDOW_KEYS,
+        # Fewer minutes is always stricter: a teen may choose a smaller daily limit.
+        "minutes": forms.uniform_minutes(setting.value) if key == forms.DAILY_LIMIT else None,
+    }
+
+
+async def _guardian_home(
+    visit: Visit, db_session: DbSession, link_service: LinkServiceDep
+) -> Template:
+    guardian = visit.account
+    links = await link_service.page(guardian, LIST_LIMIT, None, utc_today())
+    teens = [
+        link for link in links.items if link.guardian.id == guardian.id and link.status == "active"
+    ]
+    invitation = visit.session.get("invitation")
+    expires_at = datetime.fromisoformat(invitation["expires_at"]) if invitation else None
+    if expires_at is not None and expires_at <= utc_now():
+        invitation = expires_at = None
+    handles = {str(link.teen.id): link.teen.handle for link in links.items}
+    return visit.show(
+        "guardian_home.html",
+        teens=teens,
+        news=await _whats_new(db_session, guardian, handles),
+        invitation=invitation,
+        expires_local=local_time(expires_at, guardian.timezone),
+    )
+
+
+class HomePages(Controller):
+    path = PREFIX
+    dependencies = {**LINK_SERVICE, **SETTINGS_SERVICE, **LIMITS_SERVICE, **SCREEN_TIME_SERVICE}
+
+    @get("/home")
+    async def home(
+        self,
+        visit: VisitDep,
+        db_session: DbSession,
+        link_service: LinkServiceDep,
+        settings_service: SettingsServiceDep,
+        limits_service: LimitsServiceDep,
+        screen_time_service: ScreenTimeServiceDep,
+    ) -> Template:
+        if not visit.is_teen():
+            return await _guardian_home(visit, db_session, link_service)
+        teen, today, now = visit.account, utc_today(), utc_now()
+        answer = (await settings_service.snapshot(teen, today)).answer()
+        guardians = await limits_service.my_guardians(teen, LIST_LIMIT, None, today)
+        asked = await screen_time_service.requests(teen, LIST_LIMIT, None, now)
+        return visit.show(
+            "teen_home.html",
+            settings=[_setting_row(key, setting) for key, setting in answer.settings.items()],
+            guardians=[
+                {
+                    "link": g.link,
+                    "limits": [(LABELS[k], value_words(k, v)) for k, v in g.limits.items()],
+                }
+                for g in guardians.items
+            ],
+            status=await visit.components.screen_time_statuses.status(teen, now),
+            minutes_words=minutes_words,
+            questions=list(reversed(asked.items))[:QUESTIONS_SHOWN],
+            answer_words=ANSWER_WORDS,
+            news=await _whats_new(db_session, teen, {}),
+        )
+
+    @get("/history")
+    async def history(self, visit: VisitDep, db_session: DbSession) -> Template:
+        entries = await audit.page_for(db_session, visit.account.id, LIST_LIMIT, None)
+        return visit.show(
+            "history.html",
+            history=list(reversed(entries.items)),
+            action_words=action_words,
+            labels=LABELS,
+        )
+
+    @post("/links/{link_id:uuid}/end")
+    async def end_link(
+        self, link_id: FromPath[UUID], visit: VisitDep, link_service: LinkServiceDep
+    ) -> Response[Any]:
+        await link_service.end(visit.account, link_id, utc_now())
+        return visit.done("The link has ended.")

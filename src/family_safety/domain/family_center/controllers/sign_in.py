@@ -1,0 +1,130 @@
+"""Signing in, registering and signing out: the pages' session (session.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+from pydantic import ValidationError
+
+from family_safety.domain.accounts import services as accounts
+from family_safety.domain.accounts.schemas import NewAccount
+from family_safety.domain.auth.deps import AUTH_SERVICE, AuthServiceDep
+from family_safety.domain.auth.schemas import SignedIn
+from family_safety.domain.auth.services import DEVICE_TOKEN_TTL_SECONDS
+from family_safety.domain.dependencies import AppComponents, ClientAddress, DbSession
+from family_safety.domain.family_center.deps import VisitDep
+from family_safety.domain.family_center.pages import HOME, page, refusal, see_other
+from family_safety.domain.family_center.session import signed_in_account, start_session
+from family_safety.domain.family_center.web import PREFIX
+from family_safety.lib.clock import utc_now
+from family_safety.lib.config import Environment
+from family_safety.lib.problems import Problem
+
+DEVICE_COOKIE = "family_device"
+
+
+def _signed_in(
+    request: Request[Any, Any, Any], components: AppComponents, signed: SignedIn
+) -> Redirect:
+    """Home, with the page session started and this browser remembered as a device of the
+    account: its device token lets it keep signing in while others' wrong guesses lock the
+    handle (as ``device_token`` does in the API)."""
+    start_session(request, components, signed)
+    cookie = Cookie(
+        key=DEVICE_COOKIE,
+        value=signed.device_token,
+        path=PREFIX,
+        max_age=DEVICE_TOKEN_TTL_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=components.settings.environment != Environment.DEVELOPMENT,
+    )
+    return Redirect(HOME, status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
+
+
+def _refused(
+    request: Request[Any, Any, Any],
+    refused: Problem | ValidationError,
+    error: str,
+    **typed: str,
+) -> Template:
+    """The sign-in page again, with why its form (``error`` names which) was refused and what
+    was typed in it (never the password)."""
+    status_code, words = refusal(refused)
+    return page(request, "sign_in.html", status_code=status_code, **{error: words}, **typed)
+
+
+class SignInPages(Controller):
+    path = PREFIX
+    dependencies = AUTH_SERVICE
+
+    @get("/")
+    async def start(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        if await signed_in_account(request) is not None:
+            return see_other(HOME)
+        return page(request, "sign_in.html")
+
+    @post("/sign-in")
+    async def sign_in(
+        self,
+        request: Request[Any, Any, Any],
+        auth_service: AuthServiceDep,
+        components: AppComponents,
+        client_address: ClientAddress,
+    ) -> Response[Any]:
+        form = await request.form()
+        handle, password = form.get("handle", "").strip(), form.get("password", "")
+        try:
+            pair = await auth_service.sign_in(
+                handle, password, client_address, request.cookies.get(DEVICE_COOKIE)
+            )
+        except Problem as problem:
+            return _refused(request, problem, "sign_in_error", handle=handle)
+        return _signed_in(request, components, pair)
+
+    @post("/register")
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        auth_service: AuthServiceDep,
+        components: AppComponents,
+        client_address: ClientAddress,
+    ) -> Response[Any]:
+        form = await request.form()
+        fields = {
+            "handle": form.get("handle", "").strip(),
+            "password": form.get("password", ""),
+            "birthdate": form.get("birthdate", ""),
+        }
+        if country := form.get("country", "").strip().upper():
+            fields["country"] = country
+        try:
+            new = NewAccount.model_validate(fields)
+            await accounts.register(
+                db_session,
+                components.hasher,
+                components.pack,
+                new,
+                client_address=client_address,
+                per_address_per_hour=components.settings.registrations_per_address_per_hour,
+                now=utc_now(),
+            )
+            pair = await auth_service.sign_in(new.handle, new.password, client_address)
+        except (ValidationError, Problem) as refused:
+            return _refused(request, refused, "register_error", new_handle=fields["handle"])
+        return _signed_in(request, components, pair)
+
+    @post("/sign-out")
+    async def sign_out(self, visit: VisitDep, auth_service: AuthServiceDep) -> Response[Any]:
+        """Ends the sign-in exactly as POST /v1/auth/logout does (every session of the
+        account), then forgets the cookie."""
+        refresh_token = visit.session.get("refresh_token")
+        if refresh_token:
+            await auth_service.logout(refresh_token)
+        visit.request.clear_session()
+        return see_other(PREFIX)

@@ -1,0 +1,48 @@
+"""What the pages are given beyond the services' own ``deps``: the visit of a signed-in account
+(its request, its account from session.py, the components) and a guardian's overview of one teen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
+
+from family_safety.domain.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
+from family_safety.domain.dependencies import AppComponents, DbSession
+from family_safety.domain.family_center.pages import Visit
+from family_safety.domain.family_center.session import PAGE_ACCOUNT, PageAccount
+from family_safety.domain.family_center.teen_overview import TeenOverview
+from family_safety.domain.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
+from family_safety.domain.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
+
+
+def provide_visit(
+    request: Request[Any, Any, Any], page_account: PageAccount, components: AppComponents
+) -> Visit:
+    return Visit(request, page_account, components)
+
+
+VISIT = {**PAGE_ACCOUNT, "visit": Provide(provide_visit, sync_to_thread=False)}
+"""On every page's router: a handler that takes ``visit`` is for signed-in accounts only."""
+VisitDep = NamedDependency[SkipValidation[Visit]]
+
+
+def provide_teen_overview(
+    db_session: DbSession,
+    settings_service: SettingsServiceDep,
+    limits_service: LimitsServiceDep,
+    screen_time_service: ScreenTimeServiceDep,
+) -> TeenOverview:
+    return TeenOverview(db_session, settings_service, limits_service, screen_time_service)
+
+
+TEEN_OVERVIEW = {
+    **SETTINGS_SERVICE,
+    **LIMITS_SERVICE,
+    **SCREEN_TIME_SERVICE,
+    "teen_overview": Provide(provide_teen_overview, sync_to_thread=False),
+}
+"""The overview, with the services it reads (a dependency comes with its own dependencies)."""
+TeenOverviewDep = NamedDependency[SkipValidation[TeenOverview]]
