@@ -61,7 +61,15 @@ class SettingKind(ABC, Generic[V]):
         """Whether a bound leaves its holder exactly one value to choose."""
 
     @abstractmethod
-    def json_schema(self) -> JsonSchema: ...
+    def json_schema(self) -> JsonSchema:
+        """A value as sent (``GET /v1/policy`` serves it)."""
+
+    def answer_schema(self) -> JsonSchema:
+        """A value as answered: a combined list (a union of several parties' lists) may be
+        longer than any one party may send."""
+        schema = self.json_schema()
+        schema.pop("maxItems", None)
+        return schema
 
     def contributes(self, party_bound: V, combined: V) -> bool:
         """Whether one party's bound shows in the combined bound (equal to it, ties included)."""
@@ -254,20 +262,27 @@ class DailyLimitKind(SettingKind[DailyLimit]):
                 return True
         return False
 
+    def _minutes_schema(self) -> JsonSchema:
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+
     def json_schema(self) -> JsonSchema:
-        minutes = {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
         return {
             "oneOf": [
                 {"type": "null", "description": "No limit on any day."},
-                {**minutes, "description": "The same limit every day."},
-                {
-                    "type": "object",
-                    "properties": {day: {"oneOf": [minutes, {"type": "null"}]} for day in DAYS},
-                    "required": list(DAYS),
-                    "additionalProperties": False,
-                },
+                {**self._minutes_schema(), "description": "The same limit every day."},
+                self.answer_schema(),
             ],
             "description": "Answered as the full seven-day map; null is no limit.",
+        }
+
+    def answer_schema(self) -> JsonSchema:
+        """Always the seven-day map."""
+        day_schema = {"oneOf": [self._minutes_schema(), {"type": "null"}]}
+        return {
+            "type": "object",
+            "properties": dict.fromkeys(DAYS, day_schema),
+            "required": list(DAYS),
+            "additionalProperties": False,
         }
 
 
