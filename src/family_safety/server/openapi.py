@@ -50,7 +50,6 @@ from litestar.openapi.spec import (
 )
 from litestar.openapi.spec.schema import SchemaDataContainer
 from litestar.plugins import OpenAPISchemaPlugin
-from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from pydantic import BaseModel
@@ -229,30 +228,25 @@ def _refuses_unknown_fields(value: Any) -> bool:
 
 
 class ClosedSchemaPlugin(OpenAPISchemaPlugin):
-    """Models that refuse unknown fields, documented with ``additionalProperties: false``
-    (Litestar's own plugins write the rest)."""
+    """Models that refuse unknown fields, documented with ``additionalProperties: false`` and, for
+    pydantic, their model-level ``json_schema_extra`` (Litestar's own plugins write the rest)."""
 
     @staticmethod
     def is_plugin_supported_type(value: Any) -> bool:
         return _refuses_unknown_fields(value)
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
-        annotation = field_definition.annotation
-        if issubclass(annotation, BaseModel):
-            schema = PydanticSchemaPlugin.for_pydantic_model(field_definition, schema_creator)
-            extra = annotation.model_config.get("json_schema_extra")
-            if isinstance(extra, dict):
-                aliases = schema.field_aliases()
-                for key, value in extra.items():
-                    setattr(schema, aliases.get(key, key), value)
-        else:
-            schema = next(
-                plugin
-                for plugin in schema_creator.plugins
-                if plugin is not self
-                and schema_creator.plugin_supports_field(plugin, field_definition)
-            ).to_openapi_schema(field_definition, schema_creator)
+        schema: Schema = next(
+            plugin
+            for plugin in schema_creator.plugins
+            if plugin is not self and schema_creator.plugin_supports_field(plugin, field_definition)
+        ).to_openapi_schema(field_definition, schema_creator)
         schema.additional_properties = False
+        config = getattr(field_definition.annotation, "model_config", {})  # pydantic's
+        if isinstance(extra := config.get("json_schema_extra"), dict):
+            aliases = schema.field_aliases()
+            for key, value in extra.items():
+                setattr(schema, aliases.get(key, key), value)
         return schema
 
 
