@@ -50,7 +50,7 @@ $(CLIENT)/node_modules/.package-lock.json: $(CLIENT)/package.json $(CLIENT)/pack
 	cd $(CLIENT) && npm ci --no-audit --no-fund
 
 client: $(VENV)/.synced $(CLIENT)/node_modules/.package-lock.json
-	$(BIN)/python -m family_safety.server.dump_openapi $(CLIENT)/openapi.json
+	$(BIN)/family-safety openapi $(CLIENT)/openapi.json
 	cd $(CLIENT) && npm run --silent generate
 
 client-check: client

@@ -5,7 +5,12 @@
  * turns it into a fetch wrapper whose paths, parameters, bodies and answers are all typed: a
  * setting key with a typo, or a value of the wrong type for its key, does not compile.
  */
-import createClient, { type Client, type Middleware } from "openapi-fetch";
+import createClient, {
+  type Client,
+  type FetchResponse,
+  type MaybeOptionalInit,
+  type Middleware,
+} from "openapi-fetch";
 
 import type { components, paths } from "./schema.d.ts";
 
@@ -23,7 +28,35 @@ export type EffectiveSetting<K extends SettingKey> = Schemas["EffectiveSettingsM
 export type Problem = Schemas["ProblemDetails"];
 export type Link = Schemas["Link"];
 
-export type FamilySafetyClient = Client<paths>;
+type Method = "get" | "put" | "post" | "delete" | "patch";
+type PathsWith<M extends Method> = {
+  [P in keyof paths]: paths[P] extends { [K in M]: object } ? P : never;
+}[keyof paths];
+type Init<P extends keyof paths, M extends Method> = MaybeOptionalInit<paths[P], M>;
+
+/**
+ * A call whose options (path, query, headers, body) are checked as written: a misspelt key or a
+ * field the service refuses does not compile. (openapi-fetch's own methods infer the options'
+ * type from the call, which lets any extra key through: openapi-typescript#1769.)
+ */
+type StrictMethod<M extends Method> = <P extends PathsWith<M>>(
+  url: P,
+  ...init: undefined extends Init<P, M> ? [Init<P, M>?] : [Init<P, M>]
+) => Promise<Answer<P, M>>;
+type Answer<P extends keyof paths, M extends Method> = FetchResponse<
+  paths[P][M] & Record<string | number, unknown>,
+  Init<P, M>,
+  `${string}/${string}`
+>;
+
+type Strict = "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
+export type FamilySafetyClient = Omit<Client<paths>, Strict> & {
+  GET: StrictMethod<"get">;
+  PUT: StrictMethod<"put">;
+  POST: StrictMethod<"post">;
+  DELETE: StrictMethod<"delete">;
+  PATCH: StrictMethod<"patch">;
+};
 
 export interface ClientOptions {
   /** Where the service answers, e.g. `http://127.0.0.1:8000`. */
@@ -51,7 +84,8 @@ export function createFamilySafetyClient(options: ClientOptions): FamilySafetyCl
     };
     client.use(bearer);
   }
-  return client;
+  // The same calls, typed strictly (see StrictMethod).
+  return client as unknown as FamilySafetyClient;
 }
 
 /** The slug of a problem (`setting-locked`, `precondition-failed`, ...), which clients switch on. */

@@ -890,12 +890,98 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountPrivateBound */
+        AccountPrivateBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** AccountPrivateDefaults */
+        AccountPrivateDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** AccountPrivateGates */
+        AccountPrivateGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** AccountPrivatePolicy */
+        AccountPrivatePolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["AccountPrivateDefaults"];
+            gates: components["schemas"]["AccountPrivateGates"];
+            /** @constant */
+            key: "account.private";
+        };
+        /** AccountPrivateSetting */
+        AccountPrivateSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["AccountPrivateBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
+        /** AccountSuggestToOthersBound */
+        AccountSuggestToOthersBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** AccountSuggestToOthersDefaults */
+        AccountSuggestToOthersDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** AccountSuggestToOthersGates */
+        AccountSuggestToOthersGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** AccountSuggestToOthersPolicy */
+        AccountSuggestToOthersPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["AccountSuggestToOthersDefaults"];
+            gates: components["schemas"]["AccountSuggestToOthersGates"];
+            /** @constant */
+            key: "account.suggest_to_others";
+        };
+        /** AccountSuggestToOthersSetting */
+        AccountSuggestToOthersSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["AccountSuggestToOthersBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
         /** AccountSummary */
         AccountSummary: {
             /** Format: uuid */
             id: string;
             handle: string;
             display_name: string;
+        };
+        /**
+         * AgeBand
+         * @description An age band of the policy, youngest first.
+         * @enum {string}
+         */
+        AgeBand: "13-15" | "16-17" | "18+";
+        /** AgeGateParty */
+        AgeGateParty: {
+            band: components["schemas"]["AgeBand"];
+            /** @constant */
+            kind: "age_gate";
         };
         /** AuditActor */
         AuditActor: {
@@ -942,6 +1028,127 @@ export interface components {
             group: string;
             description: string | null;
         };
+        /** CommentsWhoCanCommentBound */
+        CommentsWhoCanCommentBound: {
+            /** @enum {string} */
+            value: "everyone" | "friends" | "no_one";
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** CommentsWhoCanCommentDefaults */
+        CommentsWhoCanCommentDefaults: {
+            /** @enum {string} */
+            "13-15": "everyone" | "friends" | "no_one";
+            /** @enum {string} */
+            "16-17": "everyone" | "friends" | "no_one";
+            /** @enum {string} */
+            "18+": "everyone" | "friends" | "no_one";
+        };
+        /** CommentsWhoCanCommentGates */
+        CommentsWhoCanCommentGates: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
+        /** CommentsWhoCanCommentPolicy */
+        CommentsWhoCanCommentPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["CommentsWhoCanCommentDefaults"];
+            gates: components["schemas"]["CommentsWhoCanCommentGates"];
+            /** @constant */
+            key: "comments.who_can_comment";
+        };
+        /** CommentsWhoCanCommentSetting */
+        CommentsWhoCanCommentSetting: {
+            /** @enum {string} */
+            value: "everyone" | "friends" | "no_one";
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["CommentsWhoCanCommentBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
+        /** ContentKeywordFiltersBound */
+        ContentKeywordFiltersBound: {
+            /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
+            value: string[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** ContentKeywordFiltersDefaults */
+        ContentKeywordFiltersDefaults: {
+            /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
+            "13-15": string[];
+            /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
+            "16-17": string[];
+            /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
+            "18+": string[];
+        };
+        /** ContentKeywordFiltersGates */
+        ContentKeywordFiltersGates: {
+            "13-15": null | string[];
+            "16-17": null | string[];
+            "18+": null | string[];
+        };
+        /** ContentKeywordFiltersPolicy */
+        ContentKeywordFiltersPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["ContentKeywordFiltersDefaults"];
+            gates: components["schemas"]["ContentKeywordFiltersGates"];
+            /** @constant */
+            key: "content.keyword_filters";
+        };
+        /** ContentKeywordFiltersSetting */
+        ContentKeywordFiltersSetting: {
+            /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
+            value: string[];
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["ContentKeywordFiltersBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
+        /** ContentRestrictedModeBound */
+        ContentRestrictedModeBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** ContentRestrictedModeDefaults */
+        ContentRestrictedModeDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** ContentRestrictedModeGates */
+        ContentRestrictedModeGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** ContentRestrictedModePolicy */
+        ContentRestrictedModePolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["ContentRestrictedModeDefaults"];
+            gates: components["schemas"]["ContentRestrictedModeGates"];
+            /** @constant */
+            key: "content.restricted_mode";
+        };
+        /** ContentRestrictedModeSetting */
+        ContentRestrictedModeSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["ContentRestrictedModeBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
         /** DayOut */
         DayOut: {
             /** Format: date */
@@ -956,207 +1163,60 @@ export interface components {
             /** @description When approving: minutes to grant instead of those asked. */
             minutes?: number | null;
         };
-        /**
-         * EffectiveSettingsOut
-         * @example {
-         *       "account_id": "5f1c7c1e-2b7a-4f6e-8d7e-6a3e9d2c4b10",
-         *       "age_band": "13-15",
-         *       "policy": {
-         *         "id": "default",
-         *         "version": "2026-11-01"
-         *       },
-         *       "settings": {
-         *         "account.private": {
-         *           "value": true,
-         *           "source": "default",
-         *           "bound": null,
-         *           "can_change": true
-         *         },
-         *         "account.suggest_to_others": {
-         *           "value": false,
-         *           "source": "default",
-         *           "bound": null,
-         *           "can_change": true
-         *         },
-         *         "messaging.direct_messages": {
-         *           "value": "no_one",
-         *           "source": "default",
-         *           "bound": {
-         *             "value": "no_one",
-         *             "set_by": [
-         *               {
-         *                 "kind": "age_gate",
-         *                 "band": "13-15"
-         *               }
-         *             ]
-         *           },
-         *           "can_change": false
-         *         },
-         *         "live.enabled": {
-         *           "value": false,
-         *           "source": "default",
-         *           "bound": {
-         *             "value": false,
-         *             "set_by": [
-         *               {
-         *                 "kind": "age_gate",
-         *                 "band": "13-15"
-         *               }
-         *             ]
-         *           },
-         *           "can_change": false
-         *         },
-         *         "comments.who_can_comment": {
-         *           "value": "friends",
-         *           "source": "default",
-         *           "bound": {
-         *             "value": "friends",
-         *             "set_by": [
-         *               {
-         *                 "kind": "age_gate",
-         *                 "band": "13-15"
-         *               }
-         *             ]
-         *           },
-         *           "can_change": true
-         *         },
-         *         "remix.duet_stitch": {
-         *           "value": "only_me",
-         *           "source": "default",
-         *           "bound": {
-         *             "value": "only_me",
-         *             "set_by": [
-         *               {
-         *                 "kind": "age_gate",
-         *                 "band": "13-15"
-         *               }
-         *             ]
-         *           },
-         *           "can_change": false
-         *         },
-         *         "downloads.allowed": {
-         *           "value": false,
-         *           "source": "default",
-         *           "bound": {
-         *             "value": false,
-         *             "set_by": [
-         *               {
-         *                 "kind": "age_gate",
-         *                 "band": "13-15"
-         *               }
-         *             ]
-         *           },
-         *           "can_change": false
-         *         },
-         *         "content.restricted_mode": {
-         *           "value": false,
-         *           "source": "default",
-         *           "bound": null,
-         *           "can_change": true
-         *         },
-         *         "content.keyword_filters": {
-         *           "value": [],
-         *           "source": "default",
-         *           "bound": null,
-         *           "can_change": true
-         *         },
-         *         "search.enabled": {
-         *           "value": false,
-         *           "source": "guardian",
-         *           "bound": {
-         *             "value": false,
-         *             "set_by": [
-         *               {
-         *                 "kind": "guardian",
-         *                 "guardian_id": "0b8f4a52-5d0e-4c55-9a47-1f0d2f8c8a31",
-         *                 "handle": "alex"
-         *               }
-         *             ]
-         *           },
-         *           "can_change": false
-         *         },
-         *         "screen_time.daily_limit_minutes": {
-         *           "value": {
-         *             "mon": 45,
-         *             "tue": 45,
-         *             "wed": 45,
-         *             "thu": 45,
-         *             "fri": 45,
-         *             "sat": 45,
-         *             "sun": 45
-         *           },
-         *           "source": "guardian",
-         *           "bound": {
-         *             "value": {
-         *               "mon": 45,
-         *               "tue": 45,
-         *               "wed": 45,
-         *               "thu": 45,
-         *               "fri": 45,
-         *               "sat": 45,
-         *               "sun": 45
-         *             },
-         *             "set_by": [
-         *               {
-         *                 "kind": "guardian",
-         *                 "guardian_id": "0b8f4a52-5d0e-4c55-9a47-1f0d2f8c8a31",
-         *                 "handle": "alex"
-         *               }
-         *             ]
-         *           },
-         *           "can_change": true
-         *         },
-         *         "screen_time.time_away": {
-         *           "value": [],
-         *           "source": "default",
-         *           "bound": null,
-         *           "can_change": true
-         *         },
-         *         "notifications.quiet_hours": {
-         *           "value": [
-         *             {
-         *               "days": [
-         *                 "mon",
-         *                 "tue",
-         *                 "wed",
-         *                 "thu",
-         *                 "fri",
-         *                 "sat",
-         *                 "sun"
-         *               ],
-         *               "start": "21:00",
-         *               "end": "08:00"
-         *             }
-         *           ],
-         *           "source": "default",
-         *           "bound": {
-         *             "value": [
-         *               {
-         *                 "days": [
-         *                   "mon",
-         *                   "tue",
-         *                   "wed",
-         *                   "thu",
-         *                   "fri",
-         *                   "sat",
-         *                   "sun"
-         *                 ],
-         *                 "start": "21:00",
-         *                 "end": "08:00"
-         *               }
-         *             ],
-         *             "set_by": [
-         *               {
-         *                 "kind": "age_gate",
-         *                 "band": "13-15"
-         *               }
-         *             ]
-         *           },
-         *           "can_change": true
-         *         }
-         *       }
-         *     }
-         */
+        /** DownloadsAllowedBound */
+        DownloadsAllowedBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** DownloadsAllowedDefaults */
+        DownloadsAllowedDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** DownloadsAllowedGates */
+        DownloadsAllowedGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** DownloadsAllowedPolicy */
+        DownloadsAllowedPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["DownloadsAllowedDefaults"];
+            gates: components["schemas"]["DownloadsAllowedGates"];
+            /** @constant */
+            key: "downloads.allowed";
+        };
+        /** DownloadsAllowedSetting */
+        DownloadsAllowedSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["DownloadsAllowedBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
+        /** EffectiveSettingsMap */
+        EffectiveSettingsMap: {
+            "account.private": components["schemas"]["AccountPrivateSetting"];
+            "account.suggest_to_others": components["schemas"]["AccountSuggestToOthersSetting"];
+            "messaging.direct_messages": components["schemas"]["MessagingDirectMessagesSetting"];
+            "live.enabled": components["schemas"]["LiveEnabledSetting"];
+            "comments.who_can_comment": components["schemas"]["CommentsWhoCanCommentSetting"];
+            "remix.duet_stitch": components["schemas"]["RemixDuetStitchSetting"];
+            "downloads.allowed": components["schemas"]["DownloadsAllowedSetting"];
+            "content.restricted_mode": components["schemas"]["ContentRestrictedModeSetting"];
+            "content.keyword_filters": components["schemas"]["ContentKeywordFiltersSetting"];
+            "search.enabled": components["schemas"]["SearchEnabledSetting"];
+            "screen_time.daily_limit_minutes": components["schemas"]["ScreenTimeDailyLimitMinutesSetting"];
+            "screen_time.time_away": components["schemas"]["ScreenTimeTimeAwaySetting"];
+            "notifications.quiet_hours": components["schemas"]["NotificationsQuietHoursSetting"];
+        };
+        /** EffectiveSettingsOut */
         EffectiveSettingsOut: {
             /** Format: uuid */
             account_id: string;
@@ -1166,10 +1226,7 @@ export interface components {
         };
         /** Escalation */
         Escalation: {
-            /**
-             * @default NCMEC
-             * @constant
-             */
+            /** @constant */
             to: "NCMEC";
             /** @enum {string} */
             status: "required" | "filed";
@@ -1256,6 +1313,14 @@ export interface components {
             link: components["schemas"]["Link"];
             limits: components["schemas"]["SettingValues"];
         };
+        /** GuardianParty */
+        GuardianParty: {
+            /** Format: uuid */
+            guardian_id: string;
+            handle: string;
+            /** @constant */
+            kind: "guardian";
+        };
         /** InterventionList */
         InterventionList: {
             version: string;
@@ -1341,6 +1406,85 @@ export interface components {
             /** @description The phrases that trigger it, normalised by `rule`: words joined by a space. */
             phrases: string[];
         };
+        /** LiveEnabledBound */
+        LiveEnabledBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** LiveEnabledDefaults */
+        LiveEnabledDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** LiveEnabledGates */
+        LiveEnabledGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** LiveEnabledPolicy */
+        LiveEnabledPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["LiveEnabledDefaults"];
+            gates: components["schemas"]["LiveEnabledGates"];
+            /** @constant */
+            key: "live.enabled";
+        };
+        /** LiveEnabledSetting */
+        LiveEnabledSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["LiveEnabledBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
+        /** MessagingDirectMessagesBound */
+        MessagingDirectMessagesBound: {
+            /** @enum {string} */
+            value: "everyone" | "friends" | "no_one";
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** MessagingDirectMessagesDefaults */
+        MessagingDirectMessagesDefaults: {
+            /** @enum {string} */
+            "13-15": "everyone" | "friends" | "no_one";
+            /** @enum {string} */
+            "16-17": "everyone" | "friends" | "no_one";
+            /** @enum {string} */
+            "18+": "everyone" | "friends" | "no_one";
+        };
+        /** MessagingDirectMessagesGates */
+        MessagingDirectMessagesGates: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
+        /** MessagingDirectMessagesPolicy */
+        MessagingDirectMessagesPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["MessagingDirectMessagesDefaults"];
+            gates: components["schemas"]["MessagingDirectMessagesGates"];
+            /** @constant */
+            key: "messaging.direct_messages";
+        };
+        /** MessagingDirectMessagesSetting */
+        MessagingDirectMessagesSetting: {
+            /** @enum {string} */
+            value: "everyone" | "friends" | "no_one";
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["MessagingDirectMessagesBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
         /** NewAccount */
         NewAccount: {
             /** @example sam_14 */
@@ -1380,17 +1524,106 @@ export interface components {
             text: string;
             resource: components["schemas"]["ResourceOut"] | null;
         };
+        /**
+         * NotificationKind
+         * @enum {string}
+         */
+        NotificationKind: "link.created" | "link.ended" | "link.ended_at_18" | "limits.updated" | "band.changed" | "time_request.created" | "time_request.decided" | "time_grant.created" | "report.filed" | "report.updated";
         /** NotificationOut */
         NotificationOut: {
             /** Format: uuid */
             id: string;
-            /** @enum {string} */
-            kind: "link.created" | "link.ended" | "link.ended_at_18" | "limits.updated" | "band.changed" | "time_request.created" | "time_request.decided" | "time_grant.created" | "report.filed" | "report.updated";
+            kind: components["schemas"]["NotificationKind"];
             /** Format: date-time */
             created_at: string;
             data: {
                 [key: string]: unknown;
             };
+        };
+        /** NotificationsQuietHoursBound */
+        NotificationsQuietHoursBound: {
+            value: {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** NotificationsQuietHoursDefaults */
+        NotificationsQuietHoursDefaults: {
+            "13-15": {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
+        /** NotificationsQuietHoursGates */
+        NotificationsQuietHoursGates: {
+            "13-15": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
+        /** NotificationsQuietHoursPolicy */
+        NotificationsQuietHoursPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["NotificationsQuietHoursDefaults"];
+            gates: components["schemas"]["NotificationsQuietHoursGates"];
+            /** @constant */
+            key: "notifications.quiet_hours";
+        };
+        /** NotificationsQuietHoursSetting */
+        NotificationsQuietHoursSetting: {
+            value: {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["NotificationsQuietHoursBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
         };
         /** OwnAccount */
         OwnAccount: {
@@ -1407,61 +1640,49 @@ export interface components {
             birthdate: string;
         };
         /** Page[AuditEntryOut] */
-        "Page_family_safety.audit.schemas.AuditEntryOut_": {
+        "Page_family_safety.domain.audit.schemas.AuditEntryOut_": {
             items: components["schemas"]["AuditEntryOut"][];
             next_cursor: string | null;
         };
         /** Page[GuardianControls] */
-        "Page_family_safety.guardians.schemas.GuardianControls_": {
+        "Page_family_safety.domain.guardians.schemas.GuardianControls_": {
             items: components["schemas"]["GuardianControls"][];
             next_cursor: string | null;
         };
         /** Page[Link] */
-        "Page_family_safety.links.schemas.Link_": {
+        "Page_family_safety.domain.links.schemas.Link_": {
             items: components["schemas"]["Link"][];
             next_cursor: string | null;
         };
         /** Page[NotificationOut] */
-        "Page_family_safety.notifications.schemas.NotificationOut_": {
+        "Page_family_safety.domain.notifications.schemas.NotificationOut_": {
             items: components["schemas"]["NotificationOut"][];
             next_cursor: string | null;
         };
         /** Page[BlockOut] */
-        "Page_family_safety.safety.schemas.BlockOut_": {
+        "Page_family_safety.domain.safety.schemas.BlockOut_": {
             items: components["schemas"]["BlockOut"][];
             next_cursor: string | null;
         };
         /** Page[ReportOut] */
-        "Page_family_safety.safety.schemas.ReportOut_": {
+        "Page_family_safety.domain.safety.schemas.ReportOut_": {
             items: components["schemas"]["ReportOut"][];
             next_cursor: string | null;
         };
         /** Page[StaffReport] */
-        "Page_family_safety.safety.schemas.StaffReport_": {
+        "Page_family_safety.domain.safety.schemas.StaffReport_": {
             items: components["schemas"]["StaffReport"][];
             next_cursor: string | null;
         };
         /** Page[DayOut] */
-        "Page_family_safety.screen_time.schemas.DayOut_": {
+        "Page_family_safety.domain.screen_time.schemas.DayOut_": {
             items: components["schemas"]["DayOut"][];
             next_cursor: string | null;
         };
         /** Page[TimeRequestOut] */
-        "Page_family_safety.screen_time.schemas.TimeRequestOut_": {
+        "Page_family_safety.domain.screen_time.schemas.TimeRequestOut_": {
             items: components["schemas"]["TimeRequestOut"][];
             next_cursor: string | null;
-        };
-        /** @description Who sets a bound: the age gate of a band, or a guardian. */
-        PartyOut: {
-            /** @constant */
-            kind: "guardian";
-            /** Format: uuid */
-            guardian_id: string;
-            handle: string;
-        } | {
-            /** @constant */
-            kind: "age_gate";
-            band: components["schemas"]["AgeBand"];
         };
         /** PasswordChange */
         PasswordChange: {
@@ -1472,900 +1693,19 @@ export interface components {
         PasswordConfirmation: {
             password: string;
         };
-        /**
-         * PolicyOut
-         * @example {
-         *       "id": "default",
-         *       "version": "2026-11-01",
-         *       "minimum_age": 13,
-         *       "guardian_band": "18+",
-         *       "bands": [
-         *         {
-         *           "name": "13-15",
-         *           "min_age": 13,
-         *           "max_age": 15,
-         *           "teen": true
-         *         },
-         *         {
-         *           "name": "16-17",
-         *           "min_age": 16,
-         *           "max_age": 17,
-         *           "teen": true
-         *         },
-         *         {
-         *           "name": "18+",
-         *           "min_age": 18,
-         *           "max_age": null,
-         *           "teen": false
-         *         }
-         *       ],
-         *       "settings": [
-         *         {
-         *           "key": "account.private",
-         *           "schema": {
-         *             "type": "boolean"
-         *           },
-         *           "strictness": "false → true",
-         *           "defaults": {
-         *             "13-15": true,
-         *             "16-17": false,
-         *             "18+": false
-         *           },
-         *           "gates": {
-         *             "13-15": null,
-         *             "16-17": null,
-         *             "18+": null
-         *           }
-         *         },
-         *         {
-         *           "key": "account.suggest_to_others",
-         *           "schema": {
-         *             "type": "boolean"
-         *           },
-         *           "strictness": "true → false",
-         *           "defaults": {
-         *             "13-15": false,
-         *             "16-17": false,
-         *             "18+": true
-         *           },
-         *           "gates": {
-         *             "13-15": null,
-         *             "16-17": null,
-         *             "18+": null
-         *           }
-         *         },
-         *         {
-         *           "key": "messaging.direct_messages",
-         *           "schema": {
-         *             "type": "string",
-         *             "enum": [
-         *               "everyone",
-         *               "friends",
-         *               "no_one"
-         *             ]
-         *           },
-         *           "strictness": "everyone → friends → no_one",
-         *           "defaults": {
-         *             "13-15": "no_one",
-         *             "16-17": "no_one",
-         *             "18+": "everyone"
-         *           },
-         *           "gates": {
-         *             "13-15": "no_one",
-         *             "16-17": null,
-         *             "18+": null
-         *           }
-         *         },
-         *         {
-         *           "key": "live.enabled",
-         *           "schema": {
-         *             "type": "boolean"
-         *           },
-         *           "strictness": "true → false",
-         *           "defaults": {
-         *             "13-15": false,
-         *             "16-17": true,
-         *             "18+": true
-         *           },
-         *           "gates": {
-         *             "13-15": false,
-         *             "16-17": null,
-         *             "18+": null
-         *           }
-         *         },
-         *         {
-         *           "key": "comments.who_can_comment",
-         *           "schema": {
-         *             "type": "string",
-         *             "enum": [
-         *               "everyone",
-         *               "friends",
-         *               "no_one"
-         *             ]
-         *           },
-         *           "strictness": "everyone → friends → no_one",
-         *           "defaults": {
-         *             "13-15": "friends",
-         *             "16-17": "everyone",
-         *             "18+": "everyone"
-         *           },
-         *           "gates": {
-         *             "13-15": "friends",
-         *             "16-17": null,
-         *             "18+": null
-         *           }
-         *         },
-         *         {
-         *           "key": "remix.duet_stitch",
-         *           "schema": {
-         *             "type": "string",
-         *             "enum": [
-         *               "everyone",
-         *               "friends",
-         *               "only_me"
-         *             ]
-         *           },
-         *           "strictness": "everyone → friends → only_me",
-         *           "defaults": {
-         *             "13-15": "only_me",
-         *             "16-17": "friends",
-         *             "18+": "everyone"
-         *           },
-         *           "gates": {
-         *             "13-15": "only_me",
-         *             "16-17": null,
-         *             "18+": null
-         *           }
-         *         },
-         *         {
-         *           "key": "downloads.allowed",
-         *           "schema": {
-         *             "type": "boolean"
-         *           },
-         *           "strictness": "true → false",
-         *           "defaults": {
-         *             "13-15": false,
-         *             "16-17": false,
-         *             "18+": true
-         *           },
-         *           "gates": {
-         *             "13-15": false,
-         *             "16-17": null,
-         *             "18+": null
-         *           }
-         *         },
-         *         {
-         *           "key": "content.restricted_mode",
-         *           "schema": {
-         *             "type": "boolean"
-         *           },
-         *           "strictness": "false → true",
-         *           "defaults": {
-         *             "13-15": false,
-         *             "16-17": false,
-         *             "18+": false
-         *           },
-         *           "gates": {
-         *             "13-15": null,
-         *             "16-17": null,
-         *             "18+": null
-         *           }
-         *         },
-         *         {
-         *           "key": "content.keyword_filters",
-         *           "schema": {
-         *             "type": "array",
-         *             "maxItems": 200,
-         *             "items": {
-         *               "type": "string",
-         *               "minLength": 1,
-         *               "maxLength": 50
-         *             },
-         *             "description": "Trimmed, then de-duplicated case-insensitively keeping the first spelling."
-         *           },
-         *           "strictness": "more words is stricter (compared case-insensitively); bounds combine by union",
-         *           "defaults": {
-         *             "13-15": [],
-         *             "16-17": [],
-         *             "18+": []
-         *           },
-         *           "gates": {
-         *             "13-15": null,
-         *             "16-17": null,
-         *             "18+": null
-         *           }
-         *         },
-         *         {
-         *           "key": "search.enabled",
-         *           "schema": {
-         *             "type": "boolean"
-         *           },
-         *           "strictness": "true → false",
-         *           "defaults": {
-         *             "13-15": true,
-         *             "16-17": true,
-         *             "18+": true
-         *           },
-         *           "gates": {
-         *             "13-15": null,
-         *             "16-17": null,
-         *             "18+": null
-         *           }
-         *         },
-         *         {
-         *           "key": "screen_time.daily_limit_minutes",
-         *           "schema": {
-         *             "oneOf": [
-         *               {
-         *                 "type": "null",
-         *                 "description": "No limit on any day."
-         *               },
-         *               {
-         *                 "type": "integer",
-         *                 "minimum": 15,
-         *                 "maximum": 1440,
-         *                 "description": "The same limit every day."
-         *               },
-         *               {
-         *                 "type": "object",
-         *                 "properties": {
-         *                   "mon": {
-         *                     "oneOf": [
-         *                       {
-         *                         "type": "integer",
-         *                         "minimum": 15,
-         *                         "maximum": 1440
-         *                       },
-         *                       {
-         *                         "type": "null"
-         *                       }
-         *                     ]
-         *                   },
-         *                   "tue": {
-         *                     "oneOf": [
-         *                       {
-         *                         "type": "integer",
-         *                         "minimum": 15,
-         *                         "maximum": 1440
-         *                       },
-         *                       {
-         *                         "type": "null"
-         *                       }
-         *                     ]
-         *                   },
-         *                   "wed": {
-         *                     "oneOf": [
-         *                       {
-         *                         "type": "integer",
-         *                         "minimum": 15,
-         *                         "maximum": 1440
-         *                       },
-         *                       {
-         *                         "type": "null"
-         *                       }
-         *                     ]
-         *                   },
-         *                   "thu": {
-         *                     "oneOf": [
-         *                       {
-         *                         "type": "integer",
-         *                         "minimum": 15,
-         *                         "maximum": 1440
-         *                       },
-         *                       {
-         *                         "type": "null"
-         *                       }
-         *                     ]
-         *                   },
-         *                   "fri": {
-         *                     "oneOf": [
-         *                       {
-         *                         "type": "integer",
-         *                         "minimum": 15,
-         *                         "maximum": 1440
-         *                       },
-         *                       {
-         *                         "type": "null"
-         *                       }
-         *                     ]
-         *                   },
-         *                   "sat": {
-         *                     "oneOf": [
-         *                       {
-         *                         "type": "integer",
-         *                         "minimum": 15,
-         *                         "maximum": 1440
-         *                       },
-         *                       {
-         *                         "type": "null"
-         *                       }
-         *                     ]
-         *                   },
-         *                   "sun": {
-         *                     "oneOf": [
-         *                       {
-         *                         "type": "integer",
-         *                         "minimum": 15,
-         *                         "maximum": 1440
-         *                       },
-         *                       {
-         *                         "type": "null"
-         *                       }
-         *                     ]
-         *                   }
-         *                 },
-         *                 "required": [
-         *                   "mon",
-         *                   "tue",
-         *                   "wed",
-         *                   "thu",
-         *                   "fri",
-         *                   "sat",
-         *                   "sun"
-         *                 ],
-         *                 "additionalProperties": false
-         *               }
-         *             ],
-         *             "description": "Answered as the full seven-day map; null is no limit."
-         *           },
-         *           "strictness": "null (no limit) → larger → smaller, per day; bounds combine by the daily minimum",
-         *           "defaults": {
-         *             "13-15": {
-         *               "mon": 60,
-         *               "tue": 60,
-         *               "wed": 60,
-         *               "thu": 60,
-         *               "fri": 60,
-         *               "sat": 60,
-         *               "sun": 60
-         *             },
-         *             "16-17": {
-         *               "mon": 60,
-         *               "tue": 60,
-         *               "wed": 60,
-         *               "thu": 60,
-         *               "fri": 60,
-         *               "sat": 60,
-         *               "sun": 60
-         *             },
-         *             "18+": {
-         *               "mon": null,
-         *               "tue": null,
-         *               "wed": null,
-         *               "thu": null,
-         *               "fri": null,
-         *               "sat": null,
-         *               "sun": null
-         *             }
-         *           },
-         *           "gates": {
-         *             "13-15": null,
-         *             "16-17": null,
-         *             "18+": null
-         *           }
-         *         },
-         *         {
-         *           "key": "screen_time.time_away",
-         *           "schema": {
-         *             "type": "array",
-         *             "maxItems": 20,
-         *             "items": {
-         *               "type": "object",
-         *               "properties": {
-         *                 "days": {
-         *                   "type": "array",
-         *                   "items": {
-         *                     "enum": [
-         *                       "mon",
-         *                       "tue",
-         *                       "wed",
-         *                       "thu",
-         *                       "fri",
-         *                       "sat",
-         *                       "sun"
-         *                     ]
-         *                   },
-         *                   "minItems": 1,
-         *                   "uniqueItems": true,
-         *                   "description": "The days the window starts on."
-         *                 },
-         *                 "start": {
-         *                   "type": "string",
-         *                   "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"
-         *                 },
-         *                 "end": {
-         *                   "type": "string",
-         *                   "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
-         *                   "description": "Before start: the window crosses midnight."
-         *                 }
-         *               },
-         *               "required": [
-         *                 "days",
-         *                 "start",
-         *                 "end"
-         *               ],
-         *               "additionalProperties": false
-         *             }
-         *           },
-         *           "strictness": "covering more minutes of the week is stricter; bounds combine by union",
-         *           "defaults": {
-         *             "13-15": [],
-         *             "16-17": [],
-         *             "18+": []
-         *           },
-         *           "gates": {
-         *             "13-15": null,
-         *             "16-17": null,
-         *             "18+": null
-         *           }
-         *         },
-         *         {
-         *           "key": "notifications.quiet_hours",
-         *           "schema": {
-         *             "type": "array",
-         *             "maxItems": 20,
-         *             "items": {
-         *               "type": "object",
-         *               "properties": {
-         *                 "days": {
-         *                   "type": "array",
-         *                   "items": {
-         *                     "enum": [
-         *                       "mon",
-         *                       "tue",
-         *                       "wed",
-         *                       "thu",
-         *                       "fri",
-         *                       "sat",
-         *                       "sun"
-         *                     ]
-         *                   },
-         *                   "minItems": 1,
-         *                   "uniqueItems": true,
-         *                   "description": "The days the window starts on."
-         *                 },
-         *                 "start": {
-         *                   "type": "string",
-         *                   "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"
-         *                 },
-         *                 "end": {
-         *                   "type": "string",
-         *                   "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
-         *                   "description": "Before start: the window crosses midnight."
-         *                 }
-         *               },
-         *               "required": [
-         *                 "days",
-         *                 "start",
-         *                 "end"
-         *               ],
-         *               "additionalProperties": false
-         *             }
-         *           },
-         *           "strictness": "covering more minutes of the week is stricter; bounds combine by union",
-         *           "defaults": {
-         *             "13-15": [
-         *               {
-         *                 "days": [
-         *                   "mon",
-         *                   "tue",
-         *                   "wed",
-         *                   "thu",
-         *                   "fri",
-         *                   "sat",
-         *                   "sun"
-         *                 ],
-         *                 "start": "21:00",
-         *                 "end": "08:00"
-         *               }
-         *             ],
-         *             "16-17": [
-         *               {
-         *                 "days": [
-         *                   "mon",
-         *                   "tue",
-         *                   "wed",
-         *                   "thu",
-         *                   "fri",
-         *                   "sat",
-         *                   "sun"
-         *                 ],
-         *                 "start": "22:00",
-         *                 "end": "08:00"
-         *               }
-         *             ],
-         *             "18+": []
-         *           },
-         *           "gates": {
-         *             "13-15": [
-         *               {
-         *                 "days": [
-         *                   "mon",
-         *                   "tue",
-         *                   "wed",
-         *                   "thu",
-         *                   "fri",
-         *                   "sat",
-         *                   "sun"
-         *                 ],
-         *                 "start": "21:00",
-         *                 "end": "08:00"
-         *               }
-         *             ],
-         *             "16-17": [
-         *               {
-         *                 "days": [
-         *                   "mon",
-         *                   "tue",
-         *                   "wed",
-         *                   "thu",
-         *                   "fri",
-         *                   "sat",
-         *                   "sun"
-         *                 ],
-         *                 "start": "22:00",
-         *                 "end": "08:00"
-         *               }
-         *             ],
-         *             "18+": null
-         *           }
-         *         }
-         *       ]
-         *     }
-         */
+        /** PolicyOut */
         PolicyOut: {
             id: string;
             version: string;
             minimum_age: number;
             guardian_band: components["schemas"]["AgeBand"];
             bands: components["schemas"]["BandOut"][];
-            settings: components["schemas"]["PolicySettingOut"][];
+            settings: (components["schemas"]["AccountPrivatePolicy"] | components["schemas"]["AccountSuggestToOthersPolicy"] | components["schemas"]["MessagingDirectMessagesPolicy"] | components["schemas"]["LiveEnabledPolicy"] | components["schemas"]["CommentsWhoCanCommentPolicy"] | components["schemas"]["RemixDuetStitchPolicy"] | components["schemas"]["DownloadsAllowedPolicy"] | components["schemas"]["ContentRestrictedModePolicy"] | components["schemas"]["ContentKeywordFiltersPolicy"] | components["schemas"]["SearchEnabledPolicy"] | components["schemas"]["ScreenTimeDailyLimitMinutesPolicy"] | components["schemas"]["ScreenTimeTimeAwayPolicy"] | components["schemas"]["NotificationsQuietHoursPolicy"])[];
         };
+        /** PolicyRef */
         PolicyRef: {
             id: string;
             version: string;
-        };
-        /** @description One setting of the catalogue: its JSON Schema, strictness, and its default and gate (null: none) in every band. */
-        PolicySettingOut: {
-            /** @constant */
-            key: "account.private";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                "13-15": boolean;
-                "16-17": boolean;
-                "18+": boolean;
-            };
-            gates: {
-                "13-15": null | boolean;
-                "16-17": null | boolean;
-                "18+": null | boolean;
-            };
-        } | {
-            /** @constant */
-            key: "account.suggest_to_others";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                "13-15": boolean;
-                "16-17": boolean;
-                "18+": boolean;
-            };
-            gates: {
-                "13-15": null | boolean;
-                "16-17": null | boolean;
-                "18+": null | boolean;
-            };
-        } | {
-            /** @constant */
-            key: "messaging.direct_messages";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                /** @enum {string} */
-                "13-15": "everyone" | "friends" | "no_one";
-                /** @enum {string} */
-                "16-17": "everyone" | "friends" | "no_one";
-                /** @enum {string} */
-                "18+": "everyone" | "friends" | "no_one";
-            };
-            gates: {
-                "13-15": null | ("everyone" | "friends" | "no_one");
-                "16-17": null | ("everyone" | "friends" | "no_one");
-                "18+": null | ("everyone" | "friends" | "no_one");
-            };
-        } | {
-            /** @constant */
-            key: "live.enabled";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                "13-15": boolean;
-                "16-17": boolean;
-                "18+": boolean;
-            };
-            gates: {
-                "13-15": null | boolean;
-                "16-17": null | boolean;
-                "18+": null | boolean;
-            };
-        } | {
-            /** @constant */
-            key: "comments.who_can_comment";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                /** @enum {string} */
-                "13-15": "everyone" | "friends" | "no_one";
-                /** @enum {string} */
-                "16-17": "everyone" | "friends" | "no_one";
-                /** @enum {string} */
-                "18+": "everyone" | "friends" | "no_one";
-            };
-            gates: {
-                "13-15": null | ("everyone" | "friends" | "no_one");
-                "16-17": null | ("everyone" | "friends" | "no_one");
-                "18+": null | ("everyone" | "friends" | "no_one");
-            };
-        } | {
-            /** @constant */
-            key: "remix.duet_stitch";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                /** @enum {string} */
-                "13-15": "everyone" | "friends" | "only_me";
-                /** @enum {string} */
-                "16-17": "everyone" | "friends" | "only_me";
-                /** @enum {string} */
-                "18+": "everyone" | "friends" | "only_me";
-            };
-            gates: {
-                "13-15": null | ("everyone" | "friends" | "only_me");
-                "16-17": null | ("everyone" | "friends" | "only_me");
-                "18+": null | ("everyone" | "friends" | "only_me");
-            };
-        } | {
-            /** @constant */
-            key: "downloads.allowed";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                "13-15": boolean;
-                "16-17": boolean;
-                "18+": boolean;
-            };
-            gates: {
-                "13-15": null | boolean;
-                "16-17": null | boolean;
-                "18+": null | boolean;
-            };
-        } | {
-            /** @constant */
-            key: "content.restricted_mode";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                "13-15": boolean;
-                "16-17": boolean;
-                "18+": boolean;
-            };
-            gates: {
-                "13-15": null | boolean;
-                "16-17": null | boolean;
-                "18+": null | boolean;
-            };
-        } | {
-            /** @constant */
-            key: "content.keyword_filters";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
-                "13-15": string[];
-                /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
-                "16-17": string[];
-                /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
-                "18+": string[];
-            };
-            gates: {
-                "13-15": null | string[];
-                "16-17": null | string[];
-                "18+": null | string[];
-            };
-        } | {
-            /** @constant */
-            key: "search.enabled";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                "13-15": boolean;
-                "16-17": boolean;
-                "18+": boolean;
-            };
-            gates: {
-                "13-15": null | boolean;
-                "16-17": null | boolean;
-                "18+": null | boolean;
-            };
-        } | {
-            /** @constant */
-            key: "screen_time.daily_limit_minutes";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                "13-15": {
-                    mon: number | null;
-                    tue: number | null;
-                    wed: number | null;
-                    thu: number | null;
-                    fri: number | null;
-                    sat: number | null;
-                    sun: number | null;
-                };
-                "16-17": {
-                    mon: number | null;
-                    tue: number | null;
-                    wed: number | null;
-                    thu: number | null;
-                    fri: number | null;
-                    sat: number | null;
-                    sun: number | null;
-                };
-                "18+": {
-                    mon: number | null;
-                    tue: number | null;
-                    wed: number | null;
-                    thu: number | null;
-                    fri: number | null;
-                    sat: number | null;
-                    sun: number | null;
-                };
-            };
-            gates: {
-                "13-15": null | {
-                    mon: number | null;
-                    tue: number | null;
-                    wed: number | null;
-                    thu: number | null;
-                    fri: number | null;
-                    sat: number | null;
-                    sun: number | null;
-                };
-                "16-17": null | {
-                    mon: number | null;
-                    tue: number | null;
-                    wed: number | null;
-                    thu: number | null;
-                    fri: number | null;
-                    sat: number | null;
-                    sun: number | null;
-                };
-                "18+": null | {
-                    mon: number | null;
-                    tue: number | null;
-                    wed: number | null;
-                    thu: number | null;
-                    fri: number | null;
-                    sat: number | null;
-                    sun: number | null;
-                };
-            };
-        } | {
-            /** @constant */
-            key: "screen_time.time_away";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                "13-15": {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-                "16-17": {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-                "18+": {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-            };
-            gates: {
-                "13-15": null | {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-                "16-17": null | {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-                "18+": null | {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-            };
-        } | {
-            /** @constant */
-            key: "notifications.quiet_hours";
-            /** @description The JSON Schema of a value. */
-            schema: Record<string, never>;
-            strictness: string;
-            defaults: {
-                "13-15": {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-                "16-17": {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-                "18+": {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-            };
-            gates: {
-                "13-15": null | {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-                "16-17": null | {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-                "18+": null | {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-            };
         };
         /** ProblemDetails */
         ProblemDetails: {
@@ -2378,6 +1718,48 @@ export interface components {
         /** RefreshRequest */
         RefreshRequest: {
             refresh_token: string;
+        };
+        /** RemixDuetStitchBound */
+        RemixDuetStitchBound: {
+            /** @enum {string} */
+            value: "everyone" | "friends" | "only_me";
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** RemixDuetStitchDefaults */
+        RemixDuetStitchDefaults: {
+            /** @enum {string} */
+            "13-15": "everyone" | "friends" | "only_me";
+            /** @enum {string} */
+            "16-17": "everyone" | "friends" | "only_me";
+            /** @enum {string} */
+            "18+": "everyone" | "friends" | "only_me";
+        };
+        /** RemixDuetStitchGates */
+        RemixDuetStitchGates: {
+            "13-15": null | ("everyone" | "friends" | "only_me");
+            "16-17": null | ("everyone" | "friends" | "only_me");
+            "18+": null | ("everyone" | "friends" | "only_me");
+        };
+        /** RemixDuetStitchPolicy */
+        RemixDuetStitchPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["RemixDuetStitchDefaults"];
+            gates: components["schemas"]["RemixDuetStitchGates"];
+            /** @constant */
+            key: "remix.duet_stitch";
+        };
+        /** RemixDuetStitchSetting */
+        RemixDuetStitchSetting: {
+            /** @enum {string} */
+            value: "everyone" | "friends" | "only_me";
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["RemixDuetStitchBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
         };
         /** ReportChange */
         ReportChange: {
@@ -2430,6 +1812,282 @@ export interface components {
         Resources: {
             items: components["schemas"]["ResourceOut"][];
         };
+        /** ScreenTimeDailyLimitMinutesBound */
+        ScreenTimeDailyLimitMinutesBound: {
+            value: {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** ScreenTimeDailyLimitMinutesDefaults */
+        ScreenTimeDailyLimitMinutesDefaults: {
+            "13-15": {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "16-17": {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "18+": {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+        };
+        /** ScreenTimeDailyLimitMinutesGates */
+        ScreenTimeDailyLimitMinutesGates: {
+            "13-15": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "16-17": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "18+": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+        };
+        /** ScreenTimeDailyLimitMinutesPolicy */
+        ScreenTimeDailyLimitMinutesPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["ScreenTimeDailyLimitMinutesDefaults"];
+            gates: components["schemas"]["ScreenTimeDailyLimitMinutesGates"];
+            /** @constant */
+            key: "screen_time.daily_limit_minutes";
+        };
+        /** ScreenTimeDailyLimitMinutesSetting */
+        ScreenTimeDailyLimitMinutesSetting: {
+            value: {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["ScreenTimeDailyLimitMinutesBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
+        /** ScreenTimeTimeAwayBound */
+        ScreenTimeTimeAwayBound: {
+            value: {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** ScreenTimeTimeAwayDefaults */
+        ScreenTimeTimeAwayDefaults: {
+            "13-15": {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
+        /** ScreenTimeTimeAwayGates */
+        ScreenTimeTimeAwayGates: {
+            "13-15": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
+        /** ScreenTimeTimeAwayPolicy */
+        ScreenTimeTimeAwayPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["ScreenTimeTimeAwayDefaults"];
+            gates: components["schemas"]["ScreenTimeTimeAwayGates"];
+            /** @constant */
+            key: "screen_time.time_away";
+        };
+        /** ScreenTimeTimeAwaySetting */
+        ScreenTimeTimeAwaySetting: {
+            value: {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["ScreenTimeTimeAwayBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
+        /** SearchEnabledBound */
+        SearchEnabledBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** SearchEnabledDefaults */
+        SearchEnabledDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** SearchEnabledGates */
+        SearchEnabledGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** SearchEnabledPolicy */
+        SearchEnabledPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["SearchEnabledDefaults"];
+            gates: components["schemas"]["SearchEnabledGates"];
+            /** @constant */
+            key: "search.enabled";
+        };
+        /** SearchEnabledSetting */
+        SearchEnabledSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["SearchEnabledBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
+        /**
+         * SettingKey
+         * @description A key of the settings catalogue.
+         * @enum {string}
+         */
+        SettingKey: "account.private" | "account.suggest_to_others" | "messaging.direct_messages" | "live.enabled" | "comments.who_can_comment" | "remix.duet_stitch" | "downloads.allowed" | "content.restricted_mode" | "content.keyword_filters" | "search.enabled" | "screen_time.daily_limit_minutes" | "screen_time.time_away" | "notifications.quiet_hours";
+        /**
+         * SettingSource
+         * @description Where a value comes from.
+         * @enum {string}
+         */
+        SettingSource: "default" | "self" | "age_gate" | "guardian";
+        /** SettingValues */
+        SettingValues: {
+            "account.private"?: boolean;
+            "account.suggest_to_others"?: boolean;
+            /** @enum {string} */
+            "messaging.direct_messages"?: "everyone" | "friends" | "no_one";
+            "live.enabled"?: boolean;
+            /** @enum {string} */
+            "comments.who_can_comment"?: "everyone" | "friends" | "no_one";
+            /** @enum {string} */
+            "remix.duet_stitch"?: "everyone" | "friends" | "only_me";
+            "downloads.allowed"?: boolean;
+            "content.restricted_mode"?: boolean;
+            /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
+            "content.keyword_filters"?: string[];
+            "search.enabled"?: boolean;
+            /** @description Answered as the full seven-day map; null is no limit. */
+            "screen_time.daily_limit_minutes"?: null | number | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "screen_time.time_away"?: {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "notifications.quiet_hours"?: {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
         /** SignIn */
         SignIn: {
             handle: string;
@@ -2440,10 +2098,7 @@ export interface components {
         /** SignedIn */
         SignedIn: {
             access_token: string;
-            /**
-             * @default Bearer
-             * @constant
-             */
+            /** @constant */
             token_type: "Bearer";
             /** @description Seconds until the access token expires. */
             expires_in: number;
@@ -2537,248 +2192,11 @@ export interface components {
         /** TokenPair */
         TokenPair: {
             access_token: string;
-            /**
-             * @default Bearer
-             * @constant
-             */
+            /** @constant */
             token_type: "Bearer";
             /** @description Seconds until the access token expires. */
             expires_in: number;
             refresh_token: string;
-        };
-        /** @enum {string} */
-        AgeBand: "13-15" | "16-17" | "18+";
-        /** @enum {string} */
-        SettingKey: "account.private" | "account.suggest_to_others" | "messaging.direct_messages" | "live.enabled" | "comments.who_can_comment" | "remix.duet_stitch" | "downloads.allowed" | "content.restricted_mode" | "content.keyword_filters" | "search.enabled" | "screen_time.daily_limit_minutes" | "screen_time.time_away" | "notifications.quiet_hours";
-        /** @enum {string} */
-        SettingSource: "default" | "self" | "age_gate" | "guardian";
-        /**
-         * @description `{key: value}`: any of the catalogue's keys, each with its own type.
-         * @example {
-         *       "account.private": true,
-         *       "screen_time.daily_limit_minutes": 45
-         *     }
-         */
-        SettingValues: {
-            "account.private"?: boolean;
-            "account.suggest_to_others"?: boolean;
-            /** @enum {string} */
-            "messaging.direct_messages"?: "everyone" | "friends" | "no_one";
-            "live.enabled"?: boolean;
-            /** @enum {string} */
-            "comments.who_can_comment"?: "everyone" | "friends" | "no_one";
-            /** @enum {string} */
-            "remix.duet_stitch"?: "everyone" | "friends" | "only_me";
-            "downloads.allowed"?: boolean;
-            "content.restricted_mode"?: boolean;
-            /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
-            "content.keyword_filters"?: string[];
-            "search.enabled"?: boolean;
-            /** @description Answered as the full seven-day map; null is no limit. */
-            "screen_time.daily_limit_minutes"?: null | number | {
-                mon: number | null;
-                tue: number | null;
-                wed: number | null;
-                thu: number | null;
-                fri: number | null;
-                sat: number | null;
-                sun: number | null;
-            };
-            "screen_time.time_away"?: {
-                /** @description The days the window starts on. */
-                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                start: string;
-                /** @description Before start: the window crosses midnight. */
-                end: string;
-            }[];
-            "notifications.quiet_hours"?: {
-                /** @description The days the window starts on. */
-                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                start: string;
-                /** @description Before start: the window crosses midnight. */
-                end: string;
-            }[];
-        };
-        /** @description Every key of the catalogue, resolved. */
-        EffectiveSettingsMap: {
-            "account.private": {
-                value: boolean;
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    value: boolean;
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
-            "account.suggest_to_others": {
-                value: boolean;
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    value: boolean;
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
-            "messaging.direct_messages": {
-                /** @enum {string} */
-                value: "everyone" | "friends" | "no_one";
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    /** @enum {string} */
-                    value: "everyone" | "friends" | "no_one";
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
-            "live.enabled": {
-                value: boolean;
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    value: boolean;
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
-            "comments.who_can_comment": {
-                /** @enum {string} */
-                value: "everyone" | "friends" | "no_one";
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    /** @enum {string} */
-                    value: "everyone" | "friends" | "no_one";
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
-            "remix.duet_stitch": {
-                /** @enum {string} */
-                value: "everyone" | "friends" | "only_me";
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    /** @enum {string} */
-                    value: "everyone" | "friends" | "only_me";
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
-            "downloads.allowed": {
-                value: boolean;
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    value: boolean;
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
-            "content.restricted_mode": {
-                value: boolean;
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    value: boolean;
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
-            "content.keyword_filters": {
-                /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
-                value: string[];
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
-                    value: string[];
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
-            "search.enabled": {
-                value: boolean;
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    value: boolean;
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
-            "screen_time.daily_limit_minutes": {
-                value: {
-                    mon: number | null;
-                    tue: number | null;
-                    wed: number | null;
-                    thu: number | null;
-                    fri: number | null;
-                    sat: number | null;
-                    sun: number | null;
-                };
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    value: {
-                        mon: number | null;
-                        tue: number | null;
-                        wed: number | null;
-                        thu: number | null;
-                        fri: number | null;
-                        sat: number | null;
-                        sun: number | null;
-                    };
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
-            "screen_time.time_away": {
-                value: {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    value: {
-                        /** @description The days the window starts on. */
-                        days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                        start: string;
-                        /** @description Before start: the window crosses midnight. */
-                        end: string;
-                    }[];
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
-            "notifications.quiet_hours": {
-                value: {
-                    /** @description The days the window starts on. */
-                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                    start: string;
-                    /** @description Before start: the window crosses midnight. */
-                    end: string;
-                }[];
-                source: components["schemas"]["SettingSource"];
-                bound: null | {
-                    value: {
-                        /** @description The days the window starts on. */
-                        days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
-                        start: string;
-                        /** @description Before start: the window crosses midnight. */
-                        end: string;
-                    }[];
-                    set_by: components["schemas"]["PartyOut"][];
-                };
-                /** @description False only when the bound leaves a single value. */
-                can_change: boolean;
-            };
         };
     };
     responses: never;
@@ -2857,12 +2275,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/service-unavailable";
-                        /** @constant */
-                        status?: 503;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -2891,12 +2304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/service-unavailable";
-                        /** @constant */
-                        status?: 503;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -2930,12 +2338,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Conflict. Problem types: `handle-taken`, `conflict`. */
@@ -2944,12 +2347,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/handle-taken" | "https://family-safety.dev/problems/conflict";
-                        /** @constant */
-                        status?: 409;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -2958,12 +2356,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`, `minimum-age`. */
@@ -2972,12 +2365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation" | "https://family-safety.dev/problems/minimum-age";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Too Many Requests. Problem types: `rate-limited`. */
@@ -2988,12 +2376,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/rate-limited";
-                        /** @constant */
-                        status?: 429;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Service Unavailable. Problem types: `overloaded`, `service-unavailable`. */
@@ -3004,12 +2387,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/overloaded" | "https://family-safety.dev/problems/service-unavailable";
-                        /** @constant */
-                        status?: 503;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -3041,12 +2419,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -3077,12 +2450,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -3093,12 +2461,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `wrong-password`. */
@@ -3107,12 +2470,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/wrong-password";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -3121,12 +2479,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -3135,12 +2488,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Too Many Requests. Problem types: `rate-limited`. */
@@ -3151,12 +2499,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/rate-limited";
-                        /** @constant */
-                        status?: 429;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Service Unavailable. Problem types: `overloaded`, `service-unavailable`. */
@@ -3167,12 +2510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/overloaded" | "https://family-safety.dev/problems/service-unavailable";
-                        /** @constant */
-                        status?: 503;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -3204,12 +2542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -3240,12 +2573,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -3254,12 +2582,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -3268,12 +2591,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -3307,12 +2625,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `invalid-refresh-token`. */
@@ -3321,12 +2634,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/invalid-refresh-token";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -3335,12 +2643,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -3349,12 +2652,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -3388,12 +2686,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `invalid-credentials`. */
@@ -3402,12 +2695,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/invalid-credentials";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -3416,12 +2704,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -3430,12 +2713,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Too Many Requests. Problem types: `rate-limited`. */
@@ -3446,12 +2724,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/rate-limited";
-                        /** @constant */
-                        status?: 429;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Service Unavailable. Problem types: `overloaded`, `service-unavailable`. */
@@ -3462,12 +2735,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/overloaded" | "https://family-safety.dev/problems/service-unavailable";
-                        /** @constant */
-                        status?: 503;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -3525,12 +2793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -3541,12 +2804,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `wrong-password`. */
@@ -3555,12 +2813,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/wrong-password";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -3569,12 +2822,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -3583,12 +2831,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Too Many Requests. Problem types: `rate-limited`. */
@@ -3599,12 +2842,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/rate-limited";
-                        /** @constant */
-                        status?: 429;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Service Unavailable. Problem types: `overloaded`, `service-unavailable`. */
@@ -3615,12 +2853,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/overloaded" | "https://family-safety.dev/problems/service-unavailable";
-                        /** @constant */
-                        status?: 503;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -3634,7 +2867,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Request fulfilled, document follows */
+            /** @description The policy */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3683,12 +2916,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -3699,12 +2927,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -3742,12 +2965,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -3758,12 +2976,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `setting-locked`. */
@@ -3772,12 +2985,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/setting-locked";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Precondition Failed. Problem types: `precondition-failed`. */
@@ -3786,12 +2994,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/precondition-failed";
-                        /** @constant */
-                        status?: 412;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -3800,12 +3003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -3814,12 +3012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -3832,6 +3025,7 @@ export interface operations {
                 "If-Match"?: string | null;
             };
             path: {
+                /** @description A key of the settings catalogue. */
                 key: components["schemas"]["SettingKey"];
             };
             cookie?: never;
@@ -3855,12 +3049,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -3871,12 +3060,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Precondition Failed. Problem types: `precondition-failed`. */
@@ -3885,12 +3069,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/precondition-failed";
-                        /** @constant */
-                        status?: 412;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -3899,12 +3078,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -3941,12 +3115,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -3957,12 +3126,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `not-an-adult`. */
@@ -3971,12 +3135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-an-adult";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Conflict. Problem types: `invitation-limit-reached`, `request-in-progress`, `conflict`. */
@@ -3985,12 +3144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/invitation-limit-reached" | "https://family-safety.dev/problems/request-in-progress" | "https://family-safety.dev/problems/conflict";
-                        /** @constant */
-                        status?: 409;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -3999,12 +3153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`, `idempotency-key-reused`. */
@@ -4013,12 +3162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation" | "https://family-safety.dev/problems/idempotency-key-reused";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -4051,12 +3195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/invitation-invalid" | "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -4067,12 +3206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `not-a-teen`, `not-an-adult`, `forbidden`. */
@@ -4081,12 +3215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-a-teen" | "https://family-safety.dev/problems/not-an-adult" | "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Conflict. Problem types: `invitation-used`, `already-linked`, `guardian-limit-reached`, `conflict`. */
@@ -4095,12 +3224,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/invitation-used" | "https://family-safety.dev/problems/already-linked" | "https://family-safety.dev/problems/guardian-limit-reached" | "https://family-safety.dev/problems/conflict";
-                        /** @constant */
-                        status?: 409;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Gone. Problem types: `invitation-expired`. */
@@ -4109,12 +3233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/invitation-expired";
-                        /** @constant */
-                        status?: 410;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -4123,12 +3242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -4137,12 +3251,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Too Many Requests. Problem types: `rate-limited`. */
@@ -4153,12 +3262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/rate-limited";
-                        /** @constant */
-                        status?: 429;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -4190,12 +3294,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -4206,12 +3305,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -4220,12 +3314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Conflict. Problem types: `invitation-used`. */
@@ -4234,12 +3323,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/invitation-used";
-                        /** @constant */
-                        status?: 409;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Gone. Problem types: `invitation-expired`. */
@@ -4248,12 +3332,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/invitation-expired";
-                        /** @constant */
-                        status?: 410;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -4282,12 +3361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -4298,12 +3372,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -4312,12 +3381,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -4346,12 +3410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -4362,12 +3421,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -4376,12 +3430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -4406,7 +3455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_family_safety.links.schemas.Link_"];
+                    "application/json": components["schemas"]["Page_family_safety.domain.links.schemas.Link_"];
                 };
             };
             /** @description Bad Request. Problem types: `bad-request`. */
@@ -4415,12 +3464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -4431,12 +3475,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -4445,12 +3484,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -4486,12 +3520,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/invitation-invalid" | "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -4502,12 +3531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `not-a-teen`, `not-an-adult`, `forbidden`. */
@@ -4516,12 +3540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-a-teen" | "https://family-safety.dev/problems/not-an-adult" | "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Conflict. Problem types: `invitation-used`, `already-linked`, `guardian-limit-reached`, `conflict`, `request-in-progress`. */
@@ -4530,12 +3549,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/invitation-used" | "https://family-safety.dev/problems/already-linked" | "https://family-safety.dev/problems/guardian-limit-reached" | "https://family-safety.dev/problems/conflict" | "https://family-safety.dev/problems/request-in-progress";
-                        /** @constant */
-                        status?: 409;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Gone. Problem types: `invitation-expired`. */
@@ -4544,12 +3558,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/invitation-expired";
-                        /** @constant */
-                        status?: 410;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -4558,12 +3567,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`, `idempotency-key-reused`. */
@@ -4572,12 +3576,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation" | "https://family-safety.dev/problems/idempotency-key-reused";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Too Many Requests. Problem types: `rate-limited`. */
@@ -4588,12 +3587,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/rate-limited";
-                        /** @constant */
-                        status?: 429;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -4638,12 +3632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -4654,12 +3643,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `forbidden`. */
@@ -4668,12 +3652,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -4682,12 +3661,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -4727,12 +3701,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -4743,12 +3712,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `forbidden`. */
@@ -4757,12 +3721,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -4771,12 +3730,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Precondition Failed. Problem types: `precondition-failed`. */
@@ -4785,12 +3739,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/precondition-failed";
-                        /** @constant */
-                        status?: 412;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -4799,12 +3748,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -4813,12 +3757,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Precondition Required. Problem types: `precondition-required`. */
@@ -4827,12 +3766,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/precondition-required";
-                        /** @constant */
-                        status?: 428;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -4859,7 +3793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_family_safety.audit.schemas.AuditEntryOut_"];
+                    "application/json": components["schemas"]["Page_family_safety.domain.audit.schemas.AuditEntryOut_"];
                 };
             };
             /** @description Bad Request. Problem types: `bad-request`. */
@@ -4868,12 +3802,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -4884,12 +3813,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `forbidden`. */
@@ -4898,12 +3822,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -4912,12 +3831,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -4926,12 +3840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -4976,12 +3885,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -4992,12 +3896,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `forbidden`. */
@@ -5006,12 +3905,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -5020,12 +3914,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5050,7 +3939,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_family_safety.guardians.schemas.GuardianControls_"];
+                    "application/json": components["schemas"]["Page_family_safety.domain.guardians.schemas.GuardianControls_"];
                 };
             };
             /** @description Bad Request. Problem types: `bad-request`. */
@@ -5059,12 +3948,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -5075,12 +3959,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -5089,12 +3968,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5119,7 +3993,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_family_safety.audit.schemas.AuditEntryOut_"];
+                    "application/json": components["schemas"]["Page_family_safety.domain.audit.schemas.AuditEntryOut_"];
                 };
             };
             /** @description Bad Request. Problem types: `bad-request`. */
@@ -5128,12 +4002,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -5144,12 +4013,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -5158,12 +4022,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5188,7 +4047,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_family_safety.notifications.schemas.NotificationOut_"];
+                    "application/json": components["schemas"]["Page_family_safety.domain.notifications.schemas.NotificationOut_"];
                 };
             };
             /** @description Bad Request. Problem types: `bad-request`. */
@@ -5197,12 +4056,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -5213,12 +4067,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -5227,12 +4076,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5264,12 +4108,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -5280,12 +4119,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5314,7 +4148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_family_safety.screen_time.schemas.DayOut_"];
+                    "application/json": components["schemas"]["Page_family_safety.domain.screen_time.schemas.DayOut_"];
                 };
             };
             /** @description Bad Request. Problem types: `bad-request`. */
@@ -5323,12 +4157,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -5339,12 +4168,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -5353,12 +4177,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5400,12 +4219,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -5416,12 +4230,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -5430,12 +4239,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -5444,12 +4248,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5480,12 +4279,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5510,7 +4304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_family_safety.screen_time.schemas.TimeRequestOut_"];
+                    "application/json": components["schemas"]["Page_family_safety.domain.screen_time.schemas.TimeRequestOut_"];
                 };
             };
             /** @description Bad Request. Problem types: `bad-request`. */
@@ -5519,12 +4313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -5535,12 +4324,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -5549,12 +4333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5587,12 +4366,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -5603,12 +4377,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `forbidden`. */
@@ -5617,12 +4386,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Conflict. Problem types: `no-guardian`, `request-limit-reached`. */
@@ -5631,12 +4395,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/no-guardian" | "https://family-safety.dev/problems/request-limit-reached";
-                        /** @constant */
-                        status?: 409;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -5645,12 +4404,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -5659,12 +4413,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5693,12 +4442,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -5709,12 +4453,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -5723,12 +4462,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5759,7 +4493,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_family_safety.screen_time.schemas.DayOut_"];
+                    "application/json": components["schemas"]["Page_family_safety.domain.screen_time.schemas.DayOut_"];
                 };
             };
             /** @description Bad Request. Problem types: `bad-request`. */
@@ -5768,12 +4502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -5784,12 +4513,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `forbidden`. */
@@ -5798,12 +4522,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -5812,12 +4531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -5826,12 +4540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5867,12 +4576,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -5883,12 +4587,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `forbidden`. */
@@ -5897,12 +4596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -5911,12 +4605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Conflict. Problem types: `request-decided`. */
@@ -5925,12 +4614,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/request-decided";
-                        /** @constant */
-                        status?: 409;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Gone. Problem types: `request-expired`. */
@@ -5939,12 +4623,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/request-expired";
-                        /** @constant */
-                        status?: 410;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -5953,12 +4632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -5967,12 +4641,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6007,12 +4676,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -6023,12 +4687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `forbidden`. */
@@ -6037,12 +4696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -6051,12 +4705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -6065,12 +4714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -6079,12 +4723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6111,7 +4750,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_family_safety.screen_time.schemas.TimeRequestOut_"];
+                    "application/json": components["schemas"]["Page_family_safety.domain.screen_time.schemas.TimeRequestOut_"];
                 };
             };
             /** @description Bad Request. Problem types: `bad-request`. */
@@ -6120,12 +4759,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -6136,12 +4770,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `forbidden`. */
@@ -6150,12 +4779,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -6164,12 +4788,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -6178,12 +4797,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6214,12 +4828,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -6230,12 +4839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `forbidden`. */
@@ -6244,12 +4848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -6258,12 +4857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6306,12 +4900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6343,12 +4932,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -6357,12 +4941,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6393,12 +4972,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6432,12 +5006,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -6446,12 +5015,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6493,12 +5057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -6509,12 +5068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -6523,12 +5077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`, `evidence-not-allowed`. */
@@ -6537,12 +5086,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation" | "https://family-safety.dev/problems/evidence-not-allowed";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Too Many Requests. Problem types: `rate-limited`. */
@@ -6553,12 +5097,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/rate-limited";
-                        /** @constant */
-                        status?: 429;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6583,7 +5122,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_family_safety.safety.schemas.ReportOut_"];
+                    "application/json": components["schemas"]["Page_family_safety.domain.safety.schemas.ReportOut_"];
                 };
             };
             /** @description Bad Request. Problem types: `bad-request`. */
@@ -6592,12 +5131,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -6608,12 +5142,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -6622,12 +5151,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6658,12 +5182,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -6674,12 +5193,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -6688,12 +5202,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6718,7 +5227,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_family_safety.safety.schemas.BlockOut_"];
+                    "application/json": components["schemas"]["Page_family_safety.domain.safety.schemas.BlockOut_"];
                 };
             };
             /** @description Bad Request. Problem types: `bad-request`. */
@@ -6727,12 +5236,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -6743,12 +5247,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -6757,12 +5256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6804,12 +5298,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -6820,12 +5309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -6834,12 +5318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Conflict. Problem types: `block-limit-reached`. */
@@ -6848,12 +5327,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/block-limit-reached";
-                        /** @constant */
-                        status?: 409;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -6862,12 +5336,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -6876,12 +5345,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6910,12 +5374,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -6926,12 +5385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -6940,12 +5394,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6980,12 +5429,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/malformed-body" | "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -6996,12 +5440,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `forbidden`. */
@@ -7010,12 +5449,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Not Found. Problem types: `not-found`. */
@@ -7024,12 +5458,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/not-found";
-                        /** @constant */
-                        status?: 404;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
@@ -7038,12 +5467,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/payload-too-large";
-                        /** @constant */
-                        status?: 413;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -7052,12 +5476,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7084,7 +5503,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_family_safety.safety.schemas.StaffReport_"];
+                    "application/json": components["schemas"]["Page_family_safety.domain.safety.schemas.StaffReport_"];
                 };
             };
             /** @description Bad Request. Problem types: `bad-request`. */
@@ -7093,12 +5512,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/bad-request";
-                        /** @constant */
-                        status?: 400;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unauthorized. Problem types: `unauthorized`. */
@@ -7109,12 +5523,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/unauthorized";
-                        /** @constant */
-                        status?: 401;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Forbidden. Problem types: `forbidden`. */
@@ -7123,12 +5532,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/forbidden";
-                        /** @constant */
-                        status?: 403;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
@@ -7137,12 +5541,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
-                        /** @enum {unknown} */
-                        type?: "https://family-safety.dev/problems/validation";
-                        /** @constant */
-                        status?: 422;
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };

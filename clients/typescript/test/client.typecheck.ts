@@ -29,6 +29,25 @@ void answer.settings["acount.privat"];
 // @ts-expect-error: a value of the wrong type for its key
 void client.PATCH("/v1/me/settings", { body: { "live.enabled": "maybe" } });
 
+// @ts-expect-error: a misspelt key in a settings PATCH
+void client.PATCH("/v1/me/settings", { body: { "acount.privat": true } });
+
+void client.PUT("/v1/teens/{teen_id}/limits", {
+  params: { path: { teen_id: "0b8f4a52-5d0e-4c55-9a47-1f0d2f8c8a31" }, header: { "If-Match": "x" } },
+  // @ts-expect-error: a misspelt key in a guardian's limits
+  body: { limits: { "acount.privat": true } },
+});
+
+void client.POST("/v1/accounts", {
+  body: {
+    handle: "sam_14",
+    password: "correct horse battery",
+    birthdate: "2012-03-01",
+    // @ts-expect-error: a field the service refuses (no account makes itself an admin)
+    is_admin: true,
+  },
+});
+
 // @ts-expect-error: a key the catalogue does not have, in a body typed as SettingValues
 const typo: SettingValues = { "acount.privat": true };
 void typo;

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from string import Formatter
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -74,60 +75,197 @@ class Problem(ProblemDetailsException):
         self.slug = slug
 
 
-# --- the catalogue: one constructor per problem, one wording each ---------------------------
+# --- the table: one row per problem, one wording each -------------------------------------
+
+PACK = object()
+"""A row's example argument that stands for the policy pack the examples are built for."""
 
 
-def malformed_body() -> Problem:
-    return Problem(400, "malformed-body", "The request body is not valid JSON.")
+@dataclass(frozen=True, slots=True)
+class ProblemType:
+    """A row of the problem table, and its constructor.
+
+    ``row(*arguments)`` is the problem: its detail, the messages of its ``errors`` and its headers
+    are templates (``str.format`` fields) filled with the arguments, taken in the templates'
+    order unless ``parameters`` names them. Its title is the phrase of its status. ``example``
+    holds the arguments of the example the OpenAPI document shows (``PACK``: the policy pack).
+    """
+
+    status: int
+    slug: str
+    detail: str
+    example: tuple[Any, ...] = ()
+    errors: tuple[tuple[str, str], ...] = ()  # (field, message) templates
+    headers: Mapping[str, str] = field(default_factory=dict)  # name: value template
+    parameters: tuple[str, ...] = ()  # the arguments' names, when not in the templates' order
+
+    def __call__(
+        self,
+        *arguments: Any,
+        errors: FieldErrors | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Problem:
+        """The problem; ``errors`` and ``headers`` replace the row's own."""
+        templates = (self.detail, *(message for _, message in self.errors), *self.headers.values())
+        values = dict(zip(self.parameters or _fields(*templates), arguments, strict=True))
+        if errors is None and self.errors:
+            errors = [
+                {"field": name, "message": text.format(**values)} for name, text in self.errors
+            ]
+        if headers is None and self.headers:
+            headers = {name: value.format(**values) for name, value in self.headers.items()}
+        return Problem(
+            self.status, self.slug, self.detail.format(**values), errors=errors, headers=headers
+        )
+
+
+def _fields(*templates: str) -> list[str]:
+    """The argument names of templates, in order, each once (``{pack.minimum_age}``: ``pack``)."""
+    names = (name for template in templates for _, name, _, _ in Formatter().parse(template))
+    return list(dict.fromkeys(name.split(".")[0].split("[")[0] for name in names if name))
+
+
+malformed_body = ProblemType(400, "malformed-body", "The request body is not valid JSON.")
+invitation_invalid = ProblemType(
+    400, "invitation-invalid", "This is not a valid pairing invitation."
+)
+bad_request = ProblemType(400, "bad-request", "{detail}", ("Invalid content-length: 'zz'",))
+unauthorized = ProblemType(
+    401,
+    "unauthorized",
+    "A valid bearer access token is required; it may have expired or its sign-in ended.",
+    headers={"WWW-Authenticate": "Bearer"},
+)
+invalid_credentials = ProblemType(
+    401, "invalid-credentials", "The handle or the password is wrong."
+)
+invalid_refresh_token = ProblemType(
+    401, "invalid-refresh-token", "The refresh token is spent, revoked or unknown."
+)
+forbidden = ProblemType(403, "forbidden", "This path is not for this kind of account.")
+_SETTING_LOCKED = ProblemType(403, "setting-locked", "{bounds}.")
+not_a_teen = ProblemType(
+    403,
+    "not-a-teen",
+    "Only accounts aged {pack.teen_ages[0]} to {pack.teen_ages[1]} can accept an invitation.",
+    (PACK,),
+)
+not_an_adult = ProblemType(
+    403, "not-an-adult", "Only accounts aged {pack.guardian_age} or over can be guardians.", (PACK,)
+)
+wrong_password = ProblemType(403, "wrong-password", "The password is wrong.")
+not_found = ProblemType(404, "not-found", "Nothing of yours is here.")
+method_not_allowed = ProblemType(405, "method-not-allowed", "This method is not allowed here.")
+handle_taken = ProblemType(409, "handle-taken", "The handle {handle!r} is taken.", ("sam_14",))
+invitation_used = ProblemType(409, "invitation-used", "This invitation has already been used.")
+already_linked = ProblemType(
+    409, "already-linked", "You are already linked to @{guardian_handle}.", ("alex",)
+)
+guardian_limit_reached = ProblemType(
+    409, "guardian-limit-reached", "A teen can have at most {max_guardians} guardians.", (2,)
+)
+invitation_limit_reached = ProblemType(
+    409,
+    "invitation-limit-reached",
+    "At most {max_live} invitations can be live at once; revoke one or let it expire.",
+    (5,),
+)
+request_in_progress = ProblemType(
+    409, "request-in-progress", "A request with this key is still running."
+)
+conflict = ProblemType(409, "conflict", "The change conflicts with the current state; retry.")
+no_guardian = ProblemType(409, "no-guardian", "There is no active guardian to ask.")
+request_limit_reached = ProblemType(
+    409,
+    "request-limit-reached",
+    "At most {max_pending} time requests can wait for an answer at once.",
+    (3,),
+)
+request_decided = ProblemType(409, "request-decided", "This time request has already been decided.")
+block_limit_reached = ProblemType(
+    409, "block-limit-reached", "An account can block at most {max_blocks} accounts.", (10_000,)
+)
+invitation_expired = ProblemType(
+    410, "invitation-expired", "This invitation has expired or was revoked."
+)
+request_expired = ProblemType(
+    410, "request-expired", "This time request has expired or was cancelled."
+)
+precondition_failed = ProblemType(
+    412, "precondition-failed", "This changed since that ETag; read it again and retry."
+)
+payload_too_large = ProblemType(413, "payload-too-large", "The request body is too large.")
+unsupported_media_type = ProblemType(
+    415, "unsupported-media-type", "{detail}", ("Unsupported Media Type",)
+)
+_VALIDATION = ProblemType(422, "validation", "Invalid value for: {fields}.")
+minimum_age = ProblemType(
+    422,
+    "minimum-age",
+    "Accounts are for people aged {pack.minimum_age} and over.",
+    (PACK,),
+    errors=(("birthdate", "under {pack.minimum_age}"),),
+)
+idempotency_key_reused = ProblemType(
+    422, "idempotency-key-reused", "This Idempotency-Key was used with a different request."
+)
+evidence_not_allowed = ProblemType(
+    422,
+    "evidence-not-allowed",
+    "Evidence of kind {kind!r} is not allowed in a {category!r} report: do not download, "
+    "capture or share that content.",
+    ("minor_exploitation", "media_hash"),
+    errors=(("evidence", "{kind} is not allowed for {category}"),),
+    parameters=("category", "kind"),
+)
+precondition_required = ProblemType(
+    428, "precondition-required", "Send If-Match with the ETag of what you last read."
+)
+rate_limited = ProblemType(
+    429,
+    "rate-limited",
+    "Too many attempts; try again later.",
+    (60,),
+    headers={"Retry-After": "{retry_after_seconds}"},
+)
+internal_error = ProblemType(500, "internal-error", "Something went wrong on our side.")
+overloaded = ProblemType(
+    503,
+    "overloaded",
+    "Too many passwords are being checked right now; retry shortly.",
+    headers={"Retry-After": str(RETRY_AFTER_OVERLOADED_SECONDS)},
+)
+service_unavailable = ProblemType(
+    503,
+    "service-unavailable",
+    "The database is unavailable; retry shortly.",
+    headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)},
+)
+
+TABLE: tuple[ProblemType, ...] = tuple(
+    row for row in dict(globals()).values() if isinstance(row, ProblemType)
+)
+"""Every problem the service answers with, in the order of the contract's error table."""
+
+
+# --- the problems whose detail or headers are computed ------------------------------------
 
 
 def malformed_body_too_deep(max_depth: int) -> Problem:
     return Problem(
         400,
-        "malformed-body",
+        malformed_body.slug,
         f"The request body nests arrays and objects more than {max_depth} levels deep.",
     )
 
 
-def bad_request(detail: str, headers: dict[str, str] | None = None) -> Problem:
-    return Problem(400, "bad-request", detail, headers=headers)
-
-
-def invitation_invalid() -> Problem:
-    return Problem(400, "invitation-invalid", "This is not a valid pairing invitation.")
-
-
-def unauthorized() -> Problem:
-    return Problem(
-        401,
-        "unauthorized",
-        "A valid bearer access token is required; it may have expired or its sign-in ended.",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-
-
-def invalid_credentials() -> Problem:
-    return Problem(401, "invalid-credentials", "The handle or the password is wrong.")
-
-
-def invalid_refresh_token() -> Problem:
-    return Problem(401, "invalid-refresh-token", "The refresh token is spent, revoked or unknown.")
-
-
-def forbidden() -> Problem:
-    return Problem(403, "forbidden", "This path is not for this kind of account.")
-
-
 def setting_locked(locked: Mapping[str, list[Mapping[str, str]]]) -> Problem:
     """Values looser than their bounds: ``{key: [party, ...]}``; the detail names each party."""
-    parts = [
-        f"{key} is bounded by " + " and ".join(_describe_party(party) for party in parties)
-        for key, parties in locked.items()
-    ]
-    return Problem(
-        403,
-        "setting-locked",
-        "; ".join(parts) + ".",
+    return _SETTING_LOCKED(
+        "; ".join(
+            f"{key} is bounded by " + " and ".join(_describe_party(party) for party in parties)
+            for key, parties in locked.items()
+        ),
         errors=[{"field": key, "message": "looser than its bound"} for key in locked],
     )
 
@@ -138,224 +276,39 @@ def _describe_party(party: Mapping[str, str]) -> str:
     return f"guardian @{party['handle']}"
 
 
-def not_a_teen(pack: PolicyPack) -> Problem:
-    youngest, oldest = pack.teen_ages
-    return Problem(
-        403, "not-a-teen", f"Only accounts aged {youngest} to {oldest} can accept an invitation."
-    )
-
-
-def not_an_adult(pack: PolicyPack) -> Problem:
-    return Problem(
-        403, "not-an-adult", f"Only accounts aged {pack.guardian_age} or over can be guardians."
-    )
-
-
-def wrong_password() -> Problem:
-    return Problem(403, "wrong-password", "The password is wrong.")
-
-
-def not_found() -> Problem:
-    return Problem(404, "not-found", "Nothing of yours is here.")
-
-
-def method_not_allowed(headers: dict[str, str] | None = None) -> Problem:
-    return Problem(405, "method-not-allowed", "This method is not allowed here.", headers=headers)
-
-
-def handle_taken(handle: str) -> Problem:
-    return Problem(409, "handle-taken", f"The handle {handle!r} is taken.")
-
-
-def invitation_used() -> Problem:
-    return Problem(409, "invitation-used", "This invitation has already been used.")
-
-
-def already_linked(guardian_handle: str) -> Problem:
-    return Problem(409, "already-linked", f"You are already linked to @{guardian_handle}.")
-
-
-def guardian_limit_reached(max_guardians: int) -> Problem:
-    return Problem(
-        409, "guardian-limit-reached", f"A teen can have at most {max_guardians} guardians."
-    )
-
-
-def invitation_limit_reached(max_live: int) -> Problem:
-    return Problem(
-        409,
-        "invitation-limit-reached",
-        f"At most {max_live} invitations can be live at once; revoke one or let it expire.",
-    )
-
-
-def request_in_progress() -> Problem:
-    return Problem(409, "request-in-progress", "A request with this key is still running.")
-
-
-def conflict() -> Problem:
-    return Problem(409, "conflict", "The change conflicts with the current state; retry.")
-
-
-def invitation_expired() -> Problem:
-    return Problem(410, "invitation-expired", "This invitation has expired or was revoked.")
-
-
-def precondition_failed() -> Problem:
-    return Problem(
-        412, "precondition-failed", "This changed since that ETag; read it again and retry."
-    )
-
-
-def payload_too_large() -> Problem:
-    return Problem(413, "payload-too-large", "The request body is too large.")
-
-
-def unsupported_media_type(detail: str) -> Problem:
-    return Problem(415, "unsupported-media-type", detail)
-
-
 def validation(errors: FieldErrors) -> Problem:
-    fields = ", ".join(sorted({error["field"] for error in errors}))
-    return Problem(422, "validation", f"Invalid value for: {fields}.", errors=errors)
+    return _VALIDATION(", ".join(sorted({error["field"] for error in errors})), errors=errors)
 
 
 def invalid_field(field_name: str, message: str) -> Problem:
     return validation([{"field": field_name, "message": message}])
 
 
-def minimum_age(pack: PolicyPack) -> Problem:
-    return Problem(
-        422,
-        "minimum-age",
-        f"Accounts are for people aged {pack.minimum_age} and over.",
-        errors=[{"field": "birthdate", "message": f"under {pack.minimum_age}"}],
-    )
-
-
-def idempotency_key_reused() -> Problem:
-    return Problem(
-        422, "idempotency-key-reused", "This Idempotency-Key was used with a different request."
-    )
-
-
-def precondition_required() -> Problem:
-    return Problem(
-        428, "precondition-required", "Send If-Match with the ETag of what you last read."
-    )
-
-
-def rate_limited(retry_after_seconds: int) -> Problem:
-    return Problem(
-        429,
-        "rate-limited",
-        "Too many attempts; try again later.",
-        headers={"Retry-After": str(retry_after_seconds)},
-    )
-
-
-def evidence_not_allowed(category: str, kind: str) -> Problem:
-    return Problem(
-        422,
-        "evidence-not-allowed",
-        f"Evidence of kind {kind!r} is not allowed in a {category!r} report: do not download, "
-        "capture or share that content.",
-        errors=[{"field": "evidence", "message": f"{kind} is not allowed for {category}"}],
-    )
-
-
-def block_limit_reached(max_blocks: int) -> Problem:
-    return Problem(
-        409, "block-limit-reached", f"An account can block at most {max_blocks} accounts."
-    )
-
-
-def internal_error() -> Problem:
-    return Problem(500, "internal-error", "Something went wrong on our side.")
-
-
-def overloaded() -> Problem:
-    return Problem(
-        503,
-        "overloaded",
-        "Too many passwords are being checked right now; retry shortly.",
-        headers={"Retry-After": str(RETRY_AFTER_OVERLOADED_SECONDS)},
-    )
-
-
-def service_unavailable() -> Problem:
-    return Problem(
-        503,
-        "service-unavailable",
-        "The database is unavailable; retry shortly.",
-        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)},
-    )
-
-
-def no_guardian() -> Problem:
-    return Problem(409, "no-guardian", "There is no active guardian to ask.")
-
-
-def request_limit_reached(max_pending: int) -> Problem:
-    return Problem(
-        409,
-        "request-limit-reached",
-        f"At most {max_pending} time requests can wait for an answer at once.",
-    )
-
-
-def request_decided() -> Problem:
-    return Problem(409, "request-decided", "This time request has already been decided.")
-
-
-def request_expired() -> Problem:
-    return Problem(410, "request-expired", "This time request has expired or was cancelled.")
+def _example(row: ProblemType, pack: PolicyPack) -> Problem:
+    if row is _SETTING_LOCKED:
+        return setting_locked({"live.enabled": [{"kind": "age_gate", "band": pack.band_names[0]}]})
+    if row is _VALIDATION:
+        return invalid_field("live.enabled", 'must be true or false, not "maybe"')
+    return row(*(pack if argument is PACK else argument for argument in row.example))
 
 
 def examples(pack: PolicyPack) -> dict[str, Problem]:
-    """One real instance of every problem above, by slug: the examples the OpenAPI document
-    shows (a new constructor belongs here too; tests/unit/test_problems.py checks)."""
-    every = [
-        malformed_body(),
-        bad_request("Invalid content-length: 'zz'"),
-        invitation_invalid(),
-        unauthorized(),
-        invalid_credentials(),
-        invalid_refresh_token(),
-        forbidden(),
-        setting_locked({"live.enabled": [{"kind": "age_gate", "band": pack.band_names[0]}]}),
-        not_a_teen(pack),
-        not_an_adult(pack),
-        wrong_password(),
-        not_found(),
-        method_not_allowed(),
-        handle_taken("sam_14"),
-        invitation_used(),
-        already_linked("alex"),
-        guardian_limit_reached(2),
-        invitation_limit_reached(5),
-        request_in_progress(),
-        conflict(),
-        invitation_expired(),
-        precondition_failed(),
-        payload_too_large(),
-        unsupported_media_type("Unsupported Media Type"),
-        invalid_field("live.enabled", 'must be true or false, not "maybe"'),
-        minimum_age(pack),
-        idempotency_key_reused(),
-        precondition_required(),
-        rate_limited(60),
-        overloaded(),
-        no_guardian(),
-        request_limit_reached(3),
-        request_decided(),
-        request_expired(),
-        evidence_not_allowed("minor_exploitation", "media_hash"),
-        block_limit_reached(10_000),
-        internal_error(),
-        service_unavailable(),
-    ]
-    return {problem.slug: problem for problem in every}
+    """One real instance of every problem of the table, by slug: the examples the OpenAPI
+    document shows."""
+    return {row.slug: _example(row, pack) for row in TABLE}
+
+
+def body(problem: Problem) -> dict[str, Any]:
+    """A problem as the service answers it (the body of its ``application/problem+json``)."""
+    answer: dict[str, Any] = {
+        "type": problem.type_,
+        "title": problem.title,
+        "status": problem.status_code,
+        "detail": problem.detail,
+    }
+    if isinstance(problem.extra, dict):
+        answer.update(problem.extra)
+    return answer
 
 
 # --- the OpenAPI shape of a problem ---------------------------------------------------------
@@ -379,7 +332,8 @@ class ProblemDetails:
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI documentation of the problem answers a route can give."""
+    """OpenAPI documentation of the problem answers a route can give (``server/openapi.py``
+    names the problem types of each)."""
     return {
         status: ResponseSpec(
             data_container=ProblemDetails,
@@ -421,7 +375,7 @@ def _from_http_exception(exc: HTTPException) -> Problem:
     if isinstance(exc, NotFoundException):
         return not_found()
     if isinstance(exc, MethodNotAllowedException):
-        return method_not_allowed(exc.headers)
+        return method_not_allowed(headers=exc.headers)
     if isinstance(exc, NotAuthorizedException):
         return unauthorized()
     if isinstance(exc, PermissionDeniedException):
@@ -435,7 +389,7 @@ def _from_http_exception(exc: HTTPException) -> Problem:
     if exc.status_code >= 500:
         return internal_error()
     detail = exc.detail if isinstance(exc, ClientException) else HTTPStatus(exc.status_code).phrase
-    return bad_request(detail, exc.headers)
+    return bad_request(detail, headers=exc.headers)
 
 
 def _from_integrity_error(exc: IntegrityError) -> Problem:

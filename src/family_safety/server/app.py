@@ -73,11 +73,7 @@ from family_safety.lib.security.token_cache import VerifiedTokenCache
 from family_safety.lib.security.tokens import TokenSigner
 from family_safety.server.hot_routes import HotRoutes
 from family_safety.server.logs import RequestLog, configure_logging
-from family_safety.server.openapi import (
-    ClosedModelSchemaPlugin,
-    OfflineSwaggerUI,
-    keep_the_contract,
-)
+from family_safety.server.openapi import SCHEMA_PLUGINS, OfflineSwaggerUI, keep_the_contract
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -235,7 +231,7 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             *family_center_routers(settings, signer.keyring),
         ],
         template_config=template_config(),
-        plugins=[SQLAlchemyPlugin(config=alchemy), ClosedModelSchemaPlugin(), PROBLEM_DETAILS],
+        plugins=[SQLAlchemyPlugin(config=alchemy), *SCHEMA_PLUGINS, PROBLEM_DETAILS],
         middleware=[
             DefineMiddleware(
                 BearerAuthenticationMiddleware,

@@ -1,14 +1,17 @@
-"""``family-safety``: serve, migrate, rotate keys."""
+"""``family-safety``: serve, migrate, rotate keys, write the OpenAPI document."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import sys
+import tempfile
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -241,6 +244,36 @@ def _roles(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_change_role(settings, args.action, args.handle, args.role))
 
 
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document ``/schema/openapi.json`` serves, from an app built on a throwaway
+    data dir (nothing is migrated or served)."""
+    from litestar.serialization import encode_json
+
+    from family_safety.server.app import create_app
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        database = Path(data_dir) / "unused.db"
+        database.touch()  # opened read-only by the hot path reader, never queried
+        app = create_app(
+            Settings(
+                data_dir=Path(data_dir),
+                database_url=f"sqlite+aiosqlite:///{database}",
+                log_level="WARNING",
+            )
+        )
+        document: dict[str, Any] = json.loads(encode_json(app.openapi_schema.to_schema()))
+        return document
+
+
+def _openapi(_settings: Settings, args: argparse.Namespace) -> int:
+    text = json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n"
+    if args.path:
+        Path(args.path).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="family-safety", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -289,6 +322,10 @@ def _parser() -> argparse.ArgumentParser:
         role_action.add_argument("handle")
         role_action.add_argument("role", choices=["staff", "partner"])
     roles.set_defaults(run=_roles)
+
+    openapi = commands.add_parser("openapi", help="write the OpenAPI document the app serves")
+    openapi.add_argument("path", nargs="?", help="the file to write (default: standard output)")
+    openapi.set_defaults(run=_openapi)
     return parser
 
 

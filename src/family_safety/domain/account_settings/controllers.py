@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, patch
 from litestar.openapi.datastructures import ResponseSpec
@@ -12,6 +12,8 @@ from family_safety.domain.account_settings.hot_path import Answer, NotModified
 from family_safety.domain.account_settings.schemas import (
     EffectiveSettingsOut,
     PolicyOut,
+    SettingValuesDict,
+    example_answer,
     policy_out,
 )
 from family_safety.domain.dependencies import (
@@ -21,11 +23,20 @@ from family_safety.domain.dependencies import (
     IfMatch,
     IfNoneMatch,
 )
+from family_safety.domain.policy.pack import load_default_pack
+from family_safety.domain.policy.schemas import SettingKey
 from family_safety.lib.clock import utc_today
 from family_safety.lib.http_caching import ETAG
+from family_safety.lib.openapi_docs import DocumentedAs, real_answer
 from family_safety.lib.problems import problem_responses
 
 JSON = "application/json"
+EFFECTIVE_SETTINGS = real_answer(
+    EffectiveSettingsOut,
+    "Effective settings",
+    "A 14-year-old whose guardian limits screen time and turns search off",
+    example_answer(load_default_pack()),
+)
 
 
 def _answer(answer: Answer | NotModified) -> Response[bytes]:
@@ -41,6 +52,11 @@ class PolicyController(Controller):
         "/v1/policy",
         opt={PUBLIC_ROUTE_OPT: True},
         summary="The settings catalogue, the bands, their defaults and gates",
+        responses={
+            200: real_answer(
+                PolicyOut, "The policy", "The default policy", policy_out(load_default_pack())
+            )
+        },
     )
     async def policy(self, components: AppComponents) -> PolicyOut:
         return policy_out(components.pack)
@@ -60,7 +76,7 @@ class MySettingsController(Controller):
         "the answer is current (each instance hears every change to the account, and reads the "
         "database whenever it may have missed one).",
         responses={
-            200: ResponseSpec(EffectiveSettingsOut, description="Effective settings"),
+            200: EFFECTIVE_SETTINGS,
             304: ResponseSpec(None, description="Not modified"),
             **problem_responses(401),
         },
@@ -76,13 +92,13 @@ class MySettingsController(Controller):
         description="`{key: value}`; all apply or none. A value looser than a bound is 403 "
         "`setting-locked`; an unknown key or bad value is 422 (checked first).",
         responses={
-            200: ResponseSpec(EffectiveSettingsOut, description="Effective settings"),
+            200: EFFECTIVE_SETTINGS,
             **problem_responses(400, 401, 403, 412, 413, 422),
         },
     )
     async def update(
         self,
-        data: JSONBody[dict[str, Any]],
+        data: JSONBody[SettingValuesDict],
         current_account: CurrentAccount,
         settings_service: SettingsServiceDep,
         components: AppComponents,
@@ -97,13 +113,13 @@ class MySettingsController(Controller):
         status_code=200,
         summary="Forget my choice for a key: it follows the default again",
         responses={
-            200: ResponseSpec(EffectiveSettingsOut, description="Effective settings"),
+            200: EFFECTIVE_SETTINGS,
             **problem_responses(401, 412, 422),
         },
     )
     async def reset(
         self,
-        key: FromPath[str],
+        key: FromPath[Annotated[str, DocumentedAs(SettingKey)]],
         current_account: CurrentAccount,
         settings_service: SettingsServiceDep,
         components: AppComponents,

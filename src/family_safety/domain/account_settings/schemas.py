@@ -3,11 +3,29 @@ is both what the service encodes and what the OpenAPI document shows."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import msgspec
 
 from family_safety.domain.policy.catalog import CATALOG
+from family_safety.domain.policy.engine import GuardianLimits, resolve
+from family_safety.domain.policy.schemas import (
+    EFFECTIVE_SETTING,
+    POLICY_SETTING,
+    AgeBand,
+    EffectiveSettingsMap,
+    EffectiveSettingTypes,
+    SettingValues,
+    field_name,
+    party,
+)
+from family_safety.lib.openapi_docs import DocumentedAs
+
+SettingValuesDict = Annotated[dict[str, Any], DocumentedAs(SettingValues)]
+"""``{key: value}``, each value in its key's wire form: read as it comes (the catalogue checks each
+value, naming every bad key), documented as ``SettingValues``."""
+
+PolicySetting = Union[tuple(types.item for types in POLICY_SETTING.values())]  # noqa: UP007 (built at run time)
 
 if TYPE_CHECKING:
     from family_safety.domain.policy.catalog import SettingKind
@@ -15,85 +33,75 @@ if TYPE_CHECKING:
     from family_safety.domain.policy.pack import PolicyPack
 
 
-class PartyOut(msgspec.Struct, omit_defaults=True):
-    """Who sets a bound: the age gate of a band, or a guardian."""
-
-    kind: Literal["guardian", "age_gate"]
-    band: str | None = None
-    guardian_id: str | None = None
-    handle: str | None = None
-
-
-class BoundOut(msgspec.Struct):
-    value: Any
-    set_by: list[PartyOut]
-
-
-class SettingOut(msgspec.Struct):
-    value: Any
-    source: Literal["default", "self", "guardian", "age_gate"]
-    bound: BoundOut | None
-    can_change: bool
-
-
-class PolicyRef(msgspec.Struct):
+class PolicyRef(msgspec.Struct, forbid_unknown_fields=True):
     id: str
     version: str
 
 
-class EffectiveSettingsOut(msgspec.Struct):
-    account_id: str
-    age_band: str
+class EffectiveSettingsOut(msgspec.Struct, forbid_unknown_fields=True):
+    account_id: Annotated[str, msgspec.Meta(extra_json_schema={"extra": {"format": "uuid"}})]
+    age_band: AgeBand
     policy: PolicyRef
-    settings: dict[str, SettingOut]
+    settings: EffectiveSettingsMap
+
+
+_FIELDS = tuple((key, CATALOG[key], EFFECTIVE_SETTING[key]) for key in CATALOG)
 
 
 def effective_settings_out(effective: EffectiveSettings, account_id: str) -> EffectiveSettingsOut:
     """The effective settings answer of the HTTP contract."""
+    settings = effective.settings
     return EffectiveSettingsOut(
         account_id=account_id,
         age_band=effective.band,
         policy=PolicyRef(effective.policy_id, effective.policy_version),
-        settings={
-            key: _setting_out(CATALOG[key], setting) for key, setting in effective.settings.items()
-        },
+        settings=EffectiveSettingsMap(
+            *[_setting_out(kind, settings[key], types) for key, kind, types in _FIELDS]
+        ),
     )
 
 
-def _setting_out(kind: SettingKind[Any], setting: EffectiveSetting) -> SettingOut:
-    bound = setting.bound
-    return SettingOut(
-        value=kind.dump(setting.value),
-        source=setting.source,
-        bound=None
+def example_answer(pack: PolicyPack) -> EffectiveSettingsOut:
+    """A real answer: a 14-year-old whose guardian limits screen time and turns search off."""
+    band = next(band for band in pack.band_names if pack.is_teen(band))
+    kind = CATALOG["screen_time.daily_limit_minutes"]
+    guardian = GuardianLimits(
+        "0b8f4a52-5d0e-4c55-9a47-1f0d2f8c8a31",
+        "alex",
+        {"screen_time.daily_limit_minutes": kind.parse(45), "search.enabled": False},
+    )
+    effective = resolve(pack, band=band, start_band=band, own_choices={}, guardians=(guardian,))
+    return effective_settings_out(effective, "5f1c7c1e-2b7a-4f6e-8d7e-6a3e9d2c4b10")
+
+
+def _setting_out(
+    kind: SettingKind[Any], setting: EffectiveSetting, types: EffectiveSettingTypes
+) -> msgspec.Struct:
+    value, source, bound, can_change = setting
+    return types.setting(
+        kind.dump(value),
+        source,
+        None
         if bound is None
-        else BoundOut(kind.dump(bound.value), [PartyOut(**party) for party in bound.set_by]),
-        can_change=setting.can_change,
+        else types.bound(kind.dump(bound.value), [party(wire) for wire in bound.set_by]),
+        can_change,
     )
 
 
-class BandOut(msgspec.Struct):
-    name: str
+class BandOut(msgspec.Struct, forbid_unknown_fields=True):
+    name: AgeBand
     min_age: int
     max_age: int | None
     teen: bool
 
 
-class PolicySettingOut(msgspec.Struct):
-    key: str
-    schema: dict[str, Any]
-    strictness: str
-    defaults: dict[str, Any]
-    gates: dict[str, Any]
-
-
-class PolicyOut(msgspec.Struct):
+class PolicyOut(msgspec.Struct, forbid_unknown_fields=True):
     id: str
     version: str
     minimum_age: int
-    guardian_band: str
+    guardian_band: AgeBand
     bands: list[BandOut]
-    settings: list[PolicySettingOut]
+    settings: list[PolicySetting]  # type: ignore[valid-type]
 
 
 def policy_out(pack: PolicyPack) -> PolicyOut:
@@ -113,17 +121,24 @@ def policy_out(pack: PolicyPack) -> PolicyOut:
             )
             for band, next_min_age in zip(pack.bands, next_min_ages, strict=True)
         ],
-        settings=[
-            PolicySettingOut(
-                key=key,
-                schema=kind.json_schema(),
-                strictness=kind.strictness,
-                defaults={band: kind.dump(pack.defaults[band][key]) for band in pack.band_names},
-                gates={
-                    band: None if key not in pack.gates[band] else kind.dump(pack.gates[band][key])
-                    for band in pack.band_names
-                },
-            )
-            for key, kind in CATALOG.items()
-        ],
+        settings=[_policy_setting(pack, key, kind) for key, kind in CATALOG.items()],
+    )
+
+
+def _policy_setting(pack: PolicyPack, key: str, kind: SettingKind[Any]) -> msgspec.Struct:
+    types = POLICY_SETTING[key]
+    bands = [(band, field_name(band)) for band in pack.band_names]
+    gates = pack.gates
+    return types.item(
+        schema=kind.json_schema(),
+        strictness=kind.strictness,
+        defaults=types.defaults(
+            **{name: kind.dump(pack.defaults[band][key]) for band, name in bands}
+        ),
+        gates=types.gates(
+            **{
+                name: kind.dump(gates[band][key]) if key in gates[band] else None
+                for band, name in bands
+            }
+        ),
     )

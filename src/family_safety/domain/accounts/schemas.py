@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 import iso3166
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from family_safety.domain.policy.schemas import AgeBand
 from family_safety.lib.text import FreeText
 
 # IANA's geographic areas, and Etc/ for fixed offsets. Other names a system may list (`localtime`,
@@ -70,7 +71,7 @@ class AccountSummary(BaseModel):
 
 
 class PublicAccount(AccountSummary):
-    age_band: str
+    age_band: AgeBand
     country: str | None
     timezone: str
     created_at: datetime

@@ -38,7 +38,7 @@ class RefreshRequest(BaseModel):
 
 class TokenPair(BaseModel):
     access_token: str
-    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme name, not a secret
+    token_type: Literal["Bearer"]
     expires_in: int = Field(description="Seconds until the access token expires.")
     refresh_token: str
 

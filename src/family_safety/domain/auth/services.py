@@ -199,7 +199,12 @@ class AuthService:
         access_token = self.signer.sign(
             TokenKind.ACCESS, subject=str(account_id), ttl_seconds=ttl, sid=str(family_id)
         )
-        return TokenPair(access_token=access_token, expires_in=ttl, refresh_token=refresh_token)
+        return TokenPair(
+            access_token=access_token,
+            token_type="Bearer",  # noqa: S106 - the scheme name, not a secret
+            expires_in=ttl,
+            refresh_token=refresh_token,
+        )
 
     async def _revoke_family_of(
         self, token_hash: str, now: datetime, *, only_if_reused: bool

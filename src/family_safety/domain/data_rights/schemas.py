@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from family_safety.domain.account_settings.schemas import SettingValuesDict
 from family_safety.domain.accounts.schemas import OwnAccount
 from family_safety.domain.audit.schemas import AuditEntryOut
 from family_safety.domain.links.schemas import Link
@@ -14,7 +15,7 @@ from family_safety.domain.safety.schemas import BlockOut, ReportOut
 
 
 class ExportedLink(Link):
-    limits: dict[str, Any]
+    limits: SettingValuesDict
 
 
 class ExportedInvitation(BaseModel):
@@ -29,7 +30,7 @@ class Export(BaseModel):
     """Everything held about an account, as its holder may take it away."""
 
     account: OwnAccount
-    settings_chosen: dict[str, Any]
+    settings_chosen: SettingValuesDict
     links: list[ExportedLink]
     pairing_invitations: list[ExportedInvitation]
     notifications: list[NotificationOut]

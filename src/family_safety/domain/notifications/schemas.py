@@ -6,9 +6,11 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from family_safety.domain.notifications.kinds import NotificationKind
+
 
 class NotificationOut(BaseModel):
     id: UUID
-    kind: str
+    kind: NotificationKind
     created_at: datetime
     data: dict[str, Any]

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from family_safety.domain.accounts.schemas import AccountSummary
+from family_safety.domain.policy.schemas import SettingKey
 
 
 class NewInvitation(BaseModel):
@@ -52,4 +53,4 @@ class InvitationProof(BaseModel):
 class InvitationPreview(BaseModel):
     guardian: AccountSummary
     expires_at: datetime
-    controls: list[str] = Field(description="Every setting key a guardian may bound.")
+    controls: list[SettingKey] = Field(description="Every setting key a guardian may bound.")

@@ -4,6 +4,10 @@ A kind turns a wire (JSON) value into a canonical, hashable value and back, and 
 strictness. ``join`` gives the least strict value at least as strict as all of its inputs: it
 combines several bounds into one, and ``join((value, bound))`` clamps a value to a bound.
 Adding a setting is one entry in ``CATALOG`` plus its defaults and gates in the policy packs.
+
+Where a value has a fixed shape (a window, a number of minutes), msgspec reads it against a
+declared type (``WindowIn``); the kind only words what is wrong, for people, and checks what a
+type cannot say (distinct days, a window that ends where it starts).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable
 from functools import lru_cache
 from itertools import chain
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Annotated, Any, Generic, Literal, NamedTuple, TypeVar
+
+import msgspec
 
 from family_safety.lib.text import free_text_problem
 
@@ -61,7 +67,15 @@ class SettingKind(ABC, Generic[V]):
         """Whether a bound leaves its holder exactly one value to choose."""
 
     @abstractmethod
-    def json_schema(self) -> JsonSchema: ...
+    def json_schema(self) -> JsonSchema:
+        """A value as sent (``GET /v1/policy`` serves it)."""
+
+    def answer_schema(self) -> JsonSchema:
+        """A value as answered: a combined list (a union of several parties' lists) may be
+        longer than any one party may send."""
+        schema = self.json_schema()
+        schema.pop("maxItems", None)
+        return schema
 
     def contributes(self, party_bound: V, combined: V) -> bool:
         """Whether one party's bound shows in the combined bound (equal to it, ties included)."""
@@ -196,6 +210,7 @@ class DailyLimitKind(SettingKind[DailyLimit]):
     def __init__(self, minimum: int, maximum: int) -> None:
         self.minimum = minimum
         self.maximum = maximum
+        self._minutes_type = Annotated[int, msgspec.Meta(ge=minimum, le=maximum)] | None
 
     def parse(self, raw: object) -> DailyLimit:
         if not isinstance(raw, dict):
@@ -209,19 +224,16 @@ class DailyLimitKind(SettingKind[DailyLimit]):
         return tuple(self._minutes(raw[day], day) for day in DAYS)
 
     def _minutes(self, raw: object, day: str | None = None) -> int | None:
-        if raw is None:
-            return None
-        if isinstance(raw, bool) or not isinstance(raw, int) or not self._in_range(raw):
+        try:
+            minutes: int | None = msgspec.convert(raw, self._minutes_type, strict=True)
+        except msgspec.ValidationError:
             expected = f"null or a whole number of minutes from {self.minimum} to {self.maximum}"
             if day is None:
                 raise InvalidValue(
                     f"must be {expected}, or a map of those for mon..sun, not {_show(raw)}"
-                )
-            raise InvalidValue(f"{day}: must be {expected}, not {_show(raw)}")
-        return raw
-
-    def _in_range(self, minutes: int) -> bool:
-        return self.minimum <= minutes <= self.maximum
+                ) from None
+            raise InvalidValue(f"{day}: must be {expected}, not {_show(raw)}") from None
+        return minutes
 
     def dump(self, value: DailyLimit) -> dict[str, int | None]:
         return dict(zip(DAYS, value, strict=True))
@@ -254,20 +266,27 @@ class DailyLimitKind(SettingKind[DailyLimit]):
                 return True
         return False
 
+    def _minutes_schema(self) -> JsonSchema:
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+
     def json_schema(self) -> JsonSchema:
-        minutes = {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
         return {
             "oneOf": [
                 {"type": "null", "description": "No limit on any day."},
-                {**minutes, "description": "The same limit every day."},
-                {
-                    "type": "object",
-                    "properties": {day: {"oneOf": [minutes, {"type": "null"}]} for day in DAYS},
-                    "required": list(DAYS),
-                    "additionalProperties": False,
-                },
+                {**self._minutes_schema(), "description": "The same limit every day."},
+                self.answer_schema(),
             ],
             "description": "Answered as the full seven-day map; null is no limit.",
+        }
+
+    def answer_schema(self) -> JsonSchema:
+        """Always the seven-day map."""
+        day_schema = {"oneOf": [self._minutes_schema(), {"type": "null"}]}
+        return {
+            "type": "object",
+            "properties": dict.fromkeys(DAYS, day_schema),
+            "required": list(DAYS),
+            "additionalProperties": False,
         }
 
 
@@ -280,39 +299,47 @@ class Window(NamedTuple):  # a tuple, so hashing it (for the coverage caches) is
     end: int
 
 
-_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
-_WINDOW_FIELDS = {"days", "start", "end"}
-
-
-def _parse_time(raw: object, where: str) -> int:
-    match = _TIME.fullmatch(raw) if isinstance(raw, str) else None
-    if match is None:
-        raise InvalidValue(f"{where} must be a time HH:MM from 00:00 to 23:59, not {_show(raw)}")
-    return int(match[1]) * 60 + int(match[2])
-
-
 _CLOCK = tuple(f"{minutes // 60:02d}:{minutes % 60:02d}" for minutes in range(MINUTES_PER_DAY))
+_MINUTE_OF = {time: minute for minute, time in enumerate(_CLOCK)}
+_TIME_MESSAGE = "must be a time HH:MM from 00:00 to 23:59"
+Time = Annotated[str, msgspec.Meta(pattern=r"\A([01][0-9]|2[0-3]):[0-5][0-9]\Z")]
+
+
+class WindowIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A window as sent. msgspec reads its shape; ``_parse_window`` words what is wrong."""
+
+    days: Annotated[list[Literal[DAYS]], msgspec.Meta(min_length=1)]  # type: ignore[valid-type]
+    start: Time
+    end: Time
+
+
+_WINDOW_FIELD_MESSAGES = {
+    "days": "days must be a non-empty list of distinct days from mon..sun",
+    "start": f"start {_TIME_MESSAGE}",
+    "end": f"end {_TIME_MESSAGE}",
+}
+_ERROR_FIELD = re.compile(r" - at `\$\.([a-z]+)")
 
 
 def _parse_window(raw: object, where: str) -> Window:
-    if not isinstance(raw, dict) or raw.keys() != _WINDOW_FIELDS:
-        raise InvalidValue(f"{where}: must be an object with days, start and end, not {_show(raw)}")
-    days = raw["days"]
-    if (
-        not isinstance(days, list)
-        or not days
-        or not all(isinstance(day, str) and day in DAYS for day in days)
-        or len(set(days)) != len(days)
-    ):
+    try:
+        window = msgspec.convert(raw, WindowIn, strict=True)
+    except msgspec.ValidationError as error:
+        field = _ERROR_FIELD.search(str(error))
+        if field is None or not isinstance(raw, dict):
+            raise InvalidValue(
+                f"{where}: must be an object with days, start and end, not {_show(raw)}"
+            ) from None
+        name = field[1]
         raise InvalidValue(
-            f"{where}: days must be a non-empty list of distinct days from mon..sun, "
-            f"not {_show(days)}"
-        )
-    start = _parse_time(raw["start"], f"{where}: start")
-    end = _parse_time(raw["end"], f"{where}: end")
+            f"{where}: {_WINDOW_FIELD_MESSAGES[name]}, not {_show(raw[name])}"
+        ) from None
+    if len(set(window.days)) != len(window.days):
+        raise InvalidValue(f"{where}: {_WINDOW_FIELD_MESSAGES['days']}, not {_show(window.days)}")
+    start, end = _MINUTE_OF[window.start], _MINUTE_OF[window.end]
     if start == end:
         raise InvalidValue(f"{where}: start and end must differ")
-    return Window(tuple(day for day in DAYS if day in days), start, end)
+    return Window(tuple(day for day in DAYS if day in window.days), start, end)
 
 
 @lru_cache(maxsize=4096)

@@ -227,7 +227,7 @@ class ReportOut(ReportSummary):
 
 
 class Escalation(BaseModel):
-    to: Literal["NCMEC"] = "NCMEC"
+    to: Literal["NCMEC"]
     status: EscalationStatus
 
 

@@ -1,0 +1,213 @@
+"""The wire types of settings, generated from the catalogue and the default pack at import.
+
+One field per setting key, its value typed by the JSON Schema of that key's kind (the same schema
+``GET /v1/policy`` serves): adding a setting to ``CATALOG`` adds it to every type below, and so to
+the OpenAPI document, which Litestar writes from these types by itself.
+
+- ``SettingValues``: ``{key: value}`` as sent (the body of ``PATCH /v1/me/settings``, a guardian's
+  limits): every key optional, no other key.
+- ``EffectiveSettingsMap``: every key, resolved: ``{value, source, bound, can_change}``.
+- ``POLICY_SETTING``: per key, the types of its item of ``GET /v1/policy`` (its default and gate
+  in every band).
+- ``AgeBand``, ``SettingKey``, ``SettingSource``: the closed sets of words, as enums.
+
+The service reads the values of a body with the catalogue itself (``SettingKind.parse``: one
+message per bad key); these types say what it accepts and answers.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, NamedTuple, TypeAlias, get_args
+
+import msgspec
+
+from family_safety.domain.policy.catalog import CATALOG, JsonSchema
+from family_safety.domain.policy.engine import Source
+from family_safety.domain.policy.pack import load_default_pack
+
+_BANDS = load_default_pack().band_names
+
+AgeBand = StrEnum("AgeBand", [(band, band) for band in _BANDS])  # type: ignore[misc]
+AgeBand.__doc__ = "An age band of the policy, youngest first."
+SettingKey = StrEnum("SettingKey", [(key, key) for key in CATALOG])  # type: ignore[misc]
+SettingKey.__doc__ = "A key of the settings catalogue."
+SettingSource = StrEnum("SettingSource", [(source, source) for source in get_args(Source)])  # type: ignore[misc]
+SettingSource.__doc__ = "Where a value comes from."
+
+
+def _typed(schema: JsonSchema) -> Any:
+    """A value described by a JSON Schema (Litestar writes it as the property's schema)."""
+    return Annotated[Any, msgspec.Meta(extra_json_schema={"extra": schema})]
+
+
+def _nullable(schema: JsonSchema) -> JsonSchema:
+    return {"oneOf": [{"type": "null"}, schema]}
+
+
+def field_name(name: str) -> str:
+    """A Python name for a wire name (``account.private``, ``13-15``); ``rename`` maps it back."""
+    if name.isidentifier():
+        return name
+    return "f_" + "".join(char if char.isalnum() else "_" for char in name)
+
+
+def _type_name(key: str) -> str:
+    """``screen_time.daily_limit_minutes`` -> ``ScreenTimeDailyLimitMinutes``."""
+    return "".join(word.capitalize() for word in key.replace(".", "_").split("_"))
+
+
+def _closed_struct(
+    name: str,
+    fields: dict[str, Any],
+    *,
+    optional: bool = False,
+    doc: str | None = None,
+    key: str | None = None,
+    namespace: dict[str, Any] | None = None,
+) -> type[msgspec.Struct]:
+    """A struct whose wire fields are ``fields`` (wire name -> type), refusing other fields;
+    with ``key``, it starts with ``"key": key`` (a tag: these structs can share a list)."""
+    default: Any = msgspec.UNSET if optional else msgspec.NODEFAULT
+    struct = msgspec.defstruct(
+        name,
+        [(field_name(wire), annotation, default) for wire, annotation in fields.items()],
+        rename={field_name(wire): wire for wire in fields},
+        forbid_unknown_fields=True,
+        kw_only=optional,
+        tag_field=None if key is None else "key",
+        tag=key,
+        namespace=namespace,
+    )
+    struct.__doc__ = doc
+    return struct
+
+
+# --- parties ------------------------------------------------------------------------------
+
+
+class GuardianParty(msgspec.Struct, tag_field="kind", tag="guardian", forbid_unknown_fields=True):
+    """A bound set by a linked guardian."""
+
+    kind: ClassVar[str] = "guardian"  # the tag, for reading
+    guardian_id: Annotated[str, msgspec.Meta(extra_json_schema={"extra": {"format": "uuid"}})]
+    handle: str
+
+
+class AgeGateParty(msgspec.Struct, tag_field="kind", tag="age_gate", forbid_unknown_fields=True):
+    """A bound set by the age gate of a band."""
+
+    kind: ClassVar[str] = "age_gate"  # the tag, for reading
+    band: AgeBand
+
+
+Party: TypeAlias = GuardianParty | AgeGateParty
+
+
+def party(wire: Any) -> Party:
+    """The wire type of a party of the engine (``{"kind", ...}``)."""
+    if wire["kind"] == "guardian":
+        return GuardianParty(guardian_id=wire["guardian_id"], handle=wire["handle"])
+    return AgeGateParty(band=wire["band"])
+
+
+# --- values as sent -----------------------------------------------------------------------
+
+SettingValues = _closed_struct(
+    "SettingValues",
+    {key: _typed(kind.json_schema()) for key, kind in CATALOG.items()},
+    optional=True,
+    doc="`{key: value}`: any of the catalogue's keys, each with its own type.",
+)
+
+# --- values as answered -------------------------------------------------------------------
+
+CAN_CHANGE = "False only when the bound leaves a single value."
+
+
+class EffectiveSettingTypes(NamedTuple):
+    setting: type[msgspec.Struct]  # {value, source, bound, can_change}
+    bound: type[msgspec.Struct]  # {value, set_by}
+
+
+def _effective_setting(key: str) -> EffectiveSettingTypes:
+    value = _typed(CATALOG[key].answer_schema())
+    bound = _closed_struct(
+        f"{_type_name(key)}Bound",
+        {"value": value, "set_by": Annotated[list[Party], msgspec.Meta(min_length=1)]},
+        doc=f"The combined bound on {key}, and who sets it.",
+    )
+    setting = _closed_struct(
+        f"{_type_name(key)}Setting",
+        {
+            "value": value,
+            "source": SettingSource,
+            "bound": bound | None,
+            "can_change": Annotated[bool, msgspec.Meta(description=CAN_CHANGE)],
+        },
+        doc=f"The effective {key}.",
+    )
+    return EffectiveSettingTypes(setting, bound)
+
+
+EFFECTIVE_SETTING = {key: _effective_setting(key) for key in CATALOG}
+"""Each key's effective setting and bound types, by key."""
+
+_ATTRIBUTES = tuple((key, field_name(key)) for key in CATALOG)
+
+
+def _setting_of(settings: Any, key: str) -> Any:
+    return getattr(settings, field_name(key))
+
+
+def _settings_by_key(settings: Any) -> list[tuple[str, Any]]:
+    return [(key, getattr(settings, name)) for key, name in _ATTRIBUTES]
+
+
+EffectiveSettingsMap = _closed_struct(
+    "EffectiveSettingsMap",
+    {key: types.setting for key, types in EFFECTIVE_SETTING.items()},
+    doc="Every key of the catalogue, resolved.",
+    namespace={"__getitem__": _setting_of, "items": _settings_by_key},  # read like {key: setting}
+)
+
+# --- the policy ---------------------------------------------------------------------------
+
+
+class PolicySettingTypes(NamedTuple):
+    item: type[msgspec.Struct]  # {key, schema, strictness, defaults, gates}
+    defaults: type[msgspec.Struct]  # {band: value}
+    gates: type[msgspec.Struct]  # {band: value or null}
+
+
+def _policy_setting(key: str) -> PolicySettingTypes:
+    answered = CATALOG[key].answer_schema()
+    name = _type_name(key)
+    defaults = _closed_struct(
+        f"{name}Defaults",
+        {band: _typed(answered) for band in _BANDS},
+        doc=f"The default of {key} in every band.",
+    )
+    gates = _closed_struct(
+        f"{name}Gates",
+        {band: _typed(_nullable(answered)) for band in _BANDS},
+        doc=f"The gate on {key} in every band (null: none).",
+    )
+    item = _closed_struct(
+        f"{name}Policy",
+        {
+            "schema": Annotated[
+                dict[str, Any], msgspec.Meta(description="The JSON Schema of a value.")
+            ],
+            "strictness": str,
+            "defaults": defaults,
+            "gates": gates,
+        },
+        doc=f"{key}: its JSON Schema, strictness, and its default and gate in every band.",
+        key=key,
+    )
+    return PolicySettingTypes(item, defaults, gates)
+
+
+POLICY_SETTING = {key: _policy_setting(key) for key in CATALOG}
+"""Each key's item types of ``GET /v1/policy``, by key."""
