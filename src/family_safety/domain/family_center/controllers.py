@@ -59,7 +59,12 @@ from family_safety.domain.safety.deps import REPORT_SERVICE, ReportServiceDep
 from family_safety.domain.safety.reports import categories_for
 from family_safety.domain.safety.resources import resources_for
 from family_safety.domain.safety.schemas import NewReport
-from family_safety.domain.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
+from family_safety.domain.screen_time.deps import (
+    TIME_REQUEST_SERVICE,
+    USAGE_SERVICE,
+    TimeRequestServiceDep,
+    UsageServiceDep,
+)
 from family_safety.domain.screen_time.schemas import TimeRequestIn
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.config import Environment
@@ -205,7 +210,8 @@ class FamilyCenter(Controller):
         **PAIRING_SERVICE,
         **LINK_SERVICE,
         **LIMITS_SERVICE,
-        **SCREEN_TIME_SERVICE,
+        **USAGE_SERVICE,
+        **TIME_REQUEST_SERVICE,
         **REPORT_SERVICE,
     }
 
@@ -313,7 +319,7 @@ class FamilyCenter(Controller):
         settings_service: SettingsServiceDep,
         link_service: LinkServiceDep,
         limits_service: LimitsServiceDep,
-        screen_time_service: ScreenTimeServiceDep,
+        time_request_service: TimeRequestServiceDep,
         db_session: DbSession,
     ) -> Response:
         today = utc_today()
@@ -371,7 +377,7 @@ class FamilyCenter(Controller):
         guardians = await limits_service.my_guardians(page_account, LIST_LIMIT, None, today)
         now = utc_now()
         status = await components.screen_time_statuses.status(page_account, now)
-        asked = await screen_time_service.requests(page_account, LIST_LIMIT, None, now)
+        asked = await time_request_service.requests(page_account, LIST_LIMIT, None, now)
         return _page(
             request,
             "teen_home.html",
@@ -432,7 +438,8 @@ class FamilyCenter(Controller):
         db_session: DbSession,
         settings_service: SettingsServiceDep,
         limits_service: LimitsServiceDep,
-        screen_time_service: ScreenTimeServiceDep,
+        usage_service: UsageServiceDep,
+        time_request_service: TimeRequestServiceDep,
         status_code: int = 200,
         form_error: str | None = None,
     ) -> Template:
@@ -468,8 +475,8 @@ class FamilyCenter(Controller):
                 }
             )
         status = await components.screen_time_statuses.status(teen, now)
-        days = await screen_time_service.days(teen, None, None, 7, None, now)
-        requests = await screen_time_service.requests(teen, LIST_LIMIT, None, now)
+        days = await usage_service.days(teen, None, None, 7, None, now)
+        requests = await time_request_service.requests(teen, LIST_LIMIT, None, now)
         history = await audit.page_for(db_session, teen.id, LIST_LIMIT, None)
         return _page(
             request,
@@ -500,7 +507,8 @@ class FamilyCenter(Controller):
         db_session: DbSession,
         settings_service: SettingsServiceDep,
         limits_service: LimitsServiceDep,
-        screen_time_service: ScreenTimeServiceDep,
+        usage_service: UsageServiceDep,
+        time_request_service: TimeRequestServiceDep,
     ) -> Template:
         guarded = await _guarded(db_session, page_account, teen_id)
         return await self._teen_page(
@@ -511,7 +519,8 @@ class FamilyCenter(Controller):
             db_session=db_session,
             settings_service=settings_service,
             limits_service=limits_service,
-            screen_time_service=screen_time_service,
+            usage_service=usage_service,
+            time_request_service=time_request_service,
         )
 
     @post("/teens/{teen_id:uuid}/limits")
@@ -524,7 +533,8 @@ class FamilyCenter(Controller):
         db_session: DbSession,
         settings_service: SettingsServiceDep,
         limits_service: LimitsServiceDep,
-        screen_time_service: ScreenTimeServiceDep,
+        usage_service: UsageServiceDep,
+        time_request_service: TimeRequestServiceDep,
     ) -> Response:
         await _guarded(db_session, page_account, teen_id)
         # The change is a lean write on a connection of its own: this session's read ends first
@@ -547,7 +557,8 @@ class FamilyCenter(Controller):
                 db_session=db_session,
                 settings_service=settings_service,
                 limits_service=limits_service,
-                screen_time_service=screen_time_service,
+                usage_service=usage_service,
+                time_request_service=time_request_service,
                 status_code=problem.status_code,
                 form_error=_words(problem),
             )
@@ -562,13 +573,13 @@ class FamilyCenter(Controller):
         request_id: FromPath[UUID],
         page_account: PageAccount,
         db_session: DbSession,
-        screen_time_service: ScreenTimeServiceDep,
+        time_request_service: TimeRequestServiceDep,
     ) -> Response:
         guarded = await _guarded(db_session, page_account, teen_id)
         form = await request.form()
         approve = form.get("decision") == "approve"
         try:
-            await screen_time_service.decide(
+            await time_request_service.decide(
                 page_account,
                 guarded.teen,
                 guarded.link.id,
@@ -722,7 +733,7 @@ class FamilyCenter(Controller):
         self,
         request: Request,
         page_account: PageAccount,
-        screen_time_service: ScreenTimeServiceDep,
+        time_request_service: TimeRequestServiceDep,
     ) -> Response:
         form = await request.form()
         try:
@@ -733,7 +744,7 @@ class FamilyCenter(Controller):
                     "note": form.get("note", "").strip() or None,
                 }
             )
-            await screen_time_service.ask(
+            await time_request_service.ask(
                 page_account, asked.kind, asked.minutes, asked.note, utc_now()
             )
         except ValidationError as error:

@@ -27,6 +27,12 @@ _SECOND = timedelta(seconds=1)
 _DAY = timedelta(days=1)
 
 
+@lru_cache(maxsize=1024)
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone of that name, made once."""
+    return ZoneInfo(name)
+
+
 def epoch_second(instant: datetime) -> int:
     """Whole seconds since 1970 (UTC), rounded down: usage is counted to the second."""
     return (instant - _EPOCH) // _SECOND

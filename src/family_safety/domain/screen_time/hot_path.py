@@ -22,18 +22,11 @@ from family_safety.db.models import ScreenTimeDay
 from family_safety.domain.account_settings.hot_path import Answer
 from family_safety.domain.policy.catalog import CATALOG
 from family_safety.domain.screen_time import intervals
-from family_safety.domain.screen_time.days import local_date
+from family_safety.domain.screen_time.days import local_date, zone
+from family_safety.domain.screen_time.grants import GRANTS_NOW, grant_from_row, grant_out
 from family_safety.domain.screen_time.schemas import StatusOut, TimeAwayOut
-from family_safety.domain.screen_time.services import (
-    DAILY_LIMIT,
-    GRANTS_NOW,
-    TIME_AWAY,
-    Reported,
-    grant_from_row,
-    grant_out,
-    zone,
-)
 from family_safety.domain.screen_time.status import ScreenTimeStatus, status
+from family_safety.domain.screen_time.usage import DAILY_LIMIT, TIME_AWAY, Reported
 
 if TYPE_CHECKING:
     from datetime import date, datetime
