@@ -19,6 +19,10 @@ result. Problems it raises roll the transaction back. ``Writer.run`` drives it:
 
 Driver errors surface as SQLAlchemy's (``IntegrityError``, ``OperationalError``, its pool's
 ``TimeoutError``), so they become the same problems (409, 503) as the ORM's.
+
+``run_in_session`` runs a lean write inside an ORM session's transaction instead, on the
+session's own connection: so a write that other use cases share (an audit entry, a
+notification) has one implementation, whichever kind of transaction it is part of.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from advanced_alchemy.mixins.uuid import uuid7
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from family_safety.db import change_feed
+from family_safety.db.changes import note as note_change
 from family_safety.db.engine import WRITER_WAIT_SECONDS, sqlite_pragmas
 
 if TYPE_CHECKING:
@@ -45,7 +50,7 @@ if TYPE_CHECKING:
 
     import asyncpg
     from sqlalchemy.engine import Dialect
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
     from family_safety.db.hot_reads import HotQuery
     from family_safety.db.postgres import PostgresPool
@@ -167,6 +172,35 @@ class Writer:
         """Stops the SQLite writer thread (the PostgreSQL pool is closed by its owner)."""
         if self._sqlite is not None:
             self._sqlite.close()
+
+
+# --- Inside an ORM session's transaction -----------------------------------------------------
+
+
+async def run_in_session(session: AsyncSession, write: Generator[Step, Any, T]) -> T:
+    """Run a lean write in the session's transaction, on its connection, as the drivers below
+    run it (the same compiled statements and type processing); what the session holds is
+    flushed first, and the changes it announces are published when the session commits."""
+    await session.flush()
+    connection = await session.connection()
+    steps = _Steps(write)
+    try:
+        while (step := steps.next()) is not None:
+            compiled = step.query.compiled_for(connection.dialect)
+            if isinstance(step, Fetch):
+                parameters = compiled.parameters(step.parameters)
+                result = await connection.exec_driver_sql(compiled.sql, parameters)
+                raw = result.fetchall() if result.returns_rows else []
+                steps.reply = [compiled.row(tuple(row)) for row in raw]
+            else:
+                rows = [compiled.parameters(row) for row in step.rows]
+                await connection.exec_driver_sql(compiled.sql, rows)
+    finally:
+        write.close()
+    result, changes = steps.outcome()
+    for change in changes:
+        note_change(session, change.account_id, change.kind)
+    return result
 
 
 # --- SQLite: one writer thread --------------------------------------------------------------
