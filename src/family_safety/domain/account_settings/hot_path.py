@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from datetime import date
     from uuid import UUID
 
-    from family_safety.db.account_records import AccountRecord
+    from family_safety.db.account_records import AccountRecord, AnyAccount
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.domain.account_settings.cache import SettingsAnswerCache
     from family_safety.domain.account_settings.services import SettingsSnapshot
@@ -104,7 +104,7 @@ class SettingsAnswers:
         part of them (screen time's limits) needs neither a read nor the encoded answer."""
         self._listeners.append(listener)
 
-    async def effective(self, account: AccountRecord, today: date) -> EffectiveSettings:
+    async def effective(self, account: AnyAccount, today: date) -> EffectiveSettings:
         """The account's effective settings today, read and resolved now (listeners hear of
         them), of its settings version or a newer one, never an older; their answer is kept, as
         ``answer`` keeps it."""
@@ -120,7 +120,7 @@ class SettingsAnswers:
         return version, _encode(effective_settings_out(effective, str(account.id)))
 
     async def _resolve(
-        self, account: AccountRecord, band: str, today: date
+        self, account: AnyAccount, band: str, today: date
     ) -> tuple[int, EffectiveSettings]:
         """The account's settings version and its effective settings, read in one snapshot."""
         parameters = {"account_id": account.id}

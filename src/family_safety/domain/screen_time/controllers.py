@@ -78,12 +78,22 @@ USAGE_REPORT = (
 )
 
 
+class _ScreenTimeController(Controller):
+    tags = ["screen time"]
+
+
+class _GuardianViewController(_ScreenTimeController):
+    """A linked guardian's view of one of its teens."""
+
+    guards = [guardians_only]
+    dependencies = GUARDED_TEEN
+
+
 # --- usage ------------------------------------------------------------------------------------
 
 
-class MyScreenTimeController(Controller):
+class MyScreenTimeController(_ScreenTimeController):
     path = "/v1/me/screen-time"
-    tags = ["screen time"]
     dependencies = USAGE_SERVICE
 
     @post(
@@ -138,12 +148,8 @@ class MyScreenTimeController(Controller):
         return await usage_service.days(current_account, start, to, limit, cursor, utc_now())
 
 
-class TeenScreenTimeController(Controller):
-    """A linked guardian's view of a teen's used time."""
-
+class TeenScreenTimeController(_GuardianViewController):
     path = "/v1/teens/{teen_id:uuid}/screen-time"
-    tags = ["screen time"]
-    guards = [guardians_only]
     dependencies = {**GUARDED_TEEN, **USAGE_SERVICE}
 
     @get(
@@ -174,9 +180,8 @@ class TeenScreenTimeController(Controller):
 # --- requests ---------------------------------------------------------------------------------
 
 
-class MyTimeRequestsController(Controller):
+class MyTimeRequestsController(_ScreenTimeController):
     path = "/v1/me/time-requests"
-    tags = ["screen time"]
     dependencies = TIME_REQUEST_SERVICE
 
     @post(
@@ -228,12 +233,8 @@ class MyTimeRequestsController(Controller):
         await time_request_service.cancel(current_account, request_id, utc_now())
 
 
-class TeenTimeRequestsController(Controller):
-    """A linked guardian's view of a teen's time requests, and its decisions."""
-
+class TeenTimeRequestsController(_GuardianViewController):
     path = "/v1/teens/{teen_id:uuid}/time-requests"
-    tags = ["screen time"]
-    guards = [guardians_only]
     dependencies = {**GUARDED_TEEN, **TIME_REQUEST_SERVICE}
 
     @get(
@@ -281,12 +282,8 @@ class TeenTimeRequestsController(Controller):
 # --- grants -----------------------------------------------------------------------------------
 
 
-class TeenTimeGrantsController(Controller):
-    """A linked guardian's grants of time to a teen, unasked."""
-
+class TeenTimeGrantsController(_GuardianViewController):
     path = "/v1/teens/{teen_id:uuid}/time-grants"
-    tags = ["screen time"]
-    guards = [guardians_only]
     dependencies = {**GUARDED_TEEN, **GRANT_SERVICE}
 
     @post(
@@ -301,12 +298,4 @@ class TeenTimeGrantsController(Controller):
         guarded: Guarded,
         grant_service: GrantServiceDep,
     ) -> GrantOut:
-        return await grant_service.give(
-            current_account,
-            guarded.teen,
-            guarded.link.id,
-            data.kind,
-            data.minutes,
-            data.note,
-            utc_now(),
-        )
+        return await grant_service.give(current_account, guarded, data, utc_now())

@@ -102,7 +102,7 @@ def split_by_day(start: datetime, end: datetime, tz: ZoneInfo) -> list[DayPart]:
     """The parts of [start, end) in each local day it touches, to the second (both ends rounded
     down); days it only touches for less than a second, or skipped days, have no part."""
     first, last = epoch_second(start), epoch_second(end)
-    parts = []
+    parts: list[DayPart] = []
     day = local_date(start, tz)
     while True:
         day_first, day_end = (epoch_second(bound) for bound in day_bounds(day, tz))

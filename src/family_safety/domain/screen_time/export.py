@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from family_safety.db.models import ScreenTimeDay, TimeGrant, TimeRequest
 from family_safety.domain.screen_time.days import local_date, zone
-from family_safety.domain.screen_time.grants import grant_of, grant_out
+from family_safety.domain.screen_time.grants import grant_of
 from family_safety.domain.screen_time.requests import request_out
+from family_safety.domain.screen_time.schemas import grant_out
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -21,7 +21,7 @@ from family_safety.domain.audit import chain
 from family_safety.domain.notifications.kinds import NotificationKind
 from family_safety.domain.notifications.services import notify
 from family_safety.domain.screen_time.days import local_date, next_midnight, zone
-from family_safety.domain.screen_time.schemas import GrantOut
+from family_safety.domain.screen_time.schemas import GrantOut, grant_out
 from family_safety.domain.screen_time.status import Grant
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from family_safety.db.account_records import AnyAccount
+    from family_safety.domain.links.access import GuardedTeen
+    from family_safety.domain.screen_time.schemas import TimeRequestIn
 
 
 GRANTS_NOW = HotQuery(
@@ -92,19 +94,6 @@ def grant_of(row: TimeGrant) -> Grant:
     )
 
 
-def grant_out(grant: Grant) -> GrantOut:
-    return GrantOut(
-        id=UUID(grant.id),
-        kind=grant.kind,
-        minutes=grant.minutes,
-        date=grant.date,
-        starts=grant.starts,
-        until=grant.until,
-        granted_by=UUID(grant.granted_by),
-        request_id=UUID(grant.request_id) if grant.request_id else None,
-    )
-
-
 async def grant_time(
     session: AsyncSession,
     guardian: AnyAccount,
@@ -163,32 +152,16 @@ class GrantService:
     session: AsyncSession
 
     async def give(
-        self,
-        guardian: AnyAccount,
-        teen: AnyAccount,
-        link_id: UUID,
-        kind: str,
-        minutes: int,
-        note: str | None,
-        now: datetime,
+        self, guardian: AnyAccount, guarded: GuardedTeen, given: TimeRequestIn, now: datetime
     ) -> GrantOut:
-        """A guardian grants time unasked."""
+        """A guardian grants its teen time, unasked."""
+        teen, kind, minutes, note = guarded.teen, given.kind, given.minutes, given.note
         await chain.lock_account(self.session, teen.id)
         grant = await grant_time(
-            self.session, guardian, teen, link_id, kind, minutes, note, None, now
+            self.session, guardian, teen, guarded.link.id, kind, minutes, note, None, now
         )
-        notify(
-            self.session,
-            teen.id,
-            NotificationKind.TIME_GRANT_CREATED,
-            {
-                "grant_id": str(grant.id),
-                "kind": kind,
-                "minutes": minutes,
-                "granted_by": str(guardian.id),
-                "note": note,
-            },
-            now,
-        )
+        data = {"grant_id": str(grant.id), "kind": kind, "minutes": minutes}
+        data |= {"granted_by": str(guardian.id), "note": note}
+        notify(self.session, teen.id, NotificationKind.TIME_GRANT_CREATED, data, now)
         await self.session.commit()
         return grant_out(grant_of(grant))

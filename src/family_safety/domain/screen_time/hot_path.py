@@ -21,9 +21,9 @@ from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import ScreenTimeDay
 from family_safety.domain.screen_time import intervals
 from family_safety.domain.screen_time.days import local_date, zone
-from family_safety.domain.screen_time.grants import GRANTS_NOW, grant_from_row, grant_out
-from family_safety.domain.screen_time.schemas import StatusOut, TimeAwayOut
-from family_safety.domain.screen_time.status import ScreenTimeStatus, status
+from family_safety.domain.screen_time.grants import GRANTS_NOW, grant_from_row
+from family_safety.domain.screen_time.schemas import StatusOut, status_out
+from family_safety.domain.screen_time.status import status
 from family_safety.domain.screen_time.usage import DAILY_LIMIT, TIME_AWAY, Reported
 
 if TYPE_CHECKING:
@@ -198,19 +198,4 @@ def _status_out(
             time_away=limits.time_away,
             grants=reported.grants,
         )
-    )
-
-
-def status_out(answer: ScreenTimeStatus) -> StatusOut:
-    return StatusOut(
-        date=answer.date,
-        timezone=answer.timezone,
-        used_minutes=answer.used_minutes,
-        limit_minutes=answer.limit_minutes,
-        granted_minutes=answer.granted_minutes,
-        remaining_minutes=answer.remaining_minutes,
-        time_away=TimeAwayOut(active=answer.time_away.active, until=answer.time_away.until),
-        state=answer.state,
-        resets_at=answer.resets_at,
-        grants=[grant_out(grant) for grant in answer.grants],
     )

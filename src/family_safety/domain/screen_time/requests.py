@@ -107,14 +107,7 @@ class TimeRequestService:
         )
         self.session.add(request)
         await self.session.flush()
-        await self._audit(
-            teen,
-            chain.Actor(chain.ActorRole.SELF, teen.id),
-            "created",
-            now,
-            before=None,
-            after=_audited(request, PENDING),
-        )
+        await self._audit("created", teen, now, None, _audited(request, PENDING))
         data = {"request_id": str(request.id), "teen_id": str(teen.id), "kind": kind}
         for guardian_id in guardian_ids:
             notify(
@@ -147,14 +140,8 @@ class TimeRequestService:
         request = await self._of(teen, request_id)
         if not await self._settle(request, today, status=CANCELLED, decided_at=now):
             return
-        await self._audit(
-            teen,
-            chain.Actor(chain.ActorRole.SELF, teen.id),
-            "cancelled",
-            now,
-            before=_audited(request, PENDING),
-            after=_audited(request, CANCELLED),
-        )
+        before, after = _audited(request, PENDING), _audited(request, CANCELLED)
+        await self._audit("cancelled", teen, now, before, after)
         await self.session.commit()
 
     async def decide(
@@ -185,15 +172,10 @@ class TimeRequestService:
             if request_status(request, today) in (EXPIRED, CANCELLED):
                 raise problems.request_expired()
             raise problems.request_decided()
-        await self._audit(
-            teen,
-            chain.Actor(chain.ActorRole.GUARDIAN, guardian.id),
-            "decided",
-            now,
-            before=_audited(request, PENDING, granted_minutes=None),
-            after=_audited(request, decided),
-            link_id=link_id,
-        )
+        before = _audited(request, PENDING, granted_minutes=None)
+        after = _audited(request, decided)
+        by = chain.Actor(chain.ActorRole.GUARDIAN, guardian.id)
+        await self._audit("decided", teen, now, before, after, by=by, link_id=link_id)
         grant = None
         if granted is not None:
             grant = await grant_time(
@@ -235,24 +217,26 @@ class TimeRequestService:
             .execution_options(synchronize_session=False)
         )
         await self.session.refresh(request)
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        settled: int = result.rowcount  # type: ignore[attr-defined]  # an UPDATE's result
+        return settled == 1
 
     async def _audit(
         self,
-        teen: AnyAccount,
-        actor: chain.Actor,
         event: str,
+        teen: AnyAccount,
         now: datetime,
-        *,
         before: dict[str, Any] | None,
         after: dict[str, Any],
+        *,
+        by: chain.Actor | None = None,
         link_id: UUID | None = None,
     ) -> None:
-        """The request's move, ``time_request.<event>``, on the teen's chain."""
+        """The request's move, ``time_request.<event>``, on the teen's chain: by the teen itself
+        unless said."""
         await chain.record(
             self.session,
             account_id=teen.id,
-            actor=actor,
+            actor=by or chain.Actor(chain.ActorRole.SELF, teen.id),
             action=f"time_request.{event}",
             changes={"time_request": {"from": before, "to": after}},
             at=now,

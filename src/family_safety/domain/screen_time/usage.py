@@ -100,7 +100,8 @@ def merge_usage(
     )
     stored = {day: intervals.decode(spans) for day, spans in rows}
     usage = stored.get(today, ())
-    new, changed = [], []
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for day, spans in by_day.items():
         before = stored.get(day, ())
         merged = intervals.union(before, spans)
