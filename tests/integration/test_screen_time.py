@@ -351,6 +351,23 @@ async def test_the_status_is_kept_in_memory_until_a_change_says_otherwise(family
     assert after["remaining_minutes"] == before["remaining_minutes"] + 10
 
 
+async def test_the_limits_come_from_the_effective_settings_the_settings_answer_resolved(
+    family, client, monkeypatch
+):
+    _, _, teen = family
+    settings = (await teen.get("/v1/me/settings")).json()["settings"]
+    answers = client.app.state.components.settings_answers
+
+    async def no_read(*_args: object) -> None:
+        raise AssertionError("the settings answer's resolution is kept: no read again")
+
+    monkeypatch.setattr(answers, "effective", no_read)
+    assert settings["screen_time.daily_limit_minutes"]["value"] == daily(30)  # the guardian's
+    status = await teen.get("/v1/me/screen-time")
+    assert status.status_code == 200, status.text
+    assert status.json()["limit_minutes"] == 30
+
+
 async def test_in_read_freshness_the_status_is_read_every_time(settings):
     app = create_app(settings.model_copy(update={"freshness": "read"}), hasher=CHEAP_HASHER)
     async with AsyncTestClient(app=app) as client:

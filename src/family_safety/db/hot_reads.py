@@ -21,7 +21,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from family_safety.db import change_feed
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Callable, Mapping
 
     import asyncpg
     from sqlalchemy import Select
@@ -41,7 +41,7 @@ class _Compiled:
     column_processors: tuple[Callable[[Any], Any] | None, ...]
     table: str | None  # what a DML writes to
 
-    def parameters(self, given: dict[str, Any]) -> tuple[Any, ...]:
+    def parameters(self, given: Mapping[str, Any]) -> tuple[Any, ...]:
         values = {**self.parameter_defaults, **given}
         return tuple(
             process(values[name]) if process else values[name]

@@ -19,6 +19,10 @@ result. Problems it raises roll the transaction back. ``Writer.run`` drives it:
 
 Driver errors surface as SQLAlchemy's (``IntegrityError``, ``OperationalError``, its pool's
 ``TimeoutError``), so they become the same problems (409, 503) as the ORM's.
+
+``run_in_session`` runs a lean write inside an ORM session's transaction instead, on the
+session's own connection: so a write that other use cases share (an audit entry, a
+notification) has one implementation, whichever kind of transaction it is part of.
 """
 
 from __future__ import annotations
@@ -37,17 +41,18 @@ from advanced_alchemy.mixins.uuid import uuid7
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from family_safety.db import change_feed
+from family_safety.db.changes import note as note_change
 from family_safety.db.engine import WRITER_WAIT_SECONDS, sqlite_pragmas
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+    from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
     from uuid import UUID
 
     import asyncpg
     from sqlalchemy.engine import Dialect
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-    from family_safety.db.hot_reads import HotQuery
+    from family_safety.db.hot_reads import HotQuery, _Compiled
     from family_safety.db.postgres import PostgresPool
 
 T = TypeVar("T")
@@ -155,7 +160,7 @@ class Writer:
         assert self._postgres is not None
         async with self._postgres.transaction() as connection:
             batch = _Batch(connection)
-            result, changes = await _drive_postgres(write, batch, self._dialect)
+            result, changes = await _drive(write, self._dialect, batch.run)
             if changes:
                 notify = (self._announcer.channel, self._announcer.payload(changes))
                 await batch.send("SELECT pg_notify($1, $2)", notify)
@@ -167,6 +172,50 @@ class Writer:
         """Stops the SQLite writer thread (the PostgreSQL pool is closed by its owner)."""
         if self._sqlite is not None:
             self._sqlite.close()
+
+
+# --- Inside an ORM session's transaction -----------------------------------------------------
+
+
+async def run_in_session(session: AsyncSession, write: Generator[Step, Any, T]) -> T:
+    """Run a lean write in the session's transaction, on its connection, as the drivers below
+    run it (the same compiled statements and type processing); what the session holds is
+    flushed first, and the changes it announces are published when the session commits."""
+    await session.flush()
+    connection = await session.connection()
+
+    async def run(step: Fetch | ExecuteMany, compiled: _Compiled) -> list[tuple[Any, ...]]:
+        if isinstance(step, ExecuteMany):
+            rows = [compiled.parameters(row) for row in step.rows]
+            await connection.exec_driver_sql(compiled.sql, rows)
+            return []
+        result = await connection.exec_driver_sql(
+            compiled.sql, compiled.parameters(step.parameters)
+        )
+        return (
+            [compiled.row(tuple(row)) for row in result.fetchall()] if result.returns_rows else []
+        )
+
+    result, changes = await _drive(write, connection.dialect, run)
+    for change in changes:
+        note_change(session, change.account_id, change.kind)
+    return result
+
+
+async def _drive(
+    write: Generator[Step, Any, T],
+    dialect: Dialect,
+    run: Callable[[Fetch | ExecuteMany, _Compiled], Awaitable[list[tuple[Any, ...]]]],
+) -> tuple[T, list[Any]]:
+    """Walk a lean write: each of its statements ``run``, the rows sent back to it; its result
+    and the changes it announced."""
+    steps = _Steps(write)
+    try:
+        while (step := steps.next()) is not None:
+            steps.reply = await run(step, step.query.compiled_for(dialect))
+    finally:
+        write.close()
+    return steps.outcome()
 
 
 # --- SQLite: one writer thread --------------------------------------------------------------
@@ -296,6 +345,21 @@ class _Batch:
         self._arguments: list[Any] = []
         self._tables: set[str] = set()
 
+    async def run(self, step: Fetch | ExecuteMany, compiled: _Compiled) -> list[tuple[Any, ...]]:
+        """One step of a lean write: a read (or a write that returns rows) at once, sent with
+        what waits; other writes wait."""
+        if isinstance(step, ExecuteMany):
+            assert compiled.table is not None
+            rows = [compiled.parameters(row) for row in step.rows]
+            await self.add_rows(compiled.table, compiled.sql, rows)
+        elif compiled.column_processors:  # a read, or a write that returns rows
+            rows = await self.fetch(compiled.sql, compiled.parameters(step.parameters))
+            return [compiled.row(tuple(row)) for row in rows]
+        else:
+            assert compiled.table is not None
+            await self.add(compiled.table, compiled.sql, compiled.parameters(step.parameters))
+        return []
+
     async def fetch(self, sql: str, arguments: Sequence[Any]) -> list[Any]:
         await self.send()
         return await self._connection.fetch(sql, *arguments)
@@ -349,26 +413,3 @@ def _numbered_from(sql: str, offset: int) -> str:
     if not offset:
         return sql
     return _PARAMETER.sub(lambda match: f"${int(match.group(1)) + offset}", sql)
-
-
-async def _drive_postgres(
-    write: Generator[Step, Any, T], batch: _Batch, dialect: Dialect
-) -> tuple[T, list[Any]]:
-    steps = _Steps(write)
-    try:
-        while (step := steps.next()) is not None:
-            compiled = step.query.compiled_for(dialect)
-            if isinstance(step, ExecuteMany):
-                assert compiled.table is not None
-                rows = [compiled.parameters(row) for row in step.rows]
-                await batch.add_rows(compiled.table, compiled.sql, rows)
-            elif compiled.column_processors:  # a read, or a write that returns rows
-                rows = await batch.fetch(compiled.sql, compiled.parameters(step.parameters))
-                steps.reply = [compiled.row(tuple(row)) for row in rows]
-            else:
-                assert compiled.table is not None
-                await batch.add(compiled.table, compiled.sql, compiled.parameters(step.parameters))
-                steps.reply = []
-    finally:
-        write.close()
-    return steps.outcome()

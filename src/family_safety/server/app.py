@@ -61,6 +61,8 @@ from family_safety.domain.screen_time.controllers import (
     MyScreenTimeController,
     MyTimeRequestsController,
     TeenScreenTimeController,
+    TeenTimeGrantsController,
+    TeenTimeRequestsController,
 )
 from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
 from family_safety.lib.clock import utc_today
@@ -223,6 +225,8 @@ def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> L
             MyScreenTimeController,
             MyTimeRequestsController,
             TeenScreenTimeController,
+            TeenTimeRequestsController,
+            TeenTimeGrantsController,
             SafetyController,
             ReportController,
             BlockController,

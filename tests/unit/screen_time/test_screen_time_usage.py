@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from family_safety.domain.screen_time.usage import (
+from family_safety.domain.screen_time.usage_report import (
     InvalidUsageReport,
     parse_usage_report,
     validate_usage_report,

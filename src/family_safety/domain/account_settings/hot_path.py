@@ -21,13 +21,18 @@ from family_safety.domain.policy.engine import GuardianLimits, resolve
 from family_safety.lib.http_caching import etag_matches
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import date
+    from uuid import UUID
 
-    from family_safety.db.account_records import AccountRecord
+    from family_safety.db.account_records import AccountRecord, AnyAccount
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.domain.account_settings.cache import SettingsAnswerCache
     from family_safety.domain.account_settings.services import SettingsSnapshot
+    from family_safety.domain.policy.engine import EffectiveSettings
     from family_safety.domain.policy.pack import PolicyPack
+
+    Resolved = Callable[[UUID, int, EffectiveSettings], None]
 
 
 class NotModified(NamedTuple):
@@ -57,6 +62,7 @@ class SettingsAnswers:
         self._pack = pack
         self._reader = reader
         self._cache = cache
+        self._listeners: list[Resolved] = []
 
     async def answer(
         self, account: AccountRecord, today: date, if_none_match: str | None
@@ -92,8 +98,31 @@ class SettingsAnswers:
         self._cache.put(snapshot.account.id, snapshot.etag, body)
         return Answer(snapshot.etag, body)
 
+    def on_resolved(self, listener: Resolved) -> None:
+        """Tell ``listener`` of every account's effective settings this resolves (the account's
+        id, the settings version they are of, the settings), as it resolves them: what keeps a
+        part of them (screen time's limits) needs neither a read nor the encoded answer."""
+        self._listeners.append(listener)
+
+    async def effective(self, account: AnyAccount, today: date) -> EffectiveSettings:
+        """The account's effective settings today, read and resolved now (listeners hear of
+        them), of its settings version or a newer one, never an older; their answer is kept, as
+        ``answer`` keeps it."""
+        band = self._pack.band_for(account.birthdate, today)
+        version, effective = await self._resolve(account, band, today)
+        body = _encode(effective_settings_out(effective, str(account.id)))
+        self._cache.put(account.id, settings_etag(self._pack, account.id, version, band), body)
+        return effective
+
     async def _read(self, account: AccountRecord, band: str, today: date) -> tuple[int, bytes]:
         """The account's settings version and its encoded answer, read in one snapshot."""
+        version, effective = await self._resolve(account, band, today)
+        return version, _encode(effective_settings_out(effective, str(account.id)))
+
+    async def _resolve(
+        self, account: AnyAccount, band: str, today: date
+    ) -> tuple[int, EffectiveSettings]:
+        """The account's settings version and its effective settings, read in one snapshot."""
         parameters = {"account_id": account.id}
         async with self._reader.snapshot() as reads:
             version_row = await reads.all(_VERSION, parameters)
@@ -113,7 +142,9 @@ class SettingsAnswers:
             own_choices=stored_values(choices),
             guardians=guardians,
         )
-        return version, _encode(effective_settings_out(effective, str(account.id)))
+        for listener in self._listeners:
+            listener(account.id, version, effective)
+        return version, effective
 
 
 def typical_answers(pack: PolicyPack) -> bytes:

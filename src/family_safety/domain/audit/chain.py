@@ -1,8 +1,11 @@
 """Writing audit entries and verifying their hash chain.
 
 Every audited change is a change to the inputs of an account's effective settings, so recording
-one also bumps the account's ``settings_version``: the bump comes first and locks the account's
-row, which serialises concurrent writers and keeps ``seq`` gap-free.
+one also bumps the account's ``settings_version``. The account's row is locked first (``locked``),
+which serialises concurrent writers and keeps ``seq`` gap-free.
+
+An entry is written one way, ``recorded``: a lean write's steps (``db.writes``), run by the lean
+writes themselves or, through ``record``, in an ORM session's transaction.
 """
 
 from __future__ import annotations
@@ -11,16 +14,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, NotRequired, TypedDict
 
 from sqlalchemy import bindparam, insert, select, update
 
 from family_safety.db.changes import Change, ChangeKind
-from family_safety.db.changes import note as note_change
 from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import Account, AuditEntry
 from family_safety.db.models.accounts import AUDIT_GENESIS_HASH
-from family_safety.db.writes import Announce, Fetch, Step, new_id
+from family_safety.db.writes import Announce, Fetch, Step, new_id, run_in_session
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterable, Mapping
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from sqlalchemy.ext.asyncio import AsyncSession
+    from typing_extensions import Unpack  # typing's own from Python 3.12
 
 GENESIS_HASH = AUDIT_GENESIS_HASH
 
@@ -45,6 +48,17 @@ class Actor:
 
 
 SYSTEM = Actor(ActorRole.SYSTEM)
+
+
+class Entry(TypedDict):
+    """What an audit entry says: on whose chain, who did what, when, and under which link."""
+
+    account_id: UUID
+    actor: Actor
+    action: str
+    changes: dict[str, dict[str, Any]]  # {name: {"from": ..., "to": ...}}
+    at: datetime
+    link_id: NotRequired[UUID | None]
 
 
 HASHED = ("account_id", "seq", "at", "actor_id", "actor_role", "action", "changes", "link_id")
@@ -80,73 +94,6 @@ LOCK = HotQuery(select(*_HEAD).where(Account.id == bindparam("account_id")).with
 """The account's row locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
 already serialises writers), read as its ``Head``."""
 
-
-async def lock_account(session: AsyncSession, account_id: UUID) -> Head:
-    """Lock the account's row and return its current settings version and chain head."""
-    return Head(*(await session.execute(LOCK.statement, {"account_id": account_id})).one())
-
-
-async def record(
-    session: AsyncSession,
-    *,
-    account_id: UUID,
-    actor: Actor,
-    action: str,
-    changes: dict[str, dict[str, Any]],
-    at: datetime,
-    link_id: UUID | None = None,
-) -> int:
-    """Add an entry to the account's chain, in the caller's transaction; returns the account's
-    new settings version. The chain grows from the head kept on the account (not from the newest
-    entry found), and the head moves with it: entries deleted from the end stay visible."""
-    note_change(session, account_id, ChangeKind.SETTINGS)
-    head = Head(
-        *(
-            await session.execute(
-                update(Account)
-                .where(Account.id == account_id)
-                .values(settings_version=Account.settings_version + 1)
-                .returning(*_HEAD)
-            )
-        ).one()
-    )
-    values = _next_entry(head, account_id, actor, action, changes, at, link_id)
-    session.add(AuditEntry(**values))
-    await session.execute(
-        update(Account)
-        .where(Account.id == account_id)
-        .values(audit_head_seq=values["seq"], audit_head_hash=values["entry_hash"])
-    )
-    await session.flush()
-    return head.settings_version
-
-
-def _next_entry(
-    head: Head,
-    account_id: UUID,
-    actor: Actor,
-    action: str,
-    changes: dict[str, dict[str, Any]],
-    at: datetime,
-    link_id: UUID | None,
-) -> dict[str, Any]:
-    """The values of the entry after ``head``, hashed."""
-    entry = {
-        "account_id": account_id,
-        "seq": head.seq + 1,
-        "at": at,
-        "actor_id": actor.id,
-        "actor_role": actor.role.value,
-        "action": action,
-        "changes": changes,
-        "link_id": link_id,
-        "previous_hash": head.hash,
-    }
-    entry["entry_hash"] = entry_hash(head.hash, entry)
-    return entry
-
-
-# The lean writes' record (db.writes): the same rows, written by plain statements.
 _MOVE_HEAD = HotQuery(
     update(Account)
     .where(Account.id == bindparam("account_id"))
@@ -165,29 +112,51 @@ _APPEND = HotQuery(
 
 
 def locked(account_id: UUID) -> Generator[Step, Any, Head | None]:
-    """A lean write's ``lock_account``: None when there is no such account."""
+    """Lock the account's row, in a lean write (``db.writes``): its current settings version
+    and chain head, or None when there is no such account."""
     rows = yield Fetch(LOCK, {"account_id": account_id})
     return Head(*rows[0]) if rows else None
 
 
-def recorded(
-    head: Head,
-    *,
-    account_id: UUID,
-    actor: Actor,
-    action: str,
-    changes: dict[str, dict[str, Any]],
-    at: datetime,
-    link_id: UUID | None = None,
-) -> Generator[Step, Any, int]:
-    """``record`` in a lean write, from the ``head`` it locked: the version, the head and the
-    entry in one update and one insert. Returns the account's new settings version."""
-    entry = _next_entry(head, account_id, actor, action, changes, at, link_id)
+def recorded(head: Head, **entry: Unpack[Entry]) -> Generator[Step, Any, int]:
+    """Add an entry to the account's chain after the ``head`` its caller locked, in a lean write
+    (``db.writes``): the version, the head and the entry in one update and one insert. Returns
+    the account's new settings version. The chain grows from the head kept on the account (not
+    from the newest entry found), and the head moves with it: entries deleted from the end stay
+    visible."""
+    account_id, actor = entry["account_id"], entry["actor"]
+    row = {
+        "account_id": account_id,
+        "seq": head.seq + 1,
+        "at": entry["at"],
+        "actor_id": actor.id,
+        "actor_role": actor.role.value,
+        "action": entry["action"],
+        "changes": entry["changes"],
+        "link_id": entry.get("link_id"),
+        "previous_hash": head.hash,
+    }
+    row["entry_hash"] = entry_hash(head.hash, row)
     version = head.settings_version + 1
     yield Announce(Change(account_id, ChangeKind.SETTINGS))
-    yield Fetch(_MOVE_HEAD, {**entry, "settings_version": version})
-    yield Fetch(_APPEND, {**entry, "id": new_id()})
+    yield Fetch(_MOVE_HEAD, {**row, "settings_version": version})
+    yield Fetch(_APPEND, {**row, "id": new_id()})
     return version
+
+
+async def lock_account(session: AsyncSession, account_id: UUID) -> Head:
+    """``locked`` in the session's transaction (the account must exist)."""
+    head = await run_in_session(session, locked(account_id))
+    if head is None:
+        raise LookupError(f"no account {account_id}")
+    return head
+
+
+async def record(session: AsyncSession, **entry: Unpack[Entry]) -> int:
+    """``recorded`` in the session's transaction, from the head it locks (again, if the caller
+    already did: each entry follows the one before it in the transaction)."""
+    head = await lock_account(session, entry["account_id"])
+    return await run_in_session(session, recorded(head, **entry))
 
 
 def first_broken(entries: Iterable[AuditEntry]) -> AuditEntry | None:

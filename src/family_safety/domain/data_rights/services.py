@@ -24,7 +24,7 @@ from family_safety.domain.links.repository import links_of
 from family_safety.domain.links.views import link_view
 from family_safety.domain.notifications.schemas import NotificationOut
 from family_safety.domain.safety import services as safety
-from family_safety.domain.screen_time import services as screen_time
+from family_safety.domain.screen_time import export as screen_time
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_now
 

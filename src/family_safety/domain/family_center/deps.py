@@ -15,7 +15,12 @@ from family_safety.domain.family_center.pages import Visit
 from family_safety.domain.family_center.session import PAGE_ACCOUNT, PageAccount
 from family_safety.domain.family_center.teen_overview import TeenOverview
 from family_safety.domain.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
-from family_safety.domain.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
+from family_safety.domain.screen_time.deps import (
+    TIME_REQUEST_SERVICE,
+    USAGE_SERVICE,
+    TimeRequestServiceDep,
+    UsageServiceDep,
+)
 
 
 def provide_visit(
@@ -33,15 +38,19 @@ def provide_teen_overview(
     db_session: DbSession,
     settings_service: SettingsServiceDep,
     limits_service: LimitsServiceDep,
-    screen_time_service: ScreenTimeServiceDep,
+    usage_service: UsageServiceDep,
+    time_request_service: TimeRequestServiceDep,
 ) -> TeenOverview:
-    return TeenOverview(db_session, settings_service, limits_service, screen_time_service)
+    return TeenOverview(
+        db_session, settings_service, limits_service, usage_service, time_request_service
+    )
 
 
 TEEN_OVERVIEW = {
     **SETTINGS_SERVICE,
     **LIMITS_SERVICE,
-    **SCREEN_TIME_SERVICE,
+    **USAGE_SERVICE,
+    **TIME_REQUEST_SERVICE,
     "teen_overview": Provide(provide_teen_overview, sync_to_thread=False),
 }
 """The overview, with the services it reads (a dependency comes with its own dependencies)."""

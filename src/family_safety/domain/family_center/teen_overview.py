@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from family_safety.domain.family_center.pages import Visit
     from family_safety.domain.guardians.limits import LimitsService
     from family_safety.domain.links.access import GuardedTeen
-    from family_safety.domain.screen_time.services import ScreenTimeService
+    from family_safety.domain.screen_time.requests import TimeRequestService
+    from family_safety.domain.screen_time.usage import UsageService
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,8 @@ class TeenOverview:
     db_session: AsyncSession
     settings_service: AccountSettingsService
     limits_service: LimitsService
-    screen_time_service: ScreenTimeService
+    usage_service: UsageService
+    time_request_service: TimeRequestService
 
     async def page(
         self, visit: Visit, guarded: GuardedTeen, *, status_code: int = 200, form_error: str = ""
@@ -49,8 +51,8 @@ class TeenOverview:
         teen = guarded.teen
         snapshot = await self.settings_service.snapshot(teen, now.date())
         mine = await self.limits_service.limits(guarded)
-        days = await self.screen_time_service.days(teen, None, None, 7, None, now)
-        requests = await self.screen_time_service.requests(teen, LIST_LIMIT, None, now)
+        days = await self.usage_service.days(teen, None, None, 7, None, now)
+        requests = await self.time_request_service.requests(teen, LIST_LIMIT, None, now)
         history = await audit.page_for(self.db_session, teen.id, LIST_LIMIT, None)
         return visit.show(
             "guardian_teen.html",

@@ -1,3 +1,6 @@
+"""Notifications: written in the writer's transaction (an ORM session's, or a lean write's), and
+read as pages or the newest few."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -7,7 +10,7 @@ from sqlalchemy import bindparam, insert, select
 
 from family_safety.db import changes
 from family_safety.db.account_records import AnyAccount
-from family_safety.db.changes import ChangeKind
+from family_safety.db.changes import Change, ChangeKind
 from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import Notification
 from family_safety.db.writes import Announce, Fetch, Step, new_id
@@ -27,18 +30,6 @@ def party(account: AnyAccount) -> dict[str, str]:
     return {"id": str(account.id), "handle": account.handle, "display_name": account.display_name}
 
 
-def notify(
-    session: AsyncSession,
-    account_id: UUID,
-    kind: NotificationKind,
-    data: dict[str, Any],
-    at: datetime,
-) -> None:
-    """Queue a notification in the caller's transaction."""
-    changes.note(session, account_id, ChangeKind.NOTIFICATION)
-    session.add(Notification(account_id=account_id, kind=kind.value, created_at=at, data=data))
-
-
 _INSERT = HotQuery(
     insert(Notification).values(
         {name: bindparam(name) for name in ("id", "account_id", "kind", "created_at", "data")}
@@ -46,13 +37,34 @@ _INSERT = HotQuery(
 )
 
 
+def _new(
+    account_id: UUID, kind: NotificationKind, data: dict[str, Any], at: datetime
+) -> tuple[Change, dict[str, Any]]:
+    """A notification as either way writes it: the change it announces, and its row."""
+    row = {"id": new_id(), "account_id": account_id, "kind": kind.value, "created_at": at}
+    return Change(account_id, ChangeKind.NOTIFICATION), {**row, "data": data}
+
+
+def notify(
+    session: AsyncSession,
+    account_id: UUID,
+    kind: NotificationKind,
+    data: dict[str, Any],
+    at: datetime,
+) -> None:
+    """Queue a notification in the caller's transaction (an ORM session)."""
+    change, row = _new(account_id, kind, data, at)
+    changes.note(session, change.account_id, change.kind)
+    session.add(Notification(**row))
+
+
 def notified(
     account_id: UUID, kind: NotificationKind, data: dict[str, Any], at: datetime
 ) -> Iterator[Step]:
     """``notify`` in a lean write (``db.writes``): ``yield from`` it."""
-    yield Announce(changes.Change(account_id, ChangeKind.NOTIFICATION))
-    row = {"account_id": account_id, "kind": kind.value, "created_at": at, "data": data}
-    yield Fetch(_INSERT, {**row, "id": new_id()})
+    change, row = _new(account_id, kind, data, at)
+    yield Announce(change)
+    yield Fetch(_INSERT, row)
 
 
 async def page_for(

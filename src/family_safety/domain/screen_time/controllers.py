@@ -1,6 +1,7 @@
-"""Screen time routes: the holder's own (`/v1/me/screen-time`, `/v1/me/time-requests`) and a
+"""Screen time routes by role, usage, requests and grants: the holder's own (`/v1/me/...`) and a
 linked guardian's view of a teen (`/v1/teens/{teen_id}/...`, beside the guardians' own
-TeenController: one controller per path)."""
+TeenController). Teens get 403 on a guardian's routes (guard); other adults 404 (the ``guarded``
+dependency)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from family_safety.domain.dependencies import AppComponents, CurrentAccount
 from family_safety.domain.links.access import GUARDED_TEEN, Guarded
-from family_safety.domain.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
+from family_safety.domain.screen_time.deps import (
+    GRANT_SERVICE,
+    TIME_REQUEST_SERVICE,
+    USAGE_SERVICE,
+    GrantServiceDep,
+    TimeRequestServiceDep,
+    UsageServiceDep,
+)
 from family_safety.domain.screen_time.schemas import (
     DayOut,
     DecisionIn,
@@ -24,7 +32,7 @@ from family_safety.domain.screen_time.schemas import (
     TimeRequestIn,
     TimeRequestOut,
 )
-from family_safety.domain.screen_time.services import merge_usage, reported_days
+from family_safety.domain.screen_time.usage import merge_usage, reported_days
 from family_safety.lib.clock import utc_now
 from family_safety.lib.guards import guardians_only, teens_only
 from family_safety.lib.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
@@ -60,7 +68,7 @@ USAGE_REPORT_SCHEMA = {
     "required": ["device_id", "intervals"],
     "additional_properties": False,
 }
-"""The body as ``screen_time.usage`` checks it (the handler takes it as decoded JSON, so that
+"""The body as ``screen_time.usage_report`` checks it (the handler takes it as decoded JSON, so that
 every error names its interval as the contract says)."""
 USAGE_REPORT = (
     "`{device_id, intervals: [{start, end}]}`: `device_id` is 1-64 of `A-Z a-z 0-9 . _ -`; at "
@@ -70,10 +78,23 @@ USAGE_REPORT = (
 )
 
 
-class MyScreenTimeController(Controller):
-    path = "/v1/me/screen-time"
+class _ScreenTimeController(Controller):
     tags = ["screen time"]
-    dependencies = SCREEN_TIME_SERVICE
+
+
+class _GuardianViewController(_ScreenTimeController):
+    """A linked guardian's view of one of its teens."""
+
+    guards = [guardians_only]
+    dependencies = GUARDED_TEEN
+
+
+# --- usage ------------------------------------------------------------------------------------
+
+
+class MyScreenTimeController(_ScreenTimeController):
+    path = "/v1/me/screen-time"
+    dependencies = USAGE_SERVICE
 
     @post(
         "/usage",
@@ -118,19 +139,50 @@ class MyScreenTimeController(Controller):
     async def days(
         self,
         current_account: CurrentAccount,
-        screen_time_service: ScreenTimeServiceDep,
+        usage_service: UsageServiceDep,
         start: From = None,
         to: To = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> Page[DayOut]:
-        return await screen_time_service.days(current_account, start, to, limit, cursor, utc_now())
+        return await usage_service.days(current_account, start, to, limit, cursor, utc_now())
 
 
-class MyTimeRequestsController(Controller):
+class TeenScreenTimeController(_GuardianViewController):
+    path = "/v1/teens/{teen_id:uuid}/screen-time"
+    dependencies = {**GUARDED_TEEN, **USAGE_SERVICE}
+
+    @get(
+        summary="This teen's screen time today",
+        responses=problem_responses(401, 403, 404),
+    )
+    async def status(self, guarded: Guarded, components: AppComponents) -> StatusOut:
+        return await components.screen_time_statuses.status(guarded.teen, utc_now())
+
+    @get(
+        "/days",
+        summary="This teen's screen time day by day, oldest first (at most 31 days)",
+        responses=problem_responses(401, 403, 404, 422),
+        middleware=CURSOR_SCOPE,
+    )
+    async def days(
+        self,
+        guarded: Guarded,
+        usage_service: UsageServiceDep,
+        start: From = None,
+        to: To = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[DayOut]:
+        return await usage_service.days(guarded.teen, start, to, limit, cursor, utc_now())
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+class MyTimeRequestsController(_ScreenTimeController):
     path = "/v1/me/time-requests"
-    tags = ["screen time"]
-    dependencies = SCREEN_TIME_SERVICE
+    dependencies = TIME_REQUEST_SERVICE
 
     @post(
         status_code=HTTP_201_CREATED,
@@ -145,9 +197,9 @@ class MyTimeRequestsController(Controller):
         self,
         data: JSONBody[TimeRequestIn],
         current_account: CurrentAccount,
-        screen_time_service: ScreenTimeServiceDep,
+        time_request_service: TimeRequestServiceDep,
     ) -> TimeRequestOut:
-        return await screen_time_service.ask(
+        return await time_request_service.ask(
             current_account, data.kind, data.minutes, data.note, utc_now()
         )
 
@@ -159,11 +211,11 @@ class MyTimeRequestsController(Controller):
     async def mine(
         self,
         current_account: CurrentAccount,
-        screen_time_service: ScreenTimeServiceDep,
+        time_request_service: TimeRequestServiceDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> Page[TimeRequestOut]:
-        return await screen_time_service.requests(current_account, limit, cursor, utc_now())
+        return await time_request_service.requests(current_account, limit, cursor, utc_now())
 
     @delete(
         "/{request_id:uuid}",
@@ -176,47 +228,16 @@ class MyTimeRequestsController(Controller):
         self,
         request_id: FromPath[UUID],
         current_account: CurrentAccount,
-        screen_time_service: ScreenTimeServiceDep,
+        time_request_service: TimeRequestServiceDep,
     ) -> None:
-        await screen_time_service.cancel(current_account, request_id, utc_now())
+        await time_request_service.cancel(current_account, request_id, utc_now())
 
 
-class TeenScreenTimeController(Controller):
-    """A linked guardian's view of a teen's screen time. Teens get 403 (guard); other adults 404
-    (the ``guarded`` dependency)."""
-
-    path = "/v1/teens/{teen_id:uuid}"
-    tags = ["screen time"]
-    guards = [guardians_only]
-    dependencies = {**GUARDED_TEEN, **SCREEN_TIME_SERVICE}
+class TeenTimeRequestsController(_GuardianViewController):
+    path = "/v1/teens/{teen_id:uuid}/time-requests"
+    dependencies = {**GUARDED_TEEN, **TIME_REQUEST_SERVICE}
 
     @get(
-        "/screen-time",
-        summary="This teen's screen time today",
-        responses=problem_responses(401, 403, 404),
-    )
-    async def status(self, guarded: Guarded, components: AppComponents) -> StatusOut:
-        return await components.screen_time_statuses.status(guarded.teen, utc_now())
-
-    @get(
-        "/screen-time/days",
-        summary="This teen's screen time day by day, oldest first (at most 31 days)",
-        responses=problem_responses(401, 403, 404, 422),
-        middleware=CURSOR_SCOPE,
-    )
-    async def days(
-        self,
-        guarded: Guarded,
-        screen_time_service: ScreenTimeServiceDep,
-        start: From = None,
-        to: To = None,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
-    ) -> Page[DayOut]:
-        return await screen_time_service.days(guarded.teen, start, to, limit, cursor, utc_now())
-
-    @get(
-        "/time-requests",
         summary="This teen's time requests, oldest first",
         responses=problem_responses(401, 403, 404, 422),
         middleware=CURSOR_SCOPE,
@@ -224,14 +245,14 @@ class TeenScreenTimeController(Controller):
     async def requests(
         self,
         guarded: Guarded,
-        screen_time_service: ScreenTimeServiceDep,
+        time_request_service: TimeRequestServiceDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> Page[TimeRequestOut]:
-        return await screen_time_service.requests(guarded.teen, limit, cursor, utc_now())
+        return await time_request_service.requests(guarded.teen, limit, cursor, utc_now())
 
     @post(
-        "/time-requests/{request_id:uuid}/decision",
+        "/{request_id:uuid}/decision",
         status_code=HTTP_200_OK,
         summary="Approve or deny a time request",
         description="The first decision stands: 409 `request-decided` after it, 410 "
@@ -245,9 +266,9 @@ class TeenScreenTimeController(Controller):
         data: JSONBody[DecisionIn],
         current_account: CurrentAccount,
         guarded: Guarded,
-        screen_time_service: ScreenTimeServiceDep,
+        time_request_service: TimeRequestServiceDep,
     ) -> TimeRequestOut:
-        return await screen_time_service.decide(
+        return await time_request_service.decide(
             current_account,
             guarded.teen,
             guarded.link.id,
@@ -257,8 +278,15 @@ class TeenScreenTimeController(Controller):
             now=utc_now(),
         )
 
+
+# --- grants -----------------------------------------------------------------------------------
+
+
+class TeenTimeGrantsController(_GuardianViewController):
+    path = "/v1/teens/{teen_id:uuid}/time-grants"
+    dependencies = {**GUARDED_TEEN, **GRANT_SERVICE}
+
     @post(
-        "/time-grants",
         status_code=HTTP_201_CREATED,
         summary="Grant this teen time, unasked",
         responses=problem_responses(400, 401, 403, 404, 413, 422),
@@ -268,14 +296,6 @@ class TeenScreenTimeController(Controller):
         data: JSONBody[TimeRequestIn],
         current_account: CurrentAccount,
         guarded: Guarded,
-        screen_time_service: ScreenTimeServiceDep,
+        grant_service: GrantServiceDep,
     ) -> GrantOut:
-        return await screen_time_service.give(
-            current_account,
-            guarded.teen,
-            guarded.link.id,
-            data.kind,
-            data.minutes,
-            data.note,
-            utc_now(),
-        )
+        return await grant_service.give(current_account, guarded, data, utc_now())

@@ -27,6 +27,12 @@ _SECOND = timedelta(seconds=1)
 _DAY = timedelta(days=1)
 
 
+@lru_cache(maxsize=1024)
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone of that name, made once."""
+    return ZoneInfo(name)
+
+
 def epoch_second(instant: datetime) -> int:
     """Whole seconds since 1970 (UTC), rounded down: usage is counted to the second."""
     return (instant - _EPOCH) // _SECOND
@@ -96,7 +102,7 @@ def split_by_day(start: datetime, end: datetime, tz: ZoneInfo) -> list[DayPart]:
     """The parts of [start, end) in each local day it touches, to the second (both ends rounded
     down); days it only touches for less than a second, or skipped days, have no part."""
     first, last = epoch_second(start), epoch_second(end)
-    parts = []
+    parts: list[DayPart] = []
     day = local_date(start, tz)
     while True:
         day_first, day_end = (epoch_second(bound) for bound in day_bounds(day, tz))

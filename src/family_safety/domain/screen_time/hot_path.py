@@ -1,11 +1,12 @@
 """GET /v1/me/screen-time, beside the settings answer on the hot path: what a client app checks
 before it lets the teen go on.
 
-No session and no ORM: the daily limit and time-away windows come from the (usually cached)
-effective settings answer, and today's usage and grants from two hot reads in one snapshot, kept
-in memory for the account's local day until a change to the account says otherwise (as
-``auth.signed_in`` keeps the account: the same ``MemoryTrust``). The status itself is computed
-again on every request: it moves with the clock.
+No session and no ORM: the daily limit and time-away windows come from the account's effective
+settings, kept for its settings version as the settings answers resolve them (for the settings
+GET or, when memory lacks them, for the status: no JSON is decoded). Today's usage and grants
+come from two hot reads in one snapshot, kept in memory for the account's local day until a
+change to the account says otherwise (as ``auth.signed_in`` keeps the account: the same
+``MemoryTrust``). The status itself is computed again on every request: it moves with the clock.
 """
 
 from __future__ import annotations
@@ -13,27 +14,17 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import msgspec
 from sqlalchemy import bindparam, select
 
 from family_safety.db.changes import ChangeKind
 from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import ScreenTimeDay
-from family_safety.domain.account_settings.hot_path import Answer
-from family_safety.domain.policy.catalog import CATALOG
 from family_safety.domain.screen_time import intervals
-from family_safety.domain.screen_time.days import local_date
-from family_safety.domain.screen_time.schemas import StatusOut, TimeAwayOut
-from family_safety.domain.screen_time.services import (
-    DAILY_LIMIT,
-    GRANTS_NOW,
-    TIME_AWAY,
-    Reported,
-    grant_from_row,
-    grant_out,
-    zone,
-)
-from family_safety.domain.screen_time.status import ScreenTimeStatus, status
+from family_safety.domain.screen_time.days import local_date, zone
+from family_safety.domain.screen_time.grants import GRANTS_NOW, grant_from_row
+from family_safety.domain.screen_time.schemas import StatusOut, status_out
+from family_safety.domain.screen_time.status import status
+from family_safety.domain.screen_time.usage import DAILY_LIMIT, TIME_AWAY, Reported
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -45,30 +36,15 @@ if TYPE_CHECKING:
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.domain.account_settings.hot_path import SettingsAnswers
     from family_safety.domain.policy.catalog import DailyLimit, Window
+    from family_safety.domain.policy.engine import EffectiveSettings
     from family_safety.domain.policy.pack import PolicyPack
 
 
-class _Value(msgspec.Struct):
-    value: msgspec.Raw
-
-
-class _ScreenTimeSettings(msgspec.Struct):
-    daily_limit: _Value = msgspec.field(name=DAILY_LIMIT)
-    time_away: _Value = msgspec.field(name=TIME_AWAY)
-
-
-class _SettingsAnswer(msgspec.Struct):
-    settings: _ScreenTimeSettings
-
-
-_decode_settings = msgspec.json.Decoder(_SettingsAnswer).decode
-
-
 @lru_cache(maxsize=1024)
-def _parsed(key: str, value: bytes) -> Any:
-    """A setting's canonical value from its JSON, parsed once: equal values are one object, kept
-    by every account whose answer has it (most share a few)."""
-    return CATALOG[key].parse(msgspec.json.decode(value))
+def _shared(value: Any) -> Any:
+    """One object for equal values: a setting's values repeat across accounts (most share a
+    few), so each is kept once, however many accounts' limits hold it."""
+    return value
 
 
 _USAGE = HotQuery(
@@ -79,12 +55,22 @@ _USAGE = HotQuery(
 
 
 class _ScreenTimeLimits(NamedTuple):
-    # What the settings answer they come from was of: its ETag's parts besides the account and
-    # the pack (kept instead of the ETag: no string an account, no digest a request).
+    # What the effective settings they come from were of: their ETag's parts besides the account
+    # and the pack (kept instead of the ETag: no string an account, no digest a request).
     settings_version: int
-    band: str | None
+    band: str
     daily_limit: DailyLimit
     time_away: tuple[Window, ...]
+
+
+def _limits_of(settings_version: int, effective: EffectiveSettings) -> _ScreenTimeLimits:
+    settings = effective.settings
+    return _ScreenTimeLimits(
+        settings_version,
+        effective.band,
+        _shared(settings[DAILY_LIMIT].value),
+        _shared(settings[TIME_AWAY].value),
+    )
 
 
 class ScreenTimeStatuses:
@@ -108,8 +94,10 @@ class ScreenTimeStatuses:
         self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
         self._today: dict[UUID, tuple[date, Reported]] = {}
         self._nothing_yet: tuple[date, Reported] | None = None  # one entry for every such day
-        # The limit and time-away windows of each account's settings answer.
+        # The limit and time-away windows of each account's effective settings, as the settings
+        # answers resolve them (for a settings answer, or for the status).
         self._settings: dict[UUID, _ScreenTimeLimits] = {}
+        settings_answers.on_resolved(self._keep_limits)
         bus.on_change(self._forget_change)
 
     async def status(
@@ -137,38 +125,25 @@ class ScreenTimeStatuses:
         return _status_out(now, tz, limits, reported)
 
     def _kept_limits(self, account: AnyAccount, now: datetime) -> _ScreenTimeLimits | None:
-        """The daily limit and time away of the account's effective settings, parsed once per
-        settings version and band; None when they are not in memory, nor its settings answer."""
-        today = now.date()
-        band = self._pack.band_for(account.birthdate, today)
+        """The daily limit and time away of the account's effective settings, when memory holds
+        those of its settings version and band."""
         kept = self._settings.get(account.id)
-        current = (account.settings_version, band)
-        if kept is not None and (kept.settings_version, kept.band) == current:
-            return kept
-        answer = self._settings_answers.remembered(account, today, None)
-        return self._keep_limits(account, band, answer) if isinstance(answer, Answer) else None
+        if kept is None or kept.settings_version != account.settings_version:
+            return None
+        return kept if kept.band == self._pack.band_for(account.birthdate, now.date()) else None
 
     async def _read_limits(self, account: AnyAccount, now: datetime) -> _ScreenTimeLimits:
-        today = now.date()
-        answer = await self._settings_answers.answer(account, today, None)
-        assert isinstance(answer, Answer)
+        effective = await self._settings_answers.effective(account, now.date())
         # Of this version or a newer one (a change since the account was read): never older.
-        return self._keep_limits(account, self._pack.band_for(account.birthdate, today), answer)
+        return _limits_of(account.settings_version, effective)
 
     def _keep_limits(
-        self, account: AnyAccount, band: str | None, answer: Answer
-    ) -> _ScreenTimeLimits:
-        settings = _decode_settings(answer.body).settings
-        limits = _ScreenTimeLimits(
-            account.settings_version,
-            band,
-            _parsed(DAILY_LIMIT, bytes(settings.daily_limit.value)),
-            _parsed(TIME_AWAY, bytes(settings.time_away.value)),
-        )
-        if len(self._settings) >= self._max_entries and account.id not in self._settings:
+        self, account_id: UUID, settings_version: int, effective: EffectiveSettings
+    ) -> None:
+        """Keep the limits of effective settings the settings answers have just resolved."""
+        if len(self._settings) >= self._max_entries and account_id not in self._settings:
             del self._settings[next(iter(self._settings))]
-        self._settings[account.id] = limits
-        return limits
+        self._settings[account_id] = _limits_of(settings_version, effective)
 
     def _kept_day(self, account_id: UUID, today: date) -> Reported | None:
         """Today's used time and the grants that may count today, when memory holds them."""
@@ -223,19 +198,4 @@ def _status_out(
             time_away=limits.time_away,
             grants=reported.grants,
         )
-    )
-
-
-def status_out(answer: ScreenTimeStatus) -> StatusOut:
-    return StatusOut(
-        date=answer.date,
-        timezone=answer.timezone,
-        used_minutes=answer.used_minutes,
-        limit_minutes=answer.limit_minutes,
-        granted_minutes=answer.granted_minutes,
-        remaining_minutes=answer.remaining_minutes,
-        time_away=TimeAwayOut(active=answer.time_away.active, until=answer.time_away.until),
-        state=answer.state,
-        resets_at=answer.resets_at,
-        grants=[grant_out(grant) for grant in answer.grants],
     )

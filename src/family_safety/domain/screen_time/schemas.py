@@ -1,15 +1,19 @@
-"""Wire shapes of screen time: the status, days, time requests, grants and their bodies."""
+"""Wire shapes of screen time: the status, days, time requests, grants and their bodies; and
+the wire form of the pure status (``screen_time.status``)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field
 
 from family_safety.lib.text import FreeText
+
+if TYPE_CHECKING:
+    from family_safety.domain.screen_time.status import Grant, ScreenTimeStatus
 
 GrantKind = Literal["extra_time", "time_away_pause"]
 RequestStatus = Literal["pending", "approved", "denied", "cancelled", "expired"]
@@ -87,3 +91,31 @@ class TimeRequestOut(msgspec.Struct):
     decided_at: datetime | None
     decided_by: UUID | None
     granted_minutes: int | None
+
+
+def grant_out(grant: Grant) -> GrantOut:
+    return GrantOut(
+        id=UUID(grant.id),
+        kind=grant.kind,
+        minutes=grant.minutes,
+        date=grant.date,
+        starts=grant.starts,
+        until=grant.until,
+        granted_by=UUID(grant.granted_by),
+        request_id=UUID(grant.request_id) if grant.request_id else None,
+    )
+
+
+def status_out(answer: ScreenTimeStatus) -> StatusOut:
+    return StatusOut(
+        date=answer.date,
+        timezone=answer.timezone,
+        used_minutes=answer.used_minutes,
+        limit_minutes=answer.limit_minutes,
+        granted_minutes=answer.granted_minutes,
+        remaining_minutes=answer.remaining_minutes,
+        time_away=TimeAwayOut(active=answer.time_away.active, until=answer.time_away.until),
+        state=answer.state,
+        resets_at=answer.resets_at,
+        grants=[grant_out(grant) for grant in answer.grants],
+    )

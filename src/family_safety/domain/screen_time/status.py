@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from family_safety.domain.policy.catalog import (
@@ -48,18 +48,6 @@ class Grant:
     granted_by: str
     request_id: str | None = None
 
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "minutes": self.minutes,
-            "date": self.date,
-            "from": self.starts,
-            "until": self.until,
-            "granted_by": self.granted_by,
-            "request_id": self.request_id,
-        }
-
 
 class TimeAway(NamedTuple):
     active: bool
@@ -78,21 +66,6 @@ class ScreenTimeStatus:
     state: State
     resets_at: datetime
     grants: tuple[Grant, ...]
-
-    def to_wire(self) -> dict[str, Any]:
-        """The contract's status answer; dates and datetimes are left to the serializer."""
-        return {
-            "date": self.date,
-            "timezone": self.timezone,
-            "used_minutes": self.used_minutes,
-            "limit_minutes": self.limit_minutes,
-            "granted_minutes": self.granted_minutes,
-            "remaining_minutes": self.remaining_minutes,
-            "time_away": {"active": self.time_away.active, "until": self.time_away.until},
-            "state": self.state,
-            "resets_at": self.resets_at,
-            "grants": [grant.to_wire() for grant in self.grants],
-        }
 
 
 class DaySummary(NamedTuple):

@@ -1,112 +1,191 @@
-"""A usage report from a device, checked against the contract before any of it counts.
+"""Used time: a device's usage report merged into the account's local days (a lean write), and
+the days as a page, each with its limit and the extra time granted on it.
 
-``{device_id, intervals: [{start, end}]}``: the times are RFC 3339 strings (aware datetimes are
-taken too, should a schema have parsed them already). Errors are ``{field, message}`` items for
-the 422 answer; an interval's errors name it ``intervals[N]``, N from 0.
+The status now is ``screen_time.hot_path``'s; the checks of one report, ``usage_report``'s.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from datetime import datetime, timedelta
-from typing import NamedTuple
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
-MAX_INTERVALS = 100
-MAX_INTERVAL_LENGTH = timedelta(hours=24)
-FUTURE_ALLOWANCE = timedelta(minutes=2)  # device clocks run a little ahead
-MAX_AGE = timedelta(days=7)
+from sqlalchemy import Date, bindparam, insert, select, update
 
-_DEVICE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_RFC3339 = re.compile(  # full-date "T" full-time; T and Z may be lower case
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
-    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+from family_safety.db import changes
+from family_safety.db.changes import ChangeKind
+from family_safety.db.hot_reads import HotQuery
+from family_safety.db.models import ScreenTimeDay, TimeGrant
+from family_safety.db.writes import Announce, ExecuteMany, Fetch, Step
+from family_safety.domain.account_settings.services import AccountSettingsService
+from family_safety.domain.audit import chain
+from family_safety.domain.screen_time import intervals
+from family_safety.domain.screen_time.days import local_date, spans_by_day, zone
+from family_safety.domain.screen_time.grants import GRANTS_NOW, grant_from_row
+from family_safety.domain.screen_time.schemas import DayOut
+from family_safety.domain.screen_time.usage_report import InvalidUsageReport, parse_usage_report
+from family_safety.lib import problems
+from family_safety.lib.pagination import Page, decode_cursor, page_of
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from family_safety.db.account_records import AnyAccount
+    from family_safety.domain.policy.pack import PolicyPack
+    from family_safety.domain.screen_time.intervals import Span, Spans
+    from family_safety.domain.screen_time.status import Grant
+
+MAX_DAYS = 31
+DEFAULT_DAYS = 7
+
+DAILY_LIMIT = "screen_time.daily_limit_minutes"
+TIME_AWAY = "screen_time.time_away"
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """Today's used time (merged spans) and the grants that count now, read under the
+    account's lock by the report that just committed: what the status after it needs."""
+
+    usage: Spans
+    grants: tuple[Grant, ...]
+
+
+_DAYS = HotQuery(
+    select(ScreenTimeDay.day, ScreenTimeDay.spans).where(
+        ScreenTimeDay.account_id == bindparam("account_id"),
+        ScreenTimeDay.day.between(bindparam("first", type_=Date), bindparam("last", type_=Date)),
+    )
 )
-_REPORT_FIELDS = {"device_id", "intervals"}
-_INTERVAL_FIELDS = {"start", "end"}
-
-FieldError = dict[str, str]
-
-
-class UsageReport(NamedTuple):
-    device_id: str
-    intervals: tuple[tuple[datetime, datetime], ...]  # aware, start < end
-
-
-class InvalidUsageReport(ValueError):
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__(", ".join(f"{error['field']}: {error['message']}" for error in errors))
-        self.errors = errors
+_NEW_DAY = HotQuery(
+    insert(ScreenTimeDay).values(
+        {name: bindparam(name) for name in ("account_id", "day", "spans", "used_seconds")}
+    )
+)
+_CHANGED_DAY = HotQuery(
+    update(ScreenTimeDay)
+    .where(
+        ScreenTimeDay.account_id == bindparam("account_id"),
+        ScreenTimeDay.day == bindparam("day"),
+    )
+    .values(spans=bindparam("spans"), used_seconds=bindparam("used_seconds"))
+)
 
 
-def validate_usage_report(raw: object, now: datetime) -> list[FieldError]:
-    """What is wrong with a decoded report body at now; empty when nothing is."""
+def reported_days(account: AnyAccount, raw: object, now: datetime) -> dict[date, list[Span]]:
+    """A device's report, checked (422 naming the bad interval or field), as spans per local
+    day of the account; empty when it holds no time."""
     try:
-        parse_usage_report(raw, now)
+        report = parse_usage_report(raw, now)
     except InvalidUsageReport as invalid:
-        return invalid.errors
-    return []
+        raise problems.validation(invalid.errors) from invalid
+    return spans_by_day(report.intervals, zone(account.timezone))
 
 
-def parse_usage_report(raw: object, now: datetime) -> UsageReport:
-    """A decoded report body, checked at now; raises InvalidUsageReport naming every problem
-    (at most one an interval)."""
-    if not isinstance(raw, Mapping):
-        raise InvalidUsageReport([_error("body", "must be an object with device_id and intervals")])
-    errors = [
-        _error(str(name), "is not a field of a usage report")
-        for name in raw
-        if name not in _REPORT_FIELDS
-    ]
-    device_id = raw.get("device_id")
-    if not isinstance(device_id, str) or not _DEVICE_ID.fullmatch(device_id):
-        errors.append(_error("device_id", "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'"))
-    intervals = raw.get("intervals")
-    checked: list[tuple[datetime, datetime]] = []
-    if not isinstance(intervals, list):
-        errors.append(_error("intervals", "must be a list of {start, end}"))
-    elif len(intervals) > MAX_INTERVALS:
-        errors.append(
-            _error(
-                "intervals", f"must hold at most {MAX_INTERVALS} intervals, not {len(intervals)}"
+def merge_usage(
+    account: AnyAccount, by_day: dict[date, list[Span]], now: datetime
+) -> Generator[Step, Any, Reported]:
+    """Merge a report's spans into the account's days, a lean write (``db.writes``): a
+    read-modify-write under the account's lock, where what is already counted adds nothing.
+    Returns today's used time and the grants as they stand under that lock, for the status
+    answered after it."""
+    today = local_date(now, zone(account.timezone))
+    yield from chain.locked(account.id)  # reports of one account, one at a time
+    touched = [*by_day, today]
+    rows = yield Fetch(
+        _DAYS, {"account_id": account.id, "first": min(touched), "last": max(touched)}
+    )
+    stored = {day: intervals.decode(spans) for day, spans in rows}
+    usage = stored.get(today, ())
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for day, spans in by_day.items():
+        before = stored.get(day, ())
+        merged = intervals.union(before, spans)
+        if day == today:
+            usage = merged
+        if merged != before:
+            (changed if day in stored else new).append(
+                {
+                    "account_id": account.id,
+                    "day": day,
+                    "spans": intervals.encode(merged),
+                    "used_seconds": intervals.total_seconds(merged),
+                }
             )
+    if new:
+        yield ExecuteMany(_NEW_DAY, new)
+    if changed:
+        yield ExecuteMany(_CHANGED_DAY, changed)
+    if new or changed:
+        yield Announce(changes.Change(account.id, ChangeKind.SCREEN_TIME))
+    grants = yield Fetch(GRANTS_NOW, {"account_id": account.id, "day": today, "now": now})
+    return Reported(usage=usage, grants=tuple(grant_from_row(*row) for row in grants))
+
+
+@dataclass(frozen=True, slots=True)
+class UsageService:
+    session: AsyncSession
+    pack: PolicyPack
+
+    async def days(
+        self,
+        account: AnyAccount,
+        first: date | None,
+        last: date | None,
+        limit: int,
+        cursor: str | None,
+        now: datetime,
+    ) -> Page[DayOut]:
+        """Each local day from first to last (both included, at most 31), oldest first. Limits
+        are those of today's effective settings for each day's weekday."""
+        last = last or local_date(now, zone(account.timezone))
+        first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+        if first > last:
+            raise problems.invalid_field("from", "must not be after to")
+        if (last - first).days >= MAX_DAYS:
+            raise problems.invalid_field("to", f"at most {MAX_DAYS} days from from")
+        if (after := decode_cursor(cursor, date.fromisoformat)) is not None:
+            first = max(first, after + timedelta(days=1))
+        dates = [first + timedelta(days=n) for n in range((last - first).days + 1)][: limit + 1]
+        if not dates:
+            return Page(items=[], next_cursor=None)
+        window = (dates[0], dates[-1])
+        snapshot = await AccountSettingsService(self.session, self.pack).snapshot(
+            account, now.date()
         )
-    else:
-        for index, interval in enumerate(intervals):
-            try:
-                checked.append(_interval(interval, now))
-            except ValueError as problem:
-                errors.append(_error(f"intervals[{index}]", str(problem)))
-    if errors:
-        raise InvalidUsageReport(errors)
-    return UsageReport(str(device_id), tuple(checked))
-
-
-def _interval(raw: object, now: datetime) -> tuple[datetime, datetime]:
-    if not isinstance(raw, Mapping) or raw.keys() != _INTERVAL_FIELDS:
-        raise ValueError("must be an object with start and end")
-    start, end = _instant(raw["start"], "start"), _instant(raw["end"], "end")
-    if not start < end:
-        raise ValueError("start must be before end")
-    if end - start > MAX_INTERVAL_LENGTH:
-        raise ValueError("must last at most 24 hours")
-    if end > now + FUTURE_ALLOWANCE:
-        raise ValueError("end must be at most 2 minutes in the future")
-    if start < now - MAX_AGE:
-        raise ValueError("start must be at most 7 days ago")
-    return start, end
-
-
-def _instant(raw: object, name: str) -> datetime:
-    if isinstance(raw, datetime) and raw.utcoffset() is not None:
-        return raw
-    if isinstance(raw, str) and _RFC3339.fullmatch(raw):
-        try:
-            return datetime.fromisoformat(raw.upper())
-        except ValueError:
-            pass  # a well-formed but impossible date or time, such as 2026-02-30
-    raise ValueError(f"{name} must be an RFC 3339 date and time with an offset")
-
-
-def _error(field: str, message: str) -> FieldError:
-    return {"field": field, "message": message}
+        daily_limit = snapshot.effective.settings[DAILY_LIMIT].value
+        used_seconds: dict[date, int] = dict(
+            (
+                await self.session.execute(
+                    select(ScreenTimeDay.day, ScreenTimeDay.used_seconds).where(
+                        ScreenTimeDay.account_id == account.id, ScreenTimeDay.day.between(*window)
+                    )
+                )
+            ).all()
+        )
+        granted: dict[date, int] = {}
+        for day, minutes in await self.session.execute(
+            select(TimeGrant.day, TimeGrant.minutes).where(
+                TimeGrant.account_id == account.id,
+                TimeGrant.kind == "extra_time",
+                TimeGrant.day.between(*window),
+            )
+        ):
+            granted[day] = granted.get(day, 0) + minutes
+        page = page_of(dates, limit, lambda day: day.isoformat())
+        return Page(
+            items=[
+                DayOut(  # as status.day_summary, from the seconds stored beside the spans
+                    date=day,
+                    used_minutes=used_seconds.get(day, 0) // 60,
+                    limit_minutes=daily_limit[day.weekday()],
+                    granted_minutes=granted.get(day, 0),
+                )
+                for day in page.items
+            ],
+            next_cursor=page.next_cursor,
+        )

@@ -19,7 +19,7 @@ from family_safety.domain.family_center.words import problem_in_words
 from family_safety.domain.guardians.limits import replace_limits
 from family_safety.domain.links.access import guarded_teen
 from family_safety.domain.pairing.deps import PAIRING_SERVICE, PairingServiceDep
-from family_safety.domain.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
+from family_safety.domain.screen_time.deps import TIME_REQUEST_SERVICE, TimeRequestServiceDep
 from family_safety.lib.clock import utc_now
 from family_safety.lib.problems import Problem
 
@@ -28,7 +28,7 @@ TEEN = PREFIX + "/teens/{teen_id}"
 
 class GuardianPages(Controller):
     path = PREFIX
-    dependencies = {**PAIRING_SERVICE, **SCREEN_TIME_SERVICE, **TEEN_OVERVIEW}
+    dependencies = {**PAIRING_SERVICE, **TIME_REQUEST_SERVICE, **TEEN_OVERVIEW}
 
     @post("/invitations")
     async def invite(self, visit: VisitDep, pairing_service: PairingServiceDep) -> Response[Any]:
@@ -102,12 +102,12 @@ class GuardianPages(Controller):
         request_id: FromPath[UUID],
         visit: VisitDep,
         db_session: DbSession,
-        screen_time_service: ScreenTimeServiceDep,
+        time_request_service: TimeRequestServiceDep,
     ) -> Response[Any]:
         guarded = await guarded_teen(db_session, visit.account.id, teen_id)
         approve = (await visit.request.form()).get("decision") == "approve"
         try:
-            await screen_time_service.decide(
+            await time_request_service.decide(
                 visit.account,
                 guarded.teen,
                 guarded.link.id,

@@ -28,7 +28,7 @@ from family_safety.domain.family_center.words import (
 from family_safety.domain.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
 from family_safety.domain.links.deps import LINK_SERVICE, LinkServiceDep
 from family_safety.domain.notifications import services as notifications
-from family_safety.domain.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
+from family_safety.domain.screen_time.deps import TIME_REQUEST_SERVICE, TimeRequestServiceDep
 from family_safety.lib.clock import utc_now, utc_today
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ async def _guardian_home(
 
 class HomePages(Controller):
     path = PREFIX
-    dependencies = {**LINK_SERVICE, **SETTINGS_SERVICE, **LIMITS_SERVICE, **SCREEN_TIME_SERVICE}
+    dependencies = {**LINK_SERVICE, **SETTINGS_SERVICE, **LIMITS_SERVICE, **TIME_REQUEST_SERVICE}
 
     @get("/home")
     async def home(
@@ -123,14 +123,14 @@ class HomePages(Controller):
         link_service: LinkServiceDep,
         settings_service: SettingsServiceDep,
         limits_service: LimitsServiceDep,
-        screen_time_service: ScreenTimeServiceDep,
+        time_request_service: TimeRequestServiceDep,
     ) -> Template:
         if not visit.is_teen():
             return await _guardian_home(visit, db_session, link_service)
         teen, today, now = visit.account, utc_today(), utc_now()
         answer = (await settings_service.snapshot(teen, today)).answer()
         guardians = await limits_service.my_guardians(teen, LIST_LIMIT, None, today)
-        asked = await screen_time_service.requests(teen, LIST_LIMIT, None, now)
+        asked = await time_request_service.requests(teen, LIST_LIMIT, None, now)
         return visit.show(
             "teen_home.html",
             settings=[_setting_row(key, setting) for key, setting in answer.settings.items()],

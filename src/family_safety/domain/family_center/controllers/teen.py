@@ -15,7 +15,7 @@ from family_safety.domain.family_center.web import PREFIX
 from family_safety.domain.family_center.words import LABELS
 from family_safety.domain.pairing.deps import PAIRING_SERVICE, PairingServiceDep
 from family_safety.domain.pairing.schemas import InvitationProof
-from family_safety.domain.screen_time.deps import SCREEN_TIME_SERVICE, ScreenTimeServiceDep
+from family_safety.domain.screen_time.deps import TIME_REQUEST_SERVICE, TimeRequestServiceDep
 from family_safety.domain.screen_time.schemas import TimeRequestIn
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_now, utc_today
@@ -28,7 +28,7 @@ CODE = "pairing_code"
 
 class TeenPages(Controller):
     path = PREFIX
-    dependencies = {**SETTINGS_SERVICE, **PAIRING_SERVICE, **SCREEN_TIME_SERVICE}
+    dependencies = {**SETTINGS_SERVICE, **PAIRING_SERVICE, **TIME_REQUEST_SERVICE}
 
     @post("/settings")
     async def save_settings(
@@ -95,7 +95,7 @@ class TeenPages(Controller):
 
     @post("/time-requests")
     async def ask_for_time(
-        self, visit: VisitDep, screen_time_service: ScreenTimeServiceDep
+        self, visit: VisitDep, time_request_service: TimeRequestServiceDep
     ) -> Response[Any]:
         form = await visit.request.form()
         try:
@@ -106,7 +106,7 @@ class TeenPages(Controller):
                     "note": form.get("note", "").strip() or None,
                 }
             )
-            await screen_time_service.ask(
+            await time_request_service.ask(
                 visit.account, asked.kind, asked.minutes, asked.note, utc_now()
             )
         except (ValidationError, Problem) as refused:
