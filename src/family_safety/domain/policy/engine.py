@@ -64,14 +64,16 @@ def resolve(
     value is the holder's choice, or that default, when it is at least as strict as every bound;
     else it is joined with the combined bound.
     """
-    guardian_limits = [
+    guardian_limits: list[tuple[PartyToken, Mapping[str, Any]]] = [
         (("guardian", guardian.guardian_id, guardian.handle), guardian.limits)
         for guardian in guardians
     ]
     settings = {}
     for rule in _rules(pack, start_band, band):
         key = rule.key
-        bounds = tuple([(party, limits[key]) for party, limits in guardian_limits if key in limits])
+        bounds: tuple[tuple[PartyToken, Any], ...] = tuple(
+            [(party, limits[key]) for party, limits in guardian_limits if key in limits]
+        )
         if rule.gate_bound is not None:
             bounds = (rule.gate_bound, *bounds)
         choice = own_choices.get(key)
