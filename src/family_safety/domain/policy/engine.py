@@ -64,7 +64,7 @@ def resolve(
     value is the holder's choice, or that default, when it is at least as strict as every bound;
     else it is joined with the combined bound.
     """
-    guardian_limits: list[tuple[PartyToken, Mapping[str, Any]]] = [
+    guardian_limits = [
         (("guardian", guardian.guardian_id, guardian.handle), guardian.limits)
         for guardian in guardians
     ]
