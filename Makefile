@@ -11,25 +11,44 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CLIENT := clients/typescript
 
-.PHONY: run test lint format bench clean client client-check
+.PHONY: run test test-fast test-e2e lint format bench clean client client-check
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Two stamps on one .venv: serving needs only the project's dependencies; testing, linting and
+# benchmarking need the dev group too. `make run` never removes the dev tools a developer has.
+$(VENV)/.served: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --no-dev --inexact --compile-bytecode --python $(PYTHON)
+	@touch $@
+
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
-run: $(VENV)/.synced  ## serve on the embedded SQLite default at http://$(HOST):$(PORT)
+run: $(VENV)/.served  ## serve on the embedded SQLite default at http://$(HOST):$(PORT)
 	$(BIN)/family-safety serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.synced  ## the whole suite (PostgreSQL too when FAMILY_SAFETY_TEST_DATABASE_URL is set)
+# The whole suite, browser and real servers included (PostgreSQL too when
+# FAMILY_SAFETY_TEST_DATABASE_URL is set); tests/setup.sh installs what a fresh machine lacks.
+test: $(VENV)/.synced
+	bash tests/setup.sh
 	$(BIN)/pytest
+
+# Everything but the end-to-end tests (no browser, no server process), on every core.
+test-fast: $(VENV)/.synced
+	$(BIN)/pytest -n auto -m "not e2e" --ignore=tests/e2e
+
+# Only the end-to-end tests: with test-fast, the whole suite.
+test-e2e: $(VENV)/.synced
+	bash tests/setup.sh
+	$(BIN)/pytest -m e2e
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 
 format: $(VENV)/.synced

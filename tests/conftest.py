@@ -57,11 +57,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def own_database_name(purpose: str) -> str:
+    """A database name no other run, and no other pytest-xdist worker of this run, will use: two
+    of them against one server never share or drop each other's databases."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"family_safety_{purpose}_{worker}_{secrets.token_hex(4)}"
+
+
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
-    """A migrated template database of this run's own: two runs against one server never drop
-    each other's."""
-    name = f"family_safety_template_{secrets.token_hex(4)}"
+    """A migrated template database of this run's (this worker's) own: session fixtures run once
+    per xdist worker, so each worker migrates and drops its own template."""
+    name = own_database_name("template")
     asyncio.run(admin_statements([f"CREATE DATABASE {name}"]))
     try:
         asyncio.run(migrations.upgrade(Settings(database_url=postgres_url(name))))
@@ -79,7 +86,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite+aiosqlite:///{path}"
         return
     template = request.getfixturevalue("postgres_template")
-    name = f"family_safety_test_{secrets.token_hex(4)}"
+    name = own_database_name("test")
     asyncio.run(admin_statements([f"CREATE DATABASE {name} TEMPLATE {template}"]))
     try:
         yield postgres_url(name)

@@ -5,14 +5,29 @@ thread, a hand-off and back on every guarded request."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Protocol
+
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_today
 
+if TYPE_CHECKING:
+    from datetime import date
 
-async def guardians_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+
+class Born(Protocol):
+    """What a guard reads of the signed-in account (the auth middleware's user)."""
+
+    @property
+    def birthdate(self) -> date: ...
+
+
+SignedIn = ASGIConnection[BaseRouteHandler, Born, Any, Any]
+
+
+async def guardians_only(connection: SignedIn, _: BaseRouteHandler) -> None:
     """Guardian paths refuse teens with 403; adults not linked to the teen get 404 later."""
     if connection.scope.get("method") == "OPTIONS":
         # Litestar's generated OPTIONS answer inherits the controller's guards, but not its
@@ -23,7 +38,7 @@ async def guardians_only(connection: ASGIConnection, _: BaseRouteHandler) -> Non
         raise problems.forbidden()
 
 
-async def teens_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def teens_only(connection: SignedIn, _: BaseRouteHandler) -> None:
     """Paths for 13-17 accounts (a teen's time requests) refuse every other account with 403."""
     if connection.scope.get("method") == "OPTIONS":
         return  # as above: no account, nothing private

@@ -4,7 +4,7 @@ database so they hold across every instance."""
 from __future__ import annotations
 
 from math import ceil
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from sqlalchemy import delete, func, select
 
@@ -51,6 +51,8 @@ async def record_failure(session: AsyncSession, failure: Failure, *, window: tim
     one place, with idempotency claims, where a helper commits."""
     await session.rollback()
     model = type(failure)
-    await session.execute(delete(model).where(model.at <= failure.at - window))  # type: ignore[attr-defined]
+    # A failure is a mapped row: on its class, ``at`` is the column (a protocol can't say so).
+    failed_at = cast("InstrumentedAttribute[datetime]", model.at)
+    await session.execute(delete(model).where(failed_at <= failure.at - window))
     session.add(failure)
     await session.commit()

@@ -9,7 +9,7 @@ The body is read here up to the route's size limit (413 beyond it) and handed on
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -17,7 +17,8 @@ from litestar.middleware import ASGIMiddleware
 from family_safety.lib import problems
 
 if TYPE_CHECKING:
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+    from litestar.handlers import HTTPRouteHandler
+    from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 MAX_JSON_DEPTH = 32
 
@@ -69,7 +70,8 @@ _WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def _no_body_is_read(scope: Scope) -> bool:
     """No route reads the body of a GET, HEAD or OPTIONS request: there is nothing to gate."""
-    return scope["method"] in _WITHOUT_BODY
+    # Litestar asks only for the scope types in ``scopes`` (HTTP), which always have a method.
+    return scope.get("method") in _WITHOUT_BODY
 
 
 class RequestBodyGate(ASGIMiddleware):
@@ -79,8 +81,10 @@ class RequestBodyGate(ASGIMiddleware):
     should_bypass_for_scope = staticmethod(_no_body_is_read)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        limit = scope["route_handler"].resolve_request_max_body_size() or 0
-        received: list[Message] = []
+        # An HTTP scope (see ``scopes``) is always routed to an HTTP route handler.
+        handler = cast("HTTPRouteHandler", scope["route_handler"])
+        limit = handler.resolve_request_max_body_size() or 0
+        received: list[ReceiveMessage] = []
         scanner = JsonDepthScanner()
         size = 0
         while True:
@@ -98,7 +102,7 @@ class RequestBodyGate(ASGIMiddleware):
             if not message.get("more_body", False):
                 break
 
-        async def replay() -> Message:
+        async def replay() -> ReceiveMessage:
             return received.pop(0) if received else await receive()
 
         await next_app(scope, replay, send)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
@@ -18,6 +18,10 @@ class LinkStatus(StrEnum):
     ACTIVE = "active"
     ENDED = "ended"
     ENDED_AT_18 = "ended_at_18"
+
+
+# The values the status column holds, as the wire names them (family_safety.domain.links.schemas).
+LinkStatusValue = Literal["active", "ended", "ended_at_18"]
 
 
 class GuardianLink(Base):
@@ -42,7 +46,7 @@ class GuardianLink(Base):
     teen_id: Mapped[UUID] = mapped_column(
         GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default=LinkStatus.ACTIVE.value)
+    status: Mapped[LinkStatusValue] = mapped_column(String(16), default=LinkStatus.ACTIVE.value)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     ended_by_id: Mapped[UUID | None] = mapped_column(GUID, default=None)
@@ -57,7 +61,7 @@ class GuardianLink(Base):
         return and_(cls.status == LinkStatus.ACTIVE.value, cls.ends_on > today)
 
     def is_active_on(self, today: date) -> bool:
-        return self.status == LinkStatus.ACTIVE and self.ends_on > today
+        return self.status == LinkStatus.ACTIVE.value and self.ends_on > today
 
 
 class GuardianLimit(KeylessBase):

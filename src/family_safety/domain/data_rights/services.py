@@ -31,6 +31,7 @@ from family_safety.lib.clock import utc_now
 if TYPE_CHECKING:
     from datetime import date, datetime
 
+    from sqlalchemy import Row
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from family_safety.db.account_records import AccountRecord
@@ -114,5 +115,5 @@ class DataRightsService:
         await self.session.execute(delete(Account).where(Account.id == account.id))
         await self.session.commit()
 
-    async def _links(self, account: AccountRecord) -> list[tuple[GuardianLink, Account, Account]]:
-        return [tuple(row) for row in await self.session.execute(links_of(account.id))]
+    async def _links(self, account: AccountRecord) -> list[Row[GuardianLink, Account, Account]]:
+        return list(await self.session.execute(links_of(account.id)))

@@ -16,20 +16,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 from litestar import Controller, Request, get
+from litestar.datastructures import State
 from litestar.params import HeaderParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from family_safety.db.account_records import AccountRecord
 from family_safety.db.changes import ChangeKind, Event
 from family_safety.domain.account_settings.services import settings_etag
 from family_safety.lib.clock import utc_today
 from family_safety.lib.problems import problem_responses
+from family_safety.lib.security.token_cache import AccessGrant
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from family_safety.db.account_records import AccountRecord
     from family_safety.domain.components import Components
-    from family_safety.lib.security.token_cache import AccessGrant
 
 HEARTBEAT_SECONDS = 15.0
 
@@ -55,7 +56,9 @@ class EventsController(Controller):
         media_type="text/event-stream",
         responses=problem_responses(401),
     )
-    async def events(self, request: Request, last_event_id: LastEventId = None) -> ServerSentEvent:
+    async def events(
+        self, request: Request[AccountRecord, AccessGrant, State], last_event_id: LastEventId = None
+    ) -> ServerSentEvent:
         stream = _stream(request.app.state.components, request.user, request.auth, last_event_id)
         return ServerSentEvent(stream, headers={"Cache-Control": "no-store"})
 
@@ -73,8 +76,8 @@ async def _stream(
             missed = bus.since(last_event_id, account.id)
             if missed is None:
                 yield ServerSentEventMessage(event="reset", data="{}")
-            for item in missed or ():
-                message = await _message(components, grant, item)
+            for event in missed or ():
+                message = await _message(components, grant, event)
                 if message is None:
                     return
                 if message.event is not None:

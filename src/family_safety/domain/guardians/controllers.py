@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, put
+from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Link
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
+from family_safety.db.account_records import AccountRecord
 from family_safety.domain.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
 from family_safety.domain.account_settings.schemas import EffectiveSettingsOut
 from family_safety.domain.audit import services as audit
@@ -31,12 +34,14 @@ from family_safety.lib.guards import guardians_only
 from family_safety.lib.http_caching import ETAG, etag_matches
 from family_safety.lib.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.lib.problems import problem_responses
+from family_safety.lib.security.token_cache import AccessGrant
 
 NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: `If-None-Match` names the ETag")}
 
 
-def _unless_unchanged(content: object, etag: str, if_none_match: str | None) -> Response:
-    """The answer with its ETag, or 304 when ``If-None-Match`` names that ETag."""
+def _unless_unchanged(content: object, etag: str, if_none_match: str | None) -> Response[Any]:
+    """The answer with its ETag, or 304 when ``If-None-Match`` names that ETag (the handler's
+    annotation names the answer's type, for the schema)."""
     if etag_matches(if_none_match, etag):
         return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
     return Response(content, headers={"ETag": etag})
@@ -90,7 +95,7 @@ class TeenController(Controller):
     )
     async def replace_limits(
         self,
-        request: Request,
+        request: Request[AccountRecord, AccessGrant, State],
         teen_id: FromPath[UUID],
         data: JSONBody[Limits],
         if_match: IfMatch = None,

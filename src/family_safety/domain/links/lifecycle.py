@@ -57,7 +57,7 @@ async def _end(
     await chain.lock_account(session, link.teen_id)
     await session.refresh(link)
     at_18 = ended_by is None
-    if link.status != LinkStatus.ACTIVE or (not at_18 and not link.is_active_on(now.date())):
+    if link.status != LinkStatus.ACTIVE.value or (not at_18 and not link.is_active_on(now.date())):
         return False
     status = LinkStatus.ENDED_AT_18 if at_18 else LinkStatus.ENDED
     teen = await session.get_one(Account, link.teen_id)

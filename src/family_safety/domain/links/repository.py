@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def links_of(account_id: UUID) -> Select[tuple[GuardianLink, Account, Account]]:
+def links_of(account_id: UUID) -> Select[GuardianLink, Account, Account]:
     """Every link of an account, as guardian or as teen, ended ones included, oldest first, each
     with its guardian and its teen."""
     guardian, teen = aliased(Account), aliased(Account)

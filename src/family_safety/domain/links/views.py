@@ -26,7 +26,7 @@ def link_view(link: GuardianLink, guardian: AnyAccount, teen: AnyAccount, today:
     """A link as it stands today: one past the teen's 18th birthday has ended then, even before
     that end is written down (see family_safety.domain.ages.birthdays)."""
     status, ended_at = link.status, link.ended_at
-    if status == LinkStatus.ACTIVE and not link.is_active_on(today):
+    if status == LinkStatus.ACTIVE.value and not link.is_active_on(today):
         status, ended_at = LinkStatus.ENDED_AT_18.value, midnight_utc(link.ends_on)
     return Link(
         id=link.id,

@@ -77,14 +77,16 @@ class PairingService:
         if not self._is_adult(guardian, today):
             raise problems.not_an_adult(self.pack)
         await chain.lock_account(self.session, guardian.id)
-        live = await self.session.scalar(
-            select(func.count()).where(
-                PairingInvitation.guardian_id == guardian.id,
-                PairingInvitation.spent_at.is_(None),
-                PairingInvitation.revoked_at.is_(None),
-                PairingInvitation.expires_at > now,
+        live = (
+            await self.session.execute(
+                select(func.count()).where(
+                    PairingInvitation.guardian_id == guardian.id,
+                    PairingInvitation.spent_at.is_(None),
+                    PairingInvitation.revoked_at.is_(None),
+                    PairingInvitation.expires_at > now,
+                )
             )
-        )
+        ).scalar_one()
         if live >= MAX_LIVE_INVITATIONS:
             raise problems.invitation_limit_reached(MAX_LIVE_INVITATIONS)
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))

@@ -71,7 +71,9 @@ def resolve(
     settings = {}
     for rule in _rules(pack, start_band, band):
         key = rule.key
-        bounds = tuple([(party, limits[key]) for party, limits in guardian_limits if key in limits])
+        bounds: tuple[tuple[PartyToken, Any], ...] = tuple(
+            [(party, limits[key]) for party, limits in guardian_limits if key in limits]
+        )
         if rule.gate_bound is not None:
             bounds = (rule.gate_bound, *bounds)
         choice = own_choices.get(key)

@@ -88,10 +88,11 @@ class PolicyPack:
         reached = [band.name for band in self.bands if band.min_age <= age]
         return reached[-1] if reached else None
 
-    def is_teen(self, band: str) -> bool:
+    def is_teen(self, band: str | None) -> bool:
+        """Whether band (None: under the minimum age, see band_for) is a teen band."""
         return band in self.teen_bands
 
-    def is_guardian_band(self, band: str) -> bool:
+    def is_guardian_band(self, band: str | None) -> bool:
         return band in self.band_names and band not in self.teen_bands
 
 

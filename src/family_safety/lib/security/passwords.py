@@ -9,7 +9,7 @@ import os
 import secrets
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from passlib.context import CryptContext
 
@@ -103,6 +103,6 @@ class PasswordHasher:
         future.add_done_callback(self._release)
         return await asyncio.wrap_future(future)
 
-    def _release(self, _future: Future[object] | None = None) -> None:
+    def _release(self, _future: Future[Any] | None = None) -> None:
         with self._lock:
             self._admitted -= 1
