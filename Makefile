@@ -31,16 +31,14 @@ run: $(VENV)/.served  ## serve on the embedded SQLite default at http://$(HOST):
 	$(BIN)/family-safety serve --host $(HOST) --port $(PORT)
 
 # The whole suite, browser and real servers included (PostgreSQL too when
-# FAMILY_SAFETY_TEST_DATABASE_URL is set); tests/setup.sh installs what a fresh machine lacks.
-test: $(VENV)/.synced
-	bash tests/setup.sh
-	$(BIN)/pytest
+# FAMILY_SAFETY_TEST_DATABASE_URL is set): the fast tests on every core, then the end-to-end ones.
+test: test-fast test-e2e
 
 # Everything but the end-to-end tests (no browser, no server process), on every core.
 test-fast: $(VENV)/.synced
 	$(BIN)/pytest -n auto -m "not e2e" --ignore=tests/e2e
 
-# Only the end-to-end tests: with test-fast, the whole suite.
+# Only the end-to-end tests; tests/setup.sh installs what a fresh machine lacks (a browser).
 test-e2e: $(VENV)/.synced
 	bash tests/setup.sh
 	$(BIN)/pytest -m e2e
