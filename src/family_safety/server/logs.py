@@ -6,16 +6,25 @@ library's root logger and one structlog formatter: JSON lines with ``FAMILY_SAFE
 else readable key=value lines. Neither server keeps a logging config or an access log of its own
 (cli.py); :class:`RequestLog` writes one line per request instead (method, route template,
 status, duration, request id), never a header, a query string or a body.
+
+While the service serves, lines are rendered and written off the event loop: the loop only puts
+each record on a queue (``logging.handlers.QueueHandler``), and a thread (``QueueListener``)
+formats and writes it. :func:`write_logs_here` stops that thread, writing every line still
+queued, when the service stops, and at exit.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import logging.handlers
+import queue
 import re
 import sys
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 
@@ -24,11 +33,12 @@ if TYPE_CHECKING:
 
 _MASKED_FIELD_PARTS = ("password", "token", "birthdate", "authorization", "secret", "code")
 
-REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER = b"x-request-id"
 # A client's own request id is kept when it is short and plain; anything else is replaced.
 _SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 
-_access_log = structlog.get_logger("family_safety.access")
+ACCESS_LOGGER = "family_safety.access"
+_access = logging.getLogger(ACCESS_LOGGER)
 
 
 def _mask_sensitive(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -38,33 +48,91 @@ def _mask_sensitive(_logger: Any, _method: str, event: dict[str, Any]) -> dict[s
     return event
 
 
-def configure_logging(level: str, *, as_json: bool) -> None:
-    level_number = logging.getLevelName(level.upper())
+def _timestamp(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """When the line was logged (not when the listener renders it), ISO 8601 in UTC."""
+    record: logging.LogRecord = event["_record"]
+    event["timestamp"] = datetime.fromtimestamp(record.created, UTC).isoformat()
+    return event
+
+
+def _context(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """A foreign line's context (the request id), bound on the loop when it was logged."""
+    context: dict[str, Any] | None = getattr(event["_record"], "context", None)
+    return event if context is None else {**context, **event}
+
+
+class _Enqueue(logging.handlers.QueueHandler):
+    """Puts the record itself on the queue: the listener's formatter renders it. (The base class
+    would render it here, on the event loop.) A foreign line takes the bound context along."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        if not isinstance(record.msg, dict):
+            record.context = structlog.contextvars.get_contextvars()
+        return record
+
+
+class _OffTheLoop:
+    """The one queue listener of the process, while there is one."""
+
+    listener: logging.handlers.QueueListener | None = None
+    direct: logging.Handler | None = None
+
+
+def write_logs_here() -> None:
+    """Stop writing off the loop: every line queued so far is written before this returns, and
+    later lines are written by the thread that logs them. Safe to call more than once."""
+    listener, _OffTheLoop.listener = _OffTheLoop.listener, None
+    if listener is None:
+        return
+    if _OffTheLoop.direct is not None:
+        logging.getLogger().handlers = [_OffTheLoop.direct]
+    listener.stop()  # drains the queue
+
+
+atexit.register(write_logs_here)
+
+
+def _formatter(as_json: bool) -> logging.Formatter:
     renderer = (
         structlog.processors.JSONRenderer()
         if as_json
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    shared = [
-        structlog.contextvars.merge_contextvars,
+    # Run where the line is written: the event loop does no more than build the record.
+    written = [
+        _timestamp,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+        _mask_sensitive,
+        structlog.processors.format_exc_info,
+        renderer,
     ]
-    formatter = structlog.stdlib.ProcessorFormatter(
+    return structlog.stdlib.ProcessorFormatter(
         # Lines of other libraries (uvicorn, Alembic): their message becomes the event.
-        foreign_pre_chain=[*shared, structlog.stdlib.PositionalArgumentsFormatter()],
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            _mask_sensitive,
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        foreign_pre_chain=[_context, structlog.stdlib.PositionalArgumentsFormatter()],
+        processors=written,
     )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(formatter)
+
+
+def configure_logging(level: str, *, as_json: bool, off_the_loop: bool = False) -> None:
+    """Every logger to one handler on stderr. ``off_the_loop`` (the served app): rendered and
+    written by a thread of its own until :func:`write_logs_here`."""
+    write_logs_here()
+    level_number = logging.getLevelName(level.upper())
+    # Nothing the lines show: no thread, process or task names gathered for each record.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    direct = logging.StreamHandler(sys.stderr)
+    direct.setFormatter(_formatter(as_json))
+    _OffTheLoop.direct = direct
     root = logging.getLogger()
-    root.handlers = [handler]
+    if off_the_loop:
+        lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        _OffTheLoop.listener = logging.handlers.QueueListener(lines, direct)
+        _OffTheLoop.listener.start()
+        root.handlers = [_Enqueue(lines)]
+    else:
+        root.handlers = [direct]
     root.setLevel(level_number)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         # Whatever uvicorn configured before, its lines go to the one handler above.
@@ -74,27 +142,43 @@ def configure_logging(level: str, *, as_json: bool) -> None:
     logging.getLogger("uvicorn.access").disabled = True  # RequestLog writes the access lines
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-connection chatter
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         wrapper_class=structlog.make_filtering_bound_logger(level_number),
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
 
 
-def _request_id(scope: Scope) -> str:
-    for name, value in scope.get("headers", ()):
-        if name == REQUEST_ID_HEADER.encode() and _SANE_REQUEST_ID.fullmatch(value):
-            return value.decode()
-    return uuid.uuid4().hex
+def _request_id(scope: Scope) -> bytes:
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_HEADER and _SANE_REQUEST_ID.fullmatch(value):
+            return bytes(value)
+    return uuid.uuid4().hex.encode()
+
+
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+"""A whole HTTP answer: status, headers, body."""
+
+
+class Lane(Protocol):
+    """What answers some requests before the application sees them (server/hot_routes.py)."""
+
+    async def answer(self, scope: Scope) -> tuple[str, Answer] | None:
+        """The whole answer and its route template, or None to hand the request on."""
 
 
 class RequestLog:
     """Wraps the whole application (unrouted requests too): one log line per HTTP request, and
     the request id (the client's ``X-Request-ID`` when sane, else a new one) echoed in the
-    answer and bound to every line logged while the request runs."""
+    answer and bound to every line logged while the request runs. A ``lane`` answers what it
+    can first, and names its route for the line; the application answers the rest."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, lane: Lane | None = None) -> None:
         self.app = app
+        self._lane = lane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,6 +186,7 @@ class RequestLog:
             return
         started = time.perf_counter()
         request_id = _request_id(scope)
+        route: str | None = None
         status = 500
 
         async def send_with_request_id(message: Message) -> None:
@@ -111,23 +196,53 @@ class RequestLog:
                 headers = [
                     (name, value)
                     for name, value in message.get("headers", ())
-                    if name.lower() != REQUEST_ID_HEADER.encode()
+                    if name.lower() != REQUEST_ID_HEADER
                 ]
-                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                headers.append((REQUEST_ID_HEADER, request_id))
                 message = {**message, "headers": headers}  # type: ignore[assignment]
             await send(message)
 
         # Each request runs in a task of its own, so its context starts and ends with it; the
         # token still restores what was bound before (e.g. when the app is called in a test).
-        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id.decode())
         try:
-            await self.app(scope, receive, send_with_request_id)
+            answered = None if self._lane is None else await self._lane.answer(scope)
+            if answered is None:
+                await self.app(scope, receive, send_with_request_id)
+            else:
+                route, (status, headers, body) = answered
+                headers.append((REQUEST_ID_HEADER, request_id))
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
         finally:
-            _access_log.info(
-                "request",
-                method=scope["method"],
-                route=scope.get("path_template"),
-                status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
-            )
             structlog.contextvars.reset_contextvars(**bound)
+            self._line(scope, route or scope.get("path_template"), status, started, request_id)
+
+    @staticmethod
+    def _line(
+        scope: Scope, route: str | None, status: int, started: float, request_id: bytes
+    ) -> None:
+        """The access line: a record handed to the root handler (the queue while serving), with
+        no caller lookup and no processor run on the loop."""
+        if not _access.isEnabledFor(logging.INFO):
+            return
+        event = {
+            "event": "request",
+            "request_id": request_id.decode(),
+            "method": scope["method"],
+            "route": route,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+        _access.handle(
+            _access.makeRecord(
+                ACCESS_LOGGER,
+                logging.INFO,
+                "",
+                0,
+                event,
+                (),
+                None,
+                extra={"_logger": _access, "_name": "info"},
+            )
+        )
