@@ -68,3 +68,12 @@ def test_lines_are_rendered_off_the_loop_masked_and_with_their_request_id(capsys
     # Afterwards, lines are written at once by the thread that logs them.
     log.info("after")
     assert _lines(capsys.readouterr().err)[0]["event"] == "after"
+
+
+def test_readable_lines_mask_secrets_too(capsys):
+    configure_logging("INFO", as_json=False)
+    structlog.get_logger("family_safety.test").info("signed in", password="hunter2", n=1)
+    line = capsys.readouterr().err
+    assert "[info     ] signed in" in line
+    assert "[family_safety.test] n=1 password=***" in line
+    assert "hunter2" not in line
