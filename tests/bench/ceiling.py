@@ -61,18 +61,13 @@ def parse_options(argv: Sequence[str]) -> CeilingOptions:
 
 
 def _load_options(options: CeilingOptions, log_level: str) -> Options:
-    return Options(
-        database_url=None,
-        teens=options.teens,
-        duration=options.duration,
-        connections=options.connections,
-        threads=options.threads,
-        warm_all=True,
-        port=0,
-        server="uvicorn",
-        workers=1,
-        freshness="notify",
-        log_level=log_level,
+    """The service as load.py runs it: SQLite, uvicorn, one worker, every teen warmed."""
+    return load.parse_options(
+        [
+            *("--teens", str(options.teens), "--duration", str(options.duration)),
+            *("--connections", str(options.connections), "--threads", str(options.threads)),
+            *("--log-level", log_level, "--warm-all"),
+        ]
     )
 
 
