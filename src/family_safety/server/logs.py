@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import atexit
 import functools
+import itertools
 import logging
 import logging.handlers
 import queue
 import re
+import secrets
 import sys
 import time
-import uuid
+from collections import deque
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -106,6 +108,30 @@ class _Enqueue(logging.handlers.QueueHandler):
         return record
 
 
+class _Buffer:
+    """What the loop hands the listener (a ``queue`` for ``QueueHandler`` and ``QueueListener``):
+    appended to a deque, without waking a thread a line; the listener looks every
+    ``POLL_SECONDS`` and takes all that waits."""
+
+    POLL_SECONDS = 0.01
+
+    def __init__(self) -> None:
+        self._items: deque[logging.LogRecord | dict[str, Any]] = deque()
+        self.put_nowait = self.put = self._items.append
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def get(self, block: bool = True) -> logging.LogRecord | dict[str, Any]:
+        while True:
+            try:
+                return self._items.popleft()
+            except IndexError:
+                if not block:
+                    raise queue.Empty from None
+                time.sleep(self.POLL_SECONDS)
+
+
 class _Lines:
     """Where lines go: a stream, and while serving a queue in front of it (``listener``)."""
 
@@ -126,13 +152,13 @@ class _Lines:
                 render,
             ],
         )
-        self.queue: queue.SimpleQueue[logging.LogRecord | dict[str, Any]] | None = None
+        self.queue: _Buffer | None = None
         self.listener: _Listener | None = None
 
     def access_line(self, event: dict[str, Any]) -> str:
         """An access line rendered as every line is, without a ``LogRecord``: its fields are
         the request log's own, none of them masked (checked anyway), none an exception."""
-        event["timestamp"] = datetime.now(UTC).isoformat()
+        event["timestamp"] = datetime.fromtimestamp(event.pop("logged_at"), UTC).isoformat()
         event["level"] = "info"
         event["logger"] = ACCESS_LOGGER
         return self.render(None, "info", _mask_sensitive(None, "info", event))  # type: ignore[return-value]
@@ -200,7 +226,7 @@ def configure_logging(level: str, *, as_json: bool, off_the_loop: bool = False) 
     )
     root = logging.getLogger()
     if off_the_loop:
-        lines.queue = queue.SimpleQueue()
+        lines.queue = _Buffer()
         lines.listener = _Listener(lines)
         lines.listener.start()
         root.handlers = [_Enqueue(lines.queue)]  # type: ignore[arg-type]
@@ -239,11 +265,17 @@ def _access_line(event: dict[str, Any]) -> None:
     lines.stream.flush()
 
 
+# A new request id: 16 random hex digits of the process, then 16 of a counter (32 in all, unique
+# without a system call a request, which uuid4 makes).
+_PROCESS_ID = secrets.token_hex(8).encode()
+_requests = itertools.count()
+
+
 def _request_id(scope: Scope) -> bytes:
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER and _SANE_REQUEST_ID.fullmatch(value):
             return bytes(value)
-    return uuid.uuid4().hex.encode()
+    return b"%s%016x" % (_PROCESS_ID, next(_requests))
 
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
@@ -273,7 +305,29 @@ class RequestLog:
             return
         started = time.perf_counter()
         request_id = _request_id(scope)
-        route: str | None = None
+        # Each request runs in a task of its own, so its context starts and ends with it; the
+        # token still restores what was bound before (e.g. when the app is called in a test).
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id.decode())
+        try:
+            answered = None if self._lane is None else await self._lane.answer(scope)
+            if answered is None:
+                await self._routed(scope, receive, send, started, request_id)
+                return
+            route, (status, headers, body) = answered
+            headers.append((REQUEST_ID_HEADER, request_id))
+            try:
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+            finally:
+                self._line(scope, route, status, started, request_id)
+        finally:
+            structlog.contextvars.reset_contextvars(**bound)
+
+    async def _routed(
+        self, scope: Scope, receive: Receive, send: Send, started: float, request_id: bytes
+    ) -> None:
+        """The application's answer, with the request id; then its line, naming the route
+        template the router matched (none for a request it could not route)."""
         status = 500
 
         async def send_with_request_id(message: Message) -> None:
@@ -289,21 +343,10 @@ class RequestLog:
                 message = {**message, "headers": headers}  # type: ignore[assignment]
             await send(message)
 
-        # Each request runs in a task of its own, so its context starts and ends with it; the
-        # token still restores what was bound before (e.g. when the app is called in a test).
-        bound = structlog.contextvars.bind_contextvars(request_id=request_id.decode())
         try:
-            answered = None if self._lane is None else await self._lane.answer(scope)
-            if answered is None:
-                await self.app(scope, receive, send_with_request_id)
-            else:
-                route, (status, headers, body) = answered
-                headers.append((REQUEST_ID_HEADER, request_id))
-                await send({"type": "http.response.start", "status": status, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
+            await self.app(scope, receive, send_with_request_id)
         finally:
-            structlog.contextvars.reset_contextvars(**bound)
-            self._line(scope, route or scope.get("path_template"), status, started, request_id)
+            self._line(scope, scope.get("path_template"), status, started, request_id)
 
     @staticmethod
     def _line(
@@ -312,6 +355,7 @@ class RequestLog:
         _access_line(
             {
                 "event": "request",
+                "logged_at": time.time(),
                 "request_id": request_id.decode(),
                 "method": scope["method"],
                 "route": route,
