@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import atexit
 import functools
-import itertools
 import logging
 import logging.handlers
 import queue
+import random
 import re
-import secrets
 import sys
 import time
 from collections import deque
@@ -265,17 +264,16 @@ def _access_line(event: dict[str, Any]) -> None:
     lines.stream.flush()
 
 
-# A new request id: 16 random hex digits of the process, then 16 of a counter (32 in all, unique
-# without a system call a request, which uuid4 makes).
-_PROCESS_ID = secrets.token_hex(8).encode()
-_requests = itertools.count()
+# A new request id: 32 random hex digits, from the process's own generator (uuid4 makes a system
+# call a request; an id needs to be unique, not unguessable).
+_random_bits = random.Random().getrandbits  # noqa: S311 (an id, not a secret)
 
 
 def _request_id(scope: Scope) -> bytes:
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER and _SANE_REQUEST_ID.fullmatch(value):
             return bytes(value)
-    return b"%s%016x" % (_PROCESS_ID, next(_requests))
+    return b"%032x" % _random_bits(128)
 
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
