@@ -136,6 +136,7 @@ class Options:
     server: str
     workers: int
     freshness: str
+    log_level: str = "INFO"
 
 
 def parse_options(argv: Sequence[str]) -> Options:
@@ -166,6 +167,11 @@ def parse_options(argv: Sequence[str]) -> Options:
         default="notify",
         help="FAMILY_SAFETY_FRESHNESS of the server (default notify)",
     )
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        help="FAMILY_SAFETY_LOG_LEVEL of the server (default INFO, the service's own default)",
+    )
     args = parser.parse_args(argv)
     if args.database_url and not make_url(args.database_url).get_backend_name().startswith(
         "postgres"
@@ -185,6 +191,7 @@ def parse_options(argv: Sequence[str]) -> Options:
         server=args.server,
         workers=args.workers,
         freshness=args.freshness,
+        log_level=args.log_level.upper(),
     )
 
 
@@ -444,10 +451,14 @@ class Server:
     log_path: Path
 
     def log_tail(self) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:])
+        with self.log_path.open("rb") as log:
+            log.seek(max(0, self.log_path.stat().st_size - 64 * 1024))
+            tail = log.read().decode(errors="replace")
+        return "\n".join(tail.splitlines()[-LOG_TAIL_LINES:])
 
     def log_line_count(self) -> int:
-        return len(self.log_path.read_text(errors="replace").splitlines())
+        """Lines written so far (at INFO, one per request: counted without decoding)."""
+        return self.log_path.read_bytes().count(b"\n")
 
     def peak_rss_bytes(self) -> int:
         """The largest VmHWM of the server's processes: uvicorn with one worker serves in this
@@ -486,7 +497,7 @@ def free_port() -> int:
 
 
 def server_environment(
-    data_dir: Path, database_url: str, freshness: str = "notify"
+    data_dir: Path, database_url: str, freshness: str = "notify", log_level: str = "INFO"
 ) -> dict[str, str]:
     """The harness alone configures the server: inherited FAMILY_SAFETY_* variables are dropped."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("FAMILY_SAFETY_")}
@@ -494,7 +505,7 @@ def server_environment(
         **inherited,
         "FAMILY_SAFETY_DATA_DIR": str(data_dir),
         "FAMILY_SAFETY_DATABASE_URL": database_url,
-        "FAMILY_SAFETY_LOG_LEVEL": "WARNING",
+        "FAMILY_SAFETY_LOG_LEVEL": log_level,
         "FAMILY_SAFETY_FRESHNESS": freshness,
     }
 
@@ -526,7 +537,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 @contextmanager
 def running_server(data_dir: Path, database_url: str, options: Options) -> Iterator[Server]:
     port = options.port or free_port()
-    log_path = data_dir / "server.log"
+    log_path = data_dir / f"server-{options.log_level.lower()}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
@@ -534,13 +545,13 @@ def running_server(data_dir: Path, database_url: str, options: Options) -> Itera
                 *("-m", "family_safety", "serve", "--port", str(port)),
                 *("--workers", str(options.workers), "--server", options.server),
             ],
-            env=server_environment(data_dir, database_url, options.freshness),
+            env=server_environment(data_dir, database_url, options.freshness, options.log_level),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     server = Server(process, f"http://127.0.0.1:{port}", log_path)
     try:
-        progress(f"starting the server on port {port}")
+        progress(f"starting the server on port {port} (log level {options.log_level})")
         wait_until_live(server)
         progress("the server is live")
         yield server
@@ -1060,7 +1071,7 @@ def report(
         *(table_row(measurement, ceiling) for measurement in measurements),
         "",
         f"Server peak RSS (VmHWM): {results.peak_rss_bytes / MIB:.0f} MiB. "
-        f"Server log at WARNING and above: {results.server_log_lines} lines. "
+        f"Server log at {options.log_level} and above: {results.server_log_lines:,} lines. "
         f"5xx answers retried while fetching ETags: {results.preparation_retries}.",
         "",
         "| target | measured | met |",

@@ -6,11 +6,14 @@ fresh database seeded as ``tests.bench.load`` seeds it. (Called ``profile_writes
 profiled reads too.)
 
     python -m tests.bench.profile_requests [--requests 300] [--database-url postgresql://...]
+    python -m tests.bench.profile_requests --lane [--requests 20000] [--log-level INFO]
 
 Prints, per scenario: the milliseconds a request takes unprofiled, the statements it sends
 (ORM statements from a ``before_cursor_execute`` listener, hot reads and lean writes counted as
 their ``HotQuery`` is executed), and the profiled time by package. Writes ``<METHOD>-<n>.prof``
-(pstats) to the working directory.
+(pstats) to the working directory. With ``--lane``: the warm settings GET alone, the app called
+as uvicorn calls it, and the share of each of the lane's steps (where the time goes that the
+bare app of tests/bench/ceiling.py does not spend).
 """
 
 from __future__ import annotations
@@ -106,6 +109,89 @@ async def measure(name: str, send: Callable[[int], Awaitable[None]], requests: i
         print(f"  {100 * seconds / profiled:5.1f}%  {key}")
 
 
+async def _asgi_get(app: Any, path: str, token: str) -> int:
+    """One GET as uvicorn hands it to the app (no HTTP client): the status answered."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"t"), (b"authorization", f"Bearer {token}".encode())],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+LANE_STEPS = {
+    "the request log (id, send, access line)": ("logs.py", "__call__"),
+    "  request id": ("logs.py", "_request_id"),
+    "  access line, queued": ("logs.py", "_access_line"),
+    "the lane's answer": ("hot_routes.py", "answer"),
+    "  bearer token (verified-token cache)": ("middleware.py", "bearer_grant"),
+    "  account check (signed_in_account)": ("signed_in.py", "signed_in_account"),
+    "    age band due (band_change_due)": ("birthdays.py", "band_change_due"),
+    "  the settings answer (memory)": ("hot_routes.py", "_my_settings"),
+    "    ETag of the version (settings_etag)": ("services.py", "settings_etag"),
+    "    answer cache get": ("cache.py", "get"),
+}
+
+
+async def lane(requests: int, log_level: str) -> None:
+    """Where a warm GET /v1/me/settings spends its time in the app, called as uvicorn calls it:
+    microseconds a request, then each step's share (cumulative, profiled)."""
+    directory = Path(tempfile.mkdtemp())
+    population = load.Population.of(TEENS)
+    url = f"sqlite+aiosqlite:///{directory}/family_safety.db"
+    await load.prepare_database(url, population)
+    settings = Settings(data_dir=directory, database_url=url, log_level=log_level)
+    create_keyring(settings.resolved_keyring_path)
+    signer = TokenSigner(load_keyring(settings.resolved_keyring_path), issuer=load.ISSUER)
+    tokens = load.mint_access_tokens(signer, population.teen_ids, population.session_of)
+    app = create_app(settings)
+    async with app.lifespan():
+        for token in tokens:
+            assert await _asgi_get(app, "/v1/me/settings", token) == 200
+        started = time.perf_counter()
+        for n in range(requests):
+            await _asgi_get(app, "/v1/me/settings", tokens[n % TEENS])
+        unprofiled = (time.perf_counter() - started) / requests
+        profile = cProfile.Profile()
+        profile.enable()
+        for n in range(requests):
+            await _asgi_get(app, "/v1/me/settings", tokens[n % TEENS])
+        profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = sum(own for (_cc, _nc, own, _cum, _callers) in stats.values())
+    print(f"## GET /v1/me/settings in the lane, {log_level}: {unprofiled * 1e6:.1f} us a request")
+    print(
+        "(the app alone, called as uvicorn calls it; uvicorn's own share: tests/bench/ceiling.py)"
+    )
+    for step, (file_name, function) in LANE_STEPS.items():
+        cumulative = sum(
+            cum
+            for (filename, _line, name), (_cc, _nc, _own, cum, _callers) in stats.items()
+            if filename.endswith(file_name) and name == function
+        )
+        print(f"  {100 * cumulative / total:5.1f}%  {step}")
+
+
 async def main(requests: int, server_url: str | None) -> None:
     directory = Path(tempfile.mkdtemp())
     population = load.Population.of(TEENS)
@@ -173,5 +259,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m tests.bench.profile_requests")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--database-url", help="a PostgreSQL server URL (default: SQLite)")
+    parser.add_argument(
+        "--lane",
+        action="store_true",
+        help="only the warm settings GET answered by the lane, step by step, at --log-level",
+    )
+    parser.add_argument("--log-level", default="INFO", help="with --lane (default INFO)")
     args = parser.parse_args()
-    asyncio.run(main(args.requests, args.database_url))
+    if args.lane:
+        asyncio.run(lane(args.requests, args.log_level.upper()))
+    else:
+        asyncio.run(main(args.requests, args.database_url))

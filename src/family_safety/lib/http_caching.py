@@ -4,8 +4,11 @@ compared, and what a cache may keep of an answer."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
+from litestar import Response
 from litestar.datastructures import CacheControlHeader, ResponseHeader
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 
 def etag_of(*parts: object) -> str:
@@ -20,6 +23,20 @@ def etag_matches(header: str | None, etag: str) -> bool:
         return False
     candidates = {candidate.strip().removeprefix("W/") for candidate in header.split(",")}
     return "*" in candidates or etag in candidates
+
+
+def not_modified(etag: str) -> Response[bytes]:
+    """304: the client's copy, named by ``etag`` in its ``If-None-Match``, is current."""
+    return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+
+
+def unless_unchanged(content: Any, etag: str, if_none_match: str | None) -> Response[Any]:
+    """The conditional answer: ``content`` with its ETag, or 304 when ``If-None-Match`` names
+    that ETag. (The lane, server/hot_routes.py, sends the same answers as raw ASGI messages;
+    tests/integration/test_hot_routes.py holds both alike.)"""
+    if etag_matches(if_none_match, etag):
+        return not_modified(etag)
+    return Response(content, headers={"ETag": etag})
 
 
 NO_STORE = CacheControlHeader(no_store=True)

@@ -32,7 +32,7 @@ _log = structlog.get_logger("family_safety")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from family_safety.server.app import ensure_keyring
+    from family_safety.server.core import ensure_keyring
 
     # The database first, then the keyring: a start that fails writes nothing.
     first_run = False

@@ -8,17 +8,19 @@ when it can answer them in full from memory, and hands everything else to Litest
 
 - only ``GET`` of exactly these paths, without a query string, with at most one
   ``Authorization`` and one ``If-None-Match`` header;
-- only with a valid access token (``auth.middleware.bearer_grant``, the authentication
-  middleware's own check) of a live sign-in session, whose account is in memory
-  (``SignedInAccounts.remembered``) or read at once: the one read the lane makes, on a miss
-  and on every request with ``FAMILY_SAFETY_FRESHNESS=read``, and only when a connection is free
-  (``HotPathReader.reads_at_once``): the lane never waits for the database, so a busy pool is
-  waited for once, by Litestar, not twice;
-- only for an account with no change of age band due (the middleware applies it);
+- only with a valid access token (``auth.middleware.bearer_grant``) of a live sign-in session,
+  checked by the authentication middleware's own check (``auth.signed_in.signed_in_account``)
+  with ``from_memory``: the account is in memory or read at once, the one read the lane makes, on
+  a miss and on every request with ``FAMILY_SAFETY_FRESHNESS=read``, and only when a connection
+  is free: the lane never waits for the database, so a busy pool is waited for once, by
+  Litestar, not twice; and no change of age band is due (the middleware applies it);
 - only when the answer is in memory: a 304 from the ETag, a cached settings answer, the status
   from the kept limits and day. Cold answers are Litestar's to read, and so are refusals (401)
   and errors (the database down: 503). An error here hands the request over too, logged, before
   anything was sent; the lane writes nothing.
+
+It is installed where the app is built (server/app.py), inside the request log
+(``logs.RequestLog``), which asks it first and names its route in the access line.
 
 Litestar still routes, documents and, for all of the above, answers these paths with the
 controllers of ``account_settings`` and ``screen_time``, which call the same services; after it
@@ -34,21 +36,20 @@ import msgspec
 import structlog
 
 from family_safety.domain.account_settings.hot_path import NotModified
-from family_safety.domain.ages.birthdays import band_change_due
 from family_safety.domain.auth.middleware import bearer_grant
+from family_safety.domain.auth.signed_in import signed_in_account
 from family_safety.lib.clock import utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from litestar.types import ASGIApp, Receive, Scope, Send
+    from litestar.types import Scope
 
     from family_safety.db.account_records import SignedInAccount
     from family_safety.domain.components import Components
+    from family_safety.server.logs import Answer
 
-    Headers = list[tuple[bytes, bytes]]
-    Answer = tuple[int, Headers, bytes]
     HotRoute = Callable[[Components, SignedInAccount, datetime, str | None], Answer | None]
 
 _log = structlog.get_logger("family_safety.server.hot_routes")
@@ -90,32 +91,27 @@ ROUTES: dict[str, HotRoute] = {
 
 
 class HotRoutes:
-    """ASGI: answers the ``ROUTES`` it can answer in full (see the module), and passes every other
-    request to ``app``, Litestar's own handler."""
+    """The lane (``logs.Lane``): the answers of the ``ROUTES`` it can give in full (see the
+    module); None for every other request, which the application answers."""
 
-    def __init__(self, app: ASGIApp, components: Components) -> None:
-        self.app = app
+    def __init__(self, components: Components) -> None:
         self._components = components
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def answer(self, scope: Scope) -> tuple[str, Answer] | None:
+        path = scope["path"]
         route = (
-            ROUTES.get(scope["path"])
+            ROUTES.get(path)
             if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]
             else None
         )
-        answer = None
-        if route is not None:
-            try:
-                answer = await self._answer(route, scope)
-            except Exception as exc:  # Litestar answers it, mapping the error (503, say)
-                _log.warning("hot route handed to Litestar", error=type(exc).__name__, exc_info=exc)
-        if answer is None:
-            await self.app(scope, receive, send)
-            return
-        status, headers, body = answer
-        scope["path_template"] = scope["path"]  # as Litestar's router names it, for the log
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        if route is None:
+            return None
+        try:
+            answer = await self._answer(route, scope)
+        except Exception as exc:  # Litestar answers it, mapping the error (503, say)
+            _log.warning("hot route handed to Litestar", error=type(exc).__name__, exc_info=exc)
+            return None
+        return None if answer is None else (path, answer)  # the path is its route template
 
     async def _answer(self, route: HotRoute, scope: Scope) -> Answer | None:
         authorization = if_none_match = None
@@ -134,13 +130,10 @@ class HotRoutes:
         grant = bearer_grant(components.tokens, authorization)
         if grant is None:
             return None
-        signed_in = components.signed_in
-        account = signed_in.remembered(grant.account_id, grant.session_id)
-        if account is None and components.reader.reads_at_once():
-            account = await signed_in.load(grant.account_id, grant.session_id)
-        if account is None:
-            return None
         now = utc_now()
-        if band_change_due(components.pack, account, now.date()):
+        account = await signed_in_account(
+            components, grant.account_id, grant.session_id, now, from_memory=True
+        )
+        if account is None:
             return None
         return route(components, account, now, if_none_match)

@@ -5,7 +5,6 @@ from typing import Annotated
 from litestar import Controller, Request, Response, delete, get, patch
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from family_safety.domain.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
 from family_safety.domain.account_settings.hot_path import Answer, NotModified
@@ -26,7 +25,7 @@ from family_safety.domain.dependencies import (
 from family_safety.domain.policy.pack import load_default_pack
 from family_safety.domain.policy.schemas import SettingKey
 from family_safety.lib.clock import utc_today
-from family_safety.lib.http_caching import ETAG
+from family_safety.lib.http_caching import ETAG, not_modified
 from family_safety.lib.openapi_docs import DocumentedAs, real_answer
 from family_safety.lib.problems import problem_responses
 
@@ -41,7 +40,7 @@ EFFECTIVE_SETTINGS = real_answer(
 
 def _answer(answer: Answer | NotModified) -> Response[bytes]:
     if isinstance(answer, NotModified):
-        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": answer.etag})
+        return not_modified(answer.etag)
     return Response(answer.body, media_type=JSON, headers={"ETag": answer.etag})
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from family_safety.domain.ages.birthdays import apply_birthdays, band_change_due
+from family_safety.domain.auth.signed_in import signed_in_account
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_now
 from family_safety.lib.security.tokens import InvalidToken
@@ -38,17 +38,11 @@ class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         components = connection.app.state.components
         grant = bearer_grant(components.tokens, connection.headers.get("authorization", ""))
-        if grant is None:
-            raise problems.unauthorized()
-        signed_in = components.signed_in
-        account = await signed_in.load(grant.account_id, grant.session_id)
+        account = (
+            None
+            if grant is None
+            else await signed_in_account(components, grant.account_id, grant.session_id, utc_now())
+        )
         if account is None:
             raise problems.unauthorized()
-        now = utc_now()
-        if band_change_due(components.pack, account, now.date()):
-            await apply_birthdays(components.sessions, components.pack, account.id, now)
-            signed_in.forget(account.id)
-            account = await signed_in.load(grant.account_id, grant.session_id)
-            if account is None:
-                raise problems.unauthorized()
         return AuthenticationResult(user=account, auth=grant)

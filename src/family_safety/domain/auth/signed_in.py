@@ -18,13 +18,16 @@ from typing import TYPE_CHECKING
 
 from family_safety.db.account_records import load_signed_in_account
 from family_safety.db.changes import ChangeKind
+from family_safety.domain.ages.birthdays import apply_birthdays, band_change_due
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from uuid import UUID
 
     from family_safety.db.account_records import SignedInAccount
     from family_safety.db.changes import Change, ChangeBus, MemoryTrust
     from family_safety.db.hot_reads import HotPathReader
+    from family_safety.domain.components import Components
 
 
 _CHANGES_OF_THE_ACCOUNT = frozenset({ChangeKind.SETTINGS, ChangeKind.SESSIONS})
@@ -43,21 +46,22 @@ class SignedInAccounts:
         self._by_account: dict[UUID, SignedInAccount | dict[UUID, SignedInAccount]] = {}
         bus.on_change(self._forget_change)
 
-    async def load(self, account_id: UUID, session_id: UUID) -> SignedInAccount | None:
-        """The account of this sign-in session, or None when it is gone or the session ended."""
+    async def load(
+        self, account_id: UUID, session_id: UUID, *, waits: bool = True
+    ) -> SignedInAccount | None:
+        """The account of this sign-in session, or None when it is gone or the session ended.
+        ``waits=False``: None too when it is not in memory and a read would wait for a pooled
+        connection (``HotPathReader.reads_at_once``)."""
         trusted = self._trusted()
         if trusted and (record := self._kept(account_id, session_id)) is not None:
             return record
+        if not waits and not self._reader.reads_at_once():
+            return None
         forgotten_before = self._forgotten
         record = await load_signed_in_account(self._reader, account_id, session_id)
         if record is not None and trusted and self._forgotten == forgotten_before:
             self._remember(record)
         return record
-
-    def remembered(self, account_id: UUID, session_id: UUID) -> SignedInAccount | None:
-        """As ``load`` when the account is in memory and memory is trusted; else None, with no
-        read (``load`` reads)."""
-        return self._kept(account_id, session_id) if self._trusted() else None
 
     def forget(self, account_id: UUID) -> None:
         self._forgotten += 1
@@ -101,3 +105,29 @@ class SignedInAccounts:
         self._forgotten += 1
         self._by_account.clear()
         self._size = 0
+
+
+async def signed_in_account(
+    components: Components,
+    account_id: UUID,
+    session_id: UUID,
+    now: datetime,
+    *,
+    from_memory: bool = False,
+) -> SignedInAccount | None:
+    """The one account check of every way in (bearer tokens, the pages' cookie, the lane): the
+    account of a live sign-in session, with what its birthdays change written first; None when
+    the account is gone or the session ended.
+
+    ``from_memory`` (the lane, which never waits for the database and writes nothing): None also
+    when the account is not in memory and a read would wait for a connection, and when a change
+    of age band is due (the caller hands the request to the check that applies it)."""
+    signed_in = components.signed_in
+    account = await signed_in.load(account_id, session_id, waits=not from_memory)
+    if account is None or not band_change_due(components.pack, account, now.date()):
+        return account
+    if from_memory:
+        return None
+    await apply_birthdays(components.sessions, components.pack, account.id, now)
+    signed_in.forget(account.id)
+    return await signed_in.load(account_id, session_id)

@@ -1,6 +1,6 @@
 """The pages' sign-in: a session cookie tied to one sign-in session (the refresh-token family of
-``AuthService.sign_in``), checked on every page request with ``load_signed_in_account``, the
-same check bearer tokens get. Logout and a password change end it as they end tokens."""
+``AuthService.sign_in``), checked on every page request with ``auth.signed_in.signed_in_account``,
+the check bearer tokens get. Logout and a password change end it as they end tokens."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
 from family_safety.db.account_records import AccountRecord
-from family_safety.domain.ages.birthdays import apply_birthdays, band_change_due
+from family_safety.domain.auth import signed_in
 from family_safety.lib.clock import utc_now
 
 if TYPE_CHECKING:
@@ -47,21 +47,12 @@ def _session_ids(session: dict[str, Any]) -> tuple[UUID, UUID] | None:
 
 async def signed_in_account(request: Request) -> AccountRecord | None:
     """The page session's account, or None (and the session cleared) when there is none or its
-    sign-in ended. What a birthday changes is written first, as the bearer middleware does."""
+    sign-in ended. What a birthday changes is written first (``auth.signed_in``)."""
     ids = _session_ids(request.session or {})
     if ids is None:
         return None
     components: Components = request.app.state.components
-    # The bearer middleware's own check: load_signed_in_account, behind the per-process memory
-    # that every change to the account's sessions forgets.
-    signed_in = components.signed_in
-    account = await signed_in.load(*ids)
-    if account is not None:
-        now = utc_now()
-        if band_change_due(components.pack, account, now.date()):
-            await apply_birthdays(components.sessions, components.pack, account.id, now)
-            signed_in.forget(account.id)
-            account = await signed_in.load(*ids)
+    account = await signed_in.signed_in_account(components, *ids, utc_now())
     if account is None:
         request.clear_session()
     return account

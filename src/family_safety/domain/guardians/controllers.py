@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, put
@@ -10,7 +9,6 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Link
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from family_safety.db.account_records import AccountRecord
 from family_safety.domain.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
@@ -31,20 +29,12 @@ from family_safety.domain.guardians.schemas import GuardianControls, Limits
 from family_safety.domain.links.access import GUARDED_TEEN, Guarded
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.guards import guardians_only
-from family_safety.lib.http_caching import ETAG, etag_matches
+from family_safety.lib.http_caching import ETAG, unless_unchanged
 from family_safety.lib.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
 from family_safety.lib.problems import problem_responses
 from family_safety.lib.security.token_cache import AccessGrant
 
 NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: `If-None-Match` names the ETag")}
-
-
-def _unless_unchanged(content: object, etag: str, if_none_match: str | None) -> Response[Any]:
-    """The answer with its ETag, or 304 when ``If-None-Match`` names that ETag (the handler's
-    annotation names the answer's type, for the schema)."""
-    if etag_matches(if_none_match, etag):
-        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-    return Response(content, headers={"ETag": etag})
 
 
 # The limits just read, or just written, carry the ETag that the next replacement sends.
@@ -82,7 +72,7 @@ class TeenController(Controller):
         self, guarded: Guarded, limits_service: LimitsServiceDep, if_none_match: IfNoneMatch = None
     ) -> Response[Limits]:
         limits = Limits(limits=await limits_service.limits(guarded))
-        return _unless_unchanged(limits, limits_etag(guarded.link), if_none_match)
+        return unless_unchanged(limits, limits_etag(guarded.link), if_none_match)
 
     @put(
         "/limits",
@@ -122,7 +112,7 @@ class TeenController(Controller):
         if_none_match: IfNoneMatch = None,
     ) -> Response[EffectiveSettingsOut]:
         snapshot = await settings_service.snapshot(guarded.teen, utc_today())
-        return _unless_unchanged(snapshot.answer(), snapshot.etag, if_none_match)
+        return unless_unchanged(snapshot.answer(), snapshot.etag, if_none_match)
 
     @get(
         "/audit",

@@ -1,0 +1,305 @@
+"""The service as one Litestar plugin: its components, routes, middleware, lifespans and
+plugins, wired in ``ApplicationCore.on_app_init``; and ``front``, the ASGI layers in front of
+Litestar (the request log and the lane). ``app.create_app`` builds the app with it."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager, suppress
+from typing import TYPE_CHECKING
+
+import structlog
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar.datastructures import State
+from litestar.middleware.base import DefineMiddleware
+from litestar.plugins import InitPluginProtocol
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from family_safety.db import changes, migrations
+from family_safety.db.changes import ChangeBus, MemoryTrust, session_info
+from family_safety.db.engine import create_engine
+from family_safety.db.hot_reads import HotPathReader
+from family_safety.db.postgres import PostgresPool
+from family_safety.db.sessions import closing_handler
+from family_safety.db.writes import Announcer, Writer
+from family_safety.domain.account_settings.cache import SettingsAnswerCache
+from family_safety.domain.account_settings.controllers import MySettingsController, PolicyController
+from family_safety.domain.account_settings.hot_path import SettingsAnswers, typical_answers
+from family_safety.domain.accounts.controllers import AccountController
+from family_safety.domain.ages import birthdays
+from family_safety.domain.audit.controllers import AuditController
+from family_safety.domain.auth.controllers import AuthController, JwksController, PasswordController
+from family_safety.domain.auth.middleware import BearerAuthenticationMiddleware
+from family_safety.domain.auth.signed_in import SignedInAccounts
+from family_safety.domain.components import Components
+from family_safety.domain.data_rights.controllers import MeController
+from family_safety.domain.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
+from family_safety.domain.events.controllers import EventsController
+from family_safety.domain.family_center.routes import family_center_routers, template_config
+from family_safety.domain.guardians.controllers import MyGuardiansController, TeenController
+from family_safety.domain.health.controllers import HealthController
+from family_safety.domain.notifications.controllers import NotificationController
+from family_safety.domain.pairing.controllers import InvitationController, PairingController
+from family_safety.domain.policy.pack import load_default_pack
+from family_safety.domain.safety.controllers import (
+    BlockController,
+    ModerationController,
+    ReportController,
+    SafetyController,
+)
+from family_safety.domain.safety.matching import default_matcher
+from family_safety.domain.safety.pack import load_default_packs
+from family_safety.domain.screen_time.controllers import (
+    MyScreenTimeController,
+    MyTimeRequestsController,
+    TeenScreenTimeController,
+    TeenTimeGrantsController,
+    TeenTimeRequestsController,
+)
+from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
+from family_safety.lib.clock import utc_today
+from family_safety.lib.config import Environment, Freshness, Settings
+from family_safety.lib.request_body import RequestBodyGate
+from family_safety.lib.security.keyring import create_keyring, load_keyring
+from family_safety.lib.security.passwords import PasswordHasher
+from family_safety.lib.security.token_cache import VerifiedTokenCache
+from family_safety.lib.security.tokens import TokenSigner
+from family_safety.server.hot_routes import HotRoutes
+from family_safety.server.logs import RequestLog, configure_logging, write_logs_here
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from litestar import Litestar
+    from litestar.config.app import AppConfig
+    from litestar.types import ASGIApp
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from family_safety.domain.policy.pack import PolicyPack
+
+MAX_BODY_BYTES = 64 * 1024
+"""Passed to ``Litestar(request_max_body_size=...)`` by ``app.create_app``: Litestar 2.25 reads
+this one from its constructor's argument, not from the config a plugin returns."""
+
+_log = structlog.get_logger("family_safety")
+
+
+def ensure_keyring(settings: Settings) -> bool:
+    """Outside production, a missing keyring is generated. True when it was."""
+    path = settings.resolved_keyring_path
+    if path.exists() or settings.environment == Environment.PRODUCTION:
+        return False
+    create_keyring(path)
+    return True
+
+
+def _signer(settings: Settings) -> TokenSigner:
+    if ensure_keyring(settings):
+        _log.info("generated a signing keyring", path=str(settings.resolved_keyring_path))
+    path = settings.resolved_keyring_path
+    return TokenSigner(
+        load_keyring(path),
+        issuer=settings.issuer,
+        keyring_path=path,
+        check_every_seconds=settings.keyring_check_seconds,
+    )
+
+
+ROUTES = [
+    HealthController,
+    AccountController,
+    MeController,
+    AuthController,
+    JwksController,
+    PasswordController,
+    PolicyController,
+    MySettingsController,
+    InvitationController,
+    PairingController,
+    TeenController,
+    MyGuardiansController,
+    AuditController,
+    NotificationController,
+    EventsController,
+    MyScreenTimeController,
+    MyTimeRequestsController,
+    TeenScreenTimeController,
+    TeenTimeGrantsController,
+    TeenTimeRequestsController,
+    SafetyController,
+    ReportController,
+    BlockController,
+    ModerationController,
+]
+
+MIDDLEWARE = [
+    DefineMiddleware(
+        BearerAuthenticationMiddleware,
+        exclude=["^/schema"],
+        exclude_from_auth_key=PUBLIC_ROUTE_OPT,
+    ),
+    # After authentication: a request without a token is 401 before its body is read.
+    RequestBodyGate(),
+]
+"""The application's middleware, on every route. The lane (server/hot_routes.py) answers two
+routes without them: tests/integration/test_hot_routes.py lists what it honours instead."""
+
+
+class ApplicationCore(InitPluginProtocol):
+    """Everything the service is made of, for the settings given; ``hasher`` replaces the
+    argon2id parameters the settings name (tests use a cheap one)."""
+
+    def __init__(self, settings: Settings, *, hasher: PasswordHasher | None = None) -> None:
+        self.settings = settings
+        self._hasher = hasher
+        # Loaded first: a broken pack stops the start, naming the file and the line.
+        self.pack: PolicyPack = load_default_pack()
+        self.components: Components | None = None
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        settings = self.settings
+        # Rendered and written off the event loop while serving; at the end of the lifespan,
+        # every line logged so far is written.
+        configure_logging(settings.log_level, as_json=settings.log_json, off_the_loop=True)
+        engine = self._engine = create_engine(settings)
+        on_postgresql = engine.url.get_backend_name() == "postgresql"
+        # The hot path's reads and the lean writes, on asyncpg itself (SQLite: sqlite3 itself).
+        self._postgres = (
+            PostgresPool.for_engine(engine, settings.hot_pool_size) if on_postgresql else None
+        )
+        components = self.components = self._components(engine, self._postgres)
+        alchemy = SQLAlchemyAsyncConfig(
+            engine_instance=engine,
+            session_config=AsyncSessionConfig(
+                expire_on_commit=False, info=session_info(components.changes)
+            ),
+            set_default_exception_handler=False,
+        )
+        # Its scope key is made unique per config, so the handler is built for that key.
+        alchemy.before_send_handler = closing_handler(alchemy.session_scope_key)
+        app_config.plugins.append(SQLAlchemyPlugin(config=alchemy))
+        app_config.route_handlers.extend(
+            [
+                *ROUTES,
+                # The Family Center pages: their own session cookie, CSRF and CSP (family_center/).
+                *family_center_routers(settings, components.signer.keyring),
+            ]
+        )
+        app_config.template_config = template_config()
+        app_config.middleware.extend(MIDDLEWARE)
+        app_config.dependencies.update(DEPENDENCIES)
+        app_config.lifespan.extend(
+            [
+                self._write_every_line_at_the_end,
+                self._refuse_unmigrated_database,
+                self._hear_other_instances,
+                self._end_links_at_18,
+            ]
+        )
+        app_config.state = State({"components": components, "alchemy": alchemy})
+        return app_config
+
+    def front(self, app: ASGIApp) -> ASGIApp:
+        """Around everything, unrouted requests included: one log line per request. Inside it,
+        in front of Litestar's router: the lane, answering the two hot reads when it can in full.
+        """
+        assert self.components is not None, "the app is built (on_app_init) first"
+        return RequestLog(app, HotRoutes(self.components))
+
+    def _components(self, engine: AsyncEngine, postgres: PostgresPool | None) -> Components:
+        settings, pack = self.settings, self.pack
+        reader = HotPathReader(engine, postgres)
+        bus = ChangeBus(connected=postgres is None)
+        # What each process keeps in memory while nothing says it changed (or reads every time).
+        trust = MemoryTrust(bus, reader, keep=settings.freshness == Freshness.NOTIFY)
+        announcer = Announcer(changes.CHANNEL, bus.notify_payload, bus.publish)
+        signer = _signer(settings)
+        settings_answers = SettingsAnswers(
+            pack,
+            reader,
+            SettingsAnswerCache(
+                settings.settings_cache_megabytes * 1024 * 1024, typical_answers(pack)
+            ),
+        )
+        kept = settings.signed_in_cache_entries
+        return Components(
+            settings=settings,
+            pack=pack,
+            hasher=self._hasher
+            or PasswordHasher(
+                memory_kib=settings.password_hash_memory_kib,
+                time_cost=settings.password_hash_time_cost,
+                workers=settings.password_hash_workers,
+                queue=settings.password_hash_queue,
+            ),
+            signer=signer,
+            tokens=VerifiedTokenCache(signer, settings.token_cache_entries),
+            reader=reader,
+            writer=Writer(engine, announcer, postgres),
+            settings_answers=settings_answers,
+            screen_time_statuses=ScreenTimeStatuses(
+                pack, settings_answers, reader, bus, trust, max_entries=kept
+            ),
+            sessions=async_sessionmaker(engine, expire_on_commit=False, info=session_info(bus)),
+            changes=bus,
+            signed_in=SignedInAccounts(reader, bus, trust, max_entries=kept),
+            # The safety packs are checked like the policy pack: a broken one stops the start.
+            safety=load_default_packs(),
+            interventions=default_matcher(),
+        )
+
+    @asynccontextmanager
+    async def _refuse_unmigrated_database(self, _app: Litestar) -> AsyncIterator[None]:
+        # `family-safety serve` checked first (migrations.ensure_ready); this guards the
+        # factory run by other means, and a database changed in between.
+        head = migrations.head_revision()
+        if await migrations.current_revision(self._engine) != head:
+            raise migrations.DatabaseNotReady(migrations.NOT_MIGRATED)
+        yield
+
+    @asynccontextmanager
+    async def _hear_other_instances(self, _app: Litestar) -> AsyncIterator[None]:
+        if not (self._postgres is not None and self.settings.freshness == Freshness.NOTIFY):
+            yield
+            return
+        assert self.components is not None
+        dsn = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        relay = asyncio.create_task(changes.relay_other_instances(self.components.changes, dsn))
+        try:
+            yield
+        finally:
+            relay.cancel()
+            with suppress(asyncio.CancelledError):
+                await relay
+
+    @asynccontextmanager
+    async def _end_links_at_18(self, _app: Litestar) -> AsyncIterator[None]:
+        components = self.components
+        assert components is not None
+        sweep = asyncio.create_task(
+            birthdays.sweep_periodically(
+                components.sessions, self.pack, utc_today, self.settings.birthday_sweep_seconds
+            )
+        )
+        try:
+            yield
+        finally:
+            sweep.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweep
+            components.reader.close()
+            components.writer.close()
+            if self._postgres is not None:
+                await self._postgres.close()
+
+    @asynccontextmanager
+    async def _write_every_line_at_the_end(self, _app: Litestar) -> AsyncIterator[None]:
+        """The first lifespan, so the last to end: every line logged until then is written."""
+        try:
+            yield
+        finally:
+            write_logs_here()
