@@ -54,6 +54,9 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 from schemathesis.engine import events
 from schemathesis.python import asgi
 
@@ -86,8 +89,9 @@ CONTRACT_REFUSALS = {
     # Limits also need `If-Match` (428 without one).
     "PUT /v1/teens/{teen_id}/limits": ["412", "422", "428"],
     # A well-formed token or code that names no invitation is 400 `invitation-invalid`; an
-    # expired or revoked one is 410 `invitation-expired`.
-    "POST /v1/pairings": ["400", "410"],
+    # expired or revoked one is 410 `invitation-expired`. An `Idempotency-Key` the fuzzer already
+    # sent with another body is 422 `idempotency-key-reused`.
+    "POST /v1/pairings": ["400", "410", "422"],
     "POST /v1/pairing-invitations/preview": ["400", "410"],
     # The QR code of an invitation that expired or was revoked (during the run, too) is 410.
     "GET /v1/pairing-invitations/{invitation_id}/qr.svg": ["410"],
@@ -127,6 +131,7 @@ ENDING = ["DELETE /v1/pairings/{link_id}", "POST /v1/me/password", "DELETE /v1/m
 # A stream answers for as long as its token lives: tests/e2e/test_events.py holds it to its word.
 STREAMS = ["GET /v1/me/events"]
 PROOF_PATHS = {"/v1/pairings", "/v1/pairing-invitations/preview"}
+DOCUMENT = "urn:family-safety:openapi"  # the served document, as a JSON Schema resource
 
 
 @dataclass
@@ -301,8 +306,13 @@ def _load(app: Any, world: World, account: str, *, stateful: bool = True) -> Any
 
     @schema.hook
     def flatmap_body(context: Any, body: Any) -> st.SearchStrategy:
-        """Now and then, a live invitation's own token or code in place of a generated one."""
-        if context.operation.path not in PROOF_PATHS or not isinstance(body, dict):
+        """Now and then, a live invitation's own token or code in place of a generated one, in a
+        body the schema accepts: in one generated to break it (negative testing), the service
+        must still refuse what broke it, and the live proof would make it answer 200."""
+        operation = context.operation
+        if operation.path not in PROOF_PATHS or not isinstance(body, dict):
+            return st.just(body)
+        if not _conforms(operation, body):
             return st.just(body)
         for name, other in (("code", "token"), ("token", "code")):
             if isinstance(body.get(name), str) and body.get(other) is None:
@@ -310,6 +320,18 @@ def _load(app: Any, world: World, account: str, *, stateful: bool = True) -> Any
         return st.just(body)
 
     return schema
+
+
+def _conforms(operation: Any, body: dict[str, Any]) -> bool:
+    """Whether ``body`` is valid for the operation's JSON request body, by the served document
+    (OpenAPI 3.1 schemas are JSON Schema 2020-12; their ``$ref``s point into the document)."""
+    registry = Registry().with_resource(
+        DOCUMENT, Resource(operation.schema.raw_schema, DRAFT202012)
+    )
+    path = operation.path.replace("~", "~0").replace("/", "~1")
+    method = operation.method.lower()
+    body_schema = f"{DOCUMENT}#/paths/{path}/{method}/requestBody/content/application~1json/schema"
+    return Draft202012Validator({"$ref": body_schema}, registry=registry).is_valid(body)
 
 
 def _only(schema: Any, labels: list[str]) -> Any:
