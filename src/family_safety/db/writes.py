@@ -37,7 +37,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from advanced_alchemy.mixins.uuid import uuid7
+# The models' own default; the module re-exports it (from uuid_utils or uuid) without declaring it.
+from advanced_alchemy.mixins.uuid import uuid7  # type: ignore[attr-defined]
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from family_safety.db import change_feed
@@ -86,7 +87,8 @@ Step = Fetch | ExecuteMany | Announce
 
 def new_id() -> UUID:
     """A new primary key, as the models' own default makes it (UUIDv7)."""
-    return uuid7()
+    new: UUID = uuid7()
+    return new
 
 
 class _Steps:

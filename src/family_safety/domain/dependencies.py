@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Request
 from litestar.datastructures import State
@@ -24,15 +24,16 @@ OPENAPI_LINKS = "openapi_links"
 
 
 def provide_components(state: State) -> Components:
-    return state.components
+    components: Components = state.components
+    return components
 
 
-def provide_current_account(request: Request) -> AccountRecord:
+def provide_current_account(request: Request[AccountRecord, Any, Any]) -> AccountRecord:
     """The account of the verified access token, read by the authentication middleware."""
     return request.user
 
 
-def provide_client_address(request: Request) -> str:
+def provide_client_address(request: Request[Any, Any, Any]) -> str:
     """The peer address, for counting failed sign-ins (behind a proxy: ``family-safety serve
     --forwarded-allow-ips`` so this is the client's address, not the proxy's)."""
     return client_address_key(request.client.host if request.client else None)

@@ -34,13 +34,14 @@ if TYPE_CHECKING:
     from litestar.handlers import HTTPRouteHandler
     from litestar.types import ASGIApp, Receive, Scope, Send
     from sqlalchemy import ColumnElement, Select
+    from sqlalchemy.orm import QueryableAttribute
 
     from family_safety.lib.security.keyring import Keyring
 
 T = TypeVar("T")
 U = TypeVar("U")
 P = TypeVar("P")
-S = TypeVar("S", bound="Select[Any]")
+S = TypeVar("S", bound="Select[*tuple[Any, ...]]")  # a select of any columns
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -200,7 +201,9 @@ def list_route(
     )
 
 
-def page_query(query: S, id_column: ColumnElement[UUID], asked: PageRequest) -> S:
+def page_query(
+    query: S, id_column: ColumnElement[UUID] | QueryableAttribute[UUID], asked: PageRequest
+) -> S:
     """A list ordered by a UUID id, one page of it: the rows after the cursor's id, and one row
     more than the page (for ``page_of`` to tell whether another follows)."""
     if (after := decode_cursor(asked.cursor, UUID)) is not None:

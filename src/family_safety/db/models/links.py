@@ -56,8 +56,9 @@ class GuardianLink(Base):
     ends_on: Mapped[date] = mapped_column(Date)
 
     @classmethod
-    def active_on(cls, today: date) -> ColumnElement[bool]:
-        """The one definition of an active link, for every query that needs one."""
+    def active_on(cls, today: date | ColumnElement[date]) -> ColumnElement[bool]:
+        """The one definition of an active link, for every query that needs one (today: a date,
+        or a bound parameter holding one)."""
         return and_(cls.status == LinkStatus.ACTIVE.value, cls.ends_on > today)
 
     def is_active_on(self, today: date) -> bool:

@@ -3,7 +3,7 @@ is both what the service encodes and what the OpenAPI document shows."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, Union
 
 import msgspec
 
@@ -25,7 +25,10 @@ SettingValuesDict = Annotated[dict[str, Any], DocumentedAs(SettingValues)]
 """``{key: value}``, each value in its key's wire form: read as it comes (the catalogue checks each
 value, naming every bad key), documented as ``SettingValues``."""
 
-PolicySetting = Union[tuple(types.item for types in POLICY_SETTING.values())]  # noqa: UP007 (built at run time)
+if TYPE_CHECKING:
+    PolicySetting: TypeAlias = msgspec.Struct  # the union of the structs built at run time
+else:
+    PolicySetting = Union[tuple(types.item for types in POLICY_SETTING.values())]  # noqa: UP007 (built at run time)
 
 if TYPE_CHECKING:
     from family_safety.domain.policy.catalog import SettingKind
@@ -101,7 +104,7 @@ class PolicyOut(msgspec.Struct, forbid_unknown_fields=True):
     minimum_age: int
     guardian_band: AgeBand
     bands: list[BandOut]
-    settings: list[PolicySetting]  # type: ignore[valid-type]
+    settings: list[PolicySetting]
 
 
 def policy_out(pack: PolicyPack) -> PolicyOut:

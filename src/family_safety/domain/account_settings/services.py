@@ -41,7 +41,9 @@ _log = structlog.get_logger("family_safety.settings")
 Changes = dict[str, dict[str, Any]]
 
 
-def settings_etag(pack: PolicyPack, account_id: UUID, settings_version: int, band: str) -> str:
+def settings_etag(
+    pack: PolicyPack, account_id: UUID, settings_version: int, band: str | None
+) -> str:
     """Changes whenever the effective settings can: any write bumps the version; birthdays move
     the band; a new pack has a new version."""
     return etag_of(account_id, settings_version, band, pack.id, pack.version)
@@ -200,6 +202,8 @@ class AccountSettingsService:
         Returns that version and the account's band today."""
         version = (await chain.lock_account(self.session, account.id)).settings_version
         band = self.pack.band_for(account.birthdate, today)
+        # An account exists only once it was old enough; this holds for every stored birthdate.
+        assert band is not None
         if if_match is not None and not etag_matches(
             if_match, settings_etag(self.pack, account.id, version, band)
         ):
@@ -216,6 +220,9 @@ class AccountSettingsService:
     ) -> SettingsSnapshot:
         band = self.pack.band_for(account.birthdate, today)
         start_band = self.pack.band_for(account.birthdate, account.created_at.date())
+        # An account exists only once it was old enough: it had a band then, and has one now.
+        assert band is not None
+        assert start_band is not None
         effective = resolve(
             self.pack,
             band=band,

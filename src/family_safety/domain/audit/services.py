@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, cast
 from uuid import UUID
 
 from sqlalchemy import exists, func, or_, select
@@ -53,7 +53,12 @@ def _view(entry: AuditEntry, actor_handle: str | None) -> AuditEntryOut:
     return AuditEntryOut(
         seq=entry.seq,
         at=entry.at,
-        actor=AuditActor(id=entry.actor_id, handle=actor_handle, role=entry.actor_role),
+        # A plain str column; the pydantic model checks the role when it is built.
+        actor=AuditActor(
+            id=entry.actor_id,
+            handle=actor_handle,
+            role=cast("Literal['self', 'guardian', 'system']", entry.actor_role),
+        ),
         action=entry.action,
         changes=entry.changes,
         link_id=entry.link_id,

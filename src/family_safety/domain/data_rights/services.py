@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import delete, select
 
@@ -22,6 +22,7 @@ from family_safety.domain.data_rights.schemas import Export, ExportedInvitation,
 from family_safety.domain.links.lifecycle import end_link
 from family_safety.domain.links.repository import links_of
 from family_safety.domain.links.views import link_view
+from family_safety.domain.notifications.kinds import NotificationKind
 from family_safety.domain.notifications.schemas import NotificationOut
 from family_safety.domain.safety import services as safety
 from family_safety.domain.screen_time import export as screen_time
@@ -86,7 +87,11 @@ class DataRightsService:
             ],
             notifications=[
                 NotificationOut(
-                    id=note.id, kind=note.kind, created_at=note.created_at, data=note.data
+                    id=note.id,
+                    # A plain str column; the pydantic model reads it as a NotificationKind.
+                    kind=cast("NotificationKind", note.kind),
+                    created_at=note.created_at,
+                    data=note.data,
                 )
                 for note in notifications
             ],

@@ -73,8 +73,8 @@ def limit_fields(limits: Mapping[str, Any]) -> list[Field]:
             windows = list(current or [])
             daily = next((w for w in windows if list(w["days"]) == list(DAYS)), None)
             others = [w for w in windows if w is not daily]
-            shown = daily or {"start": "", "end": ""}
-            fields.append(Field(key, label, "window", shown, [], kept=others or None))
+            window = daily or {"start": "", "end": ""}
+            fields.append(Field(key, label, "window", window, [], kept=others or None))
         elif key == KEYWORDS:
             fields.append(Field(key, label, "words", "\n".join(current or []), []))
     return fields
@@ -134,7 +134,8 @@ def allowed_choices(key: str, bound: Any) -> list[tuple[str, str]] | None:
     kind = CATALOG[key]
     if not isinstance(kind, BoolKind | OrderedEnumKind):
         return None
-    members = [m for m in kind.members if bound is None or kind.at_least_as_strict(m, bound)]
+    held: tuple[Any, ...] = kind.members  # a BoolKind's bools or an OrderedEnumKind's words
+    members = [m for m in held if bound is None or kind.at_least_as_strict(m, bound)]
     return [(choice_value(m), value_words(key, m)) for m in members]
 
 

@@ -21,6 +21,7 @@ from family_safety.lib.problems import Problem
 
 if TYPE_CHECKING:
     from litestar import Request, Response
+    from litestar.types import ExceptionHandlersMap
     from pydantic import ValidationError
 
     from family_safety.db.account_records import AccountRecord
@@ -128,7 +129,7 @@ def form_expired_page(_: Request[Any, Any, Any], __: PermissionDeniedException) 
     return _problem_template(None, words, 403)
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     SignInNeeded: sign_in_again,
     Problem: problem_page,
     PermissionDeniedException: form_expired_page,

@@ -18,6 +18,7 @@ from family_safety.domain.family_center.words import (
     value_words,
 )
 from family_safety.domain.guardians.limits import limits_etag
+from family_safety.domain.policy.catalog import CATALOG
 from family_safety.lib.clock import utc_now
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def _limit_rows(
         key = field.key
         notes = []
         if key in gates:
-            kind, gate = forms.CATALOG[key], gates[key]
+            kind, gate = CATALOG[key], gates[key]
             words = value_words(key, kind.dump(gate))
             notes.append(
                 f"Locked by age ({snapshot.band}): {words}"

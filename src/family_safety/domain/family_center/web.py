@@ -89,7 +89,7 @@ def page_middleware(settings: Settings, keyring: Keyring) -> list[DefineMiddlewa
         exclude=[f"^{STATIC_PATH}"],
     )
 
-    def session_middleware(app: ASGIApp) -> SessionMiddleware:
+    def session_middleware(app: ASGIApp) -> SessionMiddleware[ClientSideSessionBackend]:
         # Built on first use: a router's middleware definitions are deep-copied, and the
         # backend's cipher cannot be.
         return SessionMiddleware(app=app, backend=ClientSideSessionBackend(config=session))

@@ -18,7 +18,17 @@ message per bad key); these types say what it accepts and answers.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, NamedTuple, TypeAlias, get_args
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Literal,
+    NamedTuple,
+    Protocol,
+    TypeAlias,
+    get_args,
+)
 
 import msgspec
 
@@ -28,10 +38,16 @@ from family_safety.domain.policy.pack import load_default_pack
 
 _BANDS = load_default_pack().band_names
 
-AgeBand = StrEnum("AgeBand", [(band, band) for band in _BANDS])  # type: ignore[misc]
-AgeBand.__doc__ = "An age band of the policy, youngest first."
-SettingKey = StrEnum("SettingKey", [(key, key) for key in CATALOG])  # type: ignore[misc]
-SettingKey.__doc__ = "A key of the settings catalogue."
+if TYPE_CHECKING:
+    # Their members are read from the pack and the catalogue at run time, so a type checker
+    # cannot know them: to it, a band or a key is the str it holds.
+    AgeBand: TypeAlias = str
+    SettingKey: TypeAlias = str
+else:
+    AgeBand = StrEnum("AgeBand", [(band, band) for band in _BANDS])
+    AgeBand.__doc__ = "An age band of the policy, youngest first."
+    SettingKey = StrEnum("SettingKey", [(key, key) for key in CATALOG])
+    SettingKey.__doc__ = "A key of the settings catalogue."
 SettingSource = StrEnum("SettingSource", [(source, source) for source in get_args(Source)])  # type: ignore[misc]
 SettingSource.__doc__ = "Where a value comes from."
 
@@ -89,7 +105,7 @@ def _closed_struct(
 class GuardianParty(msgspec.Struct, tag_field="kind", tag="guardian", forbid_unknown_fields=True):
     """A bound set by a linked guardian."""
 
-    kind: ClassVar[str] = "guardian"  # the tag, for reading
+    kind: ClassVar[Literal["guardian"]] = "guardian"  # the tag, for reading
     guardian_id: Annotated[str, msgspec.Meta(extra_json_schema={"extra": {"format": "uuid"}})]
     handle: str
 
@@ -97,7 +113,7 @@ class GuardianParty(msgspec.Struct, tag_field="kind", tag="guardian", forbid_unk
 class AgeGateParty(msgspec.Struct, tag_field="kind", tag="age_gate", forbid_unknown_fields=True):
     """A bound set by the age gate of a band."""
 
-    kind: ClassVar[str] = "age_gate"  # the tag, for reading
+    kind: ClassVar[Literal["age_gate"]] = "age_gate"  # the tag, for reading
     band: AgeBand
 
 
@@ -153,6 +169,29 @@ def _effective_setting(key: str) -> EffectiveSettingTypes:
 EFFECTIVE_SETTING = {key: _effective_setting(key) for key in CATALOG}
 """Each key's effective setting and bound types, by key."""
 
+
+class BoundView(Protocol):
+    """What every key's bound struct holds, for reading."""
+
+    @property
+    def value(self) -> Any: ...
+    @property
+    def set_by(self) -> list[Party]: ...
+
+
+class EffectiveSettingView(Protocol):
+    """What every key's effective setting struct holds, for reading."""
+
+    @property
+    def value(self) -> Any: ...
+    @property
+    def source(self) -> Source: ...
+    @property
+    def bound(self) -> BoundView | None: ...
+    @property
+    def can_change(self) -> bool: ...
+
+
 _ATTRIBUTES = tuple((key, field_name(key)) for key in CATALOG)
 
 
@@ -164,12 +203,23 @@ def _settings_by_key(settings: Any) -> list[tuple[str, Any]]:
     return [(key, getattr(settings, name)) for key, name in _ATTRIBUTES]
 
 
-EffectiveSettingsMap = _closed_struct(
-    "EffectiveSettingsMap",
-    {key: types.setting for key, types in EFFECTIVE_SETTING.items()},
-    doc="Every key of the catalogue, resolved.",
-    namespace={"__getitem__": _setting_of, "items": _settings_by_key},  # read like {key: setting}
-)
+if TYPE_CHECKING:
+
+    class EffectiveSettingsMap(msgspec.Struct):
+        """What a type checker knows of the struct built below: one field per key, read like
+        ``{key: setting}``."""
+
+        def __init__(self, *settings: msgspec.Struct) -> None: ...
+        def __getitem__(self, key: str) -> EffectiveSettingView: ...
+        def items(self) -> list[tuple[str, EffectiveSettingView]]: ...
+
+else:
+    EffectiveSettingsMap = _closed_struct(
+        "EffectiveSettingsMap",
+        {key: types.setting for key, types in EFFECTIVE_SETTING.items()},
+        doc="Every key of the catalogue, resolved.",
+        namespace={"__getitem__": _setting_of, "items": _settings_by_key},  # like {key: setting}
+    )
 
 # --- the policy ---------------------------------------------------------------------------
 

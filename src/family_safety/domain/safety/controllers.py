@@ -4,7 +4,7 @@ blocks, and the staff's moderation queue."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import iso3166
@@ -157,7 +157,7 @@ class SafetyController(Controller):
             **problem_responses(422),
         },
     )
-    async def match(self, request: Request, q: SearchQuery) -> Response[bytes]:
+    async def match(self, request: Request[Any, Any, Any], q: SearchQuery) -> Response[bytes]:
         """Called on every search of a client app: no dependency is injected, and the answer of
         each intervention is encoded once."""
         intervention = request.app.state.components.interventions.match(q)

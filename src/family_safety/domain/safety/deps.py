@@ -3,7 +3,7 @@ and the staff guard."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from litestar import Request
 from litestar.di import NamedDependency, Provide
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from litestar.handlers import BaseRouteHandler
 
 
-async def provide_caller(request: Request) -> AccountRecord | None:
+async def provide_caller(request: Request[Any, Any, Any]) -> AccountRecord | None:
     """On a public route, the signed-in caller when a valid bearer token is sent; None for an
     anonymous caller, and for a token that no longer holds (help is never refused for it)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -49,7 +49,7 @@ Caller = NamedDependency[SkipValidation[AccountRecord | None]]
 _ROLES = HotQuery(select(AccountRole.role).where(AccountRole.account_id == bindparam("account_id")))
 
 
-async def staff_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Staff paths refuse every other account with 403, before the body is read."""
     if connection.scope.get("method") == "OPTIONS":
         return  # no account on Litestar's generated OPTIONS answer; it holds nothing private

@@ -14,6 +14,8 @@ from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from family_safety.db.account_records import AccountRecord
+from family_safety.domain.components import Components
 from family_safety.domain.dependencies import AppComponents, CurrentAccount
 from family_safety.domain.links.access import GUARDED_TEEN, Guarded
 from family_safety.domain.screen_time.deps import (
@@ -105,7 +107,7 @@ class MyScreenTimeController(_ScreenTimeController):
     )
     async def report(
         self,
-        request: Request,
+        request: Request[AccountRecord, Any, Any],
         data: Annotated[
             dict[str, Any],
             Body(schema_extra=USAGE_REPORT_SCHEMA, schema_component_key="UsageReport"),
@@ -113,7 +115,7 @@ class MyScreenTimeController(_ScreenTimeController):
     ) -> StatusOut:
         """A lean write (``db.writes``), then the status from what it read: no session, no
         injected dependency."""
-        components = request.app.state.components
+        components: Components = request.app.state.components
         account, now = request.user, utc_now()
         by_day = reported_days(account, data, now)
         reported = (
@@ -125,9 +127,10 @@ class MyScreenTimeController(_ScreenTimeController):
         summary="My screen time today",
         responses=problem_responses(401),
     )
-    async def status(self, request: Request) -> StatusOut:
+    async def status(self, request: Request[AccountRecord, Any, Any]) -> StatusOut:
         """On the hot path: no dependency is injected (each costs per request)."""
-        statuses = request.app.state.components.screen_time_statuses
+        components: Components = request.app.state.components
+        statuses = components.screen_time_statuses
         return await statuses.status(request.user, utc_now())
 
     @get(

@@ -33,7 +33,7 @@ from family_safety.lib.clock import utc_now, utc_today
 
 if TYPE_CHECKING:
     from family_safety.db.account_records import AccountRecord
-    from family_safety.domain.account_settings.schemas import SettingOut
+    from family_safety.domain.policy.schemas import EffectiveSettingView
 
 NEWS_SHOWN = 5
 QUESTIONS_SHOWN = 5
@@ -57,7 +57,7 @@ async def _whats_new(
     ]
 
 
-def _set_by(setting: SettingOut) -> str:
+def _set_by(setting: EffectiveSettingView) -> str:
     """Who decided a setting's value, for its holder: "Set by @mum", "Set by your age"."""
     bound = setting.bound
     if bound is not None and bound.value == setting.value:
@@ -68,7 +68,7 @@ def _set_by(setting: SettingOut) -> str:
     return "Your choice" if setting.source == "self" else "Starting setting"
 
 
-def _setting_row(key: str, setting: SettingOut) -> dict[str, Any]:
+def _setting_row(key: str, setting: EffectiveSettingView) -> dict[str, Any]:
     """One of a teen's settings as their home shows it, with the control to change it."""
     bound = setting.bound.value if setting.bound else None
     choices = forms.allowed_choices(key, bound) if setting.can_change else None

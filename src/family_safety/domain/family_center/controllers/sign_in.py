@@ -55,7 +55,8 @@ def _refused(
     """The sign-in page again, with why its form (``error`` names which) was refused and what
     was typed in it (never the password)."""
     status_code, words = refusal(refused)
-    return page(request, "sign_in.html", status_code=status_code, **{error: words}, **typed)
+    context: dict[str, Any] = {error: words, **typed}  # the page's context, never its account
+    return page(request, "sign_in.html", status_code=status_code, **context)
 
 
 class SignInPages(Controller):

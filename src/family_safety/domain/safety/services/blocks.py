@@ -34,7 +34,7 @@ def block_view(block: Block, blocked: Account) -> BlockOut:
     return BlockOut(account=account_summary(blocked), created_at=block.created_at)
 
 
-def blocks_query(blocker_id: UUID) -> Select[tuple[Block, Account]]:
+def blocks_query(blocker_id: UUID) -> Select[Block, Account]:
     """The blocks an account made, each with the account it blocks."""
     return (
         select(Block, Account)
