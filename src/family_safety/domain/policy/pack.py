@@ -85,8 +85,11 @@ class PolicyPack:
     def band_for(self, birthdate: date, today: date) -> str | None:
         """The band of someone born on birthdate, on today; None when under the minimum age."""
         age = age_on(birthdate, today)
-        reached = [band.name for band in self.bands if band.min_age <= age]
-        return reached[-1] if reached else None
+        # The last band reached, found from the end: every request asks (no list built).
+        for band in reversed(self.bands):
+            if band.min_age <= age:
+                return band.name
+        return None
 
     def is_teen(self, band: str | None) -> bool:
         """Whether band (None: under the minimum age, see band_for) is a teen band."""
