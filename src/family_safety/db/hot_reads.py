@@ -23,7 +23,7 @@ from family_safety.db import change_feed
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Mapping
 
-    import asyncpg
+    from asyncpg.pool import PoolConnectionProxy
     from sqlalchemy import Select
     from sqlalchemy.engine import Dialect
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -94,7 +94,7 @@ class HotReads(Protocol):
 class _ConnectionReads:
     """Reads on one asyncpg connection, in one snapshot."""
 
-    def __init__(self, connection: asyncpg.Connection, dialect: Dialect) -> None:
+    def __init__(self, connection: PoolConnectionProxy, dialect: Dialect) -> None:
         self._connection = connection
         self._dialect = dialect
 
