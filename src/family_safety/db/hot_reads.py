@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.selectable import Join
 
 from family_safety.db import change_feed
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Mapping
 
-    import asyncpg
+    from asyncpg.pool import PoolConnectionProxy
     from sqlalchemy import Select
     from sqlalchemy.engine import Dialect
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -61,7 +62,7 @@ class HotQuery:
 
     __slots__ = ("_compiled", "statement")
 
-    def __init__(self, statement: Select | UpdateBase) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]] | UpdateBase) -> None:
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
 
@@ -69,6 +70,12 @@ class HotQuery:
         compiled_form = self._compiled.get(dialect.name)
         if compiled_form is None:
             compiled = self.statement.compile(dialect=dialect)
+            table: str | None = None  # what a DML writes to
+            if isinstance(self.statement, UpdateBase):
+                target = self.statement.table
+                # A hot-path DML writes to a table (or an alias of one), never to a join.
+                assert not isinstance(target, Join)
+                table = target.name
             names = tuple(compiled.positiontup or ())
             compiled_form = self._compiled[dialect.name] = _Compiled(
                 sql=compiled.string,
@@ -82,7 +89,7 @@ class HotQuery:
                     column.type.dialect_impl(dialect).result_processor(dialect, None)
                     for column in self.statement.exported_columns  # a DML's RETURNING
                 ),
-                table=self.statement.table.name if isinstance(self.statement, UpdateBase) else None,
+                table=table,
             )
         return compiled_form
 
@@ -94,7 +101,7 @@ class HotReads(Protocol):
 class _ConnectionReads:
     """Reads on one asyncpg connection, in one snapshot."""
 
-    def __init__(self, connection: asyncpg.Connection, dialect: Dialect) -> None:
+    def __init__(self, connection: PoolConnectionProxy, dialect: Dialect) -> None:
         self._connection = connection
         self._dialect = dialect
 
@@ -164,12 +171,14 @@ class HotPathReader:
         when it moves, something may have changed. None on PostgreSQL."""
         if self._sqlite is None:
             return None
-        return self._sqlite.execute("PRAGMA data_version").fetchone()[0]
+        version: int = self._sqlite.execute("PRAGMA data_version").fetchone()[0]
+        return version
 
     def feed_end(self) -> int:
         """The last entry of SQLite's change feed (``db.change_feed``); 0 when it is empty."""
         assert self._sqlite is not None
-        return self._sqlite.execute(change_feed.LAST).fetchone()[0]
+        end: int = self._sqlite.execute(change_feed.LAST).fetchone()[0]
+        return end
 
     def feed_after(self, seq: int) -> list[tuple[int, str]]:
         """SQLite's change feed entries after ``seq``, in order."""

@@ -26,6 +26,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
 
+    from asyncpg.pool import PoolConnectionProxy
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 WAIT_SECONDS = 5.0
@@ -96,7 +97,7 @@ class PostgresPool:
         return pool.get_idle_size() > 0 or pool.get_size() < pool.get_max_size()
 
     @asynccontextmanager
-    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+    async def connection(self) -> AsyncIterator[PoolConnectionProxy]:
         """A connection for the block; what goes wrong with the database in it is raised as
         SQLAlchemy's errors."""
         try:
@@ -135,7 +136,7 @@ class PostgresPool:
             return await connection.fetch(sql, *arguments)
 
     @asynccontextmanager
-    async def transaction(self, **options: Any) -> AsyncIterator[asyncpg.Connection]:
+    async def transaction(self, **options: Any) -> AsyncIterator[PoolConnectionProxy]:
         """A transaction (asyncpg's ``options``) on a pooled connection for the block. A
         connection found closed when the transaction begins, as after a database restart, is
         replaced once: nothing was done on it, and the pool has no pre-ping to find it first."""

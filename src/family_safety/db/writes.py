@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
     from uuid import UUID
 
-    import asyncpg
+    from asyncpg.pool import PoolConnectionProxy
     from sqlalchemy.engine import Dialect
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -341,7 +341,7 @@ class _Batch:
 
     __slots__ = ("_arguments", "_connection", "_parts", "_tables")
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
+    def __init__(self, connection: PoolConnectionProxy) -> None:
         self._connection = connection
         self._parts: list[str] = []
         self._arguments: list[Any] = []

@@ -334,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     configure_logging(settings.log_level, as_json=settings.log_json)
     try:
-        return args.run(settings, args)
+        code: int = args.run(settings, args)
+        return code
     except (KeyringError, RuntimeError) as exc:
         _log.error(str(exc))
         return 1

@@ -76,7 +76,7 @@ if TYPE_CHECKING:
 
     from litestar import Litestar
     from litestar.config.app import AppConfig
-    from litestar.types import ASGIApp
+    from litestar.types import ASGIApp, Middleware
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from family_safety.domain.policy.pack import PolicyPack
@@ -136,7 +136,7 @@ ROUTES = [
     ModerationController,
 ]
 
-MIDDLEWARE = [
+MIDDLEWARE: list[Middleware] = [
     DefineMiddleware(
         BearerAuthenticationMiddleware,
         exclude=["^/schema"],

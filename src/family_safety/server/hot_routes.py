@@ -39,6 +39,7 @@ from family_safety.domain.account_settings.hot_path import NotModified
 from family_safety.domain.auth.middleware import bearer_grant
 from family_safety.domain.auth.signed_in import signed_in_account
 from family_safety.lib.clock import utc_now
+from family_safety.server.logs import HTTP_SCOPE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -101,7 +102,9 @@ class HotRoutes:
         path = scope["path"]
         route = (
             ROUTES.get(path)
-            if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]
+            if scope["type"] == HTTP_SCOPE
+            and scope["method"] == "GET"
+            and not scope["query_string"]
             else None
         )
         if route is None:

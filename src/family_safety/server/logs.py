@@ -28,14 +28,24 @@ import sys
 import time
 from collections import deque
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
 
 import msgspec
 import structlog
 
 if TYPE_CHECKING:
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
-    from structlog.typing import Processor
+    from litestar.enums import ScopeType
+    from litestar.types import (
+        ASGIApp,
+        HTTPResponseBodyEvent,
+        HTTPResponseStartEvent,
+        HTTPScope,
+        Message,
+        Receive,
+        Scope,
+        Send,
+    )
+    from structlog.typing import EventDict, Processor
 
 _MASKED_FIELD_PARTS = ("password", "token", "birthdate", "authorization", "secret", "code")
 
@@ -45,27 +55,34 @@ _SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 
 ACCESS_LOGGER = "family_safety.access"
 
+if TYPE_CHECKING:
+    HTTP_SCOPE: Final = ScopeType.HTTP
+else:
+    # At run time the plain string, without importing Litestar (the CLI does not): ScopeType is
+    # a str enum, so either compares as a string; the type narrows a scope to an HTTPScope.
+    HTTP_SCOPE = "http"
+
 
 @functools.cache
 def _masked(name: str) -> bool:
     return any(part in name.lower() for part in _MASKED_FIELD_PARTS)
 
 
-def _mask_sensitive(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+def _mask_sensitive(_logger: Any, _method: str, event: EventDict) -> EventDict:
     for name in event:
         if _masked(name):
             event[name] = "***"
     return event
 
 
-def _timestamp(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+def _timestamp(_logger: Any, _method: str, event: EventDict) -> EventDict:
     """When the line was logged (not when the listener renders it), ISO 8601 in UTC."""
     record: logging.LogRecord = event["_record"]
     event["timestamp"] = datetime.fromtimestamp(record.created, UTC).isoformat()
     return event
 
 
-def _context(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+def _context(_logger: Any, _method: str, event: EventDict) -> EventDict:
     """A foreign line's context (the request id), bound on the loop when it was logged."""
     context: dict[str, Any] | None = getattr(event["_record"], "context", None)
     return event if context is None else {**context, **event}
@@ -74,12 +91,12 @@ def _context(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any
 _json = msgspec.json.Encoder(enc_hook=str)
 
 
-def _render_json(_logger: Any, _method: str, event: dict[str, Any]) -> str:
+def _render_json(_logger: Any, _method: str, event: EventDict) -> str:
     """One JSON object a line (structlog's ``JSONRenderer`` output, ten times cheaper)."""
     return _json.encode(event).decode()
 
 
-def _render_console(_logger: Any, _method: str, event: dict[str, Any]) -> str:
+def _render_console(_logger: Any, _method: str, event: EventDict) -> str:
     """``time [level] event [logger] key=value ...`` (the layout of structlog's
     ``ConsoleRenderer``, without its cost: a line per request must stay cheap), then any
     traceback."""
@@ -167,13 +184,15 @@ class _Listener(logging.handlers.QueueListener):
     """Renders what the loop queued, and writes it in batches: one write when the queue is
     empty, not one a line."""
 
+    queue: _Buffer  # what __init__ hands the base class
+
     def __init__(self, lines: _Lines) -> None:
         assert lines.queue is not None
-        super().__init__(lines.queue)  # type: ignore[arg-type]
+        super().__init__(lines.queue)
         self._lines = lines
         self._pending: list[str] = []
 
-    def handle(self, record: logging.LogRecord | dict[str, Any]) -> None:  # type: ignore[override]
+    def handle(self, record: logging.LogRecord | dict[str, Any]) -> None:
         lines = self._lines
         if isinstance(record, dict):
             self._pending.append(lines.access_line(record) + "\n")
@@ -228,7 +247,7 @@ def configure_logging(level: str, *, as_json: bool, off_the_loop: bool = False) 
         lines.queue = _Buffer()
         lines.listener = _Listener(lines)
         lines.listener.start()
-        root.handlers = [_Enqueue(lines.queue)]  # type: ignore[arg-type]
+        root.handlers = [_Enqueue(lines.queue)]
     else:
         direct = logging.StreamHandler(sys.stderr)
         direct.setFormatter(lines.formatter)
@@ -298,7 +317,7 @@ class RequestLog:
         self._lane = lane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != HTTP_SCOPE:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -314,15 +333,25 @@ class RequestLog:
             route, (status, headers, body) = answered
             headers.append((REQUEST_ID_HEADER, request_id))
             try:
-                await send({"type": "http.response.start", "status": status, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
+                start: HTTPResponseStartEvent = {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": headers,
+                }
+                await send(start)
+                # ASGI's more_body defaults to False; Litestar's TypedDict requires the key.
+                end: HTTPResponseBodyEvent = {  # type: ignore[typeddict-item]
+                    "type": "http.response.body",
+                    "body": body,
+                }
+                await send(end)
             finally:
                 self._line(scope, route, status, started, request_id)
         finally:
             structlog.contextvars.reset_contextvars(**bound)
 
     async def _routed(
-        self, scope: Scope, receive: Receive, send: Send, started: float, request_id: bytes
+        self, scope: HTTPScope, receive: Receive, send: Send, started: float, request_id: bytes
     ) -> None:
         """The application's answer, with the request id; then its line, naming the route
         template the router matched (none for a request it could not route)."""
@@ -338,7 +367,7 @@ class RequestLog:
                     if name.lower() != REQUEST_ID_HEADER
                 ]
                 headers.append((REQUEST_ID_HEADER, request_id))
-                message = {**message, "headers": headers}  # type: ignore[assignment]
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
@@ -348,7 +377,7 @@ class RequestLog:
 
     @staticmethod
     def _line(
-        scope: Scope, route: str | None, status: int, started: float, request_id: bytes
+        scope: HTTPScope, route: str | None, status: int, started: float, request_id: bytes
     ) -> None:
         _access_line(
             {

@@ -245,6 +245,7 @@ class ClosedSchemaPlugin(OpenAPISchemaPlugin):
         config = getattr(field_definition.annotation, "model_config", {})  # pydantic's
         if isinstance(extra := config.get("json_schema_extra"), dict):
             aliases = schema.field_aliases()
+            key: str  # json_schema_extra is keyed by JSON Schema keywords
             for key, value in extra.items():
                 setattr(schema, aliases.get(key, key), value)
         return schema
@@ -294,7 +295,9 @@ class OfflineSwaggerUI(SwaggerRenderPlugin):
         )
 
 
-async def _nothing_here(_connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+async def _nothing_here(
+    _connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     """Litestar answers unknown paths under the schema path with an HTML page; this service
     answers them as problem details, like every other 404. (``async``: Litestar runs a plain
     function guard in a worker thread.)"""

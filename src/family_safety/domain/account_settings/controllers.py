@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
+from family_safety.db.account_records import AccountRecord
 from family_safety.domain.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
 from family_safety.domain.account_settings.hot_path import Answer, NotModified
 from family_safety.domain.account_settings.schemas import (
@@ -80,7 +81,9 @@ class MySettingsController(Controller):
             **problem_responses(401),
         },
     )
-    async def read(self, request: Request, if_none_match: IfNoneMatch = None) -> Response[bytes]:
+    async def read(
+        self, request: Request[AccountRecord, Any, Any], if_none_match: IfNoneMatch = None
+    ) -> Response[bytes]:
         """The hot path: no dependency is injected (each costs per request)."""
         answers = request.app.state.components.settings_answers
         return _answer(await answers.answer(request.user, utc_today(), if_none_match))

@@ -72,6 +72,8 @@ class SettingsAnswers:
             return remembered
         pack = self._pack
         band = pack.band_for(account.birthdate, today)
+        # An account exists only once it was old enough; this holds for every stored birthdate.
+        assert band is not None
         version, body = await self._read(account, band, today)
         # The answer's own version: a change committed since the account was read must not be
         # cached, or answered, under the older ETag.
@@ -109,6 +111,8 @@ class SettingsAnswers:
         them), of its settings version or a newer one, never an older; their answer is kept, as
         ``answer`` keeps it."""
         band = self._pack.band_for(account.birthdate, today)
+        # An account exists only once it was old enough; this holds for every stored birthdate.
+        assert band is not None
         version, effective = await self._resolve(account, band, today)
         body = _encode(effective_settings_out(effective, str(account.id)))
         self._cache.put(account.id, settings_etag(self._pack, account.id, version, band), body)
@@ -135,10 +139,13 @@ class SettingsAnswers:
             )
             for guardian in limits
         ]
+        start_band = self._pack.band_for(account.birthdate, account.created_at.date())
+        # An account exists only once it was old enough: it had a band when it was created.
+        assert start_band is not None
         effective = resolve(
             self._pack,
             band=band,
-            start_band=self._pack.band_for(account.birthdate, account.created_at.date()),
+            start_band=start_band,
             own_choices=stored_values(choices),
             guardians=guardians,
         )

@@ -104,7 +104,7 @@ async def sweep_periodically(
             _log.warning("could not end links at 18", error=type(exc).__name__)
 
 
-def _announced_band(pack: PolicyPack, account: AnyAccount) -> str:
+def _announced_band(pack: PolicyPack, account: AnyAccount) -> str | None:
     return account.notified_band or pack.band_for(account.birthdate, account.created_at.date())
 
 
@@ -115,6 +115,10 @@ async def _announce_band_change(
         return
     announced = _announced_band(pack, account)
     band = pack.band_for(account.birthdate, today)
+    # An account exists only once it was old enough: it had a band when it was created (or was
+    # told of one since), and has one now.
+    assert announced is not None
+    assert band is not None
     claimed = await session.execute(
         update(Account)
         .where(
@@ -123,7 +127,8 @@ async def _announce_band_change(
         )
         .values(notified_band=band)
     )
-    if claimed.rowcount == 0:  # another request announced it first
+    # An UPDATE's result is a CursorResult, which has rowcount; execute() is typed as Result.
+    if claimed.rowcount == 0:  # type: ignore[attr-defined]  # another request announced it first
         return
     changes.note(session, account.id, ChangeKind.SETTINGS)  # the account row changed
     data = {

@@ -7,7 +7,7 @@ the one place where what a birthday changes is written before any route serves t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
@@ -35,7 +35,9 @@ def bearer_grant(tokens: VerifiedTokenCache, authorization: str) -> AccessGrant 
 
 
 class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
-    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         components = connection.app.state.components
         grant = bearer_grant(components.tokens, connection.headers.get("authorization", ""))
         account = (

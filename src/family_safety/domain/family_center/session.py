@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from litestar import Request
 from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
@@ -15,8 +16,6 @@ from family_safety.domain.auth import signed_in
 from family_safety.lib.clock import utc_now
 
 if TYPE_CHECKING:
-    from litestar import Request
-
     from family_safety.domain.auth.schemas import SignedIn
     from family_safety.domain.components import Components
 
@@ -25,7 +24,7 @@ class SignInNeeded(Exception):
     """No live page session: the pages answer with a redirect to the sign-in page."""
 
 
-def start_session(request: Request, components: Components, pair: SignedIn) -> None:
+def start_session(request: Request[Any, Any, Any], components: Components, pair: SignedIn) -> None:
     grant = components.tokens.verify_access_token(pair.access_token)
     request.set_session(
         {
@@ -45,7 +44,7 @@ def _session_ids(session: dict[str, Any]) -> tuple[UUID, UUID] | None:
         return None
 
 
-async def signed_in_account(request: Request) -> AccountRecord | None:
+async def signed_in_account(request: Request[Any, Any, Any]) -> AccountRecord | None:
     """The page session's account, or None (and the session cleared) when there is none or its
     sign-in ended. What a birthday changes is written first (``auth.signed_in``)."""
     ids = _session_ids(request.session or {})
@@ -58,7 +57,7 @@ async def signed_in_account(request: Request) -> AccountRecord | None:
     return account
 
 
-async def provide_page_account(request: Request) -> AccountRecord:
+async def provide_page_account(request: Request[Any, Any, Any]) -> AccountRecord:
     account = await signed_in_account(request)
     if account is None:
         raise SignInNeeded
