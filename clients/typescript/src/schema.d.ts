@@ -603,20 +603,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/teens/{teen_id}/time-requests/{request_id}/decision": {
+    "/v1/teens/{teen_id}/screen-time": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** This teen's screen time today */
+        get: operations["V1TeensTeenIdScreenTimeStatus"];
         put?: never;
-        /**
-         * Approve or deny a time request
-         * @description The first decision stands: 409 `request-decided` after it, 410 `request-expired` for an expired or cancelled request. Approving may grant other `minutes` than asked.
-         */
-        post: operations["V1TeensTeenIdTimeRequestsRequestIdDecisionDecide"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -640,6 +637,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/teens/{teen_id}/time-requests/{request_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or deny a time request
+         * @description The first decision stands: 409 `request-decided` after it, 410 `request-expired` for an expired or cancelled request. Approving may grant other `minutes` than asked.
+         */
+        post: operations["V1TeensTeenIdTimeRequestsRequestIdDecisionDecide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/teens/{teen_id}/time-requests": {
         parameters: {
             query?: never;
@@ -649,23 +666,6 @@ export interface paths {
         };
         /** This teen's time requests, oldest first */
         get: operations["V1TeensTeenIdTimeRequestsRequests"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/teens/{teen_id}/screen-time": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** This teen's screen time today */
-        get: operations["V1TeensTeenIdScreenTimeStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4545,6 +4545,148 @@ export interface operations {
             };
         };
     };
+    V1TeensTeenIdScreenTimeStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1TeensTeenIdTimeGrantsGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     V1TeensTeenIdTimeRequestsRequestIdDecisionDecide: {
         parameters: {
             query?: never;
@@ -4646,88 +4788,6 @@ export interface operations {
             };
         };
     };
-    V1TeensTeenIdTimeGrantsGrant: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                teen_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TimeRequestIn"];
-            };
-        };
-        responses: {
-            /** @description Document created, URL follows */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GrantOut"];
-                };
-            };
-            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unauthorized. Problem types: `unauthorized`. */
-            401: {
-                headers: {
-                    /** @description `Bearer`: send a valid access token. */
-                    "WWW-Authenticate": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Forbidden. Problem types: `forbidden`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Not Found. Problem types: `not-found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unprocessable Entity. Problem types: `validation`. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
     V1TeensTeenIdTimeRequestsRequests: {
         parameters: {
             query?: {
@@ -4793,66 +4853,6 @@ export interface operations {
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
-    V1TeensTeenIdScreenTimeStatus: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                teen_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StatusOut"];
-                };
-            };
-            /** @description Bad Request. Problem types: `bad-request`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unauthorized. Problem types: `unauthorized`. */
-            401: {
-                headers: {
-                    /** @description `Bearer`: send a valid access token. */
-                    "WWW-Authenticate": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Forbidden. Problem types: `forbidden`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Not Found. Problem types: `not-found`. */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
