@@ -30,7 +30,7 @@ from family_safety.domain.links.access import GUARDED_TEEN, Guarded
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.guards import guardians_only
 from family_safety.lib.http_caching import ETAG, unless_unchanged
-from family_safety.lib.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.lib.pagination import Page, RequestedPage, list_route
 from family_safety.lib.problems import problem_responses
 from family_safety.lib.security.token_cache import AccessGrant
 
@@ -114,21 +114,16 @@ class TeenController(Controller):
         snapshot = await settings_service.snapshot(guarded.teen, utc_today())
         return unless_unchanged(snapshot.answer(), snapshot.etag, if_none_match)
 
-    @get(
+    @list_route(
         "/audit",
         summary="A linked teen's audit trail (guardians)",
-        responses=problem_responses(401, 403, 404, 422),
-        middleware=CURSOR_SCOPE,
+        problems_of=(401, 403, 404, 422),
     )
     async def teen_audit(
-        self,
-        guarded: Guarded,
-        db_session: DbSession,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        self, guarded: Guarded, db_session: DbSession, page: RequestedPage
     ) -> Page[AuditEntryOut]:
         return await audit.page_for(
-            db_session, guarded.teen.id, limit, cursor, since_link=guarded.link.id
+            db_session, guarded.teen.id, page.limit, page.cursor, since_link=guarded.link.id
         )
 
 
@@ -136,17 +131,12 @@ class MyGuardiansController(Controller):
     tags = ["transparency"]
     dependencies = LIMITS_SERVICE
 
-    @get(
-        "/v1/me/guardians",
-        summary="Who controls what: each linked guardian and its limits",
-        responses=problem_responses(401, 422),
-        middleware=CURSOR_SCOPE,
+    @list_route(
+        "/v1/me/guardians", summary="Who controls what: each linked guardian and its limits"
     )
     async def mine(
-        self,
-        current_account: CurrentAccount,
-        limits_service: LimitsServiceDep,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        self, current_account: CurrentAccount, limits_service: LimitsServiceDep, page: RequestedPage
     ) -> Page[GuardianControls]:
-        return await limits_service.my_guardians(current_account, limit, cursor, utc_today())
+        return await limits_service.my_guardians(
+            current_account, page.limit, page.cursor, utc_today()
+        )

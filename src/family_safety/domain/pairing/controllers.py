@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Response, get, post
 from litestar.openapi.spec import Link as OpenAPILink
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from family_safety.db import idempotency
 from family_safety.domain.dependencies import (
@@ -13,6 +13,7 @@ from family_safety.domain.dependencies import (
     CurrentAccount,
     DbSession,
     IdempotencyKey,
+    delete_own,
 )
 from family_safety.domain.links.deps import LINK_SERVICE, LinkServiceDep
 from family_safety.domain.links.schemas import Link
@@ -25,7 +26,7 @@ from family_safety.domain.pairing.schemas import (
 )
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.http_caching import NO_STORE
-from family_safety.lib.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.lib.pagination import Page, RequestedPage, list_route
 from family_safety.lib.problems import problem_responses
 
 
@@ -85,12 +86,7 @@ class InvitationController(Controller):
         svg = await pairing_service.qr_svg(current_account, invitation_id, utc_now())
         return Response(svg, media_type="image/svg+xml")
 
-    @delete(
-        "/{invitation_id:uuid}",
-        status_code=HTTP_204_NO_CONTENT,
-        summary="Revoke an invitation",
-        responses=problem_responses(401, 404),
-    )
+    @delete_own("/{invitation_id:uuid}", summary="Revoke an invitation")
     async def revoke(
         self,
         invitation_id: FromPath[UUID],
@@ -147,9 +143,8 @@ class PairingController(Controller):
         )
         return Response(answer, status_code=HTTP_201_CREATED)
 
-    @get(
+    @list_route(
         summary="My links, as guardian and as teen, ended ones included",
-        responses=problem_responses(401, 422),
         opt={
             OPENAPI_LINKS: {
                 200: {
@@ -158,23 +153,13 @@ class PairingController(Controller):
                 }
             }
         },
-        middleware=CURSOR_SCOPE,
     )
     async def list_links(
-        self,
-        current_account: CurrentAccount,
-        link_service: LinkServiceDep,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        self, current_account: CurrentAccount, link_service: LinkServiceDep, page: RequestedPage
     ) -> Page[Link]:
-        return await link_service.page(current_account, limit, cursor, utc_today())
+        return await link_service.page(current_account, page.limit, page.cursor, utc_today())
 
-    @delete(
-        "/{link_id:uuid}",
-        status_code=HTTP_204_NO_CONTENT,
-        summary="End a link (either side); the other side is notified",
-        responses=problem_responses(401, 404),
-    )
+    @delete_own("/{link_id:uuid}", summary="End a link (either side); the other side is notified")
     async def end(
         self, link_id: FromPath[UUID], current_account: CurrentAccount, link_service: LinkServiceDep
     ) -> None:

@@ -8,13 +8,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import iso3166
-from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
+from litestar import Controller, MediaType, Request, Response, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
-    HTTP_204_NO_CONTENT,
     HTTP_304_NOT_MODIFIED,
 )
 
@@ -23,6 +22,7 @@ from family_safety.domain.dependencies import (
     AppComponents,
     CurrentAccount,
     IfNoneMatch,
+    delete_own,
 )
 from family_safety.domain.safety.categories import categories_for
 from family_safety.domain.safety.deps import (
@@ -245,12 +245,10 @@ class BlockController(Controller):
     async def blocks(self, block_service: BlockServiceDep, page: RequestedPage) -> Page[BlockOut]:
         return await block_service.page(page)
 
-    @delete(
+    @delete_own(
         "/{account_id:uuid}",
-        status_code=HTTP_204_NO_CONTENT,
         summary="Unblock an account",
         description="204, whether or not the block stood. A path id that is not a UUID: 404.",
-        responses=problem_responses(401, 404),
     )
     async def unblock(
         self,
