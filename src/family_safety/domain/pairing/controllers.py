@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
@@ -8,6 +10,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from family_safety.db import idempotency
+from family_safety.db.account_records import AccountRecord
 from family_safety.domain.dependencies import (
     OPENAPI_LINKS,
     CurrentAccount,
@@ -29,6 +32,10 @@ from family_safety.lib.http_caching import NO_STORE
 from family_safety.lib.pagination import Page, RequestedPage, list_route
 from family_safety.lib.problems import problem_responses
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 
 def _to_the_teen(leaf: str) -> OpenAPILink:
     """From a guardian's links to what it may see of the first one's teen."""
@@ -36,6 +43,28 @@ def _to_the_teen(leaf: str) -> OpenAPILink:
         operation_ref=f"#/paths/~1v1~1teens~1{{teen_id}}~1{leaf}/get",
         parameters={"teen_id": "$response.body#/items/0/teen/id"},
     )
+
+
+async def _created_once(
+    db_session: AsyncSession,
+    account: AccountRecord,
+    route: str,
+    key: str | None,
+    request_body: dict[str, Any],
+    create: Callable[[], Awaitable[BaseModel]],
+) -> Response[Any]:
+    """201 with what ``create`` made; a retry with the same ``Idempotency-Key`` gets that first
+    answer again and creates nothing."""
+    answer = await idempotency.once(
+        db_session,
+        account_id=account.id,
+        route=route,
+        key=key,
+        request_body=request_body,
+        run=create,
+        encode=lambda created: created.model_dump(mode="json"),
+    )
+    return Response(answer, status_code=HTTP_201_CREATED)
 
 
 class InvitationController(Controller):
@@ -59,16 +88,14 @@ class InvitationController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[InvitationCreated]:
         now = utc_now()
-        answer = await idempotency.once(
+        return await _created_once(
             db_session,
-            account_id=current_account.id,
-            route="POST /v1/pairing-invitations",
-            key=idempotency_key,
-            request_body=data.model_dump() if data else {},
-            run=lambda: pairing_service.invite(current_account, now.date(), now),
-            encode=lambda created: created.model_dump(mode="json"),
+            current_account,
+            "POST /v1/pairing-invitations",
+            idempotency_key,
+            data.model_dump() if data else {},
+            lambda: pairing_service.invite(current_account, now.date(), now),
         )
-        return Response(answer, status_code=HTTP_201_CREATED)
 
     @get(
         "/{invitation_id:uuid}/qr.svg",
@@ -132,16 +159,14 @@ class PairingController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Link]:
         now = utc_now()
-        answer = await idempotency.once(
+        return await _created_once(
             db_session,
-            account_id=current_account.id,
-            route="POST /v1/pairings",
-            key=idempotency_key,
-            request_body=data.model_dump(),
-            run=lambda: pairing_service.redeem(current_account, data, now.date(), now),
-            encode=lambda link: link.model_dump(mode="json"),
+            current_account,
+            "POST /v1/pairings",
+            idempotency_key,
+            data.model_dump(),
+            lambda: pairing_service.redeem(current_account, data, now.date(), now),
         )
-        return Response(answer, status_code=HTTP_201_CREATED)
 
     @list_route(
         summary="My links, as guardian and as teen, ended ones included",
