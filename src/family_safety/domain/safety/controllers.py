@@ -4,7 +4,7 @@ blocks, and the staff's moderation queue."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import iso3166
@@ -171,6 +171,25 @@ def _match_answer(intervention: Intervention | None) -> bytes:
     return InterventionMatch.model_validate({"intervention": wire}).model_dump_json().encode()
 
 
+T = TypeVar("T")
+
+
+def _created_or_found(
+    model: type, created: str, found: str, *problems_of: int
+) -> dict[int, ResponseSpec]:
+    """The answers of a POST that creates a thing unless it already stands: 201 with the new one,
+    200 with the one found."""
+    return {
+        201: ResponseSpec(model, description=created),
+        200: ResponseSpec(model, description=found),
+        **problem_responses(*problems_of),
+    }
+
+
+def _created_or_found_answer(thing: T, created: bool) -> Response[T]:
+    return Response(thing, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+
 class ReportController(Controller):
     """Filing a report, and the reporter's own reports."""
 
@@ -184,11 +203,9 @@ class ReportController(Controller):
         "again within 24 hours: 200 with the first report. More than 20 reports an hour: 429. "
         "A teen may `tell_guardians`: they learn the category's title and the time, nothing "
         "else.",
-        responses={
-            201: ResponseSpec(ReportOut, description="Filed"),
-            200: ResponseSpec(ReportOut, description="Already filed within 24 hours"),
-            **problem_responses(400, 401, 413, 422, 429),
-        },
+        responses=_created_or_found(
+            ReportOut, "Filed", "Already filed within 24 hours", 400, 401, 413, 422, 429
+        ),
     )
     async def file(
         self,
@@ -197,7 +214,7 @@ class ReportController(Controller):
         report_service: ReportServiceDep,
     ) -> Response[ReportOut]:
         report, created = await report_service.file(current_account, data, utc_now())
-        return Response(report, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+        return _created_or_found_answer(report, created)
 
     @list_route("/v1/me/reports", summary="My reports, oldest first")
     async def mine(self, report_service: ReportServiceDep, page: RequestedPage) -> Page[ReportOut]:
@@ -226,11 +243,9 @@ class BlockController(Controller):
         summary="Block an account",
         description="201 with the block; 200 when it already stands. Blocking oneself: 422; an "
         "unknown handle: 404; at most 10,000 blocks: 409 `block-limit-reached`.",
-        responses={
-            201: ResponseSpec(BlockOut, description="Blocked"),
-            200: ResponseSpec(BlockOut, description="Already blocked"),
-            **problem_responses(400, 401, 404, 409, 413, 422),
-        },
+        responses=_created_or_found(
+            BlockOut, "Blocked", "Already blocked", 400, 401, 404, 409, 413, 422
+        ),
     )
     async def block(
         self,
@@ -239,7 +254,7 @@ class BlockController(Controller):
         block_service: BlockServiceDep,
     ) -> Response[BlockOut]:
         block, created = await block_service.block(current_account, data.handle, utc_now())
-        return Response(block, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+        return _created_or_found_answer(block, created)
 
     @list_route(summary="Accounts I block, oldest first")
     async def blocks(self, block_service: BlockServiceDep, page: RequestedPage) -> Page[BlockOut]:
