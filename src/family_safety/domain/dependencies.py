@@ -22,6 +22,8 @@ from family_safety.lib.problems import problem_responses
 if TYPE_CHECKING:
     from litestar.handlers import HTTPRouteHandler
 
+    from family_safety.domain.policy.pack import PolicyPack
+
 PUBLIC_ROUTE_OPT = "public"
 """``opt={PUBLIC_ROUTE_OPT: True}`` on a route or controller: no bearer token is needed."""
 
@@ -95,6 +97,17 @@ def session_service(name: str, build: Callable[[AsyncSession], object]) -> dict[
 
     def provide(db_session: DbSession) -> object:
         return build(db_session)
+
+    return {name: Provide(provide, sync_to_thread=False)}
+
+
+def pack_service(
+    name: str, build: Callable[[AsyncSession, PolicyPack], object]
+) -> dict[str, Provide]:
+    """The same for a service that also reads the policy pack."""
+
+    def provide(db_session: DbSession, components: AppComponents) -> object:
+        return build(db_session, components.pack)
 
     return {name: Provide(provide, sync_to_thread=False)}
 
