@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, put
@@ -34,6 +36,9 @@ from family_safety.lib.pagination import Page, RequestedPage, list_route
 from family_safety.lib.problems import problem_responses
 from family_safety.lib.security.token_cache import AccessGrant
 
+if TYPE_CHECKING:
+    from litestar.handlers import HTTPRouteHandler
+
 NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: `If-None-Match` names the ETag")}
 
 
@@ -51,6 +56,21 @@ THEN_REPLACE = {
 }
 
 
+def _conditional_get(
+    path: str, *, summary: str, **kw: Any
+) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
+    """A GET of something of a teen's that carries an ``ETag``: 304 for an ``If-None-Match``
+    that names it."""
+    return get(
+        path,
+        summary=summary,
+        description="Send `If-None-Match` with the last `ETag` to get 304 when nothing changed.",
+        responses={**NOT_MODIFIED, **problem_responses(401, 403, 404)},
+        response_headers=[ETAG],
+        **kw,
+    )
+
+
 class TeenController(Controller):
     """What a linked guardian sees and sets. Teens get 403 (guard); other adults 404 (the
     ``guarded`` dependency, the guardian's active link to this teen)."""
@@ -60,13 +80,8 @@ class TeenController(Controller):
     guards = [guardians_only]
     dependencies = {**GUARDED_TEEN, **LIMITS_SERVICE, **SETTINGS_SERVICE}
 
-    @get(
-        "/limits",
-        summary="My limits on this teen",
-        description="Send `If-None-Match` with the last `ETag` to get 304 when nothing changed.",
-        responses={**NOT_MODIFIED, **problem_responses(401, 403, 404)},
-        response_headers=[ETAG],
-        opt={OPENAPI_LINKS: THEN_REPLACE},
+    @_conditional_get(
+        "/limits", summary="My limits on this teen", opt={OPENAPI_LINKS: THEN_REPLACE}
     )
     async def read_limits(
         self, guarded: Guarded, limits_service: LimitsServiceDep, if_none_match: IfNoneMatch = None
@@ -98,13 +113,7 @@ class TeenController(Controller):
         )
         return Response(Limits(limits=replaced.limits), headers={"ETag": replaced.etag})
 
-    @get(
-        "/settings",
-        summary="This teen's effective settings",
-        description="Send `If-None-Match` with the last `ETag` to get 304 when nothing changed.",
-        responses={**NOT_MODIFIED, **problem_responses(401, 403, 404)},
-        response_headers=[ETAG],
-    )
+    @_conditional_get("/settings", summary="This teen's effective settings")
     async def teen_settings(
         self,
         guarded: Guarded,
