@@ -67,9 +67,12 @@ async def _created_once(
     return Response(answer, status_code=HTTP_201_CREATED)
 
 
-class InvitationController(Controller):
-    path = "/v1/pairing-invitations"
+class _PairingController(Controller):
     tags = ["pairing"]
+
+
+class InvitationController(_PairingController):
+    path = "/v1/pairing-invitations"
     dependencies = PAIRING_SERVICE
 
     @post(
@@ -139,11 +142,10 @@ class InvitationController(Controller):
         return await pairing_service.preview(current_account, data, now.date(), now)
 
 
-class PairingController(Controller):
+class PairingController(_PairingController):
     """The teen's consent links the accounts; either side lists its links and ends one."""
 
     path = "/v1/pairings"
-    tags = ["pairing"]
     dependencies = {**PAIRING_SERVICE, **LINK_SERVICE}
 
     @post(

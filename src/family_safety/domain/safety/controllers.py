@@ -73,11 +73,14 @@ SearchQuery = Annotated[
 ]
 
 
-class SafetyController(Controller):
+class _SafetyController(Controller):
+    tags = ["safety"]
+
+
+class SafetyController(_SafetyController):
     """Help fitted to the caller, report categories, and search interventions."""
 
     path = "/v1/safety"
-    tags = ["safety"]
 
     @get(
         "/resources",
@@ -190,10 +193,9 @@ def _created_or_found_answer(thing: T, created: bool) -> Response[T]:
     return Response(thing, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
-class ReportController(Controller):
+class ReportController(_SafetyController):
     """Filing a report, and the reporter's own reports."""
 
-    tags = ["safety"]
     dependencies = REPORT_SERVICE
 
     @post(
@@ -234,9 +236,8 @@ class ReportController(Controller):
         return await report_service.one(current_account, report_id)
 
 
-class BlockController(Controller):
+class BlockController(_SafetyController):
     path = "/v1/me/blocks"
-    tags = ["safety"]
     dependencies = BLOCK_SERVICE
 
     @post(
