@@ -5,22 +5,44 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
-from litestar import Request
+from litestar import Request, delete
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, SkipValidation
+from litestar.status_codes import HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.db.account_records import AccountRecord
 from family_safety.domain.components import Components
+from family_safety.lib.problems import problem_responses
+
+if TYPE_CHECKING:
+    from litestar.handlers import HTTPRouteHandler
+
+    from family_safety.domain.policy.pack import PolicyPack
 
 PUBLIC_ROUTE_OPT = "public"
 """``opt={PUBLIC_ROUTE_OPT: True}`` on a route or controller: no bearer token is needed."""
 
 OPENAPI_LINKS = "openapi_links"
 """``opt={OPENAPI_LINKS: {status: {name: Link}}}``: the OpenAPI links of a route's answers."""
+
+
+def delete_own(
+    path: str, *, summary: str, description: str | None = None
+) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
+    """A DELETE of one of the caller's own things, named by the UUID in ``path``: 204, and 404
+    alike for what is not the caller's and for a path id that is not a UUID."""
+    return delete(
+        path,
+        status_code=HTTP_204_NO_CONTENT,
+        summary=summary,
+        description=description,
+        responses=problem_responses(401, 404),
+    )
 
 
 def provide_components(state: State) -> Components:
@@ -66,6 +88,29 @@ AppComponents = NamedDependency[SkipValidation[Components]]
 CurrentAccount = NamedDependency[SkipValidation[AccountRecord]]
 DbSession = NamedDependency[SkipValidation[AsyncSession]]  # advanced-alchemy's, per request
 ClientAddress = NamedDependency[str]
+
+
+def session_service(name: str, build: Callable[[AsyncSession], object]) -> dict[str, Provide]:
+    """``{name: ...}`` for a controller's ``dependencies``: a service built per request on the
+    request's database session (``build`` is the service's class, or anything taking the
+    session)."""
+
+    def provide(db_session: DbSession) -> object:
+        return build(db_session)
+
+    return {name: Provide(provide, sync_to_thread=False)}
+
+
+def pack_service(
+    name: str, build: Callable[[AsyncSession, PolicyPack], object]
+) -> dict[str, Provide]:
+    """The same for a service that also reads the policy pack."""
+
+    def provide(db_session: DbSession, components: AppComponents) -> object:
+        return build(db_session, components.pack)
+
+    return {name: Provide(provide, sync_to_thread=False)}
+
 
 IfMatch = Annotated[
     str | None, HeaderParameter(name="If-Match", description="The ETag this change is based on.")

@@ -15,10 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 _ANY_TABLE_HEADER = re.compile(r"^\s*\[")
+
+
+class PackModel(BaseModel):
+    """A table of a pack file, as every pack checks it: an unknown key or a value of another
+    type is an error, never ignored or converted."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class PackError(ValueError):

@@ -7,10 +7,10 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from family_safety.db.models.base import Base
+from family_safety.db.models.base import Base, SingleUse
 
 
-class RefreshToken(Base):
+class RefreshToken(SingleUse, Base):
     """One opaque refresh token, stored as a SHA-256 hash. Tokens of one sign-in share a family."""
 
     __tablename__ = "refresh_token"
@@ -18,10 +18,6 @@ class RefreshToken(Base):
     account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
     family_id: Mapped[UUID] = mapped_column(GUID, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    spent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
 class SignInFailure(Base):

@@ -9,10 +9,10 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from family_safety.db.models.base import Base
+from family_safety.db.models.base import Base, SingleUse
 
 
-class PairingInvitation(Base):
+class PairingInvitation(SingleUse, Base):
     """A guardian's single-use invitation. Its code is stored only as a hash; its token is not
     stored at all: it is a signed JWT naming this row, re-signed whenever the QR code is drawn."""
 
@@ -22,10 +22,6 @@ class PairingInvitation(Base):
         GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
     )
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    spent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
 class PairingCodeFailure(Base):

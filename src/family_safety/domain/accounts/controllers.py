@@ -36,12 +36,6 @@ class AccountController(Controller):
     ) -> OwnAccount:
         now = utc_now()
         account = await services.register(
-            db_session,
-            components.hasher,
-            components.pack,
-            data,
-            client_address=client_address,
-            per_address_per_hour=components.settings.registrations_per_address_per_hour,
-            now=now,
+            db_session, components, data, client_address=client_address, now=now
         )
         return services.own_view(components.pack, account, now.date())

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from family_safety.domain.components import Components
     from family_safety.domain.policy.pack import PolicyPack
-    from family_safety.lib.security.passwords import PasswordHasher
 
 OLDEST_BIRTHDATE_YEARS = 120
 REGISTRATION_WINDOW = timedelta(hours=1)
@@ -57,18 +57,18 @@ def _check_birthdate(pack: PolicyPack, birthdate: date, today: date) -> None:
 
 async def register(
     session: AsyncSession,
-    hasher: PasswordHasher,
-    pack: PolicyPack,
+    components: Components,
     new: NewAccount,
     *,
     client_address: str,
-    per_address_per_hour: int,
     now: datetime,
 ) -> Account:
-    """Register an account. Registrations from one address are limited (429 past
-    ``per_address_per_hour`` in a sliding hour; a taken handle counts too, so handles cannot be
-    probed faster). The password is hashed with no transaction open, so no lock is held."""
-    _check_birthdate(pack, new.birthdate, now.date())
+    """Register an account. Registrations from one address are limited (429 past the settings'
+    ``registrations_per_address_per_hour`` in a sliding hour; a taken handle counts too, so
+    handles cannot be probed faster). The password is hashed with no transaction open, so no lock
+    is held."""
+    per_address_per_hour = components.settings.registrations_per_address_per_hour
+    _check_birthdate(components.pack, new.birthdate, now.date())
     await refuse_when_over_limits(
         session,
         RegistrationAttempt.at,
@@ -81,7 +81,7 @@ async def register(
         await record_failure(session, attempt, window=REGISTRATION_WINDOW)
         raise problems.handle_taken(new.handle)
     await session.rollback()  # end the reads' transaction before hashing
-    password_hash = await hasher.hash(new.password)
+    password_hash = await components.hasher.hash(new.password)
     account = Account(
         handle=new.handle,
         display_name=new.display_name or new.handle,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, put
@@ -30,9 +32,12 @@ from family_safety.domain.links.access import GUARDED_TEEN, Guarded
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.guards import guardians_only
 from family_safety.lib.http_caching import ETAG, unless_unchanged
-from family_safety.lib.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.lib.pagination import Page, RequestedPage, list_route
 from family_safety.lib.problems import problem_responses
 from family_safety.lib.security.token_cache import AccessGrant
+
+if TYPE_CHECKING:
+    from litestar.handlers import HTTPRouteHandler
 
 NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: `If-None-Match` names the ETag")}
 
@@ -51,6 +56,21 @@ THEN_REPLACE = {
 }
 
 
+def _conditional_get(
+    path: str, *, summary: str, **kw: Any
+) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
+    """A GET of something of a teen's that carries an ``ETag``: 304 for an ``If-None-Match``
+    that names it."""
+    return get(
+        path,
+        summary=summary,
+        description="Send `If-None-Match` with the last `ETag` to get 304 when nothing changed.",
+        responses={**NOT_MODIFIED, **problem_responses(401, 403, 404)},
+        response_headers=[ETAG],
+        **kw,
+    )
+
+
 class TeenController(Controller):
     """What a linked guardian sees and sets. Teens get 403 (guard); other adults 404 (the
     ``guarded`` dependency, the guardian's active link to this teen)."""
@@ -60,13 +80,8 @@ class TeenController(Controller):
     guards = [guardians_only]
     dependencies = {**GUARDED_TEEN, **LIMITS_SERVICE, **SETTINGS_SERVICE}
 
-    @get(
-        "/limits",
-        summary="My limits on this teen",
-        description="Send `If-None-Match` with the last `ETag` to get 304 when nothing changed.",
-        responses={**NOT_MODIFIED, **problem_responses(401, 403, 404)},
-        response_headers=[ETAG],
-        opt={OPENAPI_LINKS: THEN_REPLACE},
+    @_conditional_get(
+        "/limits", summary="My limits on this teen", opt={OPENAPI_LINKS: THEN_REPLACE}
     )
     async def read_limits(
         self, guarded: Guarded, limits_service: LimitsServiceDep, if_none_match: IfNoneMatch = None
@@ -98,13 +113,7 @@ class TeenController(Controller):
         )
         return Response(Limits(limits=replaced.limits), headers={"ETag": replaced.etag})
 
-    @get(
-        "/settings",
-        summary="This teen's effective settings",
-        description="Send `If-None-Match` with the last `ETag` to get 304 when nothing changed.",
-        responses={**NOT_MODIFIED, **problem_responses(401, 403, 404)},
-        response_headers=[ETAG],
-    )
+    @_conditional_get("/settings", summary="This teen's effective settings")
     async def teen_settings(
         self,
         guarded: Guarded,
@@ -114,21 +123,16 @@ class TeenController(Controller):
         snapshot = await settings_service.snapshot(guarded.teen, utc_today())
         return unless_unchanged(snapshot.answer(), snapshot.etag, if_none_match)
 
-    @get(
+    @list_route(
         "/audit",
         summary="A linked teen's audit trail (guardians)",
-        responses=problem_responses(401, 403, 404, 422),
-        middleware=CURSOR_SCOPE,
+        problems_of=(401, 403, 404, 422),
     )
     async def teen_audit(
-        self,
-        guarded: Guarded,
-        db_session: DbSession,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        self, guarded: Guarded, db_session: DbSession, page: RequestedPage
     ) -> Page[AuditEntryOut]:
         return await audit.page_for(
-            db_session, guarded.teen.id, limit, cursor, since_link=guarded.link.id
+            db_session, guarded.teen.id, page.limit, page.cursor, since_link=guarded.link.id
         )
 
 
@@ -136,17 +140,12 @@ class MyGuardiansController(Controller):
     tags = ["transparency"]
     dependencies = LIMITS_SERVICE
 
-    @get(
-        "/v1/me/guardians",
-        summary="Who controls what: each linked guardian and its limits",
-        responses=problem_responses(401, 422),
-        middleware=CURSOR_SCOPE,
+    @list_route(
+        "/v1/me/guardians", summary="Who controls what: each linked guardian and its limits"
     )
     async def mine(
-        self,
-        current_account: CurrentAccount,
-        limits_service: LimitsServiceDep,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        self, current_account: CurrentAccount, limits_service: LimitsServiceDep, page: RequestedPage
     ) -> Page[GuardianControls]:
-        return await limits_service.my_guardians(current_account, limit, cursor, utc_today())
+        return await limits_service.my_guardians(
+            current_account, page.limit, page.cursor, utc_today()
+        )

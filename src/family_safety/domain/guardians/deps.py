@@ -1,15 +1,10 @@
 from __future__ import annotations
 
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 
-from family_safety.domain.dependencies import DbSession
+from family_safety.domain.dependencies import session_service
 from family_safety.domain.guardians.limits import LimitsService
 
-
-def provide_limits_service(db_session: DbSession) -> LimitsService:
-    return LimitsService(db_session)
-
-
-LIMITS_SERVICE = {"limits_service": Provide(provide_limits_service, sync_to_thread=False)}
+LIMITS_SERVICE = session_service("limits_service", LimitsService)
 LimitsServiceDep = NamedDependency[SkipValidation[LimitsService]]

@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Response, get, post
 from litestar.openapi.spec import Link as OpenAPILink
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from family_safety.db import idempotency
+from family_safety.db.account_records import AccountRecord
 from family_safety.domain.dependencies import (
     OPENAPI_LINKS,
     CurrentAccount,
     DbSession,
     IdempotencyKey,
+    delete_own,
 )
 from family_safety.domain.links.deps import LINK_SERVICE, LinkServiceDep
 from family_safety.domain.links.schemas import Link
@@ -25,8 +29,12 @@ from family_safety.domain.pairing.schemas import (
 )
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.http_caching import NO_STORE
-from family_safety.lib.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.lib.pagination import Page, RequestedPage, list_route
 from family_safety.lib.problems import problem_responses
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def _to_the_teen(leaf: str) -> OpenAPILink:
@@ -37,9 +45,34 @@ def _to_the_teen(leaf: str) -> OpenAPILink:
     )
 
 
-class InvitationController(Controller):
-    path = "/v1/pairing-invitations"
+async def _created_once(
+    db_session: AsyncSession,
+    account: AccountRecord,
+    route: str,
+    key: str | None,
+    request_body: dict[str, Any],
+    create: Callable[[], Awaitable[BaseModel]],
+) -> Response[Any]:
+    """201 with what ``create`` made; a retry with the same ``Idempotency-Key`` gets that first
+    answer again and creates nothing."""
+    answer = await idempotency.once(
+        db_session,
+        account_id=account.id,
+        route=route,
+        key=key,
+        request_body=request_body,
+        run=create,
+        encode=lambda created: created.model_dump(mode="json"),
+    )
+    return Response(answer, status_code=HTTP_201_CREATED)
+
+
+class _PairingController(Controller):
     tags = ["pairing"]
+
+
+class InvitationController(_PairingController):
+    path = "/v1/pairing-invitations"
     dependencies = PAIRING_SERVICE
 
     @post(
@@ -58,16 +91,14 @@ class InvitationController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[InvitationCreated]:
         now = utc_now()
-        answer = await idempotency.once(
+        return await _created_once(
             db_session,
-            account_id=current_account.id,
-            route="POST /v1/pairing-invitations",
-            key=idempotency_key,
-            request_body=data.model_dump() if data else {},
-            run=lambda: pairing_service.invite(current_account, now.date(), now),
-            encode=lambda created: created.model_dump(mode="json"),
+            current_account,
+            "POST /v1/pairing-invitations",
+            idempotency_key,
+            data.model_dump() if data else {},
+            lambda: pairing_service.invite(current_account, now.date(), now),
         )
-        return Response(answer, status_code=HTTP_201_CREATED)
 
     @get(
         "/{invitation_id:uuid}/qr.svg",
@@ -85,12 +116,7 @@ class InvitationController(Controller):
         svg = await pairing_service.qr_svg(current_account, invitation_id, utc_now())
         return Response(svg, media_type="image/svg+xml")
 
-    @delete(
-        "/{invitation_id:uuid}",
-        status_code=HTTP_204_NO_CONTENT,
-        summary="Revoke an invitation",
-        responses=problem_responses(401, 404),
-    )
+    @delete_own("/{invitation_id:uuid}", summary="Revoke an invitation")
     async def revoke(
         self,
         invitation_id: FromPath[UUID],
@@ -116,11 +142,10 @@ class InvitationController(Controller):
         return await pairing_service.preview(current_account, data, now.date(), now)
 
 
-class PairingController(Controller):
+class PairingController(_PairingController):
     """The teen's consent links the accounts; either side lists its links and ends one."""
 
     path = "/v1/pairings"
-    tags = ["pairing"]
     dependencies = {**PAIRING_SERVICE, **LINK_SERVICE}
 
     @post(
@@ -136,20 +161,17 @@ class PairingController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Link]:
         now = utc_now()
-        answer = await idempotency.once(
+        return await _created_once(
             db_session,
-            account_id=current_account.id,
-            route="POST /v1/pairings",
-            key=idempotency_key,
-            request_body=data.model_dump(),
-            run=lambda: pairing_service.redeem(current_account, data, now.date(), now),
-            encode=lambda link: link.model_dump(mode="json"),
+            current_account,
+            "POST /v1/pairings",
+            idempotency_key,
+            data.model_dump(),
+            lambda: pairing_service.redeem(current_account, data, now.date(), now),
         )
-        return Response(answer, status_code=HTTP_201_CREATED)
 
-    @get(
+    @list_route(
         summary="My links, as guardian and as teen, ended ones included",
-        responses=problem_responses(401, 422),
         opt={
             OPENAPI_LINKS: {
                 200: {
@@ -158,23 +180,13 @@ class PairingController(Controller):
                 }
             }
         },
-        middleware=CURSOR_SCOPE,
     )
     async def list_links(
-        self,
-        current_account: CurrentAccount,
-        link_service: LinkServiceDep,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        self, current_account: CurrentAccount, link_service: LinkServiceDep, page: RequestedPage
     ) -> Page[Link]:
-        return await link_service.page(current_account, limit, cursor, utc_today())
+        return await link_service.page(current_account, page.limit, page.cursor, utc_today())
 
-    @delete(
-        "/{link_id:uuid}",
-        status_code=HTTP_204_NO_CONTENT,
-        summary="End a link (either side); the other side is notified",
-        responses=problem_responses(401, 404),
-    )
+    @delete_own("/{link_id:uuid}", summary="End a link (either side); the other side is notified")
     async def end(
         self, link_id: FromPath[UUID], current_account: CurrentAccount, link_service: LinkServiceDep
     ) -> None:

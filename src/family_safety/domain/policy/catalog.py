@@ -42,6 +42,15 @@ def _show(raw: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _short_list(raw: object, items: str, most: int) -> list[object]:
+    """``raw`` as a list of at most ``most`` ``items`` (words, windows: for the messages)."""
+    if not isinstance(raw, list):
+        raise InvalidValue(f"must be a list of {items}, not {_show(raw)}")
+    if len(raw) > most:
+        raise InvalidValue(f"must have at most {most} {items}, not {len(raw)}")
+    return raw
+
+
 class SettingKind(ABC, Generic[V]):
     """How one setting's values are read, written and compared."""
 
@@ -152,12 +161,8 @@ class KeywordListKind(SettingKind[tuple[str, ...]]):
         self.max_length = max_length
 
     def parse(self, raw: object) -> tuple[str, ...]:
-        if not isinstance(raw, list):
-            raise InvalidValue(f"must be a list of words, not {_show(raw)}")
-        if len(raw) > self.max_words:
-            raise InvalidValue(f"must have at most {self.max_words} words, not {len(raw)}")
         words = []
-        for index, word in enumerate(raw):
+        for index, word in enumerate(_short_list(raw, "words", self.max_words)):
             if not isinstance(word, str):
                 raise InvalidValue(f"item {index}: must be a string, not {_show(word)}")
             trimmed = word.strip()
@@ -372,12 +377,9 @@ class WindowListKind(SettingKind[tuple[Window, ...]]):
         self.max_windows = max_windows
 
     def parse(self, raw: object) -> tuple[Window, ...]:
-        if not isinstance(raw, list):
-            raise InvalidValue(f"must be a list of windows, not {_show(raw)}")
-        if len(raw) > self.max_windows:
-            raise InvalidValue(f"must have at most {self.max_windows} windows, not {len(raw)}")
+        windows = _short_list(raw, "windows", self.max_windows)
         return self.join(
-            (tuple(_parse_window(window, f"item {index}") for index, window in enumerate(raw)),)
+            (tuple(_parse_window(window, f"item {index}") for index, window in enumerate(windows)),)
         )
 
     def dump(self, value: tuple[Window, ...]) -> list[dict[str, Any]]:

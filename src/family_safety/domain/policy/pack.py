@@ -14,10 +14,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from family_safety.domain.policy.catalog import CATALOG, InvalidValue
-from family_safety.lib.pack_files import PackError, PackSource, read_toml, validated
+from family_safety.lib.pack_files import PackError, PackModel, PackSource, read_toml, validated
 
 DEFAULT_PACK_PATH = Path(__file__).parent / "packs" / "default.toml"
 TOML_NULL = "null"
@@ -111,20 +111,17 @@ def load_pack(path: Path) -> PolicyPack:
     return _build(source, validated(source, _PackFile, data))
 
 
-class _BandFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class _BandFile(PackModel):
     name: str = Field(min_length=1)
     min_age: int = Field(ge=0)
 
 
-class _SettingFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class _SettingFile(PackModel):
     defaults: dict[str, Any]
     gates: dict[str, Any] = Field(default_factory=dict)
 
 
-class _PackFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class _PackFile(PackModel):
     id: str = Field(min_length=1)
     version: str = Field(min_length=1)
     minimum_age: int = Field(ge=0)

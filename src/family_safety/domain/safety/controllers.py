@@ -4,17 +4,16 @@ blocks, and the staff's moderation queue."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import iso3166
-from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
+from litestar import Controller, MediaType, Request, Response, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
-    HTTP_204_NO_CONTENT,
     HTTP_304_NOT_MODIFIED,
 )
 
@@ -23,6 +22,7 @@ from family_safety.domain.dependencies import (
     AppComponents,
     CurrentAccount,
     IfNoneMatch,
+    delete_own,
 )
 from family_safety.domain.safety.categories import categories_for
 from family_safety.domain.safety.deps import (
@@ -73,11 +73,14 @@ SearchQuery = Annotated[
 ]
 
 
-class SafetyController(Controller):
+class _SafetyController(Controller):
+    tags = ["safety"]
+
+
+class SafetyController(_SafetyController):
     """Help fitted to the caller, report categories, and search interventions."""
 
     path = "/v1/safety"
-    tags = ["safety"]
 
     @get(
         "/resources",
@@ -171,10 +174,28 @@ def _match_answer(intervention: Intervention | None) -> bytes:
     return InterventionMatch.model_validate({"intervention": wire}).model_dump_json().encode()
 
 
-class ReportController(Controller):
+T = TypeVar("T")
+
+
+def _created_or_found(
+    model: type, created: str, found: str, *problems_of: int
+) -> dict[int, ResponseSpec]:
+    """The answers of a POST that creates a thing unless it already stands: 201 with the new one,
+    200 with the one found."""
+    return {
+        201: ResponseSpec(model, description=created),
+        200: ResponseSpec(model, description=found),
+        **problem_responses(*problems_of),
+    }
+
+
+def _created_or_found_answer(thing: T, created: bool) -> Response[T]:
+    return Response(thing, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+
+class ReportController(_SafetyController):
     """Filing a report, and the reporter's own reports."""
 
-    tags = ["safety"]
     dependencies = REPORT_SERVICE
 
     @post(
@@ -184,11 +205,9 @@ class ReportController(Controller):
         "again within 24 hours: 200 with the first report. More than 20 reports an hour: 429. "
         "A teen may `tell_guardians`: they learn the category's title and the time, nothing "
         "else.",
-        responses={
-            201: ResponseSpec(ReportOut, description="Filed"),
-            200: ResponseSpec(ReportOut, description="Already filed within 24 hours"),
-            **problem_responses(400, 401, 413, 422, 429),
-        },
+        responses=_created_or_found(
+            ReportOut, "Filed", "Already filed within 24 hours", 400, 401, 413, 422, 429
+        ),
     )
     async def file(
         self,
@@ -197,7 +216,7 @@ class ReportController(Controller):
         report_service: ReportServiceDep,
     ) -> Response[ReportOut]:
         report, created = await report_service.file(current_account, data, utc_now())
-        return Response(report, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+        return _created_or_found_answer(report, created)
 
     @list_route("/v1/me/reports", summary="My reports, oldest first")
     async def mine(self, report_service: ReportServiceDep, page: RequestedPage) -> Page[ReportOut]:
@@ -217,20 +236,17 @@ class ReportController(Controller):
         return await report_service.one(current_account, report_id)
 
 
-class BlockController(Controller):
+class BlockController(_SafetyController):
     path = "/v1/me/blocks"
-    tags = ["safety"]
     dependencies = BLOCK_SERVICE
 
     @post(
         summary="Block an account",
         description="201 with the block; 200 when it already stands. Blocking oneself: 422; an "
         "unknown handle: 404; at most 10,000 blocks: 409 `block-limit-reached`.",
-        responses={
-            201: ResponseSpec(BlockOut, description="Blocked"),
-            200: ResponseSpec(BlockOut, description="Already blocked"),
-            **problem_responses(400, 401, 404, 409, 413, 422),
-        },
+        responses=_created_or_found(
+            BlockOut, "Blocked", "Already blocked", 400, 401, 404, 409, 413, 422
+        ),
     )
     async def block(
         self,
@@ -239,18 +255,16 @@ class BlockController(Controller):
         block_service: BlockServiceDep,
     ) -> Response[BlockOut]:
         block, created = await block_service.block(current_account, data.handle, utc_now())
-        return Response(block, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+        return _created_or_found_answer(block, created)
 
     @list_route(summary="Accounts I block, oldest first")
     async def blocks(self, block_service: BlockServiceDep, page: RequestedPage) -> Page[BlockOut]:
         return await block_service.page(page)
 
-    @delete(
+    @delete_own(
         "/{account_id:uuid}",
-        status_code=HTTP_204_NO_CONTENT,
         summary="Unblock an account",
         description="204, whether or not the block stood. A path id that is not a UUID: 404.",
-        responses=problem_responses(401, 404),
     )
     async def unblock(
         self,

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 from family_safety.db.account_records import AccountRecord, load_signed_in_account
 from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import AccountRole
-from family_safety.domain.dependencies import AppComponents, DbSession
+from family_safety.domain.dependencies import AppComponents, DbSession, session_service
 from family_safety.domain.safety.services import (
     STAFF,
     BlockService,
@@ -63,19 +63,9 @@ def provide_report_service(db_session: DbSession, components: AppComponents) -> 
     return ReportService(db_session, components.pack, components.safety)
 
 
-def provide_moderation_service(db_session: DbSession) -> ModerationService:
-    return ModerationService(db_session)
-
-
-def provide_block_service(db_session: DbSession) -> BlockService:
-    return BlockService(db_session)
-
-
 REPORT_SERVICE = {"report_service": Provide(provide_report_service, sync_to_thread=False)}
 ReportServiceDep = NamedDependency[SkipValidation[ReportService]]
-MODERATION_SERVICE = {
-    "moderation_service": Provide(provide_moderation_service, sync_to_thread=False)
-}
+MODERATION_SERVICE = session_service("moderation_service", ModerationService)
 ModerationServiceDep = NamedDependency[SkipValidation[ModerationService]]
-BLOCK_SERVICE = {"block_service": Provide(provide_block_service, sync_to_thread=False)}
+BLOCK_SERVICE = session_service("block_service", BlockService)
 BlockServiceDep = NamedDependency[SkipValidation[BlockService]]

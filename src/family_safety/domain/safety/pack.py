@@ -15,10 +15,10 @@ from types import MappingProxyType
 from typing import Annotated, Any, Literal, get_args
 
 import iso3166
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from family_safety.domain.safety.normalise import normalise
-from family_safety.lib.pack_files import PackError, PackSource, read_toml, validated
+from family_safety.lib.pack_files import PackError, PackModel, PackSource, read_toml, validated
 
 DEFAULT_PACKS_DIR = Path(__file__).parent / "packs"
 RESOURCES_FILE = "resources.toml"
@@ -160,13 +160,11 @@ def load_packs(directory: Path) -> SafetyPacks:
     )
 
 
-_STRICT = ConfigDict(extra="forbid", strict=True)
 _Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 _Text = Annotated[str, Field(min_length=1)]
 
 
-class _ResourceFile(BaseModel):
-    model_config = _STRICT
+class _ResourceFile(PackModel):
     id: _Id
     name: _Text
     description: _Text
@@ -178,13 +176,11 @@ class _ResourceFile(BaseModel):
     countries: list[str] = Field(min_length=1)
 
 
-class _ResourcesFile(BaseModel):
-    model_config = _STRICT
+class _ResourcesFile(PackModel):
     resources: list[_ResourceFile] = Field(min_length=1)
 
 
-class _InterventionFile(BaseModel):
-    model_config = _STRICT
+class _InterventionFile(PackModel):
     topic: Topic
     title: _Text
     message: _Text
@@ -192,13 +188,11 @@ class _InterventionFile(BaseModel):
     phrases: list[str] = Field(min_length=1)
 
 
-class _InterventionsFile(BaseModel):
-    model_config = _STRICT
+class _InterventionsFile(PackModel):
     interventions: list[_InterventionFile] = Field(min_length=1)
 
 
-class _CategoryFile(BaseModel):
-    model_config = _STRICT
+class _CategoryFile(PackModel):
     id: _Id
     title: _Text
     group: _Text
@@ -206,8 +200,7 @@ class _CategoryFile(BaseModel):
     offered_to: OfferedTo
 
 
-class _NextStepFile(BaseModel):
-    model_config = _STRICT
+class _NextStepFile(PackModel):
     category: str
     kind: StepKind
     text: _Text
@@ -215,8 +208,7 @@ class _NextStepFile(BaseModel):
     audience: Audience = "everyone"
 
 
-class _ReportsFile(BaseModel):
-    model_config = _STRICT
+class _ReportsFile(PackModel):
     categories: list[_CategoryFile] = Field(min_length=1)
     next_steps: list[_NextStepFile] = Field(default_factory=list)
 

@@ -9,14 +9,14 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, get, post
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from family_safety.db.account_records import AccountRecord
 from family_safety.domain.components import Components
-from family_safety.domain.dependencies import AppComponents, CurrentAccount
+from family_safety.domain.dependencies import AppComponents, CurrentAccount, delete_own
 from family_safety.domain.links.access import GUARDED_TEEN, Guarded
 from family_safety.domain.screen_time.deps import (
     GRANT_SERVICE,
@@ -37,7 +37,15 @@ from family_safety.domain.screen_time.schemas import (
 from family_safety.domain.screen_time.usage import merge_usage, reported_days
 from family_safety.lib.clock import utc_now
 from family_safety.lib.guards import guardians_only, teens_only
-from family_safety.lib.pagination import CURSOR_SCOPE, DEFAULT_LIMIT, Cursor, Limit, Page
+from family_safety.lib.pagination import (
+    CURSOR_SCOPE,
+    DEFAULT_LIMIT,
+    Cursor,
+    Limit,
+    Page,
+    RequestedPage,
+    list_route,
+)
 from family_safety.lib.problems import problem_responses
 
 From = Annotated[
@@ -206,26 +214,21 @@ class MyTimeRequestsController(_ScreenTimeController):
             current_account, data.kind, data.minutes, data.note, utc_now()
         )
 
-    @get(
-        summary="My time requests, oldest first",
-        responses=problem_responses(401, 422),
-        middleware=CURSOR_SCOPE,
-    )
+    @list_route(summary="My time requests, oldest first")
     async def mine(
         self,
         current_account: CurrentAccount,
         time_request_service: TimeRequestServiceDep,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        page: RequestedPage,
     ) -> Page[TimeRequestOut]:
-        return await time_request_service.requests(current_account, limit, cursor, utc_now())
+        return await time_request_service.requests(
+            current_account, page.limit, page.cursor, utc_now()
+        )
 
-    @delete(
+    @delete_own(
         "/{request_id:uuid}",
-        status_code=HTTP_204_NO_CONTENT,
         summary="Cancel my pending time request",
         description="A request no longer pending is left as it is.",
-        responses=problem_responses(401, 404),
     )
     async def cancel(
         self,
@@ -240,19 +243,11 @@ class TeenTimeRequestsController(_GuardianViewController):
     path = "/v1/teens/{teen_id:uuid}/time-requests"
     dependencies = {**GUARDED_TEEN, **TIME_REQUEST_SERVICE}
 
-    @get(
-        summary="This teen's time requests, oldest first",
-        responses=problem_responses(401, 403, 404, 422),
-        middleware=CURSOR_SCOPE,
-    )
+    @list_route(summary="This teen's time requests, oldest first", problems_of=(401, 403, 404, 422))
     async def requests(
-        self,
-        guarded: Guarded,
-        time_request_service: TimeRequestServiceDep,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        self, guarded: Guarded, time_request_service: TimeRequestServiceDep, page: RequestedPage
     ) -> Page[TimeRequestOut]:
-        return await time_request_service.requests(guarded.teen, limit, cursor, utc_now())
+        return await time_request_service.requests(guarded.teen, page.limit, page.cursor, utc_now())
 
     @post(
         "/{request_id:uuid}/decision",

@@ -107,13 +107,7 @@ class SignInPages(Controller):
         try:
             new = NewAccount.model_validate(fields)
             await accounts.register(
-                db_session,
-                components.hasher,
-                components.pack,
-                new,
-                client_address=client_address,
-                per_address_per_hour=components.settings.registrations_per_address_per_hour,
-                now=utc_now(),
+                db_session, components, new, client_address=client_address, now=utc_now()
             )
             pair = await auth_service.sign_in(new.handle, new.password, client_address)
         except (ValidationError, Problem) as refused:
