@@ -5,9 +5,12 @@
  */
 import {
   createFamilySafetyClient,
+  type components,
   type EffectiveSettings,
   type SettingValues,
 } from "../src/index.ts";
+
+type Schemas = components["schemas"];
 
 declare const answer: EffectiveSettings;
 const client = createFamilySafetyClient({ baseUrl: "http://127.0.0.1:8000" });
@@ -48,9 +51,23 @@ void client.POST("/v1/accounts", {
   },
 });
 
+// The generated types themselves are exact (every request body's schema says
+// `additionalProperties: false`, tests/integration/test_exact_bodies.py), so the same typos fail
+// wherever a body is written against them, not only through this client's methods.
 // @ts-expect-error: a key the catalogue does not have, in a body typed as SettingValues
 const typo: SettingValues = { "acount.privat": true };
-void typo;
+// @ts-expect-error: the same typo in a guardian's limits
+const limitsTypo: Schemas["Limits"] = { limits: { "acount.privat": true } };
+const newAccount: Schemas["NewAccount"] = {
+  handle: "sam_14",
+  password: "correct horse battery",
+  birthdate: "2012-03-01",
+  // @ts-expect-error: a field the service refuses
+  is_admin: true,
+};
+// @ts-expect-error: a key next to the token or the code
+const proof: Schemas["InvitationProof"] = { code: "bcdf ghjk", guardian: "alex" };
+void [typo, limitsTypo, newAccount, proof];
 
 void client.PUT("/v1/teens/{teen_id}/limits", {
   params: { path: { teen_id: "0b8f4a52-5d0e-4c55-9a47-1f0d2f8c8a31" }, header: { "If-Match": "x" } },
