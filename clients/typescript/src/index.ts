@@ -1,7 +1,7 @@
 /**
  * A typed client for the family_safety HTTP API.
  *
- * `schema.d.ts` is generated from the service's OpenAPI document (`make client`); openapi-fetch
+ * `schema.ts` is generated from the service's OpenAPI document (`make client`); openapi-fetch
  * turns it into a fetch wrapper whose paths, parameters, bodies and answers are all typed: a
  * setting key with a typo, or a value of the wrong type for its key, does not compile.
  */
@@ -12,7 +12,7 @@ import createClient, {
   type Middleware,
 } from "openapi-fetch";
 
-import type { components, paths } from "./schema.d.ts";
+import type { components, paths } from "./schema.js";
 
 export type { components, paths };
 

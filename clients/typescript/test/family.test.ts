@@ -1,39 +1,18 @@
 /**
  * The family story, through the typed client, against a real `family-safety serve` started here
  * on a free port with a throwaway data dir: register a guardian and a teen, pair by code, set
- * limits with If-Match, and read the teen's effective settings.
- *
- * The server is `FAMILY_SAFETY_BIN` (default: the repository's `.venv/bin/family-safety`).
+ * limits with If-Match, and read the teen's effective settings (the server: ./server.ts).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 
 import { createFamilySafetyClient, problemSlug, type FamilySafetyClient } from "../src/index.ts";
+import { startServer, type RunningServer } from "./server.ts";
 
 const PASSWORD = "correct horse battery";
-const SERVER_BIN =
-  process.env.FAMILY_SAFETY_BIN ?? resolve(import.meta.dirname, "../../../.venv/bin/family-safety");
 
-let server: ChildProcess | undefined;
-let dataDir = "";
+let server: RunningServer | undefined;
 let baseUrl = "";
-let serverLog = "";
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? done(address.port) : fail()));
-    });
-  });
-}
 
 /** The birthdate of someone who turned `age` 100 days ago, as YYYY-MM-DD. */
 function birthdateForAge(age: number): string {
@@ -43,32 +22,11 @@ function birthdateForAge(age: number): string {
 }
 
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "family-safety-client-"));
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn(SERVER_BIN, ["serve", "--port", String(port)], {
-    env: { ...process.env, FAMILY_SAFETY_DATA_DIR: dataDir, FAMILY_SAFETY_LOG_LEVEL: "WARNING" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  server.stdout?.on("data", (chunk) => (serverLog += chunk));
-  server.stderr?.on("data", (chunk) => (serverLog += chunk));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) break;
-    try {
-      if ((await fetch(`${baseUrl}/health/live`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((wait) => setTimeout(wait, 100));
-  }
-  throw new Error(`the server did not start:\n${serverLog}`);
+  server = await startServer();
+  baseUrl = server.baseUrl;
 });
 
-after(() => {
-  server?.kill("SIGTERM");
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => server?.stop());
 
 /** Register and sign in; a client acting as that account. */
 async function person(handle: string, age: number): Promise<{ id: string; api: FamilySafetyClient }> {
