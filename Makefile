@@ -64,9 +64,13 @@ bench: $(VENV)/.synced
 	$(if $(BENCH_DATABASE_URL),$(BIN)/python -m tests.bench.load --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS))
 	$(BIN)/pytest tests/bench --benchmark-only --benchmark-enable -q
 
-# The TypeScript client (needs node 20+ and npm): its schema regenerated from the app itself, no
-# server needed. client-check also type-checks it and runs its family story on a real server.
+# The TypeScript client (needs node 20+ and npm; its npm packages come from its lock file, npm ci):
+# its schema regenerated from the app itself, no server needed. client-check also type-checks it
+# (typos in bodies must not compile) and runs its tests on a real server: the family story, and
+# the packed tarball installed in a temporary app that type-checks and runs the README's example.
 $(CLIENT)/node_modules/.package-lock.json: $(CLIENT)/package.json $(CLIENT)/package-lock.json
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null && command -v npm >/dev/null \
+		|| { echo "the TypeScript client needs node 20+ and npm (on Debian 13: apt-get install -y nodejs npm)"; exit 1; }
 	cd $(CLIENT) && npm ci --no-audit --no-fund
 
 client: $(VENV)/.synced $(CLIENT)/node_modules/.package-lock.json
