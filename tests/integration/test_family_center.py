@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
 import pytest
+import time_machine
 
+from family_safety.lib.clock import utc_today
 from tests.helpers import EVERY_DAY, PASSWORD, birthdate_for_age, daily, pair, set_limits
 
 CSP = (
@@ -626,3 +629,17 @@ async def test_the_teens_home_leads_with_today_and_asking_for_time(browsers, reg
         home.index('id="settings-title"'),
     ]
     assert order == sorted(order)
+
+
+async def test_the_teens_today_says_when_time_away_ends(browsers, register):
+    sam = await register("sam", 14)
+    noon = datetime.combine(utc_today() + timedelta(days=1), time(12), tzinfo=UTC)
+    with time_machine.travel(noon, tick=False):
+        page = await _signed_in_page(browsers, sam)
+        home = await page.post(
+            "/family/settings",
+            {"screen_time.time_away.start": "11:00", "screen_time.time_away.end": "13:00"},
+        )
+        assert "Your settings are saved." in home.text
+        today = home.text[home.text.index('id="today-title"') : home.text.index('id="time-title"')]
+        assert "Time away now, until 13:00 UTC." in today

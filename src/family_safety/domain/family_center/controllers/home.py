@@ -192,7 +192,7 @@ class HomePages(Controller):
     async def confirm_end_link(
         self, link_id: FromPath[UUID], visit: VisitDep, link_service: LinkServiceDep
     ) -> Response[Any]:
-        """ "End link" asks first: who is on the other side and what ending changes, with
+        """Asked before a link ends: who is on the other side and what ending changes, with
         **Yes, end the link** and a way back."""
         link = await link_service.one(visit.account, link_id, utc_today())
         if link.status != "active":
