@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
@@ -144,6 +145,7 @@ def test_a_guardian_and_a_teen_play_the_whole_story(server, browser, shots):
     # The teen registers and pairs by keyboard only: Tab and Enter.
     sam.register("sam", 14)
     expect(sam.page.get_by_role("heading", name="Your settings")).to_be_visible()
+    sam.page.get_by_text("See and change your").click()  # the settings, folded after today
     expect(sam.page.get_by_text("Set by your age").first).to_be_visible()
     sam.check("teen-home")
     sam.tab_to("el.id === 'pairing-code'")
@@ -179,6 +181,7 @@ def test_a_guardian_and_a_teen_play_the_whole_story(server, browser, shots):
 
     # The teen sees who set it, and asks for more time.
     sam.page.goto("/family/home")
+    sam.page.get_by_text("See and change your").click()
     expect(sam.page.get_by_text("Set by @mum").first).to_be_visible()
     sam.check("teen-home-linked")
     sam.page.get_by_label("Minutes").fill("20")
@@ -203,7 +206,17 @@ def test_a_guardian_and_a_teen_play_the_whole_story(server, browser, shots):
     sam.page.get_by_role("link", name="Get help").click()
     expect(sam.page.get_by_role("heading", name="Get help")).to_be_visible()
     sam.check("teen-help")
+    httpx.post(  # the account the teen reports exists
+        f"{server.base_url}/v1/accounts",
+        json={
+            "handle": "bully_01",
+            "password": PASSWORD,
+            "birthdate": birthdate_for_age(15).isoformat(),
+        },
+    ).raise_for_status()
     sam.page.get_by_role("link", name="Report", exact=True).click()
+    first = sam.page.get_by_label("What is it about?").locator("option").nth(1)
+    expect(first).to_have_text("Harassment and bullying")  # the most needed first
     sam.page.get_by_label("What is it about?").select_option("harassment")
     sam.page.get_by_label("What are you reporting?").select_option(label="A message")
     sam.page.get_by_label("Their handle").fill("bully_01")
@@ -211,9 +224,22 @@ def test_a_guardian_and_a_teen_play_the_whole_story(server, browser, shots):
     sam.check("teen-report")
     sam.page.get_by_role("button", name="Send report").click()
     expect(sam.page.get_by_role("heading", name="Thank you. Your report was sent.")).to_be_visible()
+    expect(sam.page.get_by_role("link", name="Call 0800 1111")).to_have_attribute(
+        "href", "tel:08001111"
+    )
     sam.check("teen-report-sent")
+    sam.page.get_by_role("button", name="Block @bully_01").click()
+    expect(sam.page.get_by_text("You blocked @bully_01.")).to_be_visible()
+    expect(sam.page.get_by_role("button", name="Unblock @bully_01")).to_be_visible()
+    sam.check("teen-blocks")
     sam.page.get_by_role("link", name="Home", exact=True).click()
-    sam.page.get_by_role("button", name="End link").click()
+    sam.page.get_by_role("link", name="End link with @mum").click()
+    expect(sam.page.get_by_role("heading", name="End your link with @mum?")).to_be_visible()
+    sam.check("end-link")
+    sam.page.get_by_role("link", name="No, keep the link").click()
+    expect(sam.page.get_by_role("heading", name="Your guardians")).to_be_visible()
+    sam.page.get_by_role("link", name="End link with @mum").click()
+    sam.page.get_by_role("button", name="Yes, end the link").click()
     expect(sam.page.get_by_text("The link has ended.")).to_be_visible()
     expect(sam.page.get_by_text("You have no linked guardians.")).to_be_visible()
 
@@ -229,3 +255,51 @@ def test_a_guardian_and_a_teen_play_the_whole_story(server, browser, shots):
     sam.page.get_by_role("button", name="Sign out").click()
     sam.page.goto("/family/home")
     expect(sam.page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_on_a_phone_the_teens_home_leads_with_today_and_asking_for_time(server, browser, shots):
+    """At 390x844 the teen sees time left and the "Ask for more time" form on the first screen;
+    the settings follow (issue 23: the page was 3,600 px tall with the form after 13 settings)."""
+    mum = Person(browser, server.base_url, shots)
+    kai = Person(browser, server.base_url, shots)
+    mum.register("mum_phone", 38)
+    mum.page.get_by_role("button", name="Invite a teen").click()
+    code = mum.page.locator(".code").inner_text().strip()
+    kai.register("kai", 15)
+    kai.page.get_by_role("textbox", name="Pairing code").fill(code)
+    kai.page.get_by_role("button", name="Continue").click()
+    kai.page.get_by_role("button", name="Agree and link").click()
+    expect(kai.page.get_by_text("You are now linked with @mum_phone.")).to_be_visible()
+
+    kai.page.goto("/family/home")
+    ask = kai.page.get_by_role("button", name="Ask for more time")
+    expect(ask).to_be_visible()
+    box = ask.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= PHONE["height"], box  # on the first screen, no scrolling
+    today = kai.page.get_by_role("heading", name="Today").bounding_box()
+    settings = kai.page.get_by_role("heading", name="Your settings").bounding_box()
+    assert today["y"] < box["y"] < settings["y"]
+    tall = "document.documentElement.scrollHeight"
+    folded = kai.page.evaluate(tall)
+    kai.page.get_by_text(re.compile(r"See and change your \d+ settings")).click()
+    expect(kai.page.get_by_role("button", name="Save my settings")).to_be_visible()
+    unfolded = kai.page.evaluate(tall)
+    print(f"teen home at 390x844: {folded} px tall, {unfolded} px with the settings open")
+    assert folded < unfolded  # the settings are folded, one tap away
+    kai.check("teen-home-today")
+    kai.page.get_by_label("Minutes").fill("30")
+    ask.click()
+    expect(kai.page.get_by_text("Your question was sent to your guardians.")).to_be_visible()
+
+    # The guardian's history of the teen names the guardian's own actions "You".
+    mum.page.goto("/family/home")
+    mum.page.get_by_role("link", name="kai").click()
+    expect(mum.page.get_by_text("@kai asks for 30 min more today")).to_be_visible()
+    mum.page.get_by_label("Daily screen time").fill("60")
+    mum.page.get_by_role("button", name="Save limits").click()
+    expect(mum.page.get_by_text("You changed limits")).to_be_visible()
+    expect(mum.page.get_by_text("Daily limit, with extra time")).to_be_visible()
+    mum.page.get_by_role("link", name="End link").click()
+    expect(mum.page.get_by_role("heading", name="End your link with @kai?")).to_be_visible()
+    mum.check("guardian-end-link")

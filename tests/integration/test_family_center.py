@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
 import pytest
+import time_machine
 
+from family_safety.lib.clock import utc_today
 from tests.helpers import EVERY_DAY, PASSWORD, birthdate_for_age, daily, pair, set_limits
 
 CSP = (
@@ -156,8 +159,10 @@ async def test_the_family_story(browsers, client):
     history = await sam.get("/family/history")
     assert "@mum changed limits" in history.text
     home = await sam.get("/family/home")
-    end = re.search(r'action="(/family/links/[^"]+/end)"', home.text).group(1)
-    ended = await sam.post(end)
+    end = re.search(r'href="(/family/links/[^"]+/end)"', home.text).group(1)
+    asked = await sam.get(end)
+    assert "End your link with @mum?" in asked.text
+    ended = await sam.post(end, {"confirm": "yes"})
     assert "The link has ended." in ended.text
     assert "You have no linked guardians." in ended.text
     news = await mum.get("/family/home")
@@ -193,7 +198,8 @@ async def test_a_password_change_ends_the_page_session(browsers, client):
     assert (await sam.get("/family/home")).status_code == 303
 
 
-async def test_a_teen_reports_with_evidence_and_sees_what_to_do_next(browsers):
+async def test_a_teen_reports_with_evidence_and_sees_what_to_do_next(browsers, register):
+    await register("bully_01", 15)
     sam = browsers()
     await _register(sam, "sam", 14)
     form = await sam.get("/family/report")
@@ -416,3 +422,224 @@ async def test_a_teen_adds_daily_time_away(browsers):
         {"screen_time.time_away.start": "19:00", "screen_time.time_away.end": "19:00"},
     )
     assert "Please check: Time away" in same.text
+
+
+# --- the pages finish the story (issue 23) ---------------------------------------------------
+
+
+async def _signed_in_page(browsers, person) -> Browser:
+    """A page browser signed in as an account registered through the API."""
+    browser = browsers()
+    await browser.get("/family")
+    home = await browser.post("/family/sign-in", {"handle": person.handle, "password": PASSWORD})
+    assert home.status_code == 200, home.text
+    return browser
+
+
+def _code(page: httpx.Response) -> str:
+    return re.search(r'class="code"[^>]*>([A-Z]{4}-[A-Z]{4})<', page.text).group(1)
+
+
+async def test_a_used_or_revoked_invitation_disappears_from_the_guardians_home(browsers, register):
+    mum, sam = await register("mum", 40), await register("sam", 14)
+    mum_page = await _signed_in_page(browsers, mum)
+    code = _code(await mum_page.post("/family/invitations"))
+    assert (await sam.post("/v1/pairings", json={"code": code})).status_code == 201
+    home = await mum_page.get("/family/home")
+    assert code not in home.text
+    assert "Pairing QR code" not in home.text
+    assert "Make a code your teen can use" in home.text
+    assert "@sam" in home.text  # the teen it linked instead
+
+    invited = await mum_page.post("/family/invitations")
+    code = _code(invited)
+    invitation_id = re.search(r"/family/invitations/([^/]+)/qr.svg", invited.text).group(1)
+    assert code in (await mum_page.get("/family/home")).text  # still open: still shown
+    assert (await mum.delete(f"/v1/pairing-invitations/{invitation_id}")).status_code == 204
+    home = await mum_page.get("/family/home")
+    assert code not in home.text
+    assert "Make a code your teen can use" in home.text
+
+
+async def test_blocking_and_unblocking_from_the_pages_is_the_apis_blocks(browsers, register):
+    sam, bully = await register("sam", 14), await register("bully_01", 15)
+    page = await _signed_in_page(browsers, sam)
+    blocks = await page.get("/family/blocks")
+    assert "You do not block anyone." in blocks.text
+    blocked = await page.post("/family/blocks", {"handle": "@Bully_01"})
+    assert "You blocked @bully_01." in blocked.text
+    assert "Unblock @bully_01" in blocked.text
+    listed = (await sam.get("/v1/me/blocks")).json()["items"]
+    assert [b["account"]["handle"] for b in listed] == ["bully_01"]
+    again = await page.post("/family/blocks", {"handle": "bully_01"})
+    assert "You already block @bully_01." in again.text
+
+    unknown = await page.post("/family/blocks", {"handle": "nobody_here"})
+    assert "There is no account called @nobody_here." in unknown.text
+    itself = await page.post("/family/blocks", {"handle": "sam"})
+    assert 'class="flash error" role="alert"' in itself.text  # refused, in words
+    assert len((await sam.get("/v1/me/blocks")).json()["items"]) == 1
+
+    unblocked = await page.post(f"/family/blocks/{bully.id}/unblock", {"handle": "bully_01"})
+    assert "You unblocked @bully_01." in unblocked.text
+    assert "You do not block anyone." in unblocked.text
+    assert (await sam.get("/v1/me/blocks")).json()["items"] == []
+
+
+async def test_a_reports_next_steps_block_the_account_in_one_click(browsers, register):
+    sam = await register("sam", 14)
+    await register("bully_01", 15)
+    page = await _signed_in_page(browsers, sam)
+    await page.get("/family/report")
+    sent = await page.post(
+        "/family/report",
+        {"category": "harassment", "subject_kind": "account", "subject_handle": "bully_01"},
+    )
+    assert "Block @bully_01" in sent.text
+    form = re.search(
+        r'<form method="post" action="/family/blocks">(.*?)</form>', sent.text, re.S
+    ).group(1)
+    assert 'name="_csrf_token"' in form  # a CSRF-protected form, not a link
+    assert 'name="handle" value="bully_01"' in form
+    forged = await page._send("POST", "/family/blocks", data={"handle": "bully_01"})
+    assert forged.status_code == 403  # without the page's token: refused, nothing blocked
+    assert (await sam.get("/v1/me/blocks")).json()["items"] == []
+    blocked = await page.post("/family/blocks", {"handle": "bully_01"})
+    assert "You blocked @bully_01." in blocked.text
+    listed = (await sam.get("/v1/me/blocks")).json()["items"]
+    assert [b["account"]["handle"] for b in listed] == ["bully_01"]
+
+
+async def test_a_report_about_an_unknown_handle_is_refused_and_nothing_is_sent(browsers, register):
+    sam = await register("sam", 14)
+    page = await _signed_in_page(browsers, sam)
+    await page.get("/family/report")
+    refused = await page.post(
+        "/family/report",
+        {
+            "category": "harassment",
+            "subject_kind": "message",
+            "subject_handle": "@bully_1",
+            "evidence_text": "nobody likes you",
+        },
+    )
+    assert refused.status_code == 404
+    assert "There is no account called @bully_1 here." in refused.text
+    assert "Your report was sent." not in refused.text
+    assert 'value="@bully_1"' in refused.text  # what was typed stays, to correct it
+    assert ">nobody likes you</textarea>" in refused.text
+    assert (await sam.get("/v1/me/reports")).json()["items"] == []
+
+
+async def test_end_link_asks_first_and_ends_only_when_confirmed(browsers, register):
+    mum, sam = await register("mum", 40), await register("sam", 14)
+    await pair(mum, sam)
+    mum_page = await _signed_in_page(browsers, mum)
+    teen_page = await mum_page.get(f"/family/teens/{sam.id}")
+    end = re.search(r'href="(/family/links/[^"]+/end)"', teen_page.text).group(1)
+    asked = await mum_page.get(end)
+    assert asked.status_code == 200
+    assert "End your link with @sam?" in asked.text
+    assert "Your limits on sam stop." in asked.text
+    assert "Yes, end the link" in asked.text
+    assert f'href="/family/teens/{sam.id}"' in asked.text  # "No, keep the link"
+    one_click = await mum_page.post(end, follow=False)  # an old page's button: no confirmation
+    assert one_click.status_code == 303
+    assert one_click.headers["location"] == end
+    assert (await mum.get("/v1/pairings")).json()["items"][0]["status"] == "active"
+
+    sam_page = await _signed_in_page(browsers, sam)
+    asked = await sam_page.get(end)
+    assert "End your link with @mum?" in asked.text
+    ended = await sam_page.post(end, {"confirm": "yes"})
+    assert "The link has ended." in ended.text
+    assert (await mum.get("/v1/pairings")).json()["items"][0]["status"] == "ended"
+    again = await sam_page.get(end)
+    assert again.headers["location"] == "/family/home"
+    assert "This link has already ended." in (await sam_page.get("/family/home")).text
+    stranger = await _signed_in_page(browsers, await register("dan", 30))
+    assert (await stranger.get(end)).status_code == 404
+
+
+async def test_helpline_numbers_on_the_report_page_are_tel_links(browsers, register):
+    sam = await register("sam", 14, country="GB")
+    await register("bully_01", 15)
+    page = await _signed_in_page(browsers, sam)
+    await page.get("/family/report")
+    sent = await page.post(
+        "/family/report",
+        {"category": "harassment", "subject_kind": "account", "subject_handle": "bully_01"},
+    )
+    assert '<a class="tel" href="tel:08001111">Call 0800 1111</a>' in sent.text  # Childline
+    threats = await page.post(
+        "/family/report",
+        {"category": "threats", "subject_kind": "account", "subject_handle": "bully_01"},
+    )
+    assert '<a class="tel" href="tel:999">Call 999</a>' in threats.text
+
+
+async def test_report_categories_come_most_needed_first_on_the_page_and_in_the_api(
+    browsers, register
+):
+    sam = await register("sam", 14)
+    page = await _signed_in_page(browsers, sam)
+    form = await page.get("/family/report")
+    select = re.search(r'<select id="report-category".*?</select>', form.text, re.S).group(0)
+    on_page = re.findall(r'<option value="([a-z_]+)"', select)
+    assert on_page[0] == "harassment"  # bullying first: what people need most
+    assert on_page[-1] == "other"
+    assert on_page.index("minor_exploitation") > on_page.index("threats")
+    listed = (await sam.get("/v1/safety/report-categories")).json()["items"]
+    assert [c["id"] for c in listed] == on_page
+
+
+async def test_histories_say_you_for_the_viewers_own_actions_and_the_chart_has_a_key(
+    browsers, register
+):
+    mum, sam = await register("mum", 40), await register("sam", 14)
+    await pair(mum, sam)
+    await set_limits(mum, sam.id, {"screen_time.daily_limit_minutes": 60})
+    assert (
+        await sam.post("/v1/me/time-requests", json={"kind": "extra_time", "minutes": 15})
+    ).status_code == 201
+    mum_page = await _signed_in_page(browsers, mum)
+    overview = await mum_page.get(f"/family/teens/{sam.id}")
+    assert "You changed limits" in overview.text
+    assert "@mum changed limits" not in overview.text
+    assert "@sam asked for more time" in overview.text
+    assert "Daily limit, with extra time" in overview.text  # the chart's key
+    assert ">Used</li>" in overview.text
+    sam_page = await _signed_in_page(browsers, sam)
+    history = await sam_page.get("/family/history")
+    assert "You asked for more time" in history.text
+    assert "@sam asked" not in history.text
+    assert "@mum changed limits" in history.text
+
+
+async def test_the_teens_home_leads_with_today_and_asking_for_time(browsers, register):
+    mum, sam = await register("mum", 40), await register("sam", 14)
+    await pair(mum, sam)
+    await set_limits(mum, sam.id, {"screen_time.daily_limit_minutes": 60})
+    page = await _signed_in_page(browsers, sam)
+    home = (await page.get("/family/home")).text
+    assert "1 h left today" in home
+    order = [
+        home.index('id="today-title"'),
+        home.index('id="time-title"'),
+        home.index('id="settings-title"'),
+    ]
+    assert order == sorted(order)
+
+
+async def test_the_teens_today_says_when_time_away_ends(browsers, register):
+    sam = await register("sam", 14)
+    noon = datetime.combine(utc_today() + timedelta(days=1), time(12), tzinfo=UTC)
+    with time_machine.travel(noon, tick=False):
+        page = await _signed_in_page(browsers, sam)
+        home = await page.post(
+            "/family/settings",
+            {"screen_time.time_away.start": "11:00", "screen_time.time_away.end": "13:00"},
+        )
+        assert "Your settings are saved." in home.text
+        today = home.text[home.text.index('id="today-title"') : home.text.index('id="time-title"')]
+        assert "Time away now, until 13:00 UTC." in today

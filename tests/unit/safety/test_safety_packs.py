@@ -373,5 +373,5 @@ def test_an_unknown_key_names_its_line(tmp_path: Path) -> None:
     error = load_broken(tmp_path, REPORTS_FILE, text)
     assert error == (
         f"reports.toml line {line_number(text, 'minimum = 18')}: "
-        "categories[1].minimum: Extra inputs are not permitted"
+        "categories[5].minimum: Extra inputs are not permitted"
     )

@@ -40,6 +40,15 @@ class LinkService:
             items=[link_view(*row, today) for row in page.items], next_cursor=page.next_cursor
         )
 
+    async def one(self, account: AnyAccount, link_id: UUID, today: date) -> Link:
+        """One of the account's links, from either side; 404 for anyone else's."""
+        row = (
+            await self.session.execute(links_of(account.id).where(GuardianLink.id == link_id))
+        ).first()
+        if row is None:
+            raise problems.not_found()
+        return link_view(*row, today)
+
     async def end(self, account: AnyAccount, link_id: UUID, now: datetime) -> None:
         """Either side ends the link; ending an ended link changes nothing."""
         link = await self.session.get(GuardianLink, link_id)

@@ -135,6 +135,15 @@ class PairingService:
         )
         await self.session.commit()
 
+    async def still_open(self, guardian: AnyAccount, invitation_id: UUID, now: datetime) -> bool:
+        """Whether the guardian's invitation can still be used: not spent, revoked nor run
+        out (what a page showing it asks before showing it again)."""
+        try:
+            self._refuse_unusable(await self._own_invitation(guardian, invitation_id), now)
+        except problems.Problem:
+            return False
+        return True
+
     # --- the teen's side -----------------------------------------------------------------
 
     async def preview(

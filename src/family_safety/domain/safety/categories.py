@@ -16,7 +16,9 @@ def may_choose(category: ReportCategory, *, is_minor: bool) -> bool:
 
 
 def categories_for(packs: SafetyPacks, *, is_minor: bool) -> tuple[ReportCategory, ...]:
-    """GET /v1/safety/report-categories: the categories a reporter may choose, in pack order."""
+    """The categories a reporter may choose, in pack order: most needed first (harassment and
+    bullying first, never the gravest first, "other" last; reports.toml keeps that order). The
+    one list both GET /v1/safety/report-categories and the pages' report form show."""
     return tuple(
         category for category in packs.categories if may_choose(category, is_minor=is_minor)
     )

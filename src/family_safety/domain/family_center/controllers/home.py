@@ -16,7 +16,13 @@ from family_safety.domain.audit import services as audit
 from family_safety.domain.dependencies import DbSession
 from family_safety.domain.family_center import forms
 from family_safety.domain.family_center.deps import VisitDep
-from family_safety.domain.family_center.pages import LIST_LIMIT, Visit, local_time
+from family_safety.domain.family_center.pages import (
+    HOME,
+    LIST_LIMIT,
+    Visit,
+    local_time,
+    see_other,
+)
 from family_safety.domain.family_center.web import PREFIX
 from family_safety.domain.family_center.words import (
     LABELS,
@@ -28,6 +34,7 @@ from family_safety.domain.family_center.words import (
 from family_safety.domain.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
 from family_safety.domain.links.deps import LINK_SERVICE, LinkServiceDep
 from family_safety.domain.notifications import services as notifications
+from family_safety.domain.pairing.deps import PAIRING_SERVICE, PairingServiceDep
 from family_safety.domain.screen_time.deps import TIME_REQUEST_SERVICE, TimeRequestServiceDep
 from family_safety.lib.clock import utc_now, utc_today
 
@@ -89,18 +96,32 @@ def _setting_row(key: str, setting: EffectiveSettingView) -> dict[str, Any]:
     }
 
 
+async def _open_invitation(
+    visit: Visit, pairing_service: PairingServiceDep
+) -> tuple[dict[str, str], datetime] | None:
+    """The invitation this page made, while it can still be used: one a teen used, or that
+    ran out or was revoked, is forgotten (its code and QR would only be refused)."""
+    invitation = visit.session.get("invitation")
+    if not invitation:
+        return None
+    if await pairing_service.still_open(visit.account, UUID(invitation["id"]), utc_now()):
+        return invitation, datetime.fromisoformat(invitation["expires_at"])
+    visit.session.pop("invitation", None)
+    return None
+
+
 async def _guardian_home(
-    visit: Visit, db_session: DbSession, link_service: LinkServiceDep
+    visit: Visit,
+    db_session: DbSession,
+    link_service: LinkServiceDep,
+    pairing_service: PairingServiceDep,
 ) -> Template:
     guardian = visit.account
     links = await link_service.page(guardian, LIST_LIMIT, None, utc_today())
     teens = [
         link for link in links.items if link.guardian.id == guardian.id and link.status == "active"
     ]
-    invitation = visit.session.get("invitation")
-    expires_at = datetime.fromisoformat(invitation["expires_at"]) if invitation else None
-    if expires_at is not None and expires_at <= utc_now():
-        invitation = expires_at = None
+    invitation, expires_at = await _open_invitation(visit, pairing_service) or (None, None)
     handles = {str(link.teen.id): link.teen.handle for link in links.items}
     return visit.show(
         "guardian_home.html",
@@ -113,7 +134,13 @@ async def _guardian_home(
 
 class HomePages(Controller):
     path = PREFIX
-    dependencies = {**LINK_SERVICE, **SETTINGS_SERVICE, **LIMITS_SERVICE, **TIME_REQUEST_SERVICE}
+    dependencies = {
+        **LINK_SERVICE,
+        **SETTINGS_SERVICE,
+        **LIMITS_SERVICE,
+        **TIME_REQUEST_SERVICE,
+        **PAIRING_SERVICE,
+    }
 
     @get("/home")
     async def home(
@@ -124,13 +151,15 @@ class HomePages(Controller):
         settings_service: SettingsServiceDep,
         limits_service: LimitsServiceDep,
         time_request_service: TimeRequestServiceDep,
+        pairing_service: PairingServiceDep,
     ) -> Template:
         if not visit.is_teen():
-            return await _guardian_home(visit, db_session, link_service)
+            return await _guardian_home(visit, db_session, link_service, pairing_service)
         teen, today, now = visit.account, utc_today(), utc_now()
         answer = (await settings_service.snapshot(teen, today)).answer()
         guardians = await limits_service.my_guardians(teen, LIST_LIMIT, None, today)
         asked = await time_request_service.requests(teen, LIST_LIMIT, None, now)
+        status = await visit.components.screen_time_statuses.status(teen, now)
         return visit.show(
             "teen_home.html",
             settings=[_setting_row(key, setting) for key, setting in answer.settings.items()],
@@ -141,7 +170,8 @@ class HomePages(Controller):
                 }
                 for g in guardians.items
             ],
-            status=await visit.components.screen_time_statuses.status(teen, now),
+            status=status,
+            time_away_until=local_time(status.time_away.until, teen.timezone),
             minutes_words=minutes_words,
             questions=list(reversed(asked.items))[:QUESTIONS_SHOWN],
             answer_words=ANSWER_WORDS,
@@ -158,9 +188,31 @@ class HomePages(Controller):
             labels=LABELS,
         )
 
+    @get("/links/{link_id:uuid}/end")
+    async def confirm_end_link(
+        self, link_id: FromPath[UUID], visit: VisitDep, link_service: LinkServiceDep
+    ) -> Response[Any]:
+        """Asked before a link ends: who is on the other side and what ending changes, with
+        **Yes, end the link** and a way back."""
+        link = await link_service.one(visit.account, link_id, utc_today())
+        if link.status != "active":
+            return visit.done("This link has already ended.")
+        as_guardian = link.guardian.id == visit.account.id
+        return visit.show(
+            "end_link.html",
+            link=link,
+            other=link.teen if as_guardian else link.guardian,
+            as_guardian=as_guardian,
+            back=f"{PREFIX}/teens/{link.teen.id}" if as_guardian else HOME,
+        )
+
     @post("/links/{link_id:uuid}/end")
     async def end_link(
         self, link_id: FromPath[UUID], visit: VisitDep, link_service: LinkServiceDep
     ) -> Response[Any]:
+        """Ends the link once confirmed on the page above; a form without the confirmation
+        (an old page's one-click button) is sent to that page first."""
+        if (await visit.request.form()).get("confirm") != "yes":
+            return see_other(f"{PREFIX}/links/{link_id}/end")
         await link_service.end(visit.account, link_id, utc_now())
         return visit.done("The link has ended.")

@@ -1,5 +1,5 @@
-"""Safety's pages, for both sides: where to get help, and the report form with what happens
-after a report is sent."""
+"""Safety's pages, for both sides: where to get help, the report form with what happens after
+a report is sent, and the accounts one blocks (the API's blocks, through the same service)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,33 @@ from litestar.params import FromPath
 from litestar.response import Template
 from pydantic import ValidationError
 
+from family_safety.domain.dependencies import DbSession
 from family_safety.domain.family_center.deps import VisitDep
 from family_safety.domain.family_center.forms import report_from_form
-from family_safety.domain.family_center.pages import Visit, refusal, see_other
+from family_safety.domain.family_center.pages import (
+    LIST_LIMIT,
+    Visit,
+    flash,
+    refusal,
+    see_other,
+)
 from family_safety.domain.family_center.web import PREFIX
 from family_safety.domain.safety.categories import categories_for
-from family_safety.domain.safety.deps import REPORT_SERVICE, ReportServiceDep
+from family_safety.domain.safety.deps import (
+    BLOCK_SERVICE,
+    REPORT_SERVICE,
+    BlockServiceDep,
+    ReportServiceDep,
+)
 from family_safety.domain.safety.resources import resources_for
-from family_safety.domain.safety.schemas import NewReport
+from family_safety.domain.safety.schemas import NewBlock, NewReport
+from family_safety.domain.safety.services.accounts import account_by_handle
 from family_safety.lib.clock import utc_now
+from family_safety.lib.pagination import PageRequest
 from family_safety.lib.problems import Problem
 
 REPORT = f"{PREFIX}/report"
+BLOCKS = f"{PREFIX}/blocks"
 SUBJECT_WORDS = {
     "account": "An account",
     "content": "A video or post",
@@ -32,12 +47,19 @@ SUBJECT_WORDS = {
 }
 
 
-def _report_form(visit: Visit, *, status_code: int = 200, error: str | None = None) -> Template:
+def _report_form(
+    visit: Visit,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
+) -> Template:
     minor = visit.is_teen()
     return visit.show(
         "report.html",
         status_code=status_code,
         error=error,
+        typed=typed or {},
         categories=categories_for(visit.components.safety, is_minor=minor),
         subjects=SUBJECT_WORDS,
         teen=minor,
@@ -46,7 +68,7 @@ def _report_form(visit: Visit, *, status_code: int = 200, error: str | None = No
 
 class SafetyPages(Controller):
     path = PREFIX
-    dependencies = REPORT_SERVICE
+    dependencies = {**REPORT_SERVICE, **BLOCK_SERVICE}
 
     @get("/help")
     async def get_help(self, visit: VisitDep) -> Template:
@@ -63,14 +85,27 @@ class SafetyPages(Controller):
         return _report_form(visit)
 
     @post("/report")
-    async def send(self, visit: VisitDep, report_service: ReportServiceDep) -> Response[Any]:
+    async def send(
+        self, visit: VisitDep, db_session: DbSession, report_service: ReportServiceDep
+    ) -> Response[Any]:
         form = await visit.request.form()
         try:
             new = NewReport.model_validate(report_from_form(form, visit.account.timezone))
+            handle = new.subject.handle
+            if handle is not None and await account_by_handle(db_session, handle) is None:
+                # Nobody has this handle (a typo, or a name from elsewhere): nothing is sent,
+                # and the page says so, as POST /v1/me/blocks answers 404 for it.
+                return _report_form(
+                    visit,
+                    status_code=404,
+                    error=f"There is no account called @{handle} here. Check their handle, "
+                    "or leave it empty and give a link instead.",
+                    typed=dict(form),
+                )
             report, _ = await report_service.file(visit.account, new, utc_now())
         except (ValidationError, Problem) as refused:
             status_code, words = refusal(refused)
-            return _report_form(visit, status_code=status_code, error=words)
+            return _report_form(visit, status_code=status_code, error=words, typed=dict(form))
         return see_other(f"{REPORT}/{report.id}")
 
     @get("/report/{report_id:uuid}")
@@ -84,3 +119,37 @@ class SafetyPages(Controller):
             report=report,
             title=titles.get(report.category, report.category),
         )
+
+    @get("/blocks")
+    async def blocks(self, visit: VisitDep, block_service: BlockServiceDep) -> Template:
+        blocked = await block_service.page(PageRequest(visit.account.id, LIST_LIMIT, None))
+        return visit.show("blocks.html", blocks=blocked.items)
+
+    @post("/blocks")
+    async def block(self, visit: VisitDep, block_service: BlockServiceDep) -> Response[Any]:
+        """Block by handle, from the blocks page or a report's next steps (POST /v1/me/blocks)."""
+        typed = (await visit.request.form()).get("handle", "").strip().lstrip("@")
+        try:
+            new = NewBlock.model_validate({"handle": typed})
+            block, created = await block_service.block(visit.account, new.handle, utc_now())
+        except (ValidationError, Problem) as refused:
+            if isinstance(refused, Problem) and refused.slug == "not-found":
+                words = f"There is no account called @{typed}. Check their handle."
+                flash(visit.request, words, "error")
+                return see_other(BLOCKS)
+            return visit.refused(refused, BLOCKS)
+        handle = block.account.handle
+        return visit.done(
+            f"You blocked @{handle}." if created else f"You already block @{handle}.", BLOCKS
+        )
+
+    @post("/blocks/{account_id:uuid}/unblock")
+    async def unblock(
+        self, account_id: FromPath[UUID], visit: VisitDep, block_service: BlockServiceDep
+    ) -> Response[Any]:
+        """Lift a block (DELETE /v1/me/blocks/{account_id}); lifting one that does not stand
+        changes nothing, as there. The form names the handle only for the message."""
+        handle = (await visit.request.form()).get("handle", "").strip().lstrip("@")
+        await block_service.unblock(visit.account, account_id)
+        unblocked = f"You unblocked @{handle}." if handle else "Unblocked."
+        return visit.done(f"{unblocked} They can contact you again.", BLOCKS)
