@@ -416,3 +416,32 @@ async def test_a_teen_adds_daily_time_away(browsers):
         {"screen_time.time_away.start": "19:00", "screen_time.time_away.end": "19:00"},
     )
     assert "Please check: Time away" in same.text
+
+
+async def test_the_qr_codes_link_previews_the_invitation_after_signing_in(browsers, register):
+    mum = await register("jo_mum", 40)
+    invitation = (await mum.post("/v1/pairing-invitations", json={})).json()
+    kai = browsers()
+    await _register(kai, "kai_14", 14)
+    await kai.post("/family/sign-out")
+    # Opened from the phone's camera, signed out: sign in first, then the invitation.
+    opened = await kai.get(f"/family/pair?token={invitation['token']}")
+    assert opened.status_code == 303
+    assert opened.headers["location"] == "/family"
+    page = await kai.get("/family")
+    assert "Sign in to see who invited you." in page.text
+    preview = await kai.post("/family/sign-in", {"handle": "kai_14", "password": PASSWORD})
+    assert "Link with @jo_mum?" in preview.text
+    linked = await kai.post("/family/pairing/agree")
+    assert "You are now linked with @jo_mum." in linked.text
+    # Signed in already, a spent invitation's link says so.
+    again = await kai.get(f"/family/pair?token={invitation['token']}")
+    assert again.headers["location"] == "/family/pairing"
+    refused = await kai.get("/family/pairing")
+    refused = await kai.get(refused.headers["location"])
+    assert "That code was already used." in refused.text
+    # A broken link is no invitation.
+    await kai.get("/family/pair?token=not-a-token")
+    broken = await kai.get("/family/pairing")
+    broken = await kai.get(broken.headers["location"])
+    assert "That code does not work." in broken.text

@@ -16,6 +16,7 @@ from family_safety.domain.auth.deps import AUTH_SERVICE, AuthServiceDep
 from family_safety.domain.auth.schemas import SignedIn
 from family_safety.domain.auth.services import DEVICE_TOKEN_TTL_SECONDS
 from family_safety.domain.dependencies import AppComponents, ClientAddress, DbSession
+from family_safety.domain.family_center.controllers.teen import PAIRING, PROOF
 from family_safety.domain.family_center.deps import VisitDep
 from family_safety.domain.family_center.pages import HOME, page, refusal, see_other
 from family_safety.domain.family_center.session import signed_in_account, start_session
@@ -32,8 +33,12 @@ def _signed_in(
 ) -> Redirect:
     """Home, with the page session started and this browser remembered as a device of the
     account: its device token lets it keep signing in while others' wrong guesses lock the
-    handle (as ``device_token`` does in the API)."""
+    handle (as ``device_token`` does in the API). An invitation opened from its link before
+    signing in is previewed next."""
+    proof = (request.session or {}).get(PROOF)
     start_session(request, components, signed)
+    if proof is not None:
+        request.session[PROOF] = proof
     cookie = Cookie(
         key=DEVICE_COOKIE,
         value=signed.device_token,
@@ -43,7 +48,8 @@ def _signed_in(
         samesite="lax",
         secure=components.settings.environment != Environment.DEVELOPMENT,
     )
-    return Redirect(HOME, status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
+    to = HOME if proof is None else PAIRING
+    return Redirect(to, status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
 
 
 def _refused(
