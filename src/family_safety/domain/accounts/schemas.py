@@ -20,6 +20,8 @@ from family_safety.lib.text import FreeText
 _ZONE_AREAS = "Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc"
 _ZONE_NAME = re.compile(rf"UTC|(?:{_ZONE_AREAS})/[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
 _TIMEZONES = frozenset(name for name in available_timezones() if _ZONE_NAME.fullmatch(name))
+TIMEZONES: tuple[str, ...] = tuple(sorted(_TIMEZONES, key=lambda name: (name != "UTC", name)))
+"""Every time zone name an account may have, UTC first: what the pages offer."""
 
 
 def _lowercase(value: object) -> object:
