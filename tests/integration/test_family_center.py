@@ -546,9 +546,7 @@ async def test_registering_with_a_country_and_time_zone(browsers, client):
     assert 'value="max_xx"' in bad.text  # what was typed stays
 
 
-async def test_the_profile_page_changes_what_the_api_shows_and_tells_guardians(
-    browsers, register
-):
+async def test_the_profile_page_changes_what_the_api_shows_and_tells_guardians(browsers, register):
     mum = await register("jo_mum", 40)
     kai = browsers()
     home = await _register(kai, "kai_14", 14)
