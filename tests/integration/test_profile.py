@@ -170,3 +170,25 @@ async def test_time_away_answers_in_the_new_zone(clock, register):
     await teen.patch("/v1/me", json={"timezone": "Europe/London"})
     status = (await teen.get("/v1/me/screen-time")).json()
     assert status["time_away"] == {"active": True, "until": "2026-12-03T07:00:00Z"}
+
+
+async def test_a_new_country_re_resolves_the_settings(register):
+    sam = await register("sam_teen", 15)
+    before = await sam.get("/v1/me/settings")
+    changed = await sam.patch("/v1/me", json={"country": "FR"})
+    assert changed.status_code == 200, changed.text
+    after = await sam.get("/v1/me/settings", headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200  # not 304: a cached answer is not served for the new country
+    assert after.headers["etag"] != before.headers["etag"]
+    await sam.patch("/v1/me", json={"country": "FR"})  # the same country: nothing changes
+    same = await sam.get("/v1/me/settings", headers={"If-None-Match": after.headers["etag"]})
+    assert same.status_code == 304
+
+
+async def test_a_body_that_is_not_json_or_not_an_object_is_refused(register):
+    sam = await register("sam_adult", 30)
+    broken = await sam.patch("/v1/me", content=b"{", headers={"Content-Type": "application/json"})
+    expect_problem(broken, 400, "malformed-body")
+    listed = await sam.patch("/v1/me", json=["display_name"])
+    expect_problem(listed, 422, "validation")
+    assert (await sam.get("/v1/me")).json()["display_name"] == "sam_adult"
