@@ -40,6 +40,9 @@ _DEFAULTS: dict[str, Callable[[Account], Any]] = {
     "country": lambda account: None,
     "timezone": lambda account: DEFAULT_TIMEZONE,
 }
+UNRECORDED_VALUES = frozenset({"display_name"})
+"""Fields whose change the audit records without the values: the account holds the current name,
+and a chain never needs a minor's past names (the least data)."""
 GUARDIANS_TOLD = frozenset({"country", "timezone"})
 """The fields whose change a 13-17 account's guardians are told of: they move its day, its quiet
 hours and (with laws) its settings."""
@@ -73,7 +76,10 @@ async def change_profile(
         account_id=account.id,
         actor=chain.Actor(chain.ActorRole.SELF, account.id),
         action=ACTION,
-        changes=changes,
+        changes={
+            name: {"from": None, "to": None} if name in UNRECORDED_VALUES else change
+            for name, change in changes.items()
+        },
         at=now,
     )
     told = sorted(GUARDIANS_TOLD.intersection(changes))
