@@ -110,7 +110,7 @@ class InvitationController(_PairingController):
         "URL), which a phone's camera opens.",
         media_type="image/svg+xml",
         cache_control=NO_STORE,
-        responses=problem_responses(401, 404, 409, 410),
+        responses=problem_responses(401, 404, 409, 410, 422),
     )
     async def qr(
         self,
