@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,8 +64,8 @@ def browser() -> Iterator[Browser]:
 class Person:
     """One browser context: its page, the CSP violations it saw, and its checks."""
 
-    def __init__(self, browser: Browser, base_url: str, shots: Path) -> None:
-        self.context = browser.new_context(base_url=base_url, viewport=PHONE)
+    def __init__(self, browser: Browser, base_url: str, shots: Path, **options: str) -> None:
+        self.context = browser.new_context(base_url=base_url, viewport=PHONE, **options)
         self.context.add_init_script(path=str(AXE))
         self.page = self.context.new_page()
         self.csp_violations: list[str] = []
@@ -95,9 +96,11 @@ class Person:
             self.page.screenshot(path=self.shots / f"{name}-{size_name}.png", full_page=True)
         self.page.set_viewport_size(PHONE)
 
-    def register(self, handle: str, age: int) -> None:
+    def register(self, handle: str, age: int, country: str | None = None) -> None:
         self.page.goto("/family")
         form = self.page.get_by_role("region", name="New here?")
+        if country is not None:
+            form.get_by_label("Country (optional)").select_option(label=country)
         form.get_by_label("Handle").fill(handle)
         form.get_by_label("Password").fill(PASSWORD)
         form.get_by_label("Birthdate").fill(birthdate_for_age(age).isoformat())
@@ -303,3 +306,84 @@ def test_on_a_phone_the_teens_home_leads_with_today_and_asking_for_time(server, 
     mum.page.get_by_role("link", name="End link").click()
     expect(mum.page.get_by_role("heading", name="End your link with @kai?")).to_be_visible()
     mum.check("guardian-end-link")
+
+
+def _scan(person: Person, svg_path: str, folder: Path) -> str:
+    """What a phone's camera reads from the QR code at ``svg_path``: the SVG the page shows,
+    rendered large in the browser, photographed and decoded by ``zbarimg`` (zbar-tools)."""
+    zbarimg = shutil.which("zbarimg")
+    assert zbarimg, "zbarimg is needed (apt-get install -y zbar-tools)"
+    svg = person.context.request.get(svg_path)
+    assert svg.ok
+    (folder / "qr.svg").write_bytes(svg.body())
+    (folder / "qr.html").write_text(
+        '<!doctype html><body style="margin:0;background:#fff">'
+        '<img src="qr.svg" width="560" height="560"></body>'
+    )
+    camera = person.context.new_page()
+    camera.set_viewport_size({"width": 600, "height": 600})
+    camera.goto((folder / "qr.html").as_uri())
+    camera.wait_for_function("document.images[0].complete")
+    camera.screenshot(path=folder / "qr.png")
+    camera.close()
+    scanned = subprocess.run(
+        [zbarimg, "--quiet", "--raw", str(folder / "qr.png")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return scanned.stdout.strip()
+
+
+def test_a_teen_registers_in_their_zone_keeps_a_profile_and_pairs_by_the_camera(
+    server, browser, shots, tmp_path
+):
+    jo = Person(browser, server.base_url, shots)
+    kai = Person(browser, server.base_url, shots, timezone_id="Europe/Paris")
+
+    # Help is there before signing in: every country's numbers, grouped, each a tel: link.
+    kai.page.goto("/family/help")
+    expect(kai.page.get_by_role("heading", name="In the European Union")).to_be_visible()
+    expect(kai.page.get_by_role("link", name="112")).to_have_attribute("href", "tel:112")
+    kai.check("help-signed-out")
+
+    # The registration proposes this browser's time zone; the teen adds a country.
+    kai.page.goto("/family")
+    form = kai.page.get_by_role("region", name="New here?")
+    expect(form.get_by_label("Time zone")).to_have_value("Europe/Paris")
+    kai.register("kai_fr", 14, country="France")
+    expect(kai.page.get_by_role("heading", name="Your settings")).to_be_visible()
+
+    # Help leads with France's numbers.
+    kai.page.get_by_role("link", name="Get help").click()
+    expect(kai.page.get_by_role("heading", level=2).first).to_have_text("In France")
+    kai.check("help-france")
+
+    # The profile page, from home: a name, another zone.
+    kai.page.goto("/family/home")
+    kai.page.get_by_role("link", name="Profile").click()
+    expect(kai.page.get_by_label("Time zone")).to_have_value("Europe/Paris")
+    expect(kai.page.get_by_label("Country (optional)")).to_have_value("FR")
+    kai.check("profile")
+    kai.page.get_by_label("Name (optional)").fill("Kai")
+    kai.page.get_by_label("Time zone").select_option("Europe/Berlin")
+    kai.page.get_by_role("button", name="Save profile").click()
+    expect(kai.page.get_by_text("Your profile is saved.")).to_be_visible()
+    expect(kai.page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+
+    # The guardian's QR code holds the link to the invitation's preview.
+    jo.register("jo_parent", 40)
+    jo.page.get_by_role("button", name="Invite a teen").click()
+    qr = jo.page.get_by_role("img", name="Pairing QR code")
+    expect(qr).to_be_visible()
+    link = _scan(jo, qr.get_attribute("src"), tmp_path)
+    assert link.startswith(f"{server.base_url}/family/pair?token=ey"), link
+
+    # The teen's camera opens it: the preview, then the link.
+    kai.page.goto(link)
+    expect(kai.page.get_by_role("heading", name="Link with @jo_parent?")).to_be_visible()
+    kai.page.get_by_role("button", name="Agree and link").click()
+    expect(kai.page.get_by_text("You are now linked with @jo_parent.")).to_be_visible()
+    jo.page.goto("/family/home")
+    expect(jo.page.get_by_role("link", name="Kai")).to_be_visible()

@@ -82,6 +82,21 @@ async def _scenario(first_url: str, second_url: str, *, at_once: bool) -> None:
             response = await client.get(f"/v1/teens/{teen_id}/settings", headers=guardian)
             assert response.status_code == 404
 
+        # A profile change through one instance: the other's signed-in account has it too.
+        assert (await second.get("/v1/me/screen-time", headers=teen)).json()["timezone"] == "UTC"
+        assert (await second.get("/v1/me", headers=teen)).json()["display_name"] == "teen"
+        changed = await first.patch(
+            "/v1/me", json={"timezone": "Asia/Tokyo", "display_name": "Kai"}, headers=teen
+        )
+        assert changed.status_code == 200, changed.text
+
+        async def moved() -> bool:
+            status = (await second.get("/v1/me/screen-time", headers=teen)).json()
+            me = (await second.get("/v1/me", headers=teen)).json()
+            return status["timezone"] == "Asia/Tokyo" and me["display_name"] == "Kai"
+
+        assert await moved() if at_once else await _eventually(moved)
+
         # A logout through one instance refuses the old token through the other.
         refresh = (
             await first.post(

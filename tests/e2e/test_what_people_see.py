@@ -1,6 +1,8 @@
 """What people see, in a real browser (Debian's headless ``chromium``) against a real server: the
 docs UI renders every endpoint with no internet, and the pairing QR code renders as an image that
-scans (``zbarimg``, Debian's zbar-tools) to exactly the invitation's token.
+scans (``zbarimg``, Debian's zbar-tools) to exactly the invitation's token, or with
+``?content=link`` to the link that opens its preview (the pages' QR code holds that link:
+tests/e2e/test_family_center_browser.py).
 
 Nothing here is skipped: without chromium or zbarimg these tests fail (``.ci/run`` installs both).
 """
@@ -83,14 +85,18 @@ def test_the_docs_render_every_endpoint_from_assets_the_service_serves(server, t
     assert screenshot.stat().st_size > 20_000  # a blank page is a few hundred bytes
 
 
-def test_the_qr_code_renders_as_an_image_and_scans_to_the_token(server, tmp_path):
-    guardian = asyncio.run(_headers(server.base_url))
+@pytest.mark.parametrize("content", ["token", "link"])
+def test_the_qr_code_renders_as_an_image_and_scans_to_the_token_or_its_link(
+    server, tmp_path, content
+):
+    guardian = asyncio.run(_headers(server.base_url, f"guardian_{content}"))
     with httpx.Client(base_url=server.base_url) as client:
         created = client.post("/v1/pairing-invitations", json={}, headers=guardian)
         assert created.status_code == 201, created.text
         invitation = created.json()
         qr_path = f"/v1/pairing-invitations/{invitation['id']}/qr.svg"
-        first, second = (client.get(qr_path, headers=guardian) for _ in range(2))
+        query = {} if content == "token" else {"content": "link"}
+        first, second = (client.get(qr_path, params=query, headers=guardian) for _ in range(2))
     assert first.status_code == 200
     assert first.content == second.content  # the same bytes on every fetch
     svg = first.content.decode()
@@ -116,9 +122,19 @@ def test_the_qr_code_renders_as_an_image_and_scans_to_the_token(server, tmp_path
         timeout=60,
         check=True,
     )
-    assert scanned.stdout.strip() == invitation["token"]
+    if content == "token":
+        assert scanned.stdout.strip() == invitation["token"]
+        return
+    link = scanned.stdout.strip()
+    assert link == f"{server.base_url}/family/pair?token={invitation['token']}"
+    # Followed by a browser not yet signed in: the sign-in page, which then shows the preview.
+    with httpx.Client(follow_redirects=True) as phone:
+        opened = phone.get(link)
+    assert opened.status_code == 200
+    assert str(opened.url) == f"{server.base_url}/family"
+    assert "Sign in to see who invited you." in opened.text
 
 
-async def _headers(base_url: str) -> dict[str, str]:
+async def _headers(base_url: str, handle: str) -> dict[str, str]:
     async with httpx.AsyncClient(base_url=base_url) as client:
-        return await signed_in(client, "guardian", 40)
+        return await signed_in(client, handle, 40)

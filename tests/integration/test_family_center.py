@@ -643,3 +643,164 @@ async def test_the_teens_today_says_when_time_away_ends(browsers, register):
         assert "Your settings are saved." in home.text
         today = home.text[home.text.index('id="today-title"') : home.text.index('id="time-title"')]
         assert "Time away now, until 13:00 UTC." in today
+
+
+async def test_the_qr_codes_link_previews_the_invitation_after_signing_in(browsers, register):
+    mum = await register("jo_mum", 40)
+    invitation = (await mum.post("/v1/pairing-invitations", json={})).json()
+    kai = browsers()
+    await _register(kai, "kai_14", 14)
+    await kai.post("/family/sign-out")
+    # Opened from the phone's camera, signed out: sign in first, then the invitation.
+    opened = await kai.get(f"/family/pair?token={invitation['token']}")
+    assert opened.status_code == 303
+    assert opened.headers["location"] == "/family"
+    page = await kai.get("/family")
+    assert "Sign in to see who invited you." in page.text
+    preview = await kai.post("/family/sign-in", {"handle": "kai_14", "password": PASSWORD})
+    assert "Link with @jo_mum?" in preview.text
+    linked = await kai.post("/family/pairing/agree")
+    assert "You are now linked with @jo_mum." in linked.text
+    # Signed in already, a spent invitation's link says so.
+    again = await kai.get(f"/family/pair?token={invitation['token']}")
+    assert again.headers["location"] == "/family/pairing"
+    refused = await kai.get("/family/pairing")
+    refused = await kai.get(refused.headers["location"])
+    assert "That code was already used." in refused.text
+    # A broken link is no invitation.
+    await kai.get("/family/pair?token=not-a-token")
+    broken = await kai.get("/family/pairing")
+    broken = await kai.get(broken.headers["location"])
+    assert "That code does not work." in broken.text
+
+
+def _cards(page: str) -> list[str]:
+    """Each help card's text, tags stripped, in page order."""
+    cards = re.findall(r'<li class="card">(.*?)</li>', page, flags=re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", card).split()) for card in cards]
+
+
+def _headings(page: str) -> list[str]:
+    return re.findall(r'<h2 id="help-\d+">([^<]+)</h2>', page)
+
+
+async def test_help_leads_with_the_accounts_countrys_numbers_each_a_tel_link(browsers):
+    sam = browsers()
+    await _register(sam, "sam_gb", 14)
+    saved = await sam.post(
+        "/family/profile", {"display_name": "", "country": "GB", "timezone": "Europe/London"}
+    )
+    assert "Your profile is saved." in saved.text
+    page = (await sam.get("/family/help")).text
+    assert _headings(page)[:2] == ["In United Kingdom", "Wherever you are"]
+    first = _cards(page)[0]
+    assert first.startswith("Childline United Kingdom")
+    assert 'href="tel:08001111"' in page
+    assert 'href="tel:999"' in page
+    emergency = [card for card in _cards(page) if card.startswith("Emergency services")]
+    # Every emergency number says where it works; the UK's comes first.
+    assert [card.split(" Call ")[0] for card in emergency] == [
+        "Emergency services United Kingdom",
+        "Emergency services Australia",
+        "Emergency services the European Union",
+        "Emergency services United States",
+    ]
+    assert "Call 999" in emergency[0]
+
+
+async def test_help_signed_out_shows_every_country_grouped(client):
+    page = await client.get("/family/help")
+    assert page.status_code == 200
+    assert _headings(page.text) == [
+        "Wherever you are",
+        "In Australia",
+        "In the European Union",
+        "In United Kingdom",
+        "In United States",
+    ]
+    for number in ("999", "911", "112", "000", "08001111", "1-888-373-7888"):
+        assert f'href="tel:{number}"' in page.text
+    assert "Sign out" not in page.text
+
+
+async def test_registering_with_a_country_and_time_zone(browsers, client):
+    kai = browsers()
+    form = await kai.get("/family")
+    assert '<select id="register-timezone" name="timezone"' in form.text
+    assert "data-browser-zone" in form.text
+    assert '<option value="FR">France</option>' in form.text
+    await _register(kai, "kai_fr", 15)  # the form as a browser without the script sends it
+    home = await kai.post(
+        "/family/profile",
+        {"display_name": "Kai", "country": "FR", "timezone": "Europe/Paris"},
+    )
+    assert "Your profile is saved." in home.text
+    registered = browsers()
+    await registered.get("/family")
+    made = await registered.post(
+        "/family/register",
+        {
+            "handle": "lou_fr",
+            "password": PASSWORD,
+            "birthdate": birthdate_for_age(15).isoformat(),
+            "display_name": "Lou",
+            "country": "FR",
+            "timezone": "Europe/Paris",
+        },
+    )
+    assert made.status_code == 200, made.text
+    profile = await registered.get("/family/profile")
+    assert 'value="Lou"' in profile.text
+    assert '<option value="FR" selected>France</option>' in profile.text
+    assert '<option value="Europe/Paris" selected>Europe/Paris</option>' in profile.text
+    token = await client.post("/v1/auth/token", json={"handle": "lou_fr", "password": PASSWORD})
+    me = await client.get(
+        "/v1/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+    )
+    assert (me.json()["country"], me.json()["timezone"]) == ("FR", "Europe/Paris")
+    max_ = browsers()
+    await max_.get("/family")
+    bad = await max_.post(
+        "/family/register",
+        {
+            "handle": "max_xx",
+            "password": PASSWORD,
+            "birthdate": birthdate_for_age(15).isoformat(),
+            "timezone": "Mars/Olympus",
+        },
+    )
+    assert bad.status_code == 422
+    assert 'value="max_xx"' in bad.text  # what was typed stays
+
+
+async def test_the_profile_page_changes_what_the_api_shows_and_tells_guardians(browsers, register):
+    mum = await register("jo_mum", 40)
+    kai = browsers()
+    home = await _register(kai, "kai_14", 14)
+    assert 'href="/family/profile"' in home.text
+    code = (await mum.post("/v1/pairing-invitations", json={})).json()["code"]
+    await kai.post("/family/pairing", {"code": code})
+    await kai.post("/family/pairing/agree")
+
+    saved = await kai.post(
+        "/family/profile",
+        {"display_name": "Kai R", "country": "AU", "timezone": "Australia/Sydney"},
+    )
+    assert "Your profile is saved." in saved.text
+    assert 'value="Kai R"' in saved.text
+    me = (await mum.get("/v1/pairings")).json()["items"][0]["teen"]
+    assert me["display_name"] == "Kai R"
+    [told] = [
+        item["data"]
+        for item in (await mum.get("/v1/me/notifications")).json()["items"]
+        if item["kind"] == "profile.changed"
+    ]
+    assert told["fields"] == ["country", "timezone"]
+
+    refused = await kai.post(
+        "/family/profile", {"display_name": "x" * 65, "country": "AU", "timezone": "UTC"}
+    )
+    assert refused.status_code == 422
+    assert 'role="alert"' in refused.text
+    history = await kai.get("/family/history")
+    assert "changed the profile" in history.text

@@ -61,6 +61,13 @@ def provide_client_address(request: Request[Any, Any, Any]) -> str:
     return client_address_key(request.client.host if request.client else None)
 
 
+def public_base_url(request: Request[Any, Any, Any], components: Components) -> str:
+    """The service's address as browsers reach it, for links given out (``public_base_url``,
+    else the scheme and host this request came to)."""
+    configured = components.settings.public_base_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
 def client_address_key(host: str | None) -> str:
     """What a client address is counted and stored as: a parsed IP address in its canonical
     form, or a digest of anything else a proxy passed on (never over 64 characters)."""

@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         "(one stat); a changed file is re-read: the new key signs and is in the JWKS.",
     )
     issuer: str = Field(default="family-safety", description="`iss` of every token issued.")
+    public_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The service's address as people's browsers reach it (e.g. "
+        "`https://family.example.org`), for links given out of the service: the pairing QR "
+        "code's. Default: the scheme and host of the request that asks for the link.",
+    )
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
     sign_in_window_seconds: int = Field(default=15 * 60, ge=1)

@@ -20,6 +20,8 @@ from family_safety.lib.text import FreeText
 _ZONE_AREAS = "Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc"
 _ZONE_NAME = re.compile(rf"UTC|(?:{_ZONE_AREAS})/[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
 _TIMEZONES = frozenset(name for name in available_timezones() if _ZONE_NAME.fullmatch(name))
+TIMEZONES: tuple[str, ...] = tuple(sorted(_TIMEZONES, key=lambda name: (name != "UTC", name)))
+"""Every time zone name an account may have, UTC first: what the pages offer."""
 
 
 def _lowercase(value: object) -> object:
@@ -47,6 +49,8 @@ Handle = Annotated[
 Password = Annotated[str, Field(min_length=10, max_length=128, examples=["correct horse battery"])]
 Country = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_known_country)]
 TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
+DisplayName = Annotated[FreeText, Field(min_length=1, max_length=64, examples=["Sam"])]
+DEFAULT_TIMEZONE = "UTC"
 
 
 class _Input(BaseModel):
@@ -58,8 +62,27 @@ class NewAccount(_Input):
     password: Password
     birthdate: date
     country: Country | None = None
-    timezone: TimeZone = "UTC"
-    display_name: Annotated[FreeText | None, Field(min_length=1, max_length=64)] = None
+    timezone: TimeZone = DEFAULT_TIMEZONE
+    display_name: DisplayName | None = None
+
+
+class ProfileChange(_Input):
+    """``PATCH /v1/me``: only the fields named change, by the registration's rules (the same
+    types); null puts a field back to what registration gives when it is left out (the handle,
+    no country, UTC). The birthdate is never changed here: naming it is 422, like any unknown
+    field."""
+
+    display_name: DisplayName | None = None
+    country: Country | None = None
+    timezone: TimeZone | None = None
+
+    def named(self) -> dict[str, object]:
+        """The fields the body named, with their values (null included)."""
+        return {
+            name: getattr(self, name)
+            for name in type(self).model_fields
+            if name in self.model_fields_set
+        }
 
 
 class AccountSummary(BaseModel):

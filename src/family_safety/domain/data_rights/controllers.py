@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from litestar import Controller, Response, delete, get
+from litestar import Controller, Response, delete, get, patch
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, SkipValidation
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from family_safety.domain.accounts.schemas import OwnAccount, PasswordConfirmation
+from family_safety.domain.accounts.schemas import OwnAccount, PasswordConfirmation, ProfileChange
 from family_safety.domain.accounts.services import own_view
 from family_safety.domain.auth.deps import AUTH_SERVICE, AuthServiceDep
 from family_safety.domain.data_rights.schemas import Export
@@ -16,6 +16,7 @@ from family_safety.domain.dependencies import (
     CurrentAccount,
     DbSession,
 )
+from family_safety.domain.profile.services import change_profile
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.http_caching import NO_STORE
 from family_safety.lib.problems import problem_responses
@@ -31,7 +32,8 @@ DataRights = NamedDependency[SkipValidation[DataRightsService]]
 
 
 class MeController(Controller):
-    """The holder's own account: what it sees of itself, a copy of its data, its erasure."""
+    """The holder's own account: what it sees of itself, its profile's changes, a copy of its
+    data, its erasure."""
 
     path = "/v1/me"
     tags = ["accounts"]
@@ -43,6 +45,27 @@ class MeController(Controller):
     @get(summary="The signed-in account", cache_control=NO_STORE, responses=problem_responses(401))
     async def me(self, current_account: CurrentAccount, components: AppComponents) -> OwnAccount:
         return own_view(components.pack, current_account, utc_today())
+
+    @patch(
+        summary="Change my profile",
+        cache_control=NO_STORE,
+        description="Only the fields named change, by the registration's rules; null puts one "
+        "back to its registration default (the handle, no country, `UTC`). `birthdate` is never "
+        "changed here (422). A new `timezone` moves today's screen time, quiet hours and time "
+        "away at once; a new `country` re-resolves the settings. Every change is audited; a "
+        "13-17 account's guardians are told of a new country or time zone (`profile.changed`).",
+        responses=problem_responses(400, 401, 413, 422, 503),
+    )
+    async def change(
+        self,
+        data: JSONBody[ProfileChange],
+        current_account: CurrentAccount,
+        db_session: DbSession,
+        components: AppComponents,
+    ) -> OwnAccount:
+        now = utc_now()
+        account = await change_profile(db_session, components.pack, current_account.id, data, now)
+        return own_view(components.pack, account, now.date())
 
     @get(
         "/export",

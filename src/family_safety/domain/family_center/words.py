@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import iso3166
+
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
@@ -152,6 +154,44 @@ def value_words(key: str, value: Any) -> str:
     return str(value)
 
 
+PROFILE_FIELDS = {"display_name": "name", "country": "country", "timezone": "time zone"}
+
+# Short names people use, where ISO 3166's are long or formal.
+_SHORT_COUNTRY_NAMES = {
+    "GB": "United Kingdom",
+    "US": "United States",
+    "KR": "South Korea",
+    "KP": "North Korea",
+    "RU": "Russia",
+    "IR": "Iran",
+    "VN": "Vietnam",
+    "BO": "Bolivia",
+    "VE": "Venezuela",
+    "TZ": "Tanzania",
+    "MD": "Moldova",
+    "LA": "Laos",
+    "SY": "Syria",
+    "FM": "Micronesia",
+    "BN": "Brunei",
+    "CD": "Congo (DRC)",
+}
+
+
+def country_name(code: str) -> str:
+    """A country's name, as people say it: "United Kingdom", "France"."""
+    known = iso3166.countries_by_alpha2.get(code.upper())
+    if known is None:
+        return code
+    return _SHORT_COUNTRY_NAMES.get(known.alpha2, known.apolitical_name)
+
+
+COUNTRIES: list[tuple[str, str]] = sorted(
+    ((code, country_name(code)) for code in iso3166.countries_by_alpha2),
+    key=lambda country: country[1],
+)
+"""Every country a profile may name, as ``(code, name)`` by name: the pages' country list."""
+
+
 ACTION_WORDS: dict[str, str] = {
     "link.created": "linked a guardian",
     "link.ended": "ended a link",
@@ -164,6 +204,7 @@ ACTION_WORDS: dict[str, str] = {
     "time_request.cancelled": "cancelled a time request",
     "time_grant.created": "gave more time",
     "band.changed": "a birthday changed the age band",
+    "profile.changed": "changed the profile",
 }
 
 
@@ -216,6 +257,9 @@ def notification_words(kind: str, data: dict[str, Any], me: str, teens: dict[str
     if kind == "report.updated":
         status = REPORT_STATUS_WORDS.get(data.get("status", ""), "updated")
         return f"Your report was {status}."
+    if kind == "profile.changed":
+        what = " and ".join(PROFILE_FIELDS.get(field, field) for field in data.get("fields", []))
+        return f"{_handle(data.get('teen'))} changed their {what or 'profile'}."
     if kind == "band.changed":
         keys = ", ".join(LABELS.get(key, key) for key in data.get("can_now_change", []))
         if keys:

@@ -12,3 +12,4 @@ class NotificationKind(StrEnum):
     TIME_GRANT_CREATED = "time_grant.created"
     REPORT_FILED = "report.filed"
     REPORT_UPDATED = "report.updated"
+    PROFILE_CHANGED = "profile.changed"

@@ -1,22 +1,24 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.openapi.spec import Link as OpenAPILink
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from family_safety.db import idempotency
 from family_safety.db.account_records import AccountRecord
 from family_safety.domain.dependencies import (
     OPENAPI_LINKS,
+    AppComponents,
     CurrentAccount,
     DbSession,
     IdempotencyKey,
     delete_own,
+    public_base_url,
 )
 from family_safety.domain.links.deps import LINK_SERVICE, LinkServiceDep
 from family_safety.domain.links.schemas import Link
@@ -103,17 +105,29 @@ class InvitationController(_PairingController):
     @get(
         "/{invitation_id:uuid}/qr.svg",
         summary="The invitation's token as a QR code",
+        description="`?content=link`: the QR code holds instead the link to the Family Center "
+        "page that previews the invitation (`/family/pair?token=…` on the service's public base "
+        "URL), which a phone's camera opens.",
         media_type="image/svg+xml",
         cache_control=NO_STORE,
-        responses=problem_responses(401, 404, 409, 410),
+        responses=problem_responses(401, 404, 409, 410, 422),
     )
     async def qr(
         self,
         invitation_id: FromPath[UUID],
         current_account: CurrentAccount,
         pairing_service: PairingServiceDep,
+        request: Request[Any, Any, Any],
+        components: AppComponents,
+        content: Annotated[
+            Literal["token", "link"],
+            QueryParameter(description="What the code holds: the token (default) or the link."),
+        ] = "token",
     ) -> Response[bytes]:
-        svg = await pairing_service.qr_svg(current_account, invitation_id, utc_now())
+        link_base = public_base_url(request, components) if content == "link" else None
+        svg = await pairing_service.qr_svg(
+            current_account, invitation_id, utc_now(), link_base=link_base
+        )
         return Response(svg, media_type="image/svg+xml")
 
     @delete_own("/{invitation_id:uuid}", summary="Revoke an invitation")

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 from uuid import UUID
 
 import segno
@@ -51,6 +52,15 @@ MAX_GUARDIANS = 2
 WRONG_CODE_WINDOW = timedelta(minutes=10)
 MAX_WRONG_CODES = 5
 _CODE_SEPARATORS = re.compile(r"[\s-]+")
+
+
+INVITATION_PAGE = "/family/pair"
+"""The Family Center page that previews an invitation from its link (``?token=``)."""
+
+
+def invitation_link(base_url: str, token: str) -> str:
+    """The link a pairing QR code holds: the preview page, on the service's public base URL."""
+    return f"{base_url.rstrip('/')}{INVITATION_PAGE}?{urlencode({'token': token})}"
 
 
 def _code_hash(normalised_code: str) -> str:
@@ -105,10 +115,21 @@ class PairingService:
             expires_at=invitation.expires_at,
         )
 
-    async def qr_svg(self, guardian: AnyAccount, invitation_id: UUID, now: datetime) -> bytes:
+    async def qr_svg(
+        self,
+        guardian: AnyAccount,
+        invitation_id: UUID,
+        now: datetime,
+        *,
+        link_base: str | None = None,
+    ) -> bytes:
+        """The invitation as a QR code: its token, or with ``link_base`` (the service's public
+        base URL) the link to the page that previews it, which a phone's camera opens."""
         invitation = await self._own_invitation(guardian, invitation_id)
         self._refuse_unusable(invitation, now)
-        qr = segno.make(self._token(invitation), error="m")
+        token = self._token(invitation)
+        content = token if link_base is None else invitation_link(link_base, token)
+        qr = segno.make(content, error="m")
         svg = io.BytesIO()
         qr.save(
             svg,

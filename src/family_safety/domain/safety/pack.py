@@ -60,6 +60,7 @@ class Resource:
     audience: str  # one of AUDIENCES
     topics: tuple[str, ...]
     countries: tuple[str, ...]  # ISO 3166-1 alpha-2 codes, or ("*",) for everywhere
+    area: str | None = None  # where it helps in words, for several countries ("the EU")
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -174,6 +175,7 @@ class _ResourceFile(PackModel):
     audience: Audience
     topics: list[Topic] = Field(min_length=1)
     countries: list[str] = Field(min_length=1)
+    area: _Text | None = None
 
 
 class _ResourcesFile(PackModel):
@@ -237,6 +239,7 @@ def _load_resources(path: Path) -> tuple[Resource, ...]:
                 audience=entry.audience,
                 topics=tuple(dict.fromkeys(entry.topics)),
                 countries=tuple(entry.countries),
+                area=entry.area,
             )
         )
     return tuple(resources)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, bindparam, insert, select, update
+from sqlalchemy import Date, bindparam, delete, insert, select, update
 
 from family_safety.db import changes
 from family_safety.db.changes import ChangeKind
@@ -20,7 +20,7 @@ from family_safety.db.writes import Announce, ExecuteMany, Fetch, Step
 from family_safety.domain.account_settings.services import AccountSettingsService
 from family_safety.domain.audit import chain
 from family_safety.domain.screen_time import intervals
-from family_safety.domain.screen_time.days import local_date, spans_by_day, zone
+from family_safety.domain.screen_time.days import day_start, local_date, spans_by_day, zone
 from family_safety.domain.screen_time.grants import GRANTS_NOW, grant_from_row
 from family_safety.domain.screen_time.schemas import DayOut
 from family_safety.domain.screen_time.usage_report import InvalidUsageReport, parse_usage_report
@@ -30,6 +30,7 @@ from family_safety.lib.pagination import Page, decode_cursor, page_of
 if TYPE_CHECKING:
     from collections.abc import Generator
     from datetime import datetime
+    from uuid import UUID
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -124,6 +125,47 @@ def merge_usage(
         yield Announce(changes.Change(account.id, ChangeKind.SCREEN_TIME))
     grants = yield Fetch(GRANTS_NOW, {"account_id": account.id, "day": today, "now": now})
     return Reported(usage=usage, grants=tuple(grant_from_row(*row) for row in grants))
+
+
+async def rezone(session: AsyncSession, account_id: UUID, old: str, new: str) -> None:
+    """Move the account's stored days from the local days of time zone ``old`` to those of
+    ``new``, in the caller's transaction: every second already counted stays counted, on the day
+    it falls in under the new zone (a change of time zone takes effect at once)."""
+    rows = (
+        await session.execute(
+            select(ScreenTimeDay.day, ScreenTimeDay.spans).where(
+                ScreenTimeDay.account_id == account_id
+            )
+        )
+    ).all()
+    if not rows:
+        return
+    old_tz, new_tz = zone(old), zone(new)
+    instants = [
+        (start_of + timedelta(seconds=start), start_of + timedelta(seconds=end))
+        for day, spans in rows
+        for start_of in (day_start(day, old_tz),)
+        for start, end in intervals.decode(spans)
+    ]
+    days = {day: intervals.union(spans) for day, spans in spans_by_day(instants, new_tz).items()}
+    await session.execute(
+        delete(ScreenTimeDay)
+        .where(ScreenTimeDay.account_id == account_id)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        insert(ScreenTimeDay),
+        [
+            {
+                "account_id": account_id,
+                "day": day,
+                "spans": intervals.encode(spans),
+                "used_seconds": intervals.total_seconds(spans),
+            }
+            for day, spans in days.items()
+        ],
+    )
+    changes.note(session, account_id, ChangeKind.SCREEN_TIME)
 
 
 @dataclass(frozen=True, slots=True)

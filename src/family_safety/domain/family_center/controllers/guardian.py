@@ -10,7 +10,7 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
-from family_safety.domain.dependencies import DbSession
+from family_safety.domain.dependencies import DbSession, public_base_url
 from family_safety.domain.family_center import forms
 from family_safety.domain.family_center.deps import TEEN_OVERVIEW, TeenOverviewDep, VisitDep
 from family_safety.domain.family_center.pages import HOME, NO_STORE, see_other
@@ -50,7 +50,11 @@ class GuardianPages(Controller):
     async def qr(
         self, invitation_id: FromPath[UUID], visit: VisitDep, pairing_service: PairingServiceDep
     ) -> Response[bytes]:
-        svg = await pairing_service.qr_svg(visit.account, invitation_id, utc_now())
+        # The link to the preview page, so a phone's camera opens it (the code is typed).
+        link_base = public_base_url(visit.request, visit.components)
+        svg = await pairing_service.qr_svg(
+            visit.account, invitation_id, utc_now(), link_base=link_base
+        )
         return Response(svg, media_type="image/svg+xml", headers=NO_STORE)
 
     @get("/teens/{teen_id:uuid}")

@@ -3,25 +3,29 @@ a report is sent, and the accounts one blocks (the API's blocks, through the sam
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 from pydantic import ValidationError
 
-from family_safety.domain.dependencies import DbSession
+from family_safety.domain.dependencies import AppComponents, DbSession
 from family_safety.domain.family_center.deps import VisitDep
 from family_safety.domain.family_center.forms import report_from_form
 from family_safety.domain.family_center.pages import (
     LIST_LIMIT,
     Visit,
     flash,
+    page,
     refusal,
     see_other,
 )
+from family_safety.domain.family_center.session import signed_in_account
 from family_safety.domain.family_center.web import PREFIX
+from family_safety.domain.family_center.words import country_name
 from family_safety.domain.safety.categories import categories_for
 from family_safety.domain.safety.deps import (
     BLOCK_SERVICE,
@@ -29,10 +33,11 @@ from family_safety.domain.safety.deps import (
     BlockServiceDep,
     ReportServiceDep,
 )
-from family_safety.domain.safety.resources import resources_for
+from family_safety.domain.safety.pack import EVERY_COUNTRY, Resource
+from family_safety.domain.safety.resources import is_minor, resources_for
 from family_safety.domain.safety.schemas import NewBlock, NewReport
 from family_safety.domain.safety.services.accounts import account_by_handle
-from family_safety.lib.clock import utc_now
+from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.pagination import PageRequest
 from family_safety.lib.problems import Problem
 
@@ -45,6 +50,42 @@ SUBJECT_WORDS = {
     "message": "A message",
     "live": "A LIVE",
 }
+
+
+def _where(resource: Resource) -> str:
+    """Where a resource helps, in words: "United Kingdom", "the European Union", "Anywhere"."""
+    if resource.countries == (EVERY_COUNTRY,):
+        return "Anywhere"
+    return resource.area or ", ".join(country_name(code) for code in resource.countries)
+
+
+def _card(resource: Resource) -> dict[str, Any]:
+    return {"resource": resource, "where": _where(resource)}
+
+
+def _help_groups(resources: Iterable[Resource], country: str | None) -> list[dict[str, Any]]:
+    """The help page's sections: the account's country's first (when it has one), then what
+    helps anywhere, then every other place's, by name."""
+    mine: list[Resource] = []
+    anywhere: list[Resource] = []
+    elsewhere: dict[str, list[Resource]] = {}
+    for resource in resources:
+        if country is not None and country in resource.countries:
+            mine.append(resource)
+        elif resource.countries == (EVERY_COUNTRY,):
+            anywhere.append(resource)
+        else:
+            elsewhere.setdefault(_where(resource), []).append(resource)
+    groups: list[tuple[str, list[Resource]]] = []
+    if mine and country is not None:
+        groups.append((f"In {country_name(country)}", mine))
+    if anywhere:
+        groups.append(("Wherever you are", anywhere))
+    groups.extend(
+        (f"In {where}", found)
+        for where, found in sorted(elsewhere.items(), key=lambda item: item[0].removeprefix("the "))
+    )
+    return [{"heading": heading, "cards": [_card(r) for r in found]} for heading, found in groups]
 
 
 def _report_form(
@@ -71,14 +112,15 @@ class SafetyPages(Controller):
     dependencies = {**REPORT_SERVICE, **BLOCK_SERVICE}
 
     @get("/help")
-    async def get_help(self, visit: VisitDep) -> Template:
-        resources = resources_for(
-            visit.components.safety,
-            is_minor=visit.is_teen(),
-            country=visit.account.country,
-            topic=None,
-        )
-        return visit.show("help.html", resources=resources)
+    async def get_help(
+        self, request: Request[Any, Any, Any], components: AppComponents
+    ) -> Template:
+        """Help for anyone, signed in or not: the account's country's first."""
+        account = await signed_in_account(request)
+        minor = None if account is None else is_minor(components.pack, account, utc_today())
+        resources = resources_for(components.safety, is_minor=minor, country=None, topic=None)
+        country = account.country if account is not None else None
+        return page(request, "help.html", account, groups=_help_groups(resources, country))
 
     @get("/report")
     async def form(self, visit: VisitDep) -> Template:

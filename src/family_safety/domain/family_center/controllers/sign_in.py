@@ -11,20 +11,24 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from pydantic import ValidationError
 
 from family_safety.domain.accounts import services as accounts
-from family_safety.domain.accounts.schemas import NewAccount
+from family_safety.domain.accounts.schemas import TIMEZONES, NewAccount
 from family_safety.domain.auth.deps import AUTH_SERVICE, AuthServiceDep
 from family_safety.domain.auth.schemas import SignedIn
 from family_safety.domain.auth.services import DEVICE_TOKEN_TTL_SECONDS
 from family_safety.domain.dependencies import AppComponents, ClientAddress, DbSession
+from family_safety.domain.family_center.controllers.teen import PAIRING, PROOF
 from family_safety.domain.family_center.deps import VisitDep
 from family_safety.domain.family_center.pages import HOME, page, refusal, see_other
 from family_safety.domain.family_center.session import signed_in_account, start_session
 from family_safety.domain.family_center.web import PREFIX
+from family_safety.domain.family_center.words import COUNTRIES
 from family_safety.lib.clock import utc_now
 from family_safety.lib.config import Environment
 from family_safety.lib.problems import Problem
 
 DEVICE_COOKIE = "family_device"
+PLACES: dict[str, Any] = {"countries": COUNTRIES, "timezones": TIMEZONES}
+"""What the registration form offers to choose from."""
 
 
 def _signed_in(
@@ -32,8 +36,12 @@ def _signed_in(
 ) -> Redirect:
     """Home, with the page session started and this browser remembered as a device of the
     account: its device token lets it keep signing in while others' wrong guesses lock the
-    handle (as ``device_token`` does in the API)."""
+    handle (as ``device_token`` does in the API). An invitation opened from its link before
+    signing in is previewed next."""
+    proof = (request.session or {}).get(PROOF)
     start_session(request, components, signed)
+    if proof is not None:
+        request.session[PROOF] = proof
     cookie = Cookie(
         key=DEVICE_COOKIE,
         value=signed.device_token,
@@ -43,7 +51,8 @@ def _signed_in(
         samesite="lax",
         secure=components.settings.environment != Environment.DEVELOPMENT,
     )
-    return Redirect(HOME, status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
+    to = HOME if proof is None else PAIRING
+    return Redirect(to, status_code=HTTP_303_SEE_OTHER, cookies=[cookie])
 
 
 def _refused(
@@ -56,7 +65,7 @@ def _refused(
     was typed in it (never the password)."""
     status_code, words = refusal(refused)
     context: dict[str, Any] = {error: words, **typed}  # the page's context, never its account
-    return page(request, "sign_in.html", status_code=status_code, **context)
+    return page(request, "sign_in.html", status_code=status_code, **PLACES, **context)
 
 
 class SignInPages(Controller):
@@ -67,7 +76,7 @@ class SignInPages(Controller):
     async def start(self, request: Request[Any, Any, Any]) -> Response[Any]:
         if await signed_in_account(request) is not None:
             return see_other(HOME)
-        return page(request, "sign_in.html")
+        return page(request, "sign_in.html", **PLACES)
 
     @post("/sign-in")
     async def sign_in(
@@ -102,8 +111,9 @@ class SignInPages(Controller):
             "password": form.get("password", ""),
             "birthdate": form.get("birthdate", ""),
         }
-        if country := form.get("country", "").strip().upper():
-            fields["country"] = country
+        for optional in ("country", "timezone", "display_name"):
+            if typed := form.get(optional, "").strip():
+                fields[optional] = typed
         try:
             new = NewAccount.model_validate(fields)
             await accounts.register(
@@ -111,7 +121,8 @@ class SignInPages(Controller):
             )
             pair = await auth_service.sign_in(new.handle, new.password, client_address)
         except (ValidationError, Problem) as refused:
-            return _refused(request, refused, "register_error", new_handle=fields["handle"])
+            kept = {f"new_{name}": value for name, value in fields.items() if name != "password"}
+            return _refused(request, refused, "register_error", **kept)
         return _signed_in(request, components, pair)
 
     @post("/sign-out")

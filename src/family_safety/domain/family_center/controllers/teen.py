@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.params import QueryParameter
 from pydantic import ValidationError
 
 from family_safety.domain.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
 from family_safety.domain.family_center import forms
 from family_safety.domain.family_center.deps import VisitDep
-from family_safety.domain.family_center.pages import HOME, local_time, see_other
+from family_safety.domain.family_center.pages import HOME, flash, local_time, see_other
+from family_safety.domain.family_center.session import signed_in_account
 from family_safety.domain.family_center.web import PREFIX
 from family_safety.domain.family_center.words import LABELS
 from family_safety.domain.pairing.deps import PAIRING_SERVICE, PairingServiceDep
 from family_safety.domain.pairing.schemas import InvitationProof
+from family_safety.domain.pairing.services import INVITATION_PAGE
 from family_safety.domain.screen_time.deps import TIME_REQUEST_SERVICE, TimeRequestServiceDep
 from family_safety.domain.screen_time.schemas import TimeRequestIn
 from family_safety.lib import problems
@@ -22,8 +25,20 @@ from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.problems import Problem
 
 PAIRING = f"{PREFIX}/pairing"
-CODE = "pairing_code"
-"""The session key of the code a teen typed, between its preview and their answer."""
+PROOF = "pairing_proof"
+"""The session key of the invitation a teen typed (``{"code"}``) or opened from its QR code's
+link (``{"token"}``), between its preview and their answer (kept across signing in)."""
+MAX_TOKEN = 4096
+
+
+def _proof(visit_session: dict[str, Any]) -> InvitationProof | None:
+    kept = visit_session.get(PROOF)
+    if not isinstance(kept, dict):
+        return None
+    try:
+        return InvitationProof.model_validate(kept)
+    except ValidationError:
+        return None
 
 
 class TeenPages(Controller):
@@ -49,21 +64,38 @@ class TeenPages(Controller):
     @post("/pairing")
     async def enter_code(self, visit: VisitDep) -> Response[Any]:
         form = await visit.request.form()
-        visit.session[CODE] = form.get("code", "").strip()[:32]
+        visit.session[PROOF] = {"code": form.get("code", "").strip()[:32]}
+        return see_other(PAIRING)
+
+    @get(INVITATION_PAGE.removeprefix(PREFIX))
+    async def open_link(
+        self,
+        request: Request[Any, Any, Any],
+        token: Annotated[str, QueryParameter(max_length=MAX_TOKEN)] = "",
+    ) -> Response[Any]:
+        """The link a pairing QR code holds: keep its token for the preview, after signing in
+        when the browser is not signed in yet."""
+        if not token:
+            return see_other(PREFIX)
+        signed_in = await signed_in_account(request)
+        request.session[PROOF] = {"token": token}
+        if signed_in is None:
+            flash(request, "Sign in to see who invited you.")
+            return see_other(PREFIX)
         return see_other(PAIRING)
 
     @get("/pairing")
     async def preview(self, visit: VisitDep, pairing_service: PairingServiceDep) -> Response[Any]:
-        code = visit.session.get(CODE)
-        if not code:
+        proof = _proof(visit.session)
+        if proof is None and PROOF not in visit.session:
             return see_other(HOME)
         now = utc_now()
         try:
-            preview = await pairing_service.preview(
-                visit.account, InvitationProof(code=code), now.date(), now
-            )
+            if proof is None:  # what was typed is no code: no invitation, as the API says it
+                raise problems.invitation_invalid()
+            preview = await pairing_service.preview(visit.account, proof, now.date(), now)
         except (Problem, ValidationError) as refused:
-            visit.session.pop(CODE, None)
+            visit.session.pop(PROOF, None)
             # A code the proof's schema refuses is no invitation, as the API says it.
             problem = refused if isinstance(refused, Problem) else problems.invitation_invalid()
             return visit.refused(problem)
@@ -76,21 +108,20 @@ class TeenPages(Controller):
 
     @post("/pairing/agree")
     async def agree(self, visit: VisitDep, pairing_service: PairingServiceDep) -> Response[Any]:
-        code = visit.session.pop(CODE, None)
-        if not code:
+        proof = _proof(visit.session)
+        visit.session.pop(PROOF, None)
+        if proof is None:
             return see_other(HOME)
         now = utc_now()
         try:
-            link = await pairing_service.redeem(
-                visit.account, InvitationProof(code=code), now.date(), now
-            )
+            link = await pairing_service.redeem(visit.account, proof, now.date(), now)
         except Problem as problem:
             return visit.refused(problem)
         return visit.done(f"You are now linked with @{link.guardian.handle}.")
 
     @post("/pairing/not-now")
     async def not_now(self, visit: VisitDep) -> Response[Any]:
-        visit.session.pop(CODE, None)
+        visit.session.pop(PROOF, None)
         return see_other(HOME)
 
     @post("/time-requests")

@@ -1,4 +1,5 @@
-// A countdown for an invitation's expiry. The page says the time without it.
+// A countdown for an invitation's expiry (the page says the time without it), and the time
+// zone a registration proposes.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-countdown]").forEach(function (element) {
@@ -15,5 +16,25 @@ document.addEventListener("DOMContentLoaded", function () {
       if (left > 0) setTimeout(tick, 1000);
     }
     tick();
+  });
+});
+
+// The registration form proposes this device's time zone, when the service knows it; the
+// person can choose another. Without the script the form says UTC.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("select[data-browser-zone]").forEach(function (select) {
+    var zone;
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (error) {
+      return;
+    }
+    if (!zone) return;
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].value === zone) {
+        select.value = zone;
+        return;
+      }
+    }
   });
 });
