@@ -42,6 +42,8 @@ from family_safety.domain.events.controllers import EventsController
 from family_safety.domain.family_center.routes import family_center_routers, template_config
 from family_safety.domain.guardians.controllers import MyGuardiansController, TeenController
 from family_safety.domain.health.controllers import HealthController
+from family_safety.domain.metrics.controllers import MetricsController
+from family_safety.domain.metrics.services import register_service_gauges
 from family_safety.domain.notifications.controllers import NotificationController
 from family_safety.domain.pairing.controllers import InvitationController, PairingController
 from family_safety.domain.policy.pack import load_default_pack
@@ -63,6 +65,7 @@ from family_safety.domain.screen_time.controllers import (
 from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
 from family_safety.lib.clock import utc_today
 from family_safety.lib.config import Environment, Freshness, Settings
+from family_safety.lib.metrics import Metrics
 from family_safety.lib.request_body import RequestBodyGate
 from family_safety.lib.security.keyring import create_keyring, load_keyring
 from family_safety.lib.security.passwords import PasswordHasher
@@ -111,6 +114,7 @@ def _signer(settings: Settings) -> TokenSigner:
 
 ROUTES = [
     HealthController,
+    MetricsController,
     AccountController,
     MeController,
     AuthController,
@@ -172,6 +176,9 @@ class ApplicationCore(InitPluginProtocol):
             PostgresPool.for_engine(engine, settings.hot_pool_size) if on_postgresql else None
         )
         components = self.components = self._components(engine, self._postgres)
+        register_service_gauges(components.metrics, components, engine, self._postgres)
+        # The webhooks capability adds its gauge here, once it is built:
+        #   components.metrics.gauge(metrics.WEBHOOK_DELIVERIES, <its pending/failed counts>)
         alchemy = SQLAlchemyAsyncConfig(
             engine_instance=engine,
             session_config=AsyncSessionConfig(
@@ -208,7 +215,7 @@ class ApplicationCore(InitPluginProtocol):
         in front of Litestar's router: the lane, answering the two hot reads when it can in full.
         """
         assert self.components is not None, "the app is built (on_app_init) first"
-        return RequestLog(app, HotRoutes(self.components))
+        return RequestLog(app, HotRoutes(self.components), self.components.metrics)
 
     def _components(self, engine: AsyncEngine, postgres: PostgresPool | None) -> Components:
         settings, pack = self.settings, self.pack
@@ -250,6 +257,7 @@ class ApplicationCore(InitPluginProtocol):
             # The safety packs are checked like the policy pack: a broken one stops the start.
             safety=load_default_packs(),
             interventions=default_matcher(),
+            metrics=Metrics(),
         )
 
     @asynccontextmanager
