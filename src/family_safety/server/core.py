@@ -47,6 +47,7 @@ from family_safety.domain.metrics.services import register_service_gauges
 from family_safety.domain.notifications.controllers import NotificationController
 from family_safety.domain.pairing.controllers import InvitationController, PairingController
 from family_safety.domain.policy.pack import load_default_pack
+from family_safety.domain.retention import services as retention
 from family_safety.domain.safety.controllers import (
     BlockController,
     ModerationController,
@@ -63,7 +64,7 @@ from family_safety.domain.screen_time.controllers import (
     TeenTimeRequestsController,
 )
 from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
-from family_safety.lib.clock import utc_today
+from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.config import Environment, Freshness, Settings
 from family_safety.lib.metrics import Metrics
 from family_safety.lib.request_body import RequestBodyGate
@@ -153,6 +154,12 @@ MIDDLEWARE: list[Middleware] = [
 routes without them: tests/integration/test_hot_routes.py lists what it honours instead."""
 
 
+def retention_plan(pack: PolicyPack, settings: Settings) -> tuple[retention.Swept, ...]:
+    """What the hourly sweep and ``family-safety retention`` delete, item by item. The webhooks
+    capability adds its ``webhook_deliveries`` item here (``extra``)."""
+    return retention.retention_plan(pack.retention, settings, extra=())
+
+
 class ApplicationCore(InitPluginProtocol):
     """Everything the service is made of, for the settings given; ``hasher`` replaces the
     argon2id parameters the settings name (tests use a cheap one)."""
@@ -162,6 +169,8 @@ class ApplicationCore(InitPluginProtocol):
         self._hasher = hasher
         # Loaded first: a broken pack stops the start, naming the file and the line.
         self.pack: PolicyPack = load_default_pack()
+        # What is kept how long: a retention table that does not fit stops the start too.
+        self.retention = retention_plan(self.pack, settings)
         self.components: Components | None = None
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
@@ -205,6 +214,7 @@ class ApplicationCore(InitPluginProtocol):
                 self._refuse_unmigrated_database,
                 self._hear_other_instances,
                 self._end_links_at_18,
+                self._sweep_what_retention_no_longer_covers,
             ]
         )
         app_config.state = State({"components": components, "alchemy": alchemy})
@@ -303,6 +313,25 @@ class ApplicationCore(InitPluginProtocol):
             components.writer.close()
             if self._postgres is not None:
                 await self._postgres.close()
+
+    @asynccontextmanager
+    async def _sweep_what_retention_no_longer_covers(self, _app: Litestar) -> AsyncIterator[None]:
+        components = self.components
+        assert components is not None
+        sweep = asyncio.create_task(
+            retention.sweep_periodically(
+                components.sessions,
+                self.retention,
+                utc_now,
+                self.settings.retention_sweep_seconds,
+            )
+        )
+        try:
+            yield
+        finally:
+            sweep.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweep
 
     @asynccontextmanager
     async def _write_every_line_at_the_end(self, _app: Litestar) -> AsyncIterator[None]:
