@@ -81,6 +81,8 @@ if TYPE_CHECKING:
     from litestar import Litestar
     from litestar.config.app import AppConfig
     from litestar.types import ASGIApp, Middleware
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from family_safety.domain.policy.pack import PolicyPack
@@ -164,9 +166,17 @@ class ApplicationCore(InitPluginProtocol):
     """Everything the service is made of, for the settings given; ``hasher`` replaces the
     argon2id parameters the settings name (tests use a cheap one)."""
 
-    def __init__(self, settings: Settings, *, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        hasher: PasswordHasher | None = None,
+        span_exporter: SpanExporter | None = None,
+    ) -> None:
         self.settings = settings
         self._hasher = hasher
+        self._span_exporter = span_exporter  # tests: where spans go instead of OTEL_*'s
+        self._tracer_provider: TracerProvider | None = None
         # Loaded first: a broken pack stops the start, naming the file and the line.
         self.pack: PolicyPack = load_default_pack()
         # What is kept how long: a retention table that does not fit stops the start too.
@@ -208,9 +218,14 @@ class ApplicationCore(InitPluginProtocol):
         app_config.template_config = template_config()
         app_config.middleware.extend(MIDDLEWARE)
         app_config.dependencies.update(DEPENDENCIES)
+        if settings.otel:  # else nothing of OpenTelemetry is imported (server/tracing.py)
+            from family_safety.server.tracing import tracer_provider
+
+            self._tracer_provider = tracer_provider(self._span_exporter)
         app_config.lifespan.extend(
             [
                 self._write_every_line_at_the_end,
+                self._export_every_span_at_the_end,
                 self._refuse_unmigrated_database,
                 self._hear_other_instances,
                 self._end_links_at_18,
@@ -225,7 +240,12 @@ class ApplicationCore(InitPluginProtocol):
         in front of Litestar's router: the lane, answering the two hot reads when it can in full.
         """
         assert self.components is not None, "the app is built (on_app_init) first"
-        return RequestLog(app, HotRoutes(self.components), self.components.metrics)
+        logged = RequestLog(app, HotRoutes(self.components), self.components.metrics)
+        if self._tracer_provider is None:
+            return logged
+        from family_safety.server.tracing import traced
+
+        return traced(logged, self._tracer_provider)
 
     def _components(self, engine: AsyncEngine, postgres: PostgresPool | None) -> Components:
         settings, pack = self.settings, self.pack
@@ -332,6 +352,14 @@ class ApplicationCore(InitPluginProtocol):
             sweep.cancel()
             with suppress(asyncio.CancelledError):
                 await sweep
+
+    @asynccontextmanager
+    async def _export_every_span_at_the_end(self, _app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if self._tracer_provider is not None:
+                self._tracer_provider.shutdown()  # exports the spans still batched
 
     @asynccontextmanager
     async def _write_every_line_at_the_end(self, _app: Litestar) -> AsyncIterator[None]:
