@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, String, Uuid, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from family_safety.db.engine import create_engine
 from family_safety.db.models import (
@@ -31,7 +32,7 @@ from family_safety.db.models import (
     TimeRequest,
 )
 from family_safety.domain.policy.pack import RetentionRule, load_default_pack
-from family_safety.domain.retention.repository import ITEMS, Item
+from family_safety.domain.retention.repository import ITEMS, Item, settled_deliveries
 from family_safety.domain.retention.services import (
     RetentionError,
     retention_plan,
@@ -287,3 +288,47 @@ async def test_the_app_sweeps_every_interval(settings: Settings, sessions):
                     break
                 await asyncio.sleep(0.02)
     assert await _rows(sessions, ITEM["notifications"]) == 0
+
+
+class _StandIn(DeclarativeBase):
+    pass
+
+
+class StandInDelivery(_StandIn):
+    """The columns of the webhooks capability's delivery table that its retention item reads."""
+
+    __tablename__ = "retention_stand_in_delivery"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    state: Mapped[str] = mapped_column(String(16))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+async def test_webhook_deliveries_settled_are_swept_and_pending_ones_never(sessions, settings):
+    async with sessions() as session:
+        await session.run_sync(lambda sync: _StandIn.metadata.create_all(sync.connection()))
+        await session.commit()
+    plan = retention_plan(PACK.retention, settings, extra=[settled_deliveries(StandInDelivery)])
+    period = PACK.retention["webhook_deliveries"].period
+    async with sessions() as session, session.begin():
+        for state, last_attempt in [
+            ("delivered", T0),
+            ("failed", T0),
+            ("pending", T0),
+            ("delivered", T0 + timedelta(days=5)),
+        ]:
+            session.add(
+                StandInDelivery(
+                    state=state, last_attempt_at=last_attempt, created_at=T0 - timedelta(days=1)
+                )
+            )
+
+    with time_machine.travel(T0 + period - timedelta(minutes=1), tick=False):
+        assert await sweep(sessions, plan, utc_now()) == {}
+    with time_machine.travel(T0 + period + timedelta(days=1), tick=False):
+        assert await sweep(sessions, plan, utc_now()) == {"webhook_deliveries": 2}
+
+    async with sessions() as session:
+        left = (await session.execute(select(StandInDelivery.state))).scalars().all()
+    assert sorted(left) == ["delivered", "pending"]

@@ -72,7 +72,8 @@ class GaugeSpec:
 
 WEBHOOK_DELIVERIES = GaugeSpec(
     "family_safety_webhook_deliveries",
-    "Webhook deliveries waiting for an attempt (pending) or given up (failed).",
+    "Webhook messages by state: pending (a delivery waiting for an attempt), failed (given up); "
+    "outbox (written, not yet fanned out to endpoints) where the webhooks capability counts it.",
     ("state",),
 )
 """The seam for the webhooks capability: it registers a function giving its counts,

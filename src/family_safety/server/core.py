@@ -158,7 +158,8 @@ routes without them: tests/integration/test_hot_routes.py lists what it honours 
 
 def retention_plan(pack: PolicyPack, settings: Settings) -> tuple[retention.Swept, ...]:
     """What the hourly sweep and ``family-safety retention`` delete, item by item. The webhooks
-    capability adds its ``webhook_deliveries`` item here (``extra``)."""
+    capability's item goes in ``extra``: ``settled_deliveries(WebhookDelivery)``
+    (``domain/retention/repository.py``)."""
     return retention.retention_plan(pack.retention, settings, extra=())
 
 
@@ -196,8 +197,8 @@ class ApplicationCore(InitPluginProtocol):
         )
         components = self.components = self._components(engine, self._postgres)
         register_service_gauges(components.metrics, components, engine, self._postgres)
-        # The webhooks capability adds its gauge here, once it is built:
-        #   components.metrics.gauge(metrics.WEBHOOK_DELIVERIES, <its pending/failed counts>)
+        # The webhooks capability adds its gauge here: components.metrics.gauge(
+        #   WEBHOOK_DELIVERIES, <async () -> {("pending",): n, ("failed",): m}>)  (lib/metrics.py)
         alchemy = SQLAlchemyAsyncConfig(
             engine_instance=engine,
             session_config=AsyncSessionConfig(

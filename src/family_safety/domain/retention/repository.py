@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Delete, and_, delete, or_, select, tuple_
+from sqlalchemy import Delete, and_, delete, func, or_, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from family_safety.db.idempotency import KEEP_ANSWERS_FOR
@@ -176,6 +176,22 @@ ITEMS: tuple[Item, ...] = (
         lambda cutoff: PairingInvitation.expires_at < cutoff,
     ),
 )
-"""The items this service sweeps itself. The webhooks capability adds ``webhook_deliveries``
-(its settled deliveries: ``state`` delivered or failed, from their last attempt) as one more
-``Item`` passed to the sweep where the app is built (server/core.py)."""
+"""The items this service sweeps itself. ``webhook_deliveries`` is the webhooks capability's:
+``settled_deliveries(WebhookDelivery)`` is its item, passed to the plan where the app is built
+(``server/core.retention_plan``)."""
+
+
+def settled_deliveries(model: type[Any]) -> Item:
+    """The ``webhook_deliveries`` item for the webhooks capability's delivery table (``model``:
+    ``id``, ``state`` pending | delivered | failed, ``last_attempt_at``, ``created_at``): a
+    delivery delivered or given up, from its last attempt; a pending one is never swept."""
+    return Item(
+        "webhook_deliveries",
+        "webhook deliveries delivered or given up, from their last attempt",
+        model,
+        (model.id,),
+        lambda cutoff: and_(
+            model.state.in_(("delivered", "failed")),
+            func.coalesce(model.last_attempt_at, model.created_at) < cutoff,
+        ),
+    )

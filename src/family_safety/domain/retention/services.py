@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 BATCH = 500
 """Rows deleted in one transaction."""
+FIRST_SWEEP_SECONDS = 60.0
 
 _log = structlog.get_logger("family_safety.retention")
 
@@ -117,9 +118,13 @@ async def sweep_periodically(
     now: Callable[[], datetime],
     interval_seconds: float,
 ) -> None:
-    """Sweep every interval until cancelled; a failure is logged and retried next time."""
+    """Sweep a minute after the start (sooner with a shorter interval: a process restarted more
+    often than hourly still sweeps), then every interval until cancelled; a failure is logged
+    and retried next time."""
+    wait = min(FIRST_SWEEP_SECONDS, interval_seconds)
     while True:
-        await asyncio.sleep(interval_seconds)
+        await asyncio.sleep(wait)
+        wait = interval_seconds
         try:
             deleted = await sweep(sessions, plan, now())
         except Exception as exc:  # the database may be down: try again next time
