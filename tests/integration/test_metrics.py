@@ -44,6 +44,8 @@ async def test_requests_are_counted_by_route_template_and_no_id_or_handle_shows(
     limits = await concurrent_client.get(f"/v1/teens/{teen_id}/limits", headers=guardian)
     assert limits.status_code == 200
     await concurrent_client.get(f"/no/such/{teen_id}")
+    for n in range(3):  # methods of a client's own invention are one series
+        await concurrent_client.request(f"BREW{n}", "/health/live")
 
     answer = await concurrent_client.get("/metrics")
 
@@ -55,6 +57,8 @@ async def test_requests_are_counted_by_route_template_and_no_id_or_handle_shows(
     routes = {dict(labels).get("route") for name, labels in samples if name.endswith("_total")}
     assert any(route and route.startswith("/v1/teens/{") for route in routes), routes
     assert _count(samples, "unrouted", "GET", 404) == 1
+    assert _count(samples, "unrouted", "OTHER", 405) == 3
+    assert "BREW" not in text
     histogram = frozenset({("route", "/v1/me/settings"), ("method", "GET"), ("status", "200")})
     assert samples[("family_safety_http_request_duration_seconds_count", histogram)] == 3
     assert ("family_safety_http_request_duration_seconds_bucket", histogram | {("le", "+Inf")}) in (

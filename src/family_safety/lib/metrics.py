@@ -56,6 +56,11 @@ DURATION_BUCKETS: tuple[float, ...] = (
 )
 """Seconds. The lane answers in well under a millisecond, a sign-in hashes for ~50 ms."""
 
+_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+OTHER_METHOD = "OTHER"
+"""The method label of any method but the standard ones: a client choosing new method names
+must not grow the series without bound."""
+
 UNROUTED = "unrouted"
 """The route label of a request no route matched (a 404 for an unknown path, say): the path
 itself is never a label."""
@@ -91,7 +96,7 @@ class _Requests:
         self._stats: dict[tuple[str, str, int], list[float]] = {}
 
     def observe(self, route: str | None, method: str, status: int, seconds: float) -> None:
-        key = (route or UNROUTED, method, status)
+        key = (route or UNROUTED, method if method in _METHODS else OTHER_METHOD, status)
         stats = self._stats.get(key)
         if stats is None:
             stats = self._stats[key] = [0.0] * (len(self._bounds) + 3)
