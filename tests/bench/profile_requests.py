@@ -13,7 +13,8 @@ Prints, per scenario: the milliseconds a request takes unprofiled, the statement
 their ``HotQuery`` is executed), and the profiled time by package. Writes ``<METHOD>-<n>.prof``
 (pstats) to the working directory. With ``--lane``: the warm settings GET alone, the app called
 as uvicorn calls it, and the share of each of the lane's steps (where the time goes that the
-bare app of tests/bench/ceiling.py does not spend).
+bare app of tests/bench/ceiling.py does not spend), then what counting a request for ``/metrics``
+costs, on the settings GET and on ``/health/live``.
 """
 
 from __future__ import annotations
@@ -143,6 +144,7 @@ LANE_STEPS = {
     "the request log (id, send, access line)": ("logs.py", "__call__"),
     "  request id": ("logs.py", "_request_id"),
     "  access line, queued": ("logs.py", "_access_line"),
+    "  counted for /metrics": ("metrics.py", "observe"),
     "the lane's answer": ("hot_routes.py", "answer"),
     "  bearer token (verified-token cache)": ("middleware.py", "bearer_grant"),
     "  account check (signed_in_account)": ("signed_in.py", "signed_in_account"),
@@ -172,6 +174,7 @@ async def lane(requests: int, log_level: str) -> None:
         for n in range(requests):
             await _asgi_get(app, "/v1/me/settings", tokens[n % TEENS])
         unprofiled = (time.perf_counter() - started) / requests
+        costs = await _metrics_cost(app, tokens, requests)
         profile = cProfile.Profile()
         profile.enable()
         for n in range(requests):
@@ -190,6 +193,35 @@ async def lane(requests: int, log_level: str) -> None:
             if filename.endswith(file_name) and name == function
         )
         print(f"  {100 * cumulative / total:5.1f}%  {step}")
+    print("## what counting requests for /metrics costs (best of 5 alternating rounds)")
+    for path, (counted, uncounted) in costs.items():
+        print(
+            f"  GET {path}: {counted * 1e6:.1f} us counted, {uncounted * 1e6:.1f} us not "
+            f"({(counted - uncounted) * 1e6:+.2f} us, {100 * (counted / uncounted - 1):+.1f}%)"
+        )
+
+
+async def _metrics_cost(
+    app: Any, tokens: list[str], requests: int
+) -> dict[str, tuple[float, float]]:
+    """Seconds a request with the request log counting it for /metrics and without, for the
+    lane's settings GET and Litestar's /health/live: alternating rounds, the best of each."""
+    request_log = app._front  # server.app.ServedApp: the request log in front of everything
+    observe = request_log._observe
+    costs = {}
+    for path in ("/v1/me/settings", "/health/live"):
+        best = {True: float("inf"), False: float("inf")}
+        for _round in range(5):
+            for counted in (True, False):
+                request_log._observe = observe if counted else None
+                started = time.perf_counter()
+                for n in range(requests // 5):
+                    await _asgi_get(app, path, tokens[n % TEENS])
+                seconds = (time.perf_counter() - started) / (requests // 5)
+                best[counted] = min(best[counted], seconds)
+        request_log._observe = observe
+        costs[path] = (best[True], best[False])
+    return costs
 
 
 async def main(requests: int, server_url: str | None) -> None:

@@ -123,6 +123,10 @@ class ChangeBus:
         self._subscribers.setdefault(account_id, set()).add(queue)
         return queue
 
+    def streams(self) -> int:
+        """The event streams open now (subscribed queues)."""
+        return sum(map(len, self._subscribers.values()))
+
     def unsubscribe(self, account_id: UUID, queue: asyncio.Queue[Event | None]) -> None:
         queues = self._subscribers.get(account_id)
         if queues is not None:

@@ -96,6 +96,15 @@ class PostgresPool:
         pool = opening.result()
         return pool.get_idle_size() > 0 or pool.get_size() < pool.get_max_size()
 
+    def usage(self) -> tuple[int, int, int]:
+        """This event loop's pool now: connections in use, idle, and the most it opens."""
+        opening = self._pools.get(asyncio.get_running_loop())
+        if opening is None or not opening.done() or opening.cancelled() or opening.exception():
+            return 0, 0, self._size
+        pool = opening.result()
+        idle = pool.get_idle_size()
+        return pool.get_size() - idle, idle, pool.get_max_size()
+
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[PoolConnectionProxy]:
         """A connection for the block; what goes wrong with the database in it is raised as

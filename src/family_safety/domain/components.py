@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from family_safety.domain.safety.pack import SafetyPacks
     from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
     from family_safety.lib.config import Settings
+    from family_safety.lib.metrics import Metrics
     from family_safety.lib.security.passwords import PasswordHasher
     from family_safety.lib.security.token_cache import VerifiedTokenCache
     from family_safety.lib.security.tokens import TokenSigner
@@ -39,3 +40,4 @@ class Components:
     signed_in: SignedInAccounts  # the account and session of each access token
     safety: SafetyPacks  # resources, report categories and next steps
     interventions: InterventionMatcher  # search interventions
+    metrics: Metrics  # GET /metrics: requests counted by the request log, gauges read per scrape

@@ -118,6 +118,21 @@ class Settings(BaseSettings):
         description="Comma-separated addresses of proxies whose X-Forwarded-For and "
         "X-Forwarded-Proto are believed (`*`: any); empty: none, the peer address counts.",
     )
+    metrics_allow_ips: str = Field(
+        default="127.0.0.1,::1",
+        description="Comma-separated addresses or networks (CIDR) that may read GET /metrics; "
+        "any other gets 404.",
+    )
+    retention_sweep_seconds: float = Field(
+        default=3600,
+        gt=0,
+        description="How often what the pack's retention periods no longer cover is deleted.",
+    )
+    otel: bool = Field(
+        default=False,
+        description="Trace requests with OpenTelemetry, exported as the standard OTEL_* "
+        "variables say; off, nothing of OpenTelemetry is imported.",
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="Render logs as JSON lines.")
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from litestar.types import ASGIApp, Receive, Scope, Send
+    from opentelemetry.sdk.trace.export import SpanExporter
 
     from family_safety.lib.security.passwords import PasswordHasher
 
@@ -38,10 +39,15 @@ class ServedApp(Litestar):
         await self._front(scope, receive, send)
 
 
-def create_app(settings: Settings, *, hasher: PasswordHasher | None = None) -> Litestar:
+def create_app(
+    settings: Settings,
+    *,
+    hasher: PasswordHasher | None = None,
+    span_exporter: SpanExporter | None = None,
+) -> Litestar:
     """The service for these settings; ``hasher`` replaces the argon2id parameters the settings
-    name (tests use a cheap one)."""
-    core = ApplicationCore(settings, hasher=hasher)
+    name (tests use a cheap one), ``span_exporter`` where spans go with ``settings.otel``."""
+    core = ApplicationCore(settings, hasher=hasher, span_exporter=span_exporter)
     app = ServedApp(
         front=core.front,
         plugins=[core, *SCHEMA_PLUGINS, PROBLEM_DETAILS],

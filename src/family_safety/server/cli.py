@@ -244,6 +244,38 @@ def _roles(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_change_role(settings, args.action, args.handle, args.role))
 
 
+async def _sweep_retention(settings: Settings) -> int:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from family_safety.domain.policy.pack import load_default_pack
+    from family_safety.domain.retention.services import sweep
+    from family_safety.server.core import retention_plan
+
+    plan = retention_plan(load_default_pack(), settings)
+    engine = create_engine(settings)
+    try:
+        deleted = await sweep(
+            async_sessionmaker(engine, expire_on_commit=False), plan, datetime.now(UTC)
+        )
+    finally:
+        await engine.dispose()
+    for swept in plan:
+        print(f"{swept.item.name}: {deleted.get(swept.item.name, 0)} deleted")
+    return 0
+
+
+def _retention(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "sweep":
+        return asyncio.run(_sweep_retention(settings))
+    from family_safety.domain.policy.pack import load_default_pack
+    from family_safety.domain.retention.services import shown
+    from family_safety.server.core import retention_plan
+
+    pack = load_default_pack()
+    print(shown(pack.retention, retention_plan(pack, settings)))
+    return 0
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document ``/schema/openapi.json`` serves, from an app built on a throwaway
     data dir (nothing is migrated or served)."""
@@ -322,6 +354,12 @@ def _parser() -> argparse.ArgumentParser:
         role_action.add_argument("handle")
         role_action.add_argument("role", choices=["staff", "partner"])
     roles.set_defaults(run=_roles)
+
+    retention = commands.add_parser("retention", help="what is kept, and for how long")
+    retention_actions = retention.add_subparsers(dest="action", required=True)
+    retention_actions.add_parser("show", help="print the pack's retention table")
+    retention_actions.add_parser("sweep", help="delete now what no period covers any more")
+    retention.set_defaults(run=_retention)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document the app serves")
     openapi.add_argument("path", nargs="?", help="the file to write (default: standard output)")

@@ -42,9 +42,12 @@ from family_safety.domain.events.controllers import EventsController
 from family_safety.domain.family_center.routes import family_center_routers, template_config
 from family_safety.domain.guardians.controllers import MyGuardiansController, TeenController
 from family_safety.domain.health.controllers import HealthController
+from family_safety.domain.metrics.controllers import MetricsController
+from family_safety.domain.metrics.services import register_service_gauges
 from family_safety.domain.notifications.controllers import NotificationController
 from family_safety.domain.pairing.controllers import InvitationController, PairingController
 from family_safety.domain.policy.pack import load_default_pack
+from family_safety.domain.retention import services as retention
 from family_safety.domain.safety.controllers import (
     BlockController,
     ModerationController,
@@ -61,8 +64,9 @@ from family_safety.domain.screen_time.controllers import (
     TeenTimeRequestsController,
 )
 from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
-from family_safety.lib.clock import utc_today
+from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.config import Environment, Freshness, Settings
+from family_safety.lib.metrics import Metrics
 from family_safety.lib.request_body import RequestBodyGate
 from family_safety.lib.security.keyring import create_keyring, load_keyring
 from family_safety.lib.security.passwords import PasswordHasher
@@ -77,6 +81,8 @@ if TYPE_CHECKING:
     from litestar import Litestar
     from litestar.config.app import AppConfig
     from litestar.types import ASGIApp, Middleware
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from family_safety.domain.policy.pack import PolicyPack
@@ -111,6 +117,7 @@ def _signer(settings: Settings) -> TokenSigner:
 
 ROUTES = [
     HealthController,
+    MetricsController,
     AccountController,
     MeController,
     AuthController,
@@ -149,15 +156,32 @@ MIDDLEWARE: list[Middleware] = [
 routes without them: tests/integration/test_hot_routes.py lists what it honours instead."""
 
 
+def retention_plan(pack: PolicyPack, settings: Settings) -> tuple[retention.Swept, ...]:
+    """What the hourly sweep and ``family-safety retention`` delete, item by item. The webhooks
+    capability's item goes in ``extra``: ``settled_deliveries(WebhookDelivery)``
+    (``domain/retention/repository.py``)."""
+    return retention.retention_plan(pack.retention, settings, extra=())
+
+
 class ApplicationCore(InitPluginProtocol):
     """Everything the service is made of, for the settings given; ``hasher`` replaces the
     argon2id parameters the settings name (tests use a cheap one)."""
 
-    def __init__(self, settings: Settings, *, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        hasher: PasswordHasher | None = None,
+        span_exporter: SpanExporter | None = None,
+    ) -> None:
         self.settings = settings
         self._hasher = hasher
+        self._span_exporter = span_exporter  # tests: where spans go instead of OTEL_*'s
+        self._tracer_provider: TracerProvider | None = None
         # Loaded first: a broken pack stops the start, naming the file and the line.
         self.pack: PolicyPack = load_default_pack()
+        # What is kept how long: a retention table that does not fit stops the start too.
+        self.retention = retention_plan(self.pack, settings)
         self.components: Components | None = None
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
@@ -172,6 +196,9 @@ class ApplicationCore(InitPluginProtocol):
             PostgresPool.for_engine(engine, settings.hot_pool_size) if on_postgresql else None
         )
         components = self.components = self._components(engine, self._postgres)
+        register_service_gauges(components.metrics, components, engine, self._postgres)
+        # The webhooks capability adds its gauge here: components.metrics.gauge(
+        #   WEBHOOK_DELIVERIES, <async () -> {("pending",): n, ("failed",): m}>)  (lib/metrics.py)
         alchemy = SQLAlchemyAsyncConfig(
             engine_instance=engine,
             session_config=AsyncSessionConfig(
@@ -192,12 +219,18 @@ class ApplicationCore(InitPluginProtocol):
         app_config.template_config = template_config()
         app_config.middleware.extend(MIDDLEWARE)
         app_config.dependencies.update(DEPENDENCIES)
+        if settings.otel:  # else nothing of OpenTelemetry is imported (server/tracing.py)
+            from family_safety.server.tracing import tracer_provider
+
+            self._tracer_provider = tracer_provider(self._span_exporter)
         app_config.lifespan.extend(
             [
                 self._write_every_line_at_the_end,
+                self._export_every_span_at_the_end,
                 self._refuse_unmigrated_database,
                 self._hear_other_instances,
                 self._end_links_at_18,
+                self._sweep_what_retention_no_longer_covers,
             ]
         )
         app_config.state = State({"components": components, "alchemy": alchemy})
@@ -208,7 +241,12 @@ class ApplicationCore(InitPluginProtocol):
         in front of Litestar's router: the lane, answering the two hot reads when it can in full.
         """
         assert self.components is not None, "the app is built (on_app_init) first"
-        return RequestLog(app, HotRoutes(self.components))
+        logged = RequestLog(app, HotRoutes(self.components), self.components.metrics)
+        if self._tracer_provider is None:
+            return logged
+        from family_safety.server.tracing import traced
+
+        return traced(logged, self._tracer_provider)
 
     def _components(self, engine: AsyncEngine, postgres: PostgresPool | None) -> Components:
         settings, pack = self.settings, self.pack
@@ -250,6 +288,7 @@ class ApplicationCore(InitPluginProtocol):
             # The safety packs are checked like the policy pack: a broken one stops the start.
             safety=load_default_packs(),
             interventions=default_matcher(),
+            metrics=Metrics(),
         )
 
     @asynccontextmanager
@@ -295,6 +334,33 @@ class ApplicationCore(InitPluginProtocol):
             components.writer.close()
             if self._postgres is not None:
                 await self._postgres.close()
+
+    @asynccontextmanager
+    async def _sweep_what_retention_no_longer_covers(self, _app: Litestar) -> AsyncIterator[None]:
+        components = self.components
+        assert components is not None
+        sweep = asyncio.create_task(
+            retention.sweep_periodically(
+                components.sessions,
+                self.retention,
+                utc_now,
+                self.settings.retention_sweep_seconds,
+            )
+        )
+        try:
+            yield
+        finally:
+            sweep.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweep
+
+    @asynccontextmanager
+    async def _export_every_span_at_the_end(self, _app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if self._tracer_provider is not None:
+                self._tracer_provider.shutdown()  # exports the spans still batched
 
     @asynccontextmanager
     async def _write_every_line_at_the_end(self, _app: Litestar) -> AsyncIterator[None]:

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     )
     from structlog.typing import EventDict, Processor
 
+    from family_safety.lib.metrics import Metrics
+
 _MASKED_FIELD_PARTS = ("password", "token", "birthdate", "authorization", "secret", "code")
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -310,11 +312,15 @@ class RequestLog:
     """Wraps the whole application (unrouted requests too): one log line per HTTP request, and
     the request id (the client's ``X-Request-ID`` when sane, else a new one) echoed in the
     answer and bound to every line logged while the request runs. A ``lane`` answers what it
-    can first, and names its route for the line; the application answers the rest."""
+    can first, and names its route for the line; the application answers the rest. ``metrics``
+    count each request as its line is written (route template, method, status, duration)."""
 
-    def __init__(self, app: ASGIApp, lane: Lane | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, lane: Lane | None = None, metrics: Metrics | None = None
+    ) -> None:
         self.app = app
         self._lane = lane
+        self._observe = None if metrics is None else metrics.observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != HTTP_SCOPE:
@@ -375,18 +381,21 @@ class RequestLog:
         finally:
             self._line(scope, scope.get("path_template"), status, started, request_id)
 
-    @staticmethod
     def _line(
-        scope: HTTPScope, route: str | None, status: int, started: float, request_id: bytes
+        self, scope: HTTPScope, route: str | None, status: int, started: float, request_id: bytes
     ) -> None:
+        seconds = time.perf_counter() - started
+        method = scope["method"]
+        if self._observe is not None:
+            self._observe(route, method, status, seconds)
         _access_line(
             {
                 "event": "request",
                 "logged_at": time.time(),
                 "request_id": request_id.decode(),
-                "method": scope["method"],
+                "method": method,
                 "route": route,
                 "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "duration_ms": round(seconds * 1000, 1),
             }
         )

@@ -14,6 +14,8 @@ class RefreshToken(SingleUse, Base):
     """One opaque refresh token, stored as a SHA-256 hash. Tokens of one sign-in share a family."""
 
     __tablename__ = "refresh_token"
+    # For the retention sweep (domain/retention).
+    __table_args__ = (Index("ix_refresh_token_expires_at", "expires_at"),)
 
     account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
     family_id: Mapped[UUID] = mapped_column(GUID, index=True)

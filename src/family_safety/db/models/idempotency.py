@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from family_safety.db.models.base import KeylessBase
@@ -20,6 +20,8 @@ class IdempotentRequest(KeylessBase):
     """
 
     __tablename__ = "idempotent_request"
+    # For the retention sweep (domain/retention).
+    __table_args__ = (Index("ix_idempotent_request_created_at", "created_at"),)
 
     account_id: Mapped[UUID] = mapped_column(
         GUID, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True

@@ -17,6 +17,8 @@ class PairingInvitation(SingleUse, Base):
     stored at all: it is a signed JWT naming this row, re-signed whenever the QR code is drawn."""
 
     __tablename__ = "pairing_invitation"
+    # For the retention sweep (domain/retention).
+    __table_args__ = (Index("ix_pairing_invitation_expires_at", "expires_at"),)
 
     guardian_id: Mapped[UUID] = mapped_column(
         GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
@@ -28,7 +30,10 @@ class PairingCodeFailure(Base):
     """A wrong pairing code typed by a teen, counted within a sliding window."""
 
     __tablename__ = "pairing_code_failure"
-    __table_args__ = (Index("ix_pairing_code_failure_teen_at", "teen_id", "at"),)
+    __table_args__ = (
+        Index("ix_pairing_code_failure_teen_at", "teen_id", "at"),
+        Index("ix_pairing_code_failure_at", "at"),  # retention's sweep (domain/retention)
+    )
 
     teen_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from family_safety.db.models.base import Base, JsonValue
@@ -15,6 +15,8 @@ from family_safety.db.models.base import Base, JsonValue
 
 class Notification(Base):
     __tablename__ = "notification"
+    # For the retention sweep (domain/retention).
+    __table_args__ = (Index("ix_notification_created_at", "created_at"),)
 
     account_id: Mapped[UUID] = mapped_column(
         GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True

@@ -27,6 +27,8 @@ class Report(Base):
         Index("ix_report_queue", "priority_rank", "created_at"),
         # A reporter's own reports, duplicates within 24 hours and the hourly limit.
         Index("ix_report_reporter_created", "reporter_id", "created_at"),
+        # Closed reports past their retention period (domain/retention).
+        Index("ix_report_status_updated", "status", "updated_at"),
     )
 
     reporter_id: Mapped[UUID | None] = mapped_column(

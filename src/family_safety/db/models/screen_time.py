@@ -17,6 +17,8 @@ class ScreenTimeDay(KeylessBase):
     (``screen_time.intervals.encode``) and the seconds they cover."""
 
     __tablename__ = "screen_time_day"
+    # For the retention sweep (domain/retention).
+    __table_args__ = (Index("ix_screen_time_day_day", "day"),)
 
     account_id: Mapped[UUID] = mapped_column(
         GUID, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
@@ -31,7 +33,10 @@ class TimeRequest(Base):
     local date when it was made) is before the teen's today reads as expired."""
 
     __tablename__ = "time_request"
-    __table_args__ = (Index("ix_time_request_account_id_status", "account_id", "status"),)
+    __table_args__ = (
+        Index("ix_time_request_account_id_status", "account_id", "status"),
+        Index("ix_time_request_created_at", "created_at"),  # retention's sweep (domain/retention)
+    )
 
     account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
@@ -50,7 +55,10 @@ class TimeGrant(Base):
     ``starts`` until ``until``."""
 
     __tablename__ = "time_grant"
-    __table_args__ = (Index("ix_time_grant_account_id_day", "account_id", "day"),)
+    __table_args__ = (
+        Index("ix_time_grant_account_id_day", "account_id", "day"),
+        Index("ix_time_grant_until", "until"),  # retention's sweep (domain/retention)
+    )
 
     account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))

@@ -64,6 +64,10 @@ class SettingsAnswers:
         self._cache = cache
         self._listeners: list[Resolved] = []
 
+    def __len__(self) -> int:
+        """The answers kept in memory."""
+        return len(self._cache)
+
     async def answer(
         self, account: AccountRecord, today: date, if_none_match: str | None
     ) -> NotModified | Answer:

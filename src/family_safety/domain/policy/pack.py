@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -45,6 +45,15 @@ class Band:
     min_age: int
 
 
+@dataclass(frozen=True, slots=True)
+class RetentionRule:
+    """How long one kind of record is kept after it stops being needed, and why
+    (docs/retention.md; swept by domain/retention)."""
+
+    period: timedelta
+    reason: str
+
+
 @dataclass(frozen=True, slots=True, eq=False)  # identity equality: the engine caches per pack
 class PolicyPack:
     id: str
@@ -54,6 +63,7 @@ class PolicyPack:
     guardian_band: str  # the youngest band that may be a guardian
     defaults: Mapping[str, Mapping[str, Any]]  # band -> setting key -> canonical value, every key
     gates: Mapping[str, Mapping[str, Any]]  # band -> setting key -> canonical value, gated keys
+    retention: Mapping[str, RetentionRule]  # what is kept how long (the table `retention`)
 
     @property
     def band_names(self) -> tuple[str, ...]:
@@ -121,6 +131,11 @@ class _SettingFile(PackModel):
     gates: dict[str, Any] = Field(default_factory=dict)
 
 
+class _RetentionFile(PackModel):
+    days: int = Field(ge=1)
+    reason: str = Field(min_length=1)
+
+
 class _PackFile(PackModel):
     id: str = Field(min_length=1)
     version: str = Field(min_length=1)
@@ -128,6 +143,7 @@ class _PackFile(PackModel):
     guardian_band: str
     bands: list[_BandFile] = Field(min_length=1)
     settings: dict[str, _SettingFile]
+    retention: dict[str, _RetentionFile] = Field(default_factory=dict)
 
 
 def _from_toml(value: Any) -> Any:
@@ -185,6 +201,12 @@ def _build(source: PackSource, pack_file: _PackFile) -> PolicyPack:
         guardian_band=pack_file.guardian_band,
         defaults=_frozen(defaults),
         gates=_frozen(gates),
+        retention=MappingProxyType(
+            {
+                item: RetentionRule(timedelta(days=rule.days), rule.reason.strip())
+                for item, rule in pack_file.retention.items()
+            }
+        ),
     )
 
 
