@@ -61,6 +61,8 @@ from family_safety.domain.screen_time.controllers import (
     TeenTimeRequestsController,
 )
 from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
+from family_safety.domain.webhooks.controllers import WebhookController
+from family_safety.domain.webhooks.worker import WebhookWorker
 from family_safety.lib.clock import utc_today
 from family_safety.lib.config import Environment, Freshness, Settings
 from family_safety.lib.request_body import RequestBodyGate
@@ -134,6 +136,7 @@ ROUTES = [
     ReportController,
     BlockController,
     ModerationController,
+    WebhookController,
 ]
 
 MIDDLEWARE: list[Middleware] = [
@@ -198,6 +201,7 @@ class ApplicationCore(InitPluginProtocol):
                 self._refuse_unmigrated_database,
                 self._hear_other_instances,
                 self._end_links_at_18,
+                self._deliver_webhooks,
             ]
         )
         app_config.state = State({"components": components, "alchemy": alchemy})
@@ -295,6 +299,22 @@ class ApplicationCore(InitPluginProtocol):
             components.writer.close()
             if self._postgres is not None:
                 await self._postgres.close()
+
+    @asynccontextmanager
+    async def _deliver_webhooks(self, _app: Litestar) -> AsyncIterator[None]:
+        """The webhooks' worker, unless the operator runs it apart (``webhook_worker``)."""
+        if not self.settings.webhook_worker:
+            yield
+            return
+        worker = WebhookWorker(self._engine, self.pack, self.settings)
+        task = asyncio.create_task(worker.run())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+            await worker.close()
 
     @asynccontextmanager
     async def _write_every_line_at_the_end(self, _app: Litestar) -> AsyncIterator[None]:
