@@ -173,7 +173,7 @@ class Receiver:
     ``"flood"`` (a 200 whose body never ends; ``flood_finished`` says whether it was all read).
     """
 
-    def __init__(self, answer: Any = None, hang_seconds: float = 5.0) -> None:
+    def __init__(self, answer: Any = None, hang_seconds: float = 5.0, port: int = 0) -> None:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         self.requests: list[tuple[dict[str, str], bytes]] = []
@@ -216,7 +216,7 @@ class Receiver:
         class Server(ThreadingHTTPServer):
             request_queue_size = 128  # the worker sends a round's attempts at once
 
-        self._server = Server(("127.0.0.1", 0), Handler)
+        self._server = Server(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hook"
