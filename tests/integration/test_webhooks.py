@@ -10,7 +10,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
+import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -507,3 +512,37 @@ async def test_the_delivery_log_is_paged_and_retry_needs_a_delivery_of_the_endpo
     expect_problem(await service.get(f"/v1/webhooks/{missing}/deliveries"), 404, "not-found")
     page = await service.get(f"/v1/webhooks/{endpoint['id']}/deliveries", params={"limit": 1})
     assert page.json() == {"items": [], "next_cursor": None}
+
+
+async def test_the_readmes_receiver_verifies_what_is_delivered(
+    register, service, settings, engine, receiver
+):
+    """The ten-line receiver of the README, run as it is written (its secret and port put in)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    code = re.search(r"```python\n(.*?)```", readme, re.DOTALL).group(1)
+    endpoint = await subscribe(service, receiver.url, ["link.created"])
+    receiver.close()  # the README's receiver takes its port
+    code = code.replace('"whsec_..."', repr(endpoint["secret"]))
+    code = code.replace('make_server("", 8080', f'make_server("127.0.0.1", {receiver.port}')
+    process = subprocess.Popen(  # noqa: ASYNC220  (started, not waited on, in the loop)
+        [sys.executable, "-u", "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", receiver.port), timeout=1):
+                    break
+            except OSError:
+                await asyncio.sleep(0.05)
+        guardian, teen = await register("guardian", 40), await register("teen", 14)
+        link = await pair(guardian, teen)
+        await drain(worker_for(engine, settings))
+        [delivery] = await deliveries(service, endpoint)
+        assert (delivery["state"], delivery["last_status"]) == ("delivered", 204)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert f"link.created {{'link_id': '{link['id']}'" in output
