@@ -23,6 +23,7 @@ import json
 import random
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import structlog
 from sqlalchemy import bindparam, select, update
@@ -38,7 +39,6 @@ from family_safety.lib.safe_http import UrlPolicy, guarded_client
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from uuid import UUID
 
     import httpx
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -147,12 +147,11 @@ class WebhookWorker:
                     select(WebhookEndpoint).where(WebhookEndpoint.state == ACTIVE)
                 )
             )
+            accounts = await self._settings_of(session, messages)
             for message in messages:
                 await session.delete(message)
                 subscribed = [e for e in endpoints if message.type in e.events]
-                if not subscribed:
-                    continue
-                body = await self._body(session, message)
+                body = self._body(message, accounts) if subscribed else None
                 if body is None:
                     continue
                 for endpoint in subscribed:
@@ -171,17 +170,40 @@ class WebhookWorker:
             await session.commit()
         return len(messages)
 
-    async def _body(self, session: AsyncSession, message: WebhookMessage) -> str | None:
+    async def _settings_of(
+        self, session: AsyncSession, messages: list[WebhookMessage]
+    ) -> dict[str, str]:
+        """The settings ETag, now, of each account a settings.changed message names (one read)."""
+        ids = {
+            UUID(json.loads(message.data)["account_id"])
+            for message in messages
+            if message.type == EventType.SETTINGS_CHANGED
+        }
+        if not ids:
+            return {}
+        today = datetime.now(UTC).date()
+        rows = await session.execute(
+            select(Account.id, Account.birthdate, Account.settings_version).where(
+                Account.id.in_(ids)
+            )
+        )
+        return {
+            str(account_id): settings_etag(
+                self._pack, account_id, version, self._pack.band_for(birthdate, today)
+            )
+            for account_id, birthdate, version in rows
+        }
+
+    def _body(self, message: WebhookMessage, etags: dict[str, str]) -> str | None:
         """The body as it will be signed on every attempt: ``{type, timestamp, data}``, data
         holding the event's fields only; None when there is nothing left to tell (a
         settings.changed of an account since deleted: account.deleted follows)."""
         data: dict[str, Any] = json.loads(message.data)
         if message.type == EventType.SETTINGS_CHANGED:
-            account = await session.get(Account, data["account_id"])
-            if account is None:
+            etag = etags.get(data["account_id"])
+            if etag is None:
                 return None
-            band = self._pack.band_for(account.birthdate, datetime.now(UTC).date())
-            data["etag"] = settings_etag(self._pack, account.id, account.settings_version, band)
+            data["etag"] = etag
         data = {field: data[field] for field in FIELDS[EventType(message.type)]}
         timestamp = message.created_at.isoformat().replace("+00:00", "Z")
         return json.dumps(
@@ -197,8 +219,7 @@ class WebhookWorker:
             return 0
         claims = await self._claim(now)
         outcomes = await asyncio.gather(*(self._attempt(claim) for claim in claims))
-        for claim, outcome in zip(claims, outcomes, strict=True):
-            await self._record(claim, outcome)
+        await self._record(list(zip(claims, outcomes, strict=True)))
         return len(claims)
 
     async def _claim(self, now: datetime) -> list[_Claim]:
@@ -240,36 +261,53 @@ class WebhookWorker:
             timeout_seconds=self._timeout,
         )
 
-    async def _record(self, claim: _Claim, attempt: Attempt) -> None:
+    async def _record(self, outcomes: list[tuple[_Claim, Attempt]]) -> None:
+        """The round's outcomes, in one transaction."""
         now = datetime.now(UTC)
         async with self._sessions() as session:
-            delivery = await session.get(WebhookDelivery, claim.delivery_id)
-            if delivery is None:  # its endpoint was deleted meanwhile
-                return
-            delivery.attempts += 1
-            delivery.last_status = attempt.status
-            delivery.last_attempt_at = now
-            if attempt.delivered:
-                delivery.state = DELIVERED
-                delivery.next_attempt_at = None
-            elif attempt.gone:
-                # 410: the endpoint is disabled at once; this delivery waits, pending, until
-                # the endpoint is enabled again.
-                delivery.next_attempt_at = now
-                await session.execute(
-                    update(WebhookEndpoint)
-                    .where(WebhookEndpoint.id == delivery.endpoint_id)
-                    .values(state=DISABLED)
+            found = await session.scalars(
+                select(WebhookDelivery).where(
+                    WebhookDelivery.id.in_([claim.delivery_id for claim, _ in outcomes])
                 )
-                _log.warning("webhook endpoint answered 410: disabled", url=claim.url)
-            else:
-                wait = next_wait(self._schedule, delivery.attempts, attempt, self._jitter())
-                if wait is None:
-                    delivery.state = FAILED
-                    delivery.next_attempt_at = None
-                else:
-                    delivery.next_attempt_at = now + timedelta(seconds=wait)
+            )
+            deliveries = {delivery.id: delivery for delivery in found}
+            for claim, attempt in outcomes:
+                delivery = deliveries.get(claim.delivery_id)
+                if delivery is not None:  # else its endpoint was deleted meanwhile
+                    await self._settle(session, delivery, attempt, claim.url, now)
             await session.commit()
+
+    async def _settle(
+        self,
+        session: AsyncSession,
+        delivery: WebhookDelivery,
+        attempt: Attempt,
+        url: str,
+        now: datetime,
+    ) -> None:
+        delivery.attempts += 1
+        delivery.last_status = attempt.status
+        delivery.last_attempt_at = now
+        if attempt.delivered:
+            delivery.state = DELIVERED
+            delivery.next_attempt_at = None
+        elif attempt.gone:
+            # 410: the endpoint is disabled at once; this delivery waits, pending, until the
+            # endpoint is enabled again.
+            delivery.next_attempt_at = now
+            await session.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == delivery.endpoint_id)
+                .values(state=DISABLED)
+            )
+            _log.warning("webhook endpoint answered 410: disabled", url=url)
+        else:
+            wait = next_wait(self._schedule, delivery.attempts, attempt, self._jitter())
+            if wait is None:
+                delivery.state = FAILED
+                delivery.next_attempt_at = None
+            else:
+                delivery.next_attempt_at = now + timedelta(seconds=wait)
 
 
 async def work(engine: AsyncEngine, pack: PolicyPack, settings: Settings) -> None:
