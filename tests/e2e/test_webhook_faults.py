@@ -160,3 +160,70 @@ def test_two_instances_on_one_postgresql_deliver_each_message_once(database_url,
         assert types["settings.changed"] >= 41  # the link, then each of 40 limits
     finally:
         receiver.close()
+
+
+def test_receivers_that_hang_fail_go_or_redirect_against_a_real_server(
+    database_url, tmp_path, servers
+):
+    """Four receivers, each subscribed to link.created: one hangs past the timeout, one answers
+    500, one 410, one redirects to the cloud metadata address."""
+    behaviours = {
+        "hangs": lambda _n: "hang",
+        "fails": lambda _n: (500, {}, b"no"),
+        "gone": lambda _n: (410, {}, b""),
+        "redirects": lambda _n: (302, {"Location": "http://169.254.169.254/latest/meta-data"}, b""),
+    }
+    receivers = {name: Receiver(answer, hang_seconds=5) for name, answer in behaviours.items()}
+    try:
+        env = {
+            **_env(database_url, tmp_path, 0, worker=True),
+            "FAMILY_SAFETY_WEBHOOK_ALLOW_HOSTS": ",".join(
+                f"127.0.0.1:{receiver.port}" for receiver in receivers.values()
+            ),
+            "FAMILY_SAFETY_WEBHOOK_TIMEOUT_SECONDS": "1",
+            "FAMILY_SAFETY_WEBHOOK_RETRY_SECONDS": "3600",
+        }
+        server = start_server(env, tmp_path / "server.log")
+        servers.append(server)
+
+        async def scenario() -> dict[str, dict]:
+            async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
+                service = await _service_account(client, database_url)
+                endpoints = {}
+                for name, receiver in receivers.items():
+                    made = await client.post(
+                        "/v1/webhooks",
+                        json={"url": receiver.url, "events": ["link.created"]},
+                        headers=service,
+                    )
+                    assert made.status_code == 201, made.text
+                    endpoints[name] = made.json()
+                await family(client)
+                found: dict[str, dict] = {}
+                deadline = time.monotonic() + DELIVERY_BOUND_SECONDS
+                while len(found) < len(endpoints) and time.monotonic() < deadline:
+                    for name, endpoint in endpoints.items():
+                        log = await client.get(
+                            f"/v1/webhooks/{endpoint['id']}/deliveries", headers=service
+                        )
+                        items = log.json()["items"]
+                        if items and items[0]["attempts"] >= 1:
+                            state = await client.get(
+                                f"/v1/webhooks/{endpoint['id']}", headers=service
+                            )
+                            found[name] = {**items[0], "endpoint": state.json()["state"]}
+                    await asyncio.sleep(0.2)
+                return found
+
+        found = asyncio.run(scenario())
+        assert set(found) == set(behaviours), found
+        assert (found["hangs"]["state"], found["hangs"]["last_status"]) == ("pending", None)
+        assert (found["fails"]["state"], found["fails"]["last_status"]) == ("pending", 500)
+        assert found["fails"]["next_attempt_at"] is not None  # retried later
+        assert (found["gone"]["last_status"], found["gone"]["endpoint"]) == (410, "disabled")
+        assert (found["redirects"]["state"], found["redirects"]["last_status"]) == ("pending", 302)
+        assert len(receivers["redirects"].requests) == 1  # the redirect was not followed
+        assert found["hangs"]["endpoint"] == found["fails"]["endpoint"] == "active"
+    finally:
+        for receiver in receivers.values():
+            receiver.close()
