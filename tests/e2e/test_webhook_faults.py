@@ -5,7 +5,10 @@ deliver each message once between them."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 
@@ -227,3 +230,51 @@ def test_receivers_that_hang_fail_go_or_redirect_against_a_real_server(
     finally:
         for receiver in receivers.values():
             receiver.close()
+
+
+def test_the_worker_apart_delivers_and_stops_on_sigterm(database_url, tmp_path, servers):
+    """`family-safety roles grant HANDLE service`, then `family-safety webhooks work` beside a
+    server that does not deliver itself."""
+    receiver = Receiver()
+    try:
+        env = _env(database_url, tmp_path, receiver.port, worker=False)
+        server = start_server(env, tmp_path / "server.log")
+        servers.append(server)
+        command = [sys.executable, "-m", "family_safety"]
+        full_env = {**os.environ, **env}
+
+        async def subscribe_and_change() -> None:
+            async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
+                service = await signed_in(client, "platform_backend", 30)
+                granted = subprocess.run(  # noqa: ASYNC221  (a short command, awaited)
+                    [*command, "roles", "grant", "platform_backend", "service"],
+                    env=full_env,
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                    check=False,
+                )
+                assert granted.returncode == 0, granted.stderr
+                made = await client.post(
+                    "/v1/webhooks",
+                    json={"url": receiver.url, "events": ["link.created"]},
+                    headers=service,
+                )
+                assert made.status_code == 201, made.text
+                await family(client)
+
+        asyncio.run(subscribe_and_change())
+        time.sleep(1)
+        assert receiver.requests == []  # the server does not deliver
+        log = (tmp_path / "worker.log").open("w")
+        worker = subprocess.Popen(
+            [*command, "webhooks", "work"], env=full_env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            _until(lambda: len(receiver.requests) == 1)
+            assert receiver.messages()[0]["type"] == "link.created"
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=60) == 0
+    finally:
+        receiver.close()

@@ -251,15 +251,13 @@ async def _deliver_webhooks(settings: Settings) -> int:
 
     await migrations.ensure_ready(settings)
     engine = create_engine(settings)
-    task = asyncio.create_task(work(engine, load_default_pack(), settings))
+    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, task.cancel)
+        loop.add_signal_handler(signum, stop.set)  # the round under way is finished first
     _log.info("delivering webhooks")
     try:
-        await task
-    except asyncio.CancelledError:
-        pass
+        await work(engine, load_default_pack(), settings, stop)
     finally:
         await engine.dispose()
     _log.info("stopped delivering webhooks")

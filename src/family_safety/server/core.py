@@ -307,13 +307,16 @@ class ApplicationCore(InitPluginProtocol):
             yield
             return
         worker = WebhookWorker(self._engine, self.pack, self.settings)
-        task = asyncio.create_task(worker.run())
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))
         try:
             yield
         finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            # The round under way is finished (its attempts recorded), unless it takes longer
+            # than an attempt may: then it is cancelled, and its claims expire.
+            stop.set()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(task, self.settings.webhook_timeout_seconds + 5)
             await worker.close()
 
     @asynccontextmanager

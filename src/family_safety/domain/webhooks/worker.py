@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -54,7 +55,12 @@ _log = structlog.get_logger("family_safety.webhooks")
 _HAS_MESSAGES = select(WebhookMessage.id).limit(1)
 _HAS_DUE = (
     select(WebhookDelivery.id)
-    .where(WebhookDelivery.state == PENDING, WebhookDelivery.next_attempt_at <= bindparam("now"))
+    .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+    .where(
+        WebhookDelivery.state == PENDING,
+        WebhookDelivery.next_attempt_at <= bindparam("now"),
+        WebhookEndpoint.state == ACTIVE,
+    )
     .limit(1)
 )
 
@@ -100,16 +106,19 @@ class WebhookWorker:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def run(self) -> None:
-        """Rounds until cancelled; a round that fails (the database is away) is logged and the
-        next one tries again."""
-        while True:
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Rounds until ``stop`` is set (the round under way ends first: its attempts are
+        recorded) or the task is cancelled; a round that fails (the database is away) is logged
+        and the next one tries again."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
             try:
-                while await self.run_once():
+                while await self.run_once() and not stop.is_set():
                     pass  # more may be waiting: no pause between full rounds
             except Exception as exc:
                 _log.warning("webhook round failed", error=type(exc).__name__)
-            await asyncio.sleep(self._poll)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._poll)
 
     async def run_once(self) -> int:
         """One round: fan out, then attempt what is due. How many it did of either."""
@@ -310,10 +319,12 @@ class WebhookWorker:
                 delivery.next_attempt_at = now + timedelta(seconds=wait)
 
 
-async def work(engine: AsyncEngine, pack: PolicyPack, settings: Settings) -> None:
-    """``family-safety webhooks work``: deliver until cancelled."""
+async def work(
+    engine: AsyncEngine, pack: PolicyPack, settings: Settings, stop: asyncio.Event
+) -> None:
+    """``family-safety webhooks work``: deliver until ``stop`` is set."""
     worker = WebhookWorker(engine, pack, settings)
     try:
-        await worker.run()
+        await worker.run(stop)
     finally:
         await worker.close()
