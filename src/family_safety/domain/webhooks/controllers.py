@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_202_ACCEPTED,
+    HTTP_204_NO_CONTENT,
+)
 
-from family_safety.domain.dependencies import delete_own
 from family_safety.domain.webhooks.deps import (
     WEBHOOK_SERVICE,
     WebhookServiceDep,
@@ -65,8 +69,11 @@ class WebhookController(Controller):
     ) -> EndpointOut:
         return endpoint_out(await webhook_service.endpoint(endpoint_id))
 
-    @delete_own(
-        "/{endpoint_id:uuid}", summary="Delete an endpoint and its deliveries (service, staff)"
+    @delete(
+        "/{endpoint_id:uuid}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Delete an endpoint and its deliveries (service, staff)",
+        responses=problem_responses(401, 403, 404),
     )
     async def delete(self, endpoint_id: FromPath[UUID], webhook_service: WebhookServiceDep) -> None:
         await webhook_service.delete(endpoint_id)
