@@ -170,6 +170,9 @@ async def test_a_deleted_endpoint_is_gone(service, receiver):
         "https://100.64.0.1/hook",  # shared address space
         "ftp://example.com/hook",
         "https://user:pw@example.com/hook",
+        "https://xn--/hook",  # a malformed IDNA label
+        "https://[zz]/hook",
+        "https:///hook",
     ],
 )
 async def test_urls_that_are_not_https_or_reach_no_public_address_are_refused(service, url):

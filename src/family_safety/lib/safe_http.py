@@ -61,9 +61,10 @@ class UrlPolicy:
         """The address to connect to for ``url``; ``UrlNotAllowed`` when it may not be reached."""
         try:
             parsed = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError) as exc:
+            host = parsed.host  # decoded from IDNA: a malformed label raises here
+        except (httpx.InvalidURL, TypeError, ValueError) as exc:  # IDNAError is a ValueError
             raise UrlNotAllowed("not a URL") from exc
-        if not parsed.host or parsed.scheme not in DEFAULT_PORTS:
+        if not host or parsed.scheme not in DEFAULT_PORTS:
             raise UrlNotAllowed("not an http(s) URL with a host")
         if parsed.userinfo:
             raise UrlNotAllowed("a URL may not hold a user name or password")
