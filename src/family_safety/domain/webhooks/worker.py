@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     from family_safety.domain.policy.pack import PolicyPack
     from family_safety.lib.config import Settings
 
-BATCH = 50
+BATCH = 50  # deliveries claimed and attempted at once
+FAN_OUT_BATCH = 500  # messages taken from the outbox in one transaction
 LEASE_MARGIN_SECONDS = 30.0
 
 _log = structlog.get_logger("family_safety.webhooks")
@@ -145,7 +146,7 @@ class WebhookWorker:
                 await session.scalars(
                     select(WebhookMessage)
                     .order_by(WebhookMessage.id)
-                    .limit(BATCH)
+                    .limit(FAN_OUT_BATCH)
                     .with_for_update(skip_locked=True)
                 )
             )
