@@ -86,9 +86,8 @@ def _encoded(event: EventType, data: dict[str, Any]) -> str:
 def enqueue(session: AsyncSession | Session, event: EventType, **data: Any) -> None:
     """Write one message in the session's transaction (sent only if it commits); ``data`` holds
     exactly the event's fields (ids are written as strings)."""
-    session.add(
-        WebhookMessage(type=event.value, data=_encoded(event, data), created_at=datetime.now(UTC))
-    )
+    encoded = _encoded(event, data)  # refused before anything is added
+    session.add(WebhookMessage(type=event.value, data=encoded, created_at=datetime.now(UTC)))
 
 
 def settings_changed_rows(account_ids: Iterable[UUID]) -> list[dict[str, Any]]:
