@@ -100,4 +100,6 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         data_dir=tmp_path / "data",
         log_level="WARNING",
+        # Webhook tests drive the worker themselves (tests/integration/test_webhooks.py).
+        webhook_worker=False,
     )

@@ -164,3 +164,70 @@ async def concurrent_app_client(app: Litestar) -> AsyncIterator[httpx.AsyncClien
     finally:
         stop.set()
         await lifespan
+
+
+class Receiver:
+    """A webhook receiver: a real HTTP server on 127.0.0.1 in a thread, recording every request
+    (headers lower-cased, body bytes) and answering as ``answer(n)`` says for the n-th request
+    (from 0): ``(status, headers, body)``; or ``"hang"`` (no answer for ``hang_seconds``) or
+    ``"flood"`` (a 200 whose body never ends; ``flood_finished`` says whether it was all read).
+    """
+
+    def __init__(self, answer: Any = None, hang_seconds: float = 5.0, port: int = 0) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.answer = answer or (lambda _n: (204, {}, b""))
+        self.flood_finished: bool | None = None
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                body = self.rfile.read(length)
+                n = len(receiver.requests)
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                answer = receiver.answer(n)
+                if answer == "hang":
+                    threading.Event().wait(hang_seconds)
+                    return
+                if answer == "flood":
+                    self.send_response(200)
+                    self.send_header("content-length", str(100 * 1024 * 1024))
+                    self.end_headers()
+                    try:
+                        for _ in range(100 * 16):
+                            self.wfile.write(b"x" * 65536)
+                        receiver.flood_finished = True
+                    except OSError:
+                        receiver.flood_finished = False
+                    return
+                status, headers, content = answer
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # the worker sends a round's attempts at once
+
+        self._server = Server(("127.0.0.1", port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def messages(self) -> list[dict[str, Any]]:
+        import json
+
+        return [json.loads(body) for _, body in self.requests]

@@ -11,7 +11,6 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from family_safety.lib.config import Settings
-from family_safety.lib.metrics import WEBHOOK_DELIVERIES
 from family_safety.server.app import create_app
 from tests.helpers import CHEAP_HASHER, concurrent_app_client, expect_problem, signed_in
 
@@ -111,19 +110,22 @@ async def test_an_open_event_stream_is_counted(
         bus.unsubscribe(UUID(teen.id), queue)
 
 
-async def test_the_webhook_deliveries_gauge_shows_what_its_capability_counts(
-    concurrent_app, concurrent_client
-):
-    async def deliveries():
-        return {("pending",): 4, ("failed",): 1}
-
-    concurrent_app.state.components.metrics.gauge(WEBHOOK_DELIVERIES, deliveries)
-
-    samples = _samples((await concurrent_client.get("/metrics")).text)
-
+async def test_the_webhook_queue_gauge_counts_messages_waiting_in_the_outbox(concurrent_client):
     name = "family_safety_webhook_deliveries"
-    assert samples[(name, frozenset({("state", "pending")}))] == 4
-    assert samples[(name, frozenset({("state", "failed")}))] == 1
+    before = _samples((await concurrent_client.get("/metrics")).text)
+    assert before[(name, frozenset({("state", "pending")}))] == 0
+    assert before[(name, frozenset({("state", "failed")}))] == 0
+    waiting = before[(name, frozenset({("state", "outbox")}))]
+
+    teen = await signed_in(concurrent_client, "quill_gauge", 14)
+    changed = await concurrent_client.patch(
+        "/v1/me/settings", json={"account.private": True}, headers=teen
+    )
+    assert changed.status_code == 200
+
+    # The tests run no webhook worker: the settings.changed message waits to be fanned out.
+    after = _samples((await concurrent_client.get("/metrics")).text)
+    assert after[(name, frozenset({("state", "outbox")}))] > waiting
 
 
 async def test_an_address_not_allowed_gets_404(client):

@@ -25,7 +25,7 @@ import structlog
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from family_safety.db import change_feed
+from family_safety.db import change_feed, outbox
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -248,10 +248,15 @@ class MemoryTrust:
 @event.listens_for(Session, "before_commit")
 def _tell_other_processes(session: Session) -> None:
     pending = session.info.get(_PENDING_KEY)
-    bus = session.info.get(_BUS_KEY)
-    if not pending or bus is None:
+    if not pending:
         return
     connection = session.connection()
+    # The webhooks' outbox: one settings.changed message per account, in this transaction.
+    if settings := [change.account_id for change in pending if change.kind == ChangeKind.SETTINGS]:
+        connection.execute(outbox.INSERT.statement, outbox.settings_changed_rows(settings))
+    bus = session.info.get(_BUS_KEY)
+    if bus is None:
+        return
     payload = bus.notify_payload(dict.fromkeys(pending))
     if connection.dialect.name == "postgresql":
         connection.execute(

@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from advanced_alchemy.mixins.uuid import uuid7  # type: ignore[attr-defined]
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from family_safety.db import change_feed
+from family_safety.db import change_feed, outbox
+from family_safety.db.changes import ChangeKind
 from family_safety.db.changes import note as note_change
 from family_safety.db.engine import WRITER_WAIT_SECONDS, sqlite_pragmas
 
@@ -163,6 +164,11 @@ class Writer:
         async with self._postgres.transaction() as connection:
             batch = _Batch(connection)
             result, changes = await _drive(write, self._dialect, batch.run)
+            if rows := _outbox_rows(changes):
+                compiled = outbox.INSERT.compiled_for(self._dialect)
+                assert compiled.table is not None
+                parameters = [compiled.parameters(row) for row in rows]
+                await batch.add_rows(compiled.table, compiled.sql, parameters)
             if changes:
                 notify = (self._announcer.channel, self._announcer.payload(changes))
                 await batch.send("SELECT pg_notify($1, $2)", notify)
@@ -174,6 +180,13 @@ class Writer:
         """Stops the SQLite writer thread (the PostgreSQL pool is closed by its owner)."""
         if self._sqlite is not None:
             self._sqlite.close()
+
+
+def _outbox_rows(changes: Iterable[Any]) -> list[dict[str, Any]]:
+    """The webhooks' outbox (``db.outbox``): one settings.changed message per account whose
+    settings changed, written in the lean write's transaction."""
+    accounts = [change.account_id for change in changes if change.kind == ChangeKind.SETTINGS]
+    return outbox.settings_changed_rows(accounts) if accounts else []
 
 
 # --- Inside an ORM session's transaction -----------------------------------------------------
@@ -306,6 +319,9 @@ class _SQLiteThread:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 result = _drive_sqlite(job.write, connection, self._dialect)
+                if rows := _outbox_rows(result[1]):
+                    compiled = outbox.INSERT.compiled_for(self._dialect)
+                    connection.executemany(compiled.sql, [compiled.parameters(row) for row in rows])
                 if changes := result[1]:
                     change_feed.append(connection.execute, self._payload(changes))
             except BaseException:

@@ -133,6 +133,32 @@ class Settings(BaseSettings):
         description="Trace requests with OpenTelemetry, exported as the standard OTEL_* "
         "variables say; off, nothing of OpenTelemetry is imported.",
     )
+    webhook_retry_seconds: str = Field(
+        default="5,300,1800,7200,18000,36000,50400,72000,86400",
+        pattern=r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$",
+        description="Webhooks: the waits before each retry of a failed attempt, in seconds, "
+        "comma-separated (each with up to 10% jitter, or a longer Retry-After of a 429 or "
+        "503); after the last, the delivery is `failed`.",
+    )
+    webhook_allow_hosts: str = Field(
+        default="",
+        description="Webhooks: `host` or `host:port`, comma-separated, that endpoints may reach "
+        "although they resolve to a loopback, private or reserved address, over `http` too.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=15, gt=0, le=15, description="Webhooks: how long one attempt may take in all."
+    )
+    webhook_poll_seconds: float = Field(
+        default=1,
+        gt=0,
+        le=60,
+        description="Webhooks: how often the worker looks for new messages and due retries.",
+    )
+    webhook_worker: bool = Field(
+        default=True,
+        description="Webhooks: `serve` delivers too; `false` leaves delivery to "
+        "`family-safety webhooks work` processes.",
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="Render logs as JSON lines.")
 
@@ -149,6 +175,16 @@ class Settings(BaseSettings):
             if url.startswith(sync_prefix):
                 return async_prefix + url.removeprefix(sync_prefix)
         return url
+
+    @property
+    def webhook_retry_schedule(self) -> tuple[float, ...]:
+        return tuple(float(step) for step in self.webhook_retry_seconds.split(","))
+
+    @property
+    def webhook_allowed_hosts(self) -> frozenset[str]:
+        return frozenset(
+            host.strip().lower() for host in self.webhook_allow_hosts.split(",") if host.strip()
+        )
 
     @property
     def resolved_database_url(self) -> str:

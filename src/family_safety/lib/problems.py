@@ -206,6 +206,13 @@ minimum_age = ProblemType(
     (PACK,),
     errors=(("birthdate", "under {pack.minimum_age}"),),
 )
+webhook_url_not_allowed = ProblemType(
+    422,
+    "webhook-url-not-allowed",
+    "Webhook URLs must use https and reach a public address: {reason}.",
+    ("127.0.0.1 is not a public address",),
+    errors=(("url", "{reason}"),),
+)
 idempotency_key_reused = ProblemType(
     422, "idempotency-key-reused", "This Idempotency-Key was used with a different request."
 )

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.db import migrations
 from family_safety.db.engine import create_engine
+from family_safety.domain.safety.services.roles import ROLES
 from family_safety.lib.config import Settings
 from family_safety.lib.security.keyring import (
     KeyringError,
@@ -276,6 +277,29 @@ def _retention(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _deliver_webhooks(settings: Settings) -> int:
+    from family_safety.domain.policy.pack import load_default_pack
+    from family_safety.domain.webhooks.worker import work
+
+    await migrations.ensure_ready(settings)
+    engine = create_engine(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)  # the round under way is finished first
+    _log.info("delivering webhooks")
+    try:
+        await work(engine, load_default_pack(), settings, stop)
+    finally:
+        await engine.dispose()
+    _log.info("stopped delivering webhooks")
+    return 0
+
+
+def _webhooks_work(settings: Settings, _args: argparse.Namespace) -> int:
+    return asyncio.run(_deliver_webhooks(settings))
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document ``/schema/openapi.json`` serves, from an app built on a throwaway
     data dir (nothing is migrated or served)."""
@@ -347,12 +371,12 @@ def _parser() -> argparse.ArgumentParser:
     audit_actions.add_parser("verify", help="report the first broken entry of each chain")
     audit.set_defaults(run=_audit_verify)
 
-    roles = commands.add_parser("roles", help="staff and partner roles (safety)")
+    roles = commands.add_parser("roles", help="staff, partner and service roles")
     role_actions = roles.add_subparsers(dest="action", required=True)
     for action, help_text in (("grant", "grant an account a role"), ("revoke", "take it back")):
         role_action = role_actions.add_parser(action, help=help_text)
         role_action.add_argument("handle")
-        role_action.add_argument("role", choices=["staff", "partner"])
+        role_action.add_argument("role", choices=ROLES)
     roles.set_defaults(run=_roles)
 
     retention = commands.add_parser("retention", help="what is kept, and for how long")
@@ -360,6 +384,13 @@ def _parser() -> argparse.ArgumentParser:
     retention_actions.add_parser("show", help="print the pack's retention table")
     retention_actions.add_parser("sweep", help="delete now what no period covers any more")
     retention.set_defaults(run=_retention)
+
+    webhooks = commands.add_parser("webhooks", help="webhook delivery")
+    webhook_actions = webhooks.add_subparsers(dest="action", required=True)
+    webhook_actions.add_parser(
+        "work", help="deliver webhooks until stopped (beside serve, or instead of its worker)"
+    )
+    webhooks.set_defaults(run=_webhooks_work)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document the app serves")
     openapi.add_argument("path", nargs="?", help="the file to write (default: standard output)")

@@ -23,6 +23,7 @@ from family_safety.db import changes, migrations
 from family_safety.db.changes import ChangeBus, MemoryTrust, session_info
 from family_safety.db.engine import create_engine
 from family_safety.db.hot_reads import HotPathReader
+from family_safety.db.models.webhooks import WebhookDelivery
 from family_safety.db.postgres import PostgresPool
 from family_safety.db.sessions import closing_handler
 from family_safety.db.writes import Announcer, Writer
@@ -48,6 +49,7 @@ from family_safety.domain.notifications.controllers import NotificationControlle
 from family_safety.domain.pairing.controllers import InvitationController, PairingController
 from family_safety.domain.policy.pack import load_default_pack
 from family_safety.domain.retention import services as retention
+from family_safety.domain.retention.repository import settled_deliveries
 from family_safety.domain.safety.controllers import (
     BlockController,
     ModerationController,
@@ -64,9 +66,12 @@ from family_safety.domain.screen_time.controllers import (
     TeenTimeRequestsController,
 )
 from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
+from family_safety.domain.webhooks.controllers import WebhookController
+from family_safety.domain.webhooks.repository import queue_counts
+from family_safety.domain.webhooks.worker import WebhookWorker
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.config import Environment, Freshness, Settings
-from family_safety.lib.metrics import Metrics
+from family_safety.lib.metrics import WEBHOOK_DELIVERIES, Metrics
 from family_safety.lib.request_body import RequestBodyGate
 from family_safety.lib.security.keyring import create_keyring, load_keyring
 from family_safety.lib.security.passwords import PasswordHasher
@@ -141,6 +146,7 @@ ROUTES = [
     ReportController,
     BlockController,
     ModerationController,
+    WebhookController,
 ]
 
 MIDDLEWARE: list[Middleware] = [
@@ -157,10 +163,11 @@ routes without them: tests/integration/test_hot_routes.py lists what it honours 
 
 
 def retention_plan(pack: PolicyPack, settings: Settings) -> tuple[retention.Swept, ...]:
-    """What the hourly sweep and ``family-safety retention`` delete, item by item. The webhooks
-    capability's item goes in ``extra``: ``settled_deliveries(WebhookDelivery)``
-    (``domain/retention/repository.py``)."""
-    return retention.retention_plan(pack.retention, settings, extra=())
+    """What the hourly sweep and ``family-safety retention`` delete, item by item, the webhook
+    deliveries' included."""
+    return retention.retention_plan(
+        pack.retention, settings, extra=(settled_deliveries(WebhookDelivery),)
+    )
 
 
 class ApplicationCore(InitPluginProtocol):
@@ -197,8 +204,13 @@ class ApplicationCore(InitPluginProtocol):
         )
         components = self.components = self._components(engine, self._postgres)
         register_service_gauges(components.metrics, components, engine, self._postgres)
-        # The webhooks capability adds its gauge here: components.metrics.gauge(
-        #   WEBHOOK_DELIVERIES, <async () -> {("pending",): n, ("failed",): m}>)  (lib/metrics.py)
+        sessions = components.sessions
+
+        async def webhook_queue() -> dict[tuple[str, ...], float]:
+            async with sessions() as db:
+                return {(state,): count for state, count in (await queue_counts(db)).items()}
+
+        components.metrics.gauge(WEBHOOK_DELIVERIES, webhook_queue)
         alchemy = SQLAlchemyAsyncConfig(
             engine_instance=engine,
             session_config=AsyncSessionConfig(
@@ -231,6 +243,7 @@ class ApplicationCore(InitPluginProtocol):
                 self._hear_other_instances,
                 self._end_links_at_18,
                 self._sweep_what_retention_no_longer_covers,
+                self._deliver_webhooks,
             ]
         )
         app_config.state = State({"components": components, "alchemy": alchemy})
@@ -361,6 +374,25 @@ class ApplicationCore(InitPluginProtocol):
         finally:
             if self._tracer_provider is not None:
                 self._tracer_provider.shutdown()  # exports the spans still batched
+
+    @asynccontextmanager
+    async def _deliver_webhooks(self, _app: Litestar) -> AsyncIterator[None]:
+        """The webhooks' worker, unless the operator runs it apart (``webhook_worker``)."""
+        if not self.settings.webhook_worker:
+            yield
+            return
+        worker = WebhookWorker(self._engine, self.pack, self.settings)
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))
+        try:
+            yield
+        finally:
+            # The round under way is finished (its attempts recorded), unless it takes longer
+            # than an attempt may: then it is cancelled, and its claims expire.
+            stop.set()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(task, self.settings.webhook_timeout_seconds + 5)
+            await worker.close()
 
     @asynccontextmanager
     async def _write_every_line_at_the_end(self, _app: Litestar) -> AsyncIterator[None]:

@@ -12,6 +12,7 @@ from family_safety.db.models.notifications import Notification
 from family_safety.db.models.safety import AccountRole, Block, Report
 from family_safety.db.models.screen_time import ScreenTimeDay, TimeGrant, TimeRequest
 from family_safety.db.models.settings import SettingChoice
+from family_safety.db.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookMessage
 
 __all__ = [
     "Account",
@@ -35,5 +36,8 @@ __all__ = [
     "SignInFailure",
     "TimeGrant",
     "TimeRequest",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookMessage",
     "metadata",
 ]

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 import structlog
 from sqlalchemy import select, update
 
-from family_safety.db import changes
+from family_safety.db import changes, outbox
 from family_safety.db.changes import ChangeKind
 from family_safety.db.models import Account, GuardianLink, LinkStatus
+from family_safety.db.outbox import EventType
 from family_safety.domain.links.lifecycle import end_link_at_18
 from family_safety.domain.links.repository import links_ending_by
 from family_safety.domain.notifications.kinds import NotificationKind
@@ -131,6 +132,7 @@ async def _announce_band_change(
     if claimed.rowcount == 0:  # type: ignore[attr-defined]  # another request announced it first
         return
     changes.note(session, account.id, ChangeKind.SETTINGS)  # the account row changed
+    outbox.enqueue(session, EventType.AGE_BAND_CHANGED, account_id=account.id, age_band=band)
     data = {
         "from_band": announced,
         "to_band": band,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import delete, select
 
+from family_safety.db import outbox
 from family_safety.db.models import (
     Account,
     GuardianLink,
@@ -14,6 +15,7 @@ from family_safety.db.models import (
     PairingInvitation,
     SettingChoice,
 )
+from family_safety.db.outbox import EventType
 from family_safety.domain.account_settings.bounds import limits_by_link
 from family_safety.domain.accounts.services import own_view
 from family_safety.domain.audit.services import page_for as audit_page
@@ -118,6 +120,7 @@ class DataRightsService:
         # Reports filed stay for staff, anonymised; blocks (both ways) and roles go.
         await safety.forget(self.session, account.id)
         await self.session.execute(delete(Account).where(Account.id == account.id))
+        outbox.enqueue(self.session, EventType.ACCOUNT_DELETED, account_id=account.id)
         await self.session.commit()
 
     async def _links(self, account: AccountRecord) -> list[Row[GuardianLink, Account, Account]]:

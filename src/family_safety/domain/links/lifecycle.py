@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
+from family_safety.db import outbox
 from family_safety.db.models import Account, GuardianLink, LinkStatus
+from family_safety.db.outbox import EventType
 from family_safety.domain.account_settings.services import AccountSettingsService
 from family_safety.domain.audit import chain
 from family_safety.domain.links.views import midnight_utc
@@ -93,6 +95,18 @@ async def _end(
         link_id=link.id,
     )
     _notify_ended(session, link, teen=teen, guardian=guardian, ended_by=ended_by, now=now)
+    if at_18:
+        reason = "turned_18"
+    else:
+        reason = "ended_by_teen" if actor.role == chain.ActorRole.SELF else "ended_by_guardian"
+    outbox.enqueue(
+        session,
+        EventType.LINK_ENDED,
+        link_id=link.id,
+        guardian_id=guardian.id,
+        teen_id=teen.id,
+        reason=reason,
+    )
     return True
 
 

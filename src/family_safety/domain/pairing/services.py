@@ -15,6 +15,7 @@ from uuid import UUID
 import segno
 from sqlalchemy import func, select, update
 
+from family_safety.db import outbox
 from family_safety.db.models import (
     Account,
     GuardianLink,
@@ -22,6 +23,7 @@ from family_safety.db.models import (
     PairingCodeFailure,
     PairingInvitation,
 )
+from family_safety.db.outbox import EventType
 from family_safety.domain.audit import chain
 from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.links.views import link_view, summary
@@ -216,6 +218,13 @@ class PairingService:
             changes={"link": {"from": None, "to": LinkStatus.ACTIVE.value}},
             at=now,
             link_id=link.id,
+        )
+        outbox.enqueue(
+            self.session,
+            EventType.LINK_CREATED,
+            link_id=link.id,
+            guardian_id=guardian.id,
+            teen_id=teen.id,
         )
         data = {"link_id": str(link.id), "teen": party(teen)}
         notify(self.session, guardian.id, NotificationKind.LINK_CREATED, data, now)

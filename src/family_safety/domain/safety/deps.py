@@ -24,6 +24,8 @@ from family_safety.lib import problems
 from family_safety.lib.security.tokens import InvalidToken
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from litestar.connection import ASGIConnection
     from litestar.handlers import BaseRouteHandler
 
@@ -49,14 +51,26 @@ Caller = NamedDependency[SkipValidation[AccountRecord | None]]
 _ROLES = HotQuery(select(AccountRole.role).where(AccountRole.account_id == bindparam("account_id")))
 
 
-async def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Staff paths refuse every other account with 403, before the body is read."""
-    if connection.scope.get("method") == "OPTIONS":
-        return  # no account on Litestar's generated OPTIONS answer; it holds nothing private
-    components = connection.app.state.components
-    roles = await components.reader.all(_ROLES, {"account_id": connection.user.id})
-    if (STAFF,) not in {tuple(row) for row in roles}:
-        raise problems.forbidden()
+def holding_any(
+    *roles: str,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
+    """A guard: paths for accounts an operator granted one of ``roles`` refuse every other
+    account with 403, before the body is read."""
+    wanted = frozenset(roles)
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if connection.scope.get("method") == "OPTIONS":
+            return  # no account on Litestar's generated OPTIONS answer; it holds nothing private
+        components = connection.app.state.components
+        held = await components.reader.all(_ROLES, {"account_id": connection.user.id})
+        if wanted.isdisjoint(row[0] for row in held):
+            raise problems.forbidden()
+
+    return guard
+
+
+staff_only = holding_any(STAFF)
+"""Staff paths (the moderation queue)."""
 
 
 def provide_report_service(db_session: DbSession, components: AppComponents) -> ReportService:

@@ -13,7 +13,9 @@ from uuid import UUID
 
 from sqlalchemy import func, select, update
 
+from family_safety.db import outbox
 from family_safety.db.models import TimeRequest
+from family_safety.db.outbox import EventType
 from family_safety.domain.audit import chain
 from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.notifications.kinds import NotificationKind
@@ -108,6 +110,13 @@ class TimeRequestService:
         self.session.add(request)
         await self.session.flush()
         await self._audit("created", teen, now, None, _audited(request, PENDING))
+        outbox.enqueue(
+            self.session,
+            EventType.TIME_REQUEST_CREATED,
+            request_id=request.id,
+            teen_id=teen.id,
+            status=PENDING,
+        )
         data = {"request_id": str(request.id), "teen_id": str(teen.id), "kind": kind}
         for guardian_id in guardian_ids:
             notify(
@@ -189,6 +198,13 @@ class TimeRequestService:
             "granted_minutes": granted,
             "grant_id": str(grant.id) if grant else None,
         }
+        outbox.enqueue(
+            self.session,
+            EventType.TIME_REQUEST_DECIDED,
+            request_id=request.id,
+            teen_id=teen.id,
+            status=decided,
+        )
         others = await active_guardian_ids(self.session, teen.id, now.date())
         for account_id in [teen.id, *(other for other in others if other != guardian.id)]:
             notify(self.session, account_id, NotificationKind.TIME_REQUEST_DECIDED, data, now)

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from family_safety.db import outbox
 from family_safety.db.models import Report
+from family_safety.db.outbox import EventType
 from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.notifications.kinds import NotificationKind
 from family_safety.domain.notifications.services import notify
@@ -135,6 +137,15 @@ class ReportService:
             updated_at=now,
         )
         session.add(report)
+        await session.flush()
+        outbox.enqueue(
+            session,
+            EventType.REPORT_FILED,
+            report_id=report.id,
+            category=report.category,
+            priority=report.priority,
+            channel=report.channel,
+        )
         if new.tell_guardians:
             # The category's title and the time: never the subject, the description or the
             # evidence (API.md).

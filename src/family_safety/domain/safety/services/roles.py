@@ -1,5 +1,6 @@
 """The roles an operator grants (``family-safety roles``): staff work the moderation queue;
-a partner's reports are filed on the partner channel, at high priority."""
+a partner's reports are filed on the partner channel, at high priority; a service account (a
+platform's back end) manages webhooks."""
 
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ if TYPE_CHECKING:
 
     from family_safety.db.models import Account
 
-ROLES = ("staff", "partner")
+ROLES = ("staff", "partner", "service")
 STAFF = "staff"
 PARTNER = "partner"
+SERVICE = "service"
 
 
 class UnknownHandle(LookupError):
