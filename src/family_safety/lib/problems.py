@@ -125,7 +125,9 @@ def _fields(*templates: str) -> list[str]:
     return list(dict.fromkeys(name.split(".")[0].split("[")[0] for name in names if name))
 
 
-malformed_body = ProblemType(400, "malformed-body", "The request body is not valid JSON.")
+malformed_body = ProblemType(
+    400, "malformed-body", "The request body {reason}.", ("is not valid JSON",)
+)
 invitation_invalid = ProblemType(
     400, "invitation-invalid", "This is not a valid pairing invitation."
 )
@@ -251,12 +253,16 @@ TABLE: tuple[ProblemType, ...] = tuple(
 # --- the problems whose detail or headers are computed ------------------------------------
 
 
+def malformed_json() -> Problem:
+    return malformed_body("is not valid JSON")
+
+
 def malformed_body_too_deep(max_depth: int) -> Problem:
-    return Problem(
-        400,
-        malformed_body.slug,
-        f"The request body nests arrays and objects more than {max_depth} levels deep.",
-    )
+    return malformed_body(f"nests arrays and objects more than {max_depth} levels deep")
+
+
+def malformed_body_not_utf8() -> Problem:
+    return malformed_body("is not valid UTF-8 text")
 
 
 def setting_locked(locked: Mapping[str, list[Mapping[str, str]]]) -> Problem:
@@ -381,7 +387,7 @@ def _from_http_exception(exc: HTTPException) -> Problem:
     if isinstance(exc, PermissionDeniedException):
         return forbidden()
     if isinstance(exc.__cause__, SerializationException):
-        return malformed_body()
+        return malformed_json()
     if exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
         return payload_too_large()
     if exc.status_code == 415:
