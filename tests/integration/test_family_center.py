@@ -416,3 +416,20 @@ async def test_a_teen_adds_daily_time_away(browsers):
         {"screen_time.time_away.start": "19:00", "screen_time.time_away.end": "19:00"},
     )
     assert "Please check: Time away" in same.text
+
+
+async def test_a_refused_registration_says_what_the_api_says_in_a_sentence(browsers):
+    sam = browsers()
+    await sam.get("/family")
+    short = await sam.post(
+        "/family/register",
+        {"handle": "sam", "password": "short", "birthdate": birthdate_for_age(14).isoformat()},
+    )
+    assert "Please check: Password must be at least 10 characters." in short.text
+    empty = await sam.post("/family/register", {"handle": "", "password": "", "birthdate": ""})
+    assert "String should" not in empty.text
+    assert "Input should" not in empty.text
+    undated = await sam.post(
+        "/family/register", {"handle": "sam", "password": PASSWORD, "birthdate": "30/04/2011"}
+    )
+    assert "Birthdate must be a date like 2011-04-30." in undated.text
