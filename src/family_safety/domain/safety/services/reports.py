@@ -138,7 +138,7 @@ class ReportService:
         if new.tell_guardians:
             # The category's title and the time: never the subject, the description or the
             # evidence (API.md).
-            told = {"title": category.title, "at": now.isoformat()}
+            told = {"title": category.title, "at": now}
             for guardian_id in await active_guardian_ids(session, reporter.id, now.date()):
                 notify(session, guardian_id, NotificationKind.REPORT_FILED, told, now)
         await session.commit()
