@@ -4,6 +4,8 @@ service's entry points, so a developer who tries the root learns where to go."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, MediaType, Request, get
 from litestar.response import Redirect, Response
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -35,7 +37,7 @@ INDEX = ServiceIndex(
 )
 
 
-def wants_a_page(request: Request[object, object, object]) -> bool:
+def wants_a_page(request: Request[Any, Any, Any]) -> bool:
     """Whether the client prefers HTML to JSON (a browser's ``Accept``), by its q-values."""
     accept = request.accept
     if "text/html" not in str(request.headers.get("accept", "")):
@@ -54,9 +56,7 @@ class FrontDoorController(Controller):
         "Otherwise: a JSON index of the API, the OpenAPI document, the Family Center and health.",
         cache_control=None,
     )
-    async def index(
-        self, request: Request[object, object, object]
-    ) -> Response[ServiceIndex] | Redirect:
+    async def index(self, request: Request[Any, Any, Any]) -> Response[ServiceIndex] | Redirect:
         if wants_a_page(request):
             return Redirect(
                 FAMILY_CENTER, status_code=HTTP_303_SEE_OTHER, headers={"Vary": "Accept"}
