@@ -110,13 +110,16 @@ def _overloaded() -> Answer:
     problem = problems.overloaded()
     body = _encode(problems.body(problem))
     headers = [(b"content-type", problems.PROBLEM_MEDIA_TYPE.encode())]
-    headers += [(name.lower().encode(), value.encode()) for name, value in problem.headers.items()]
+    headers += [
+        (name.lower().encode(), value.encode()) for name, value in (problem.headers or {}).items()
+    ]
     return problem.status_code, [*headers, _length(body)], body
 
 
 class HotRoutes:
-    """The lane (``logs.Lane``): the answers of the ``ROUTES`` it can give in full (see the
-    module); None for every other request, which the application answers."""
+    """The lane (``logs.Lane``): the answers of the ``ROUTES`` it can give in full, and the
+    sign-in flood it sheds (see the module); None for every other request, which the
+    application answers."""
 
     def __init__(self, components: Components) -> None:
         self._components = components
@@ -126,6 +129,7 @@ class HotRoutes:
         path = scope["path"]
         if (
             path in SHED_WHEN_HASHING_IS_FULL
+            and scope["type"] == HTTP_SCOPE
             and scope["method"] == "POST"
             and self._components.hasher.is_full
         ):
