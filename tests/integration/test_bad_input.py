@@ -230,3 +230,4 @@ async def test_a_page_form_that_is_not_utf8_is_refused_not_a_crash(client):
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("text/html")  # a page, not JSON
