@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
+from litestar.testing import AsyncTestClient
 
-from tests.helpers import PASSWORD, birthdate_for_age, expect_problem
+from family_safety.server.app import create_app
+from tests.helpers import CHEAP_HASHER, PASSWORD, birthdate_for_age, expect_problem
 
 
 def nested(levels: int) -> bytes:
@@ -169,3 +172,62 @@ async def test_a_tampered_cursor_is_422(register):
     mac = cursor.partition(".")[2]
     tampered = f"{unsigned_cursor(str(2**31))}.{mac}"
     expect_problem(await alex.get("/v1/me/audit", params={"cursor": tampered}), 422, "validation")
+
+
+NOT_UTF8 = b'{"handle": "\xff\xfe", "password": "correct horse battery", "birthdate": "2000-01-01"}'
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/v1/accounts"),
+        ("POST", "/v1/auth/token"),
+        ("POST", "/v1/auth/refresh"),
+        ("POST", "/v1/auth/logout"),
+    ],
+)
+async def test_a_body_that_is_not_utf8_is_malformed_even_anonymously(
+    settings, capsys, method, path
+):
+    logged = settings.model_copy(update={"log_json": True, "log_level": "INFO"})
+    async with AsyncTestClient(app=create_app(logged, hasher=CHEAP_HASHER)) as client:
+        response = await client.request(method, path, content=NOT_UTF8, headers=JSON)
+    body = expect_problem(response, 400, "malformed-body")
+    assert body["detail"] == "The request body is not valid UTF-8 text."
+    written = capsys.readouterr().err
+    assert "Traceback" not in written
+    assert "UnicodeDecodeError" not in written
+    lines = [json.loads(line) for line in written.splitlines() if line.strip()]
+    service = [line for line in lines if line.get("logger") != "httpx"]  # the test's client
+    assert [(line["event"], line["status"]) for line in service] == [("request", 400)]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PATCH", "/v1/me/settings"),
+        ("POST", "/v1/me/screen-time/usage"),
+        ("POST", "/v1/me/time-requests"),
+        ("POST", "/v1/reports"),
+        ("POST", "/v1/me/blocks"),
+        ("POST", "/v1/pairing-invitations/preview"),
+        ("POST", "/v1/pairings"),
+        ("POST", "/v1/me/password"),
+    ],
+)
+async def test_a_signed_in_body_that_is_not_utf8_is_malformed(register, method, path):
+    teen = await register("sam", 14)
+    response = await teen.client.request(
+        method, path, content=NOT_UTF8, headers={**teen.headers, **JSON}
+    )
+    expect_problem(response, 400, "malformed-body")
+
+
+async def test_a_page_form_that_is_not_utf8_is_refused_not_a_crash(client):
+    response = await client.post(
+        "/family/sign-in",
+        content=b"handle=\xff&password=xxxxxxxxxx",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("text/html")  # a page, not JSON

@@ -804,3 +804,20 @@ async def test_the_profile_page_changes_what_the_api_shows_and_tells_guardians(b
     assert 'role="alert"' in refused.text
     history = await kai.get("/family/history")
     assert "changed the profile" in history.text
+
+
+async def test_a_refused_registration_says_what_the_api_says_in_a_sentence(browsers):
+    sam = browsers()
+    await sam.get("/family")
+    short = await sam.post(
+        "/family/register",
+        {"handle": "sam", "password": "short", "birthdate": birthdate_for_age(14).isoformat()},
+    )
+    assert "Please check: Password must be at least 10 characters." in short.text
+    empty = await sam.post("/family/register", {"handle": "", "password": "", "birthdate": ""})
+    assert "String should" not in empty.text
+    assert "Input should" not in empty.text
+    undated = await sam.post(
+        "/family/register", {"handle": "sam", "password": PASSWORD, "birthdate": "30/04/2011"}
+    )
+    assert "Birthdate must be a date like 2011-04-30." in undated.text

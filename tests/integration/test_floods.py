@@ -148,3 +148,37 @@ async def test_background_work_on_the_embedded_database_holds_the_write_lock_fro
             await session.execute(select(1))  # only a read so far
             assert not _another_writer_can_begin(path)
         assert _another_writer_can_begin(path)
+
+
+async def test_a_shed_sign_in_is_answered_in_front_as_the_service_would_without_its_body(settings):
+    """While hashing is full, the anonymous sign-in and registration are refused before Litestar
+    reads them (the lane, server/hot_routes.py): the same 503 a signed-in password change gets
+    from Litestar itself, whatever the body holds (it is never read)."""
+    hasher = GatedHasher(workers=1, queue=0)
+    async with concurrent_app_client(create_app(settings, hasher=hasher)) as client:
+        bystander = await signed_in(client, "bystander", 30)
+        hasher.gate.clear()
+        held = asyncio.create_task(_sign_in(client, "bystander"))
+        await hasher.until_in_use(1)
+        from_litestar = await client.post(
+            "/v1/me/password",
+            json={"current_password": PASSWORD, "new_password": "a new long password"},
+            headers=bystander,
+        )
+        shed = [
+            await client.post("/v1/auth/token", content=b"\xff not even json"),
+            await client.post("/v1/accounts", json=_new_account("newcomer")),
+        ]
+        for answer in [from_litestar, *shed]:
+            expect_problem(answer, 503, "overloaded")
+        for answer in shed:
+            assert answer.json() == from_litestar.json()
+            for header in ("content-type", "retry-after"):
+                assert answer.headers[header] == from_litestar.headers[header]
+            assert answer.headers["x-request-id"]
+            assert set(answer.headers) == set(from_litestar.headers), answer.headers
+        hasher.gate.set()
+        assert (await held).status_code == 200
+        # Hashing is free again: the same requests reach the service.
+        assert (await _sign_in(client, "bystander")).status_code == 200
+        assert (await client.post("/v1/auth/token", content=b"\xff")).status_code == 400

@@ -12,6 +12,32 @@ async def test_health_live_and_ready(client):
     assert (await client.get("/health/ready")).json() == {"status": "ok"}
 
 
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+async def test_the_root_in_a_browser_goes_to_the_family_center(client):
+    response = await client.get("/", headers={"Accept": BROWSER_ACCEPT}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/family"
+    assert "accept" in response.headers["vary"].lower()
+    page = await client.get("/", headers={"Accept": BROWSER_ACCEPT})
+    assert page.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "accept", [None, "application/json", "*/*", "application/json, text/html;q=0.5"]
+)
+async def test_the_root_for_a_program_is_an_index_of_where_things_are(client, accept):
+    headers = {"Accept": accept} if accept else {}
+    response = await client.get("/", headers=headers, follow_redirects=False)
+    assert response.status_code == 200
+    index = response.json()
+    assert index["openapi"] == "/schema/openapi.json"
+    assert index["family_center"] == "/family"
+    assert (await client.get(index["openapi"])).status_code == 200
+    assert (await client.get(index["health"])).json() == {"status": "ok"}
+
+
 async def test_unknown_path_is_404problem(client):
     expect_problem(await client.get("/v1/nothing-here"), 404, "not-found")
 

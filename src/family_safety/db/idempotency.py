@@ -52,7 +52,7 @@ async def once(
         return await run()
     if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
         raise problems.invalid_field(
-            "Idempotency-Key", f"1 to {MAX_KEY_LENGTH} printable characters"
+            "Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} printable characters"
         )
     now = utc_now()
     key_digest = hashlib.sha256(key.encode()).hexdigest()

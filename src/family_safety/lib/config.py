@@ -6,11 +6,25 @@ Settings are built once by the entry point and passed into
 
 from __future__ import annotations
 
+import tomllib
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_NAME = "family-safety"
+"""The name in the project's own ``pyproject.toml``: the folder where ``./.family_safety`` is the
+default data dir (``make run`` works there with no configuration)."""
+
+
+def is_project_folder(folder: Path) -> bool:
+    """Whether ``folder`` is this project's checkout (its ``pyproject.toml`` names it)."""
+    try:
+        project = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return bool(project.get("project", {}).get("name") == PROJECT_NAME)
 
 
 class Environment(StrEnum):
@@ -197,3 +211,25 @@ class Settings(BaseSettings):
     @property
     def resolved_keyring_path(self) -> Path:
         return self.keyring_path or self.data_dir / "keyring.json"
+
+    def unplaced(self, *, database: bool, keys: bool, folder: Path | None = None) -> str | None:
+        """Why a command that needs the database and/or the keyring cannot know where they are,
+        in one line; None when it can.
+
+        The default data dir, ``./.family_safety``, is relative to the working folder, so it is
+        used only in the project's own folder (where ``make run`` starts the service); anywhere
+        else the data dir, the database URL or the keyring path must be set, so that a command
+        run from the wrong folder neither creates an empty data dir there nor talks to it."""
+        if "data_dir" in self.model_fields_set or is_project_folder(folder or Path.cwd()):
+            return None
+        missing = []
+        if database and self.database_url is None:
+            missing.append("FAMILY_SAFETY_DATABASE_URL")
+        if keys and self.keyring_path is None:
+            missing.append("FAMILY_SAFETY_KEYRING_PATH")
+        if not missing:
+            return None
+        return (
+            "set FAMILY_SAFETY_DATA_DIR (or " + " and ".join(missing) + ") to say where the "
+            "data is; the default ./.family_safety is used only in the project's own folder"
+        )

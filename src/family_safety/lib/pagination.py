@@ -144,7 +144,7 @@ def decode_cursor(cursor: str | None, convert: Callable[[str], P]) -> P | None:
     caller for this list is 422."""
     if cursor is None:
         return None
-    refused = problems.invalid_field("cursor", "not a cursor of this list")
+    refused = problems.invalid_field("cursor", "is not a cursor of this list")
     scope = _scope.get()
     encoded_position, _, encoded_mac = cursor.partition(".")
     try:

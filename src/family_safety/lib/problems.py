@@ -27,18 +27,25 @@ from litestar.exceptions import (
 )
 from litestar.exceptions.http_exceptions import ClientException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import ParameterKwarg, QueryParameter
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from family_safety.lib import field_errors
 from family_safety.lib.security.passwords import HashingOverloaded
 
 if TYPE_CHECKING:
+    from litestar import Request, Response
+    from litestar.config.app import AppConfig
+
     from family_safety.domain.policy.pack import PolicyPack
 
 PROBLEM_TYPE_BASE = "https://family-safety.dev/problems/"
@@ -46,7 +53,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER_UNAVAILABLE_SECONDS = 5
 RETRY_AFTER_OVERLOADED_SECONDS = 1
 
-FieldErrors = list[dict[str, str]]
+FieldErrors = field_errors.FieldErrors
 
 _log = structlog.get_logger("family_safety.lib.problems")
 
@@ -125,7 +132,9 @@ def _fields(*templates: str) -> list[str]:
     return list(dict.fromkeys(name.split(".")[0].split("[")[0] for name in names if name))
 
 
-malformed_body = ProblemType(400, "malformed-body", "The request body is not valid JSON.")
+malformed_body = ProblemType(
+    400, "malformed-body", "The request body {reason}.", ("is not valid JSON",)
+)
 invitation_invalid = ProblemType(
     400, "invitation-invalid", "This is not a valid pairing invitation."
 )
@@ -198,7 +207,7 @@ payload_too_large = ProblemType(413, "payload-too-large", "The request body is t
 unsupported_media_type = ProblemType(
     415, "unsupported-media-type", "{detail}", ("Unsupported Media Type",)
 )
-_VALIDATION = ProblemType(422, "validation", "Invalid value for: {fields}.")
+_VALIDATION = ProblemType(422, "validation", "{sentences}")
 minimum_age = ProblemType(
     422,
     "minimum-age",
@@ -258,12 +267,16 @@ TABLE: tuple[ProblemType, ...] = tuple(
 # --- the problems whose detail or headers are computed ------------------------------------
 
 
+def malformed_json() -> Problem:
+    return malformed_body("is not valid JSON")
+
+
 def malformed_body_too_deep(max_depth: int) -> Problem:
-    return Problem(
-        400,
-        malformed_body.slug,
-        f"The request body nests arrays and objects more than {max_depth} levels deep.",
-    )
+    return malformed_body(f"nests arrays and objects more than {max_depth} levels deep")
+
+
+def malformed_body_not_utf8() -> Problem:
+    return malformed_body("is not valid UTF-8 text")
 
 
 def setting_locked(locked: Mapping[str, list[Mapping[str, str]]]) -> Problem:
@@ -284,11 +297,18 @@ def _describe_party(party: Mapping[str, str]) -> str:
 
 
 def validation(errors: FieldErrors) -> Problem:
-    return _VALIDATION(", ".join(sorted({error["field"] for error in errors})), errors=errors)
+    """422: values that are wrong, each ``{field, message}`` a sentence about the field the
+    client sent (``lib/field_errors``); the detail says them all in one."""
+    worded = [
+        {**error, "message": field_errors.message_sentence(error["field"], error["message"])}
+        for error in errors
+    ]
+    return _VALIDATION(field_errors.summary(worded), errors=worded)
 
 
 def invalid_field(field_name: str, message: str) -> Problem:
-    return validation([{"field": field_name, "message": message}])
+    """422 for one field; ``message`` reads after the field's name ("must not be after to")."""
+    return validation([{"field": field_name, "message": f"{field_name} {message}"}])
 
 
 def _example(row: ProblemType, pack: PolicyPack) -> Problem:
@@ -355,25 +375,71 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
 # --- every other failure, as one of the problems above --------------------------------------
 
 
-def _field_name(key: str | None, source: str | None) -> str:
-    if not key or key == "data":
-        return "body" if source in (None, "body") else str(source)
-    return key.removeprefix("data.").removeprefix("body.")
+def _aliases(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The handler's parameters that the client names otherwise (``start``: ``from``)."""
+    aliases = {}
+    for name, parameter in request.route_handler.parsed_fn_signature.parameters.items():
+        kwarg = parameter.kwarg_definition
+        if isinstance(kwarg, ParameterKwarg | QueryParameter):
+            alias = getattr(kwarg, "name", None) or kwarg.query or kwarg.header or kwarg.cookie
+            if alias and alias != name:
+                aliases[name] = alias
+    return aliases
 
 
-def _from_validation_exception(exc: ValidationException) -> Problem:
-    """Litestar's 400 for values that decoded but do not validate: 422, naming the fields.
-    (Undecodable JSON arrives as a plain client error instead: see _from_http_exception.)"""
-    details = exc.extra if isinstance(exc.extra, list) else []
-    errors = [
-        {
-            "field": _field_name(item.get("key"), item.get("source")),
-            "message": str(item.get("message", "invalid value")),
-        }
-        for item in details
-        if isinstance(item, dict)
-    ]
-    return validation(errors or [{"field": "body", "message": str(exc.detail)}])
+def _missing_body(request: Request[Any, Any, Any]) -> FieldErrors:
+    """No body at all: the fields the body's model requires, or the body itself."""
+    data = request.route_handler.parsed_fn_signature.parameters.get("data")
+    model = data.annotation if data is not None else None
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        try:
+            model.model_validate({})
+        except PydanticValidationError as refused:
+            return field_errors.from_pydantic(refused.errors(include_input=False))
+    return [{"field": field_errors.BODY, "message": "must be a JSON object"}]
+
+
+def _from_validation_exception(
+    exc: ValidationException, request: Request[Any, Any, Any]
+) -> Problem:
+    """Litestar's 400 for values that decoded but do not validate: 422, naming each field as
+    the client sent it, in words (``lib/field_errors``). (Undecodable JSON arrives as a plain
+    client error instead: see _from_http_exception.)"""
+    aliases = _aliases(request)
+    pydantic_errors = getattr(exc.__cause__, "errors", None)
+    if isinstance(pydantic_errors, list) and all(
+        isinstance(item, dict) and "type" in item for item in pydantic_errors
+    ):
+        found = field_errors.from_pydantic(pydantic_errors, aliases)
+        if found:
+            return validation(found)
+    errors: FieldErrors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        key, message = str(item.get("key") or ""), str(item.get("message", "is not valid"))
+        if key in ("", "data") and message == "'data'":
+            errors.extend(_missing_body(request))
+            continue
+        field = field_errors.field_name(key.split(".") if key else (), aliases)
+        errors.append({"field": field, "message": message})
+    return validation(errors or [{"field": field_errors.BODY, "message": "is not valid"}])
+
+
+def _answer_validation_exception(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    return _from_validation_exception(exc, request).to_response(request)
+
+
+class _ProblemDetails(ProblemDetailsPlugin):
+    """Litestar's plugin, with validation errors answered knowing the route: its parameters'
+    names as the client sends them, and the fields its body requires."""
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config = super().on_app_init(app_config)
+        app_config.exception_handlers[ValidationException] = _answer_validation_exception
+        return app_config
 
 
 def _from_http_exception(exc: HTTPException) -> Problem:
@@ -388,7 +454,7 @@ def _from_http_exception(exc: HTTPException) -> Problem:
     if isinstance(exc, PermissionDeniedException):
         return forbidden()
     if isinstance(exc.__cause__, SerializationException):
-        return malformed_body()
+        return malformed_json()
     if exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
         return payload_too_large()
     if exc.status_code == 415:
@@ -418,10 +484,9 @@ def _from_unexpected(exc: Exception) -> Problem:
     return internal_error()
 
 
-PROBLEM_DETAILS = ProblemDetailsPlugin(
+PROBLEM_DETAILS = _ProblemDetails(
     ProblemDetailsConfig(
         exception_to_problem_detail_map={
-            ValidationException: _from_validation_exception,
             HTTPException: _from_http_exception,
             IntegrityError: _from_integrity_error,
             DBAPIError: _from_database_unavailable,

@@ -3,11 +3,14 @@
 JSON nested thousands of levels deep makes a recursive decoder blow the stack, so the body is
 scanned first: a cheap count of ``[`` and ``{`` outside strings, chunk by chunk as it arrives.
 Deeper than ``MAX_JSON_DEPTH`` is 400 ``malformed-body``, whatever the route and whoever asks.
-The body is read here up to the route's size limit (413 beyond it) and handed on unchanged.
+Every body is text (JSON or a form), so bytes that are not UTF-8 are 400 ``malformed-body`` here
+too, before a decoder meets them. The body is read here up to the route's size limit (413 beyond
+it) and handed on unchanged.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from typing import TYPE_CHECKING, cast
 
@@ -74,6 +77,15 @@ def _no_body_is_read(scope: Scope) -> bool:
     return scope.get("method") in _WITHOUT_BODY
 
 
+def _is_utf8(decoder: codecs.IncrementalDecoder, chunk: bytes, *, last: bool) -> bool:
+    """Whether the bytes so far are UTF-8 (a character cut at a chunk's end may end later)."""
+    try:
+        decoder.decode(chunk, final=last)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class RequestBodyGate(ASGIMiddleware):
     """Reads the body (up to the route's limit), refusing it as soon as it nests too deep."""
 
@@ -86,6 +98,7 @@ class RequestBodyGate(ASGIMiddleware):
         limit = handler.resolve_request_max_body_size() or 0
         received: list[ReceiveMessage] = []
         scanner = JsonDepthScanner()
+        utf8 = codecs.getincrementaldecoder("utf-8")()
         size = 0
         while True:
             message = await receive()
@@ -99,7 +112,10 @@ class RequestBodyGate(ASGIMiddleware):
             size += len(chunk)
             if limit and size > limit:
                 raise problems.payload_too_large()
-            if not message.get("more_body", False):
+            last = not message.get("more_body", False)
+            if not _is_utf8(utf8, chunk, last=last):
+                raise problems.malformed_body_not_utf8()
+            if last:
                 break
 
         async def replay() -> ReceiveMessage:

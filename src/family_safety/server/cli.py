@@ -1,4 +1,9 @@
-"""``family-safety``: serve, migrate, rotate keys, write the OpenAPI document."""
+"""``family-safety``: serve, migrate, rotate keys, verify the audit, grant roles, write the OpenAPI
+document.
+
+Every command says what went wrong in one line on standard error (``family-safety: ...``) and
+exits non-zero, never with a traceback: 2 when it cannot know where the data is (see
+``Settings.unplaced``) or the configuration is wrong, 1 when the work itself failed."""
 
 from __future__ import annotations
 
@@ -15,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from pydantic import ValidationError
+from sqlalchemy import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.db import migrations
@@ -199,6 +207,23 @@ def _keys_rotate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+class CommandFailed(Exception):
+    """A command cannot go on; its message says why in one line."""
+
+
+def _existing_database(settings: Settings) -> None:
+    """Commands that only read and change rows never create the embedded database: a missing
+    file means the data dir is not the one the service uses, or it was never started."""
+    if not settings.is_embedded_database:
+        return
+    database = make_url(settings.resolved_database_url).database
+    if database and not Path(database).exists():
+        raise CommandFailed(
+            f"no database at {database}: check FAMILY_SAFETY_DATA_DIR, or run "
+            "`family-safety db upgrade` (or `serve`) first"
+        )
+
+
 async def _verify_audit_chains(settings: Settings) -> int:
     from family_safety.domain.audit.services import verify_all
 
@@ -216,6 +241,7 @@ async def _verify_audit_chains(settings: Settings) -> int:
 
 
 def _audit_verify(settings: Settings, _args: argparse.Namespace) -> int:
+    _existing_database(settings)
     return asyncio.run(_verify_audit_chains(settings))
 
 
@@ -230,7 +256,7 @@ async def _change_role(settings: Settings, action: str, handle: str, role: str) 
             else:
                 changed = await revoke_role(session, handle, role)
     except UnknownHandle:
-        print(f"no account has the handle {handle!r}", file=sys.stderr)
+        print(f"family-safety: no account has the handle {handle!r}", file=sys.stderr)
         return 1
     finally:
         await engine.dispose()
@@ -242,6 +268,7 @@ async def _change_role(settings: Settings, action: str, handle: str, role: str) 
 
 
 def _roles(settings: Settings, args: argparse.Namespace) -> int:
+    _existing_database(settings)
     return asyncio.run(_change_role(settings, args.action, args.handle, args.role))
 
 
@@ -351,7 +378,7 @@ def _parser() -> argparse.ArgumentParser:
         help="proxies whose X-Forwarded-For is believed, comma-separated (default: "
         "FAMILY_SAFETY_FORWARDED_ALLOW_IPS, else none)",
     )
-    serve.set_defaults(run=_serve)
+    serve.set_defaults(run=_serve, needs=(True, True))
 
     db = commands.add_parser("db", help="database migrations")
     db_actions = db.add_subparsers(dest="action", required=True)
@@ -359,17 +386,17 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.add_argument("revision", nargs="?", default="head")
     downgrade = db_actions.add_parser("downgrade", help="migrate down to a revision")
     downgrade.add_argument("revision")
-    db.set_defaults(run=_db)
+    db.set_defaults(run=_db, needs=(True, False))
 
     keys = commands.add_parser("keys", help="signing keys")
     key_actions = keys.add_subparsers(dest="action", required=True)
     key_actions.add_parser("rotate", help="add a new active key; retire the old one")
-    keys.set_defaults(run=_keys_rotate)
+    keys.set_defaults(run=_keys_rotate, needs=(False, True))
 
     audit = commands.add_parser("audit", help="the audit trail")
     audit_actions = audit.add_subparsers(dest="action", required=True)
     audit_actions.add_parser("verify", help="report the first broken entry of each chain")
-    audit.set_defaults(run=_audit_verify)
+    audit.set_defaults(run=_audit_verify, needs=(True, False))
 
     roles = commands.add_parser("roles", help="staff, partner and service roles")
     role_actions = roles.add_subparsers(dest="action", required=True)
@@ -377,12 +404,16 @@ def _parser() -> argparse.ArgumentParser:
         role_action = role_actions.add_parser(action, help=help_text)
         role_action.add_argument("handle")
         role_action.add_argument("role", choices=ROLES)
-    roles.set_defaults(run=_roles)
+    roles.set_defaults(run=_roles, needs=(True, False))
 
     retention = commands.add_parser("retention", help="what is kept, and for how long")
     retention_actions = retention.add_subparsers(dest="action", required=True)
-    retention_actions.add_parser("show", help="print the pack's retention table")
-    retention_actions.add_parser("sweep", help="delete now what no period covers any more")
+    retention_actions.add_parser("show", help="print the pack's retention table").set_defaults(
+        needs=(False, False)
+    )
+    retention_actions.add_parser(
+        "sweep", help="delete now what no period covers any more"
+    ).set_defaults(needs=(True, False))
     retention.set_defaults(run=_retention)
 
     webhooks = commands.add_parser("webhooks", help="webhook delivery")
@@ -390,24 +421,55 @@ def _parser() -> argparse.ArgumentParser:
     webhook_actions.add_parser(
         "work", help="deliver webhooks until stopped (beside serve, or instead of its worker)"
     )
-    webhooks.set_defaults(run=_webhooks_work)
+    webhooks.set_defaults(run=_webhooks_work, needs=(True, False))
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document the app serves")
     openapi.add_argument("path", nargs="?", help="the file to write (default: standard output)")
-    openapi.set_defaults(run=_openapi)
+    openapi.set_defaults(run=_openapi, needs=(False, False))
     return parser
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"family-safety: {message}", file=sys.stderr)
+    return code
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error's own words, its first line (SQLAlchemy adds the SQL and a link below)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _where(settings: Settings) -> str:
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "FAMILY_SAFETY_" + "_".join(str(part) for part in first["loc"]).upper()
+        return _fail(f"{name}: {first['msg']}", 2)
+    database, keys = args.needs
+    unplaced = settings.unplaced(database=database, keys=keys)
+    if unplaced is not None:
+        return _fail(unplaced, 2)
     configure_logging(settings.log_level, as_json=settings.log_json)
     try:
         code: int = args.run(settings, args)
         return code
-    except (KeyringError, RuntimeError) as exc:
-        _log.error(str(exc))
-        return 1
+    except KeyboardInterrupt:
+        return 130
+    except ConnectionError as exc:  # a database server that does not answer
+        return _fail(f"cannot reach the database at {_where(settings)}: {_one_line(exc)}")
+    except (CommandFailed, KeyringError, RuntimeError, OSError) as exc:
+        return _fail(_one_line(exc))
+    except SQLAlchemyError as exc:
+        return _fail(f"the database at {_where(settings)} cannot be used: {_one_line(exc)}")
+    except Exception as exc:  # a bug: still one line, with its kind, never a traceback
+        return _fail(f"unexpected {type(exc).__name__}: {_one_line(exc)}")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from family_safety.domain.data_rights.controllers import MeController
 from family_safety.domain.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
 from family_safety.domain.events.controllers import EventsController
 from family_safety.domain.family_center.routes import family_center_routers, template_config
+from family_safety.domain.front_door.controllers import FrontDoorController
 from family_safety.domain.guardians.controllers import MyGuardiansController, TeenController
 from family_safety.domain.health.controllers import HealthController
 from family_safety.domain.metrics.controllers import MetricsController
@@ -121,6 +122,7 @@ def _signer(settings: Settings) -> TokenSigner:
 
 
 ROUTES = [
+    FrontDoorController,
     HealthController,
     MetricsController,
     AccountController,

@@ -19,6 +19,16 @@ when it can answer them in full from memory, and hands everything else to Litest
   and errors (the database down: 503). An error here hands the request over too, logged, before
   anything was sent; the lane writes nothing.
 
+The lane also sheds a sign-in flood. While every password-hashing worker is busy and its queue
+is full, ``POST /v1/auth/token`` and ``POST /v1/accounts`` (the two anyone may send, so the two a
+flood sends) are answered 503 ``overloaded`` here, before Litestar reads their body: the answer
+the service would give anyway (``PasswordHasher.refuse_when_full``), for a fraction of the event
+loop's time. Through Litestar a refused sign-in costs its routing, body validation,
+dependencies (a database session opened and closed), exception handling and problem rendering,
+about ten times a settings GET: hundreds of them at once kept the loop from serving signed-in
+bystanders for seconds (issue 23). Requests that need a token are left to Litestar, so a 401
+still comes first for them.
+
 It is installed where the app is built (server/app.py), inside the request log
 (``logs.RequestLog``), which asks it first and names its route in the access line.
 
@@ -38,6 +48,7 @@ import structlog
 from family_safety.domain.account_settings.hot_path import NotModified
 from family_safety.domain.auth.middleware import bearer_grant
 from family_safety.domain.auth.signed_in import signed_in_account
+from family_safety.lib import problems
 from family_safety.lib.clock import utc_now
 from family_safety.server.logs import HTTP_SCOPE
 
@@ -90,16 +101,40 @@ ROUTES: dict[str, HotRoute] = {
     "/v1/me/screen-time": _my_screen_time,
 }
 
+SHED_WHEN_HASHING_IS_FULL = frozenset({"/v1/auth/token", "/v1/accounts"})
+"""The anonymous POSTs that hash a password: refused here while hashing is full."""
+
+
+def _overloaded() -> Answer:
+    """The problem ``refuse_when_full`` makes Litestar answer, as the lane sends it."""
+    problem = problems.overloaded()
+    body = _encode(problems.body(problem))
+    headers = [(b"content-type", problems.PROBLEM_MEDIA_TYPE.encode())]
+    headers += [
+        (name.lower().encode(), value.encode()) for name, value in (problem.headers or {}).items()
+    ]
+    return problem.status_code, [*headers, _length(body)], body
+
 
 class HotRoutes:
-    """The lane (``logs.Lane``): the answers of the ``ROUTES`` it can give in full (see the
-    module); None for every other request, which the application answers."""
+    """The lane (``logs.Lane``): the answers of the ``ROUTES`` it can give in full, and the
+    sign-in flood it sheds (see the module); None for every other request, which the
+    application answers."""
 
     def __init__(self, components: Components) -> None:
         self._components = components
+        self._overloaded = _overloaded()
 
     async def answer(self, scope: Scope) -> tuple[str, Answer] | None:
         path = scope["path"]
+        if (
+            path in SHED_WHEN_HASHING_IS_FULL
+            and scope["type"] == HTTP_SCOPE
+            and scope["method"] == "POST"
+            and self._components.hasher.is_full
+        ):
+            status, headers, body = self._overloaded
+            return path, (status, list(headers), body)  # the request log appends to headers
         route = (
             ROUTES.get(path)
             if scope["type"] == HTTP_SCOPE

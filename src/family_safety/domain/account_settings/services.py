@@ -55,7 +55,7 @@ def parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in raw.items():
         kind = CATALOG.get(key)
         if kind is None:
-            errors.append({"field": key, "message": "unknown setting"})
+            errors.append({"field": key, "message": "is not a setting"})
             continue
         try:
             parsed[key] = kind.parse(value)
@@ -137,7 +137,7 @@ class AccountSettingsService:
         """Forget the holder's choice for ``key``: it follows the default again."""
         version, _ = await self._lock_and_check_precondition(account, today, if_match)
         if key not in CATALOG:
-            raise problems.invalid_field(key, "unknown setting")
+            raise problems.invalid_field(key, "is not a setting")
         choices = await self._choices(account)
         changes: Changes = {}
         if (current := choices.pop(key, None)) is not None:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import iso3166
 
+from family_safety.lib import field_errors
+
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
@@ -96,20 +98,25 @@ def problem_in_words(problem: Problem) -> str:
             for e in errors
         )
     if problem.slug == "validation" and errors:
-        words = "Please check: " + "; ".join(
-            f"{LABELS.get(e['field'], e['field'].replace('_', ' ').title())}: {e['message']}"
-            for e in errors
-        )
+        words = _check(errors)
     return words
 
 
 def validation_words(error: ValidationError) -> str:
-    """A form the API's schema refused, field by field."""
-    parts = []
-    for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"]) or "form"
-        parts.append(f"{field.replace('_', ' ').title()}: {item['msg'].lower()}")
-    return "Please check: " + "; ".join(parts)
+    """A form the API's schema refused, in the API's sentences ("Please check: Password must be
+    at least 10 characters.")."""
+    return _check(field_errors.from_pydantic(error.errors()))
+
+
+def _check(errors: list[dict[str, str]]) -> str:
+    """The API's sentences (``lib/field_errors``), a setting named by its label on the page."""
+    labelled = [
+        {**e, "message": LABELS[e["field"]] + e["message"].removeprefix(e["field"])}
+        if e["field"] in LABELS and e["message"].startswith(e["field"])
+        else e
+        for e in errors
+    ]
+    return "Please check: " + field_errors.as_sentence(labelled)
 
 
 def minutes_words(minutes: int | None) -> str:

@@ -74,11 +74,10 @@ def replace_limits(
     if_match: str | None,
     now: datetime,
 ) -> Generator[Step, Any, Replaced]:
-    """Replace this guardian's limits on this teen, a lean write (``db.writes``): 428 without
-    If-Match, 404 unless the guardian has an active link to the teen, 412 when stale, 422 for
-    any bad key or value. A limit looser than the age gate is kept for when the gate lifts."""
-    if if_match is None:
-        raise problems.precondition_required()
+    """Replace this guardian's limits on this teen, a lean write (``db.writes``), its errors in
+    the contract's order: 404 unless the guardian has an active link to the teen (before any
+    precondition: a stranger learns nothing), 428 without If-Match, 412 when stale, 422 for any
+    bad key or value. A limit looser than the age gate is kept for when the gate lifts."""
     head = yield from chain.locked(teen_id)
     # Read under the teen's lock: a link that ended meanwhile is not found, and no change by a
     # guardian lands after its link ended.
@@ -87,6 +86,8 @@ def replace_limits(
     )
     if head is None or not rows:
         raise problems.not_found()
+    if if_match is None:
+        raise problems.precondition_required()
     link_id, limits_version = rows[0][0], rows[0][1]
     if not etag_matches(if_match, etag_of(link_id, limits_version)):
         raise problems.precondition_failed()

@@ -3,6 +3,7 @@ read as pages or the newest few."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -18,7 +19,6 @@ from family_safety.lib.pagination import Page, decode_cursor, page_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,8 +26,17 @@ if TYPE_CHECKING:
 
 
 def party(account: AnyAccount) -> dict[str, str]:
-    """How a notification names the other party."""
+    """How a notification names every party: ``{id, handle, display_name}``, never a bare id."""
     return {"id": str(account.id), "handle": account.handle, "display_name": account.display_name}
+
+
+def moment(at: datetime) -> str:
+    """How a notification's data writes a time: RFC 3339 in UTC with ``Z``, as every answer does."""
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _written(value: Any) -> Any:
+    return moment(value) if isinstance(value, datetime) else value
 
 
 _INSERT = HotQuery(
@@ -42,6 +51,7 @@ def _new(
 ) -> tuple[Change, dict[str, Any]]:
     """A notification as either way writes it: the change it announces, and its row."""
     row = {"id": new_id(), "account_id": account_id, "kind": kind.value, "created_at": at}
+    data = {key: _written(value) for key, value in data.items()}  # a time: moment()
     return Change(account_id, ChangeKind.NOTIFICATION), {**row, "data": data}
 
 

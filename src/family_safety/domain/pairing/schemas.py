@@ -46,7 +46,7 @@ class InvitationProof(BaseModel):
     @model_validator(mode="after")
     def _exactly_one(self) -> InvitationProof:
         if (self.token is None) == (self.code is None):
-            raise ValueError("send exactly one of token and code")
+            raise ValueError("Send exactly one of token and code.")
         return self
 
 

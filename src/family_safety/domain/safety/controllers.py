@@ -102,7 +102,7 @@ class SafetyController(_SafetyController):
         if country is not None:
             country = country.upper()
             if country not in iso3166.countries_by_alpha2:
-                raise problems.invalid_field("country", "not an ISO 3166-1 alpha-2 country code")
+                raise problems.invalid_field("country", "must be a two-letter country code like GB")
         minor = None if caller is None else is_minor(components.pack, caller, utc_today())
         if country is None and caller is not None:
             country = caller.country

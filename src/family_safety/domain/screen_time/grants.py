@@ -19,7 +19,7 @@ from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import TimeGrant
 from family_safety.domain.audit import chain
 from family_safety.domain.notifications.kinds import NotificationKind
-from family_safety.domain.notifications.services import notify
+from family_safety.domain.notifications.services import notify, party
 from family_safety.domain.screen_time.days import local_date, next_midnight, zone
 from family_safety.domain.screen_time.schemas import GrantOut, grant_out
 from family_safety.domain.screen_time.status import Grant
@@ -161,7 +161,7 @@ class GrantService:
             self.session, guardian, teen, guarded.link.id, kind, minutes, note, None, now
         )
         data = {"grant_id": str(grant.id), "kind": kind, "minutes": minutes}
-        data |= {"granted_by": str(guardian.id), "note": note}
+        data |= {"granted_by": party(guardian), "teen": party(teen), "note": note}
         notify(self.session, teen.id, NotificationKind.TIME_GRANT_CREATED, data, now)
         await self.session.commit()
         return grant_out(grant_of(grant))

@@ -19,7 +19,7 @@ from family_safety.db.outbox import EventType
 from family_safety.domain.audit import chain
 from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.notifications.kinds import NotificationKind
-from family_safety.domain.notifications.services import notify
+from family_safety.domain.notifications.services import notify, party
 from family_safety.domain.screen_time.days import local_date, zone
 from family_safety.domain.screen_time.grants import grant_time
 from family_safety.domain.screen_time.schemas import TimeRequestOut
@@ -117,7 +117,12 @@ class TimeRequestService:
             teen_id=teen.id,
             status=PENDING,
         )
-        data = {"request_id": str(request.id), "teen_id": str(teen.id), "kind": kind}
+        data = {
+            "request_id": str(request.id),
+            "teen_id": str(teen.id),
+            "teen": party(teen),
+            "kind": kind,
+        }
         for guardian_id in guardian_ids:
             notify(
                 self.session,
@@ -193,8 +198,9 @@ class TimeRequestService:
         data = {
             "request_id": str(request.id),
             "teen_id": str(teen.id),
+            "teen": party(teen),
             "status": decided,
-            "decided_by": str(guardian.id),
+            "decided_by": party(guardian),
             "granted_minutes": granted,
             "grant_id": str(grant.id) if grant else None,
         }

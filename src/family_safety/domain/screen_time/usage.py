@@ -189,7 +189,7 @@ class UsageService:
         if first > last:
             raise problems.invalid_field("from", "must not be after to")
         if (last - first).days >= MAX_DAYS:
-            raise problems.invalid_field("to", f"at most {MAX_DAYS} days from from")
+            raise problems.invalid_field("to", f"must be at most {MAX_DAYS} days after from")
         if (after := decode_cursor(cursor, date.fromisoformat)) is not None:
             first = max(first, after + timedelta(days=1))
         dates = [first + timedelta(days=n) for n in range((last - first).days + 1)][: limit + 1]

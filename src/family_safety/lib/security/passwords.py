@@ -64,10 +64,15 @@ class PasswordHasher:
         """Hashes running or waiting."""
         return self._admitted
 
+    @property
+    def is_full(self) -> bool:
+        """Every worker is busy and the queue is full: a new hash would be refused."""
+        return self._admitted >= self.capacity
+
     def refuse_when_full(self) -> None:
         """Shed a flood before it costs anything else (a database read, a lock): raise
         ``HashingOverloaded`` when every worker is busy and the queue is full."""
-        if self._admitted >= self.capacity:
+        if self.is_full:
             raise HashingOverloaded
 
     async def hash(self, password: str) -> str:

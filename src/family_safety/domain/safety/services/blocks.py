@@ -55,7 +55,7 @@ class BlockService:
         if blocked is None:
             raise problems.not_found()
         if blocked.id == blocker.id:
-            raise problems.invalid_field("handle", "an account cannot block itself")
+            raise problems.invalid_field("handle", "cannot be your own")
         await lock_account(session, blocker.id)  # the limit holds for blocks made at once too
         existing = await self._block(blocker.id, blocked.id)
         if existing is not None:

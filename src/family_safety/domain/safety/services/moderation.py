@@ -88,7 +88,7 @@ class ModerationService:
         if report is None:
             raise problems.not_found()
         if change.escalation is not None and report.escalation_status is None:
-            raise problems.invalid_field("escalation", "this report needs no escalation")
+            raise problems.invalid_field("escalation", "is not needed for this report")
         if change.escalation is not None:
             report.escalation_status = change.escalation
         if change.status is not None:

@@ -149,7 +149,7 @@ class ReportService:
         if new.tell_guardians:
             # The category's title and the time: never the subject, the description or the
             # evidence (API.md).
-            told = {"title": category.title, "at": now.isoformat()}
+            told = {"title": category.title, "at": now}
             for guardian_id in await active_guardian_ids(session, reporter.id, now.date()):
                 notify(session, guardian_id, NotificationKind.REPORT_FILED, told, now)
         await session.commit()
@@ -160,13 +160,13 @@ class ReportService:
         guardians to be told; 422 otherwise."""
         category = choosable(self.packs, new.category, is_minor=minor)
         if category is None:
-            raise problems.invalid_field("category", "not a category this account may choose")
+            raise problems.invalid_field("category", "is not a category this account may choose")
         if category.id in NO_MEDIA_CATEGORIES:
             for item in new.evidence:
                 if item.kind in MEDIA_EVIDENCE:
                     raise problems.evidence_not_allowed(category.id, item.kind)
         if new.tell_guardians and not minor:
-            raise problems.invalid_field("tell_guardians", "only teens (13-17) tell guardians")
+            raise problems.invalid_field("tell_guardians", "is only for teens (13-17)")
         return category
 
     async def page(self, asked: PageRequest) -> Page[ReportOut]:
