@@ -71,6 +71,8 @@ async def every_kind_of_notification(register, settings) -> list[dict]:
         f"/v1/moderation/reports/{reported.json()['id']}", json={"status": "actioned"}
     )
     assert worked.status_code == 200, worked.text
+    moved = await sam.patch("/v1/me", json={"timezone": "Europe/London"})
+    assert moved.status_code == 200, moved.text
     assert (await dad.delete(f"/v1/pairings/{dads_link['id']}")).status_code == 204
     notifications = []
     with on_the_18th_birthday():
