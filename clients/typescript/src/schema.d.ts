@@ -1112,6 +1112,48 @@ export interface components {
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
         };
+        /** ContentMaturityBound */
+        ContentMaturityBound: {
+            /** @enum {string} */
+            value: "all" | "13+" | "limited";
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** ContentMaturityDefaults */
+        ContentMaturityDefaults: {
+            /** @enum {string} */
+            "13-15": "all" | "13+" | "limited";
+            /** @enum {string} */
+            "16-17": "all" | "13+" | "limited";
+            /** @enum {string} */
+            "18+": "all" | "13+" | "limited";
+        };
+        /** ContentMaturityGates */
+        ContentMaturityGates: {
+            "13-15": null | ("all" | "13+" | "limited");
+            "16-17": null | ("all" | "13+" | "limited");
+            "18+": null | ("all" | "13+" | "limited");
+        };
+        /** ContentMaturityPolicy */
+        ContentMaturityPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["ContentMaturityDefaults"];
+            gates: components["schemas"]["ContentMaturityGates"];
+            /** @constant */
+            key: "content.maturity";
+        };
+        /** ContentMaturitySetting */
+        ContentMaturitySetting: {
+            /** @enum {string} */
+            value: "all" | "13+" | "limited";
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["ContentMaturityBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
         /** ContentRestrictedModeBound */
         ContentRestrictedModeBound: {
             value: boolean;
@@ -1215,6 +1257,13 @@ export interface components {
             "screen_time.daily_limit_minutes": components["schemas"]["ScreenTimeDailyLimitMinutesSetting"];
             "screen_time.time_away": components["schemas"]["ScreenTimeTimeAwaySetting"];
             "notifications.quiet_hours": components["schemas"]["NotificationsQuietHoursSetting"];
+            "notifications.push": components["schemas"]["NotificationsPushSetting"];
+            "feed.autoplay": components["schemas"]["FeedAutoplaySetting"];
+            "feed.personalised": components["schemas"]["FeedPersonalisedSetting"];
+            "messaging.read_receipts": components["schemas"]["MessagingReadReceiptsSetting"];
+            "messaging.group_invites": components["schemas"]["MessagingGroupInvitesSetting"];
+            "location.sharing": components["schemas"]["LocationSharingSetting"];
+            "content.maturity": components["schemas"]["ContentMaturitySetting"];
         };
         /** EffectiveSettingsOut */
         EffectiveSettingsOut: {
@@ -1285,6 +1334,80 @@ export interface components {
             created_at: string;
             ended_at: string | null;
             limits: components["schemas"]["SettingValues"];
+        };
+        /** FeedAutoplayBound */
+        FeedAutoplayBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** FeedAutoplayDefaults */
+        FeedAutoplayDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** FeedAutoplayGates */
+        FeedAutoplayGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** FeedAutoplayPolicy */
+        FeedAutoplayPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["FeedAutoplayDefaults"];
+            gates: components["schemas"]["FeedAutoplayGates"];
+            /** @constant */
+            key: "feed.autoplay";
+        };
+        /** FeedAutoplaySetting */
+        FeedAutoplaySetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["FeedAutoplayBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
+        /** FeedPersonalisedBound */
+        FeedPersonalisedBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** FeedPersonalisedDefaults */
+        FeedPersonalisedDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** FeedPersonalisedGates */
+        FeedPersonalisedGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** FeedPersonalisedPolicy */
+        FeedPersonalisedPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["FeedPersonalisedDefaults"];
+            gates: components["schemas"]["FeedPersonalisedGates"];
+            /** @constant */
+            key: "feed.personalised";
+        };
+        /** FeedPersonalisedSetting */
+        FeedPersonalisedSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["FeedPersonalisedBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
         };
         /** FieldError */
         FieldError: {
@@ -1443,6 +1566,43 @@ export interface components {
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
         };
+        /** LocationSharingBound */
+        LocationSharingBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** LocationSharingDefaults */
+        LocationSharingDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** LocationSharingGates */
+        LocationSharingGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** LocationSharingPolicy */
+        LocationSharingPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["LocationSharingDefaults"];
+            gates: components["schemas"]["LocationSharingGates"];
+            /** @constant */
+            key: "location.sharing";
+        };
+        /** LocationSharingSetting */
+        LocationSharingSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["LocationSharingBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
         /** MessagingDirectMessagesBound */
         MessagingDirectMessagesBound: {
             /** @enum {string} */
@@ -1482,6 +1642,85 @@ export interface components {
             value: "everyone" | "friends" | "no_one";
             source: components["schemas"]["SettingSource"];
             bound: components["schemas"]["MessagingDirectMessagesBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
+        /** MessagingGroupInvitesBound */
+        MessagingGroupInvitesBound: {
+            /** @enum {string} */
+            value: "everyone" | "friends" | "no_one";
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** MessagingGroupInvitesDefaults */
+        MessagingGroupInvitesDefaults: {
+            /** @enum {string} */
+            "13-15": "everyone" | "friends" | "no_one";
+            /** @enum {string} */
+            "16-17": "everyone" | "friends" | "no_one";
+            /** @enum {string} */
+            "18+": "everyone" | "friends" | "no_one";
+        };
+        /** MessagingGroupInvitesGates */
+        MessagingGroupInvitesGates: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
+        /** MessagingGroupInvitesPolicy */
+        MessagingGroupInvitesPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["MessagingGroupInvitesDefaults"];
+            gates: components["schemas"]["MessagingGroupInvitesGates"];
+            /** @constant */
+            key: "messaging.group_invites";
+        };
+        /** MessagingGroupInvitesSetting */
+        MessagingGroupInvitesSetting: {
+            /** @enum {string} */
+            value: "everyone" | "friends" | "no_one";
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["MessagingGroupInvitesBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+        };
+        /** MessagingReadReceiptsBound */
+        MessagingReadReceiptsBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** MessagingReadReceiptsDefaults */
+        MessagingReadReceiptsDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** MessagingReadReceiptsGates */
+        MessagingReadReceiptsGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** MessagingReadReceiptsPolicy */
+        MessagingReadReceiptsPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["MessagingReadReceiptsDefaults"];
+            gates: components["schemas"]["MessagingReadReceiptsGates"];
+            /** @constant */
+            key: "messaging.read_receipts";
+        };
+        /** MessagingReadReceiptsSetting */
+        MessagingReadReceiptsSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["MessagingReadReceiptsBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
         };
@@ -1539,6 +1778,43 @@ export interface components {
             data: {
                 [key: string]: unknown;
             };
+        };
+        /** NotificationsPushBound */
+        NotificationsPushBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+        };
+        /** NotificationsPushDefaults */
+        NotificationsPushDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** NotificationsPushGates */
+        NotificationsPushGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** NotificationsPushPolicy */
+        NotificationsPushPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["NotificationsPushDefaults"];
+            gates: components["schemas"]["NotificationsPushGates"];
+            /** @constant */
+            key: "notifications.push";
+        };
+        /** NotificationsPushSetting */
+        NotificationsPushSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["NotificationsPushBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
         };
         /** NotificationsQuietHoursBound */
         NotificationsQuietHoursBound: {
@@ -1700,7 +1976,7 @@ export interface components {
             minimum_age: number;
             guardian_band: components["schemas"]["AgeBand"];
             bands: components["schemas"]["BandOut"][];
-            settings: (components["schemas"]["AccountPrivatePolicy"] | components["schemas"]["AccountSuggestToOthersPolicy"] | components["schemas"]["MessagingDirectMessagesPolicy"] | components["schemas"]["LiveEnabledPolicy"] | components["schemas"]["CommentsWhoCanCommentPolicy"] | components["schemas"]["RemixDuetStitchPolicy"] | components["schemas"]["DownloadsAllowedPolicy"] | components["schemas"]["ContentRestrictedModePolicy"] | components["schemas"]["ContentKeywordFiltersPolicy"] | components["schemas"]["SearchEnabledPolicy"] | components["schemas"]["ScreenTimeDailyLimitMinutesPolicy"] | components["schemas"]["ScreenTimeTimeAwayPolicy"] | components["schemas"]["NotificationsQuietHoursPolicy"])[];
+            settings: (components["schemas"]["AccountPrivatePolicy"] | components["schemas"]["AccountSuggestToOthersPolicy"] | components["schemas"]["MessagingDirectMessagesPolicy"] | components["schemas"]["LiveEnabledPolicy"] | components["schemas"]["CommentsWhoCanCommentPolicy"] | components["schemas"]["RemixDuetStitchPolicy"] | components["schemas"]["DownloadsAllowedPolicy"] | components["schemas"]["ContentRestrictedModePolicy"] | components["schemas"]["ContentKeywordFiltersPolicy"] | components["schemas"]["SearchEnabledPolicy"] | components["schemas"]["ScreenTimeDailyLimitMinutesPolicy"] | components["schemas"]["ScreenTimeTimeAwayPolicy"] | components["schemas"]["NotificationsQuietHoursPolicy"] | components["schemas"]["NotificationsPushPolicy"] | components["schemas"]["FeedAutoplayPolicy"] | components["schemas"]["FeedPersonalisedPolicy"] | components["schemas"]["MessagingReadReceiptsPolicy"] | components["schemas"]["MessagingGroupInvitesPolicy"] | components["schemas"]["LocationSharingPolicy"] | components["schemas"]["ContentMaturityPolicy"])[];
         };
         /** PolicyRef */
         PolicyRef: {
@@ -2040,7 +2316,7 @@ export interface components {
          * @description A key of the settings catalogue.
          * @enum {string}
          */
-        SettingKey: "account.private" | "account.suggest_to_others" | "messaging.direct_messages" | "live.enabled" | "comments.who_can_comment" | "remix.duet_stitch" | "downloads.allowed" | "content.restricted_mode" | "content.keyword_filters" | "search.enabled" | "screen_time.daily_limit_minutes" | "screen_time.time_away" | "notifications.quiet_hours";
+        SettingKey: "account.private" | "account.suggest_to_others" | "messaging.direct_messages" | "live.enabled" | "comments.who_can_comment" | "remix.duet_stitch" | "downloads.allowed" | "content.restricted_mode" | "content.keyword_filters" | "search.enabled" | "screen_time.daily_limit_minutes" | "screen_time.time_away" | "notifications.quiet_hours" | "notifications.push" | "feed.autoplay" | "feed.personalised" | "messaging.read_receipts" | "messaging.group_invites" | "location.sharing" | "content.maturity";
         /**
          * SettingSource
          * @description Where a value comes from.
@@ -2087,6 +2363,15 @@ export interface components {
                 /** @description Before start: the window crosses midnight. */
                 end: string;
             }[];
+            "notifications.push"?: boolean;
+            "feed.autoplay"?: boolean;
+            "feed.personalised"?: boolean;
+            "messaging.read_receipts"?: boolean;
+            /** @enum {string} */
+            "messaging.group_invites"?: "everyone" | "friends" | "no_one";
+            "location.sharing"?: boolean;
+            /** @enum {string} */
+            "content.maturity"?: "all" | "13+" | "limited";
         };
         /** SignIn */
         SignIn: {

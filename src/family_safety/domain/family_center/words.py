@@ -24,6 +24,13 @@ LABELS: dict[str, str] = {
     "screen_time.daily_limit_minutes": "Daily screen time",
     "screen_time.time_away": "Time away",
     "notifications.quiet_hours": "Quiet hours",
+    "notifications.push": "Push notifications",
+    "feed.autoplay": "Autoplay videos",
+    "feed.personalised": "Feed picked for me",
+    "messaging.read_receipts": "Show when I read messages",
+    "messaging.group_invites": "Who can add me to group chats",
+    "location.sharing": "Share my location",
+    "content.maturity": "Content level",
 }
 
 # What each value of a yes/no or a choice setting reads as.
@@ -45,6 +52,21 @@ VALUE_WORDS: dict[str, dict[Any, str]] = {
         "no_one": "No one",
     },
     "remix.duet_stitch": {"everyone": "Everyone", "friends": "Friends only", "only_me": "Only me"},
+    "notifications.push": {True: "On", False: "Off"},
+    "feed.autoplay": {True: "On", False: "Off"},
+    "feed.personalised": {True: "On", False: "Off: newest first"},
+    "messaging.read_receipts": {True: "On", False: "Off"},
+    "messaging.group_invites": {
+        "everyone": "Everyone",
+        "friends": "Friends only",
+        "no_one": "No one",
+    },
+    "location.sharing": {True: "On", False: "Off"},
+    "content.maturity": {
+        "all": "Everything",
+        "13+": "Fine for 13 and up",
+        "limited": "Extra careful",
+    },
 }
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
