@@ -42,7 +42,7 @@ CONTRACT = {
         "messaging.read_receipts": (True, None, True),
         "messaging.group_invites": ("friends", "friends", True),
         "location.sharing": (False, False, False),
-        "content.maturity": ("13+", None, True),
+        "content.maturity": ("13+", "13+", True),
     },
     "16-17": {
         "account.private": (False, None, True),
@@ -64,7 +64,7 @@ CONTRACT = {
         "messaging.read_receipts": (True, None, True),
         "messaging.group_invites": ("friends", None, True),
         "location.sharing": (False, None, True),
-        "content.maturity": ("13+", None, True),
+        "content.maturity": ("13+", "13+", True),
     },
     "18+": {
         "account.private": (False, None, True),
@@ -99,7 +99,7 @@ async def test_new_accounts_get_the_contract_table_exactly(register, age, band):
     body = response.json()
     assert body["account_id"] == person.id
     assert body["age_band"] == band
-    assert body["policy"] == {"id": "default", "version": body["policy"]["version"]}
+    assert body["policy"] == {"id": "default", "version": body["policy"]["version"], "laws": []}
     assert list(body["settings"]) == list(CONTRACT[band])
     for key, (value, bound, can_change) in CONTRACT[band].items():
         setting = body["settings"][key]
@@ -110,6 +110,43 @@ async def test_new_accounts_get_the_contract_table_exactly(register, age, band):
             "bound": expected_bound,
             "can_change": can_change,
         }, key
+
+
+@pytest.mark.parametrize(("age", "band"), [(14, "13-15"), (16, "16-17")])
+async def test_a_teen_needs_a_guardian_to_loosen_the_content_level(register, age, band):
+    teen = await register(f"teen_{age}", age)
+    before = await teen.get("/v1/me/settings")
+    assert before.json()["settings"]["content.maturity"] == {
+        "value": "13+",
+        "source": "default",
+        "bound": {"value": "13+", "set_by": [{"kind": "age_gate", "band": band}]},
+        "can_change": True,
+    }
+    problem = expect_problem(
+        await teen.patch("/v1/me/settings", json={"content.maturity": "all"}),
+        403,
+        "needs-guardian-approval",
+    )
+    assert "content.maturity" in problem["detail"]
+    assert problem["errors"] == [
+        {"field": "content.maturity", "message": "needs a guardian's approval"}
+    ]
+    after = await teen.get("/v1/me/settings")
+    assert after.headers["etag"] == before.headers["etag"]
+    stricter = await teen.patch("/v1/me/settings", json={"content.maturity": "limited"})
+    assert stricter.json()["settings"]["content.maturity"]["value"] == "limited"
+    # A gate refuses first: one locked key makes the whole PATCH setting-locked.
+    both = {"content.maturity": "all", "location.sharing": True}
+    if band == "13-15":
+        expect_problem(await teen.patch("/v1/me/settings", json=both), 403, "setting-locked")
+
+
+async def test_an_adult_chooses_any_content_level(register):
+    adult = await register("adult_30", 30)
+    changed = await adult.patch("/v1/me/settings", json={"content.maturity": "limited"})
+    assert changed.json()["settings"]["content.maturity"]["source"] == "self"
+    changed = await adult.patch("/v1/me/settings", json={"content.maturity": "all"})
+    assert changed.json()["settings"]["content.maturity"]["value"] == "all"
 
 
 @pytest.mark.parametrize(

@@ -893,7 +893,7 @@ export interface components {
         /** AccountPrivateBound */
         AccountPrivateBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** AccountPrivateDefaults */
         AccountPrivateDefaults: {
@@ -926,11 +926,13 @@ export interface components {
             bound: components["schemas"]["AccountPrivateBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** AccountSuggestToOthersBound */
         AccountSuggestToOthersBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** AccountSuggestToOthersDefaults */
         AccountSuggestToOthersDefaults: {
@@ -963,6 +965,8 @@ export interface components {
             bound: components["schemas"]["AccountSuggestToOthersBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** AccountSummary */
         AccountSummary: {
@@ -1032,7 +1036,7 @@ export interface components {
         CommentsWhoCanCommentBound: {
             /** @enum {string} */
             value: "everyone" | "friends" | "no_one";
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** CommentsWhoCanCommentDefaults */
         CommentsWhoCanCommentDefaults: {
@@ -1069,12 +1073,14 @@ export interface components {
             bound: components["schemas"]["CommentsWhoCanCommentBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ContentKeywordFiltersBound */
         ContentKeywordFiltersBound: {
             /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
             value: string[];
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ContentKeywordFiltersDefaults */
         ContentKeywordFiltersDefaults: {
@@ -1111,12 +1117,14 @@ export interface components {
             bound: components["schemas"]["ContentKeywordFiltersBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ContentMaturityBound */
         ContentMaturityBound: {
             /** @enum {string} */
             value: "all" | "13+" | "limited";
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ContentMaturityDefaults */
         ContentMaturityDefaults: {
@@ -1153,11 +1161,13 @@ export interface components {
             bound: components["schemas"]["ContentMaturityBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ContentRestrictedModeBound */
         ContentRestrictedModeBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ContentRestrictedModeDefaults */
         ContentRestrictedModeDefaults: {
@@ -1190,6 +1200,8 @@ export interface components {
             bound: components["schemas"]["ContentRestrictedModeBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** DayOut */
         DayOut: {
@@ -1208,7 +1220,7 @@ export interface components {
         /** DownloadsAllowedBound */
         DownloadsAllowedBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** DownloadsAllowedDefaults */
         DownloadsAllowedDefaults: {
@@ -1241,6 +1253,8 @@ export interface components {
             bound: components["schemas"]["DownloadsAllowedBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** EffectiveSettingsMap */
         EffectiveSettingsMap: {
@@ -1338,7 +1352,7 @@ export interface components {
         /** FeedAutoplayBound */
         FeedAutoplayBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** FeedAutoplayDefaults */
         FeedAutoplayDefaults: {
@@ -1371,11 +1385,13 @@ export interface components {
             bound: components["schemas"]["FeedAutoplayBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** FeedPersonalisedBound */
         FeedPersonalisedBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** FeedPersonalisedDefaults */
         FeedPersonalisedDefaults: {
@@ -1408,6 +1424,8 @@ export interface components {
             bound: components["schemas"]["FeedPersonalisedBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** FieldError */
         FieldError: {
@@ -1430,6 +1448,14 @@ export interface components {
             /** Format: uuid */
             granted_by: string;
             request_id: string | null;
+        };
+        /** GuardianApprovalParty */
+        GuardianApprovalParty: {
+            /** Format: uuid */
+            guardian_id: string;
+            handle: string;
+            /** @constant */
+            kind: "guardian_approval";
         };
         /** GuardianControls */
         GuardianControls: {
@@ -1496,6 +1522,18 @@ export interface components {
             code: string;
             token?: null;
         });
+        /** LawParty */
+        LawParty: {
+            law_id: string;
+            title: string;
+            /** @constant */
+            kind: "law";
+        };
+        /** LawRef */
+        LawRef: {
+            law_id: string;
+            title: string;
+        };
         /**
          * Limits
          * @example {
@@ -1532,7 +1570,7 @@ export interface components {
         /** LiveEnabledBound */
         LiveEnabledBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** LiveEnabledDefaults */
         LiveEnabledDefaults: {
@@ -1565,11 +1603,13 @@ export interface components {
             bound: components["schemas"]["LiveEnabledBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** LocationSharingBound */
         LocationSharingBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** LocationSharingDefaults */
         LocationSharingDefaults: {
@@ -1602,12 +1642,14 @@ export interface components {
             bound: components["schemas"]["LocationSharingBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** MessagingDirectMessagesBound */
         MessagingDirectMessagesBound: {
             /** @enum {string} */
             value: "everyone" | "friends" | "no_one";
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** MessagingDirectMessagesDefaults */
         MessagingDirectMessagesDefaults: {
@@ -1644,12 +1686,14 @@ export interface components {
             bound: components["schemas"]["MessagingDirectMessagesBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** MessagingGroupInvitesBound */
         MessagingGroupInvitesBound: {
             /** @enum {string} */
             value: "everyone" | "friends" | "no_one";
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** MessagingGroupInvitesDefaults */
         MessagingGroupInvitesDefaults: {
@@ -1686,11 +1730,13 @@ export interface components {
             bound: components["schemas"]["MessagingGroupInvitesBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** MessagingReadReceiptsBound */
         MessagingReadReceiptsBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** MessagingReadReceiptsDefaults */
         MessagingReadReceiptsDefaults: {
@@ -1723,6 +1769,8 @@ export interface components {
             bound: components["schemas"]["MessagingReadReceiptsBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** NewAccount */
         NewAccount: {
@@ -1782,7 +1830,7 @@ export interface components {
         /** NotificationsPushBound */
         NotificationsPushBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** NotificationsPushDefaults */
         NotificationsPushDefaults: {
@@ -1815,6 +1863,8 @@ export interface components {
             bound: components["schemas"]["NotificationsPushBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** NotificationsQuietHoursBound */
         NotificationsQuietHoursBound: {
@@ -1825,7 +1875,7 @@ export interface components {
                 /** @description Before start: the window crosses midnight. */
                 end: string;
             }[];
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** NotificationsQuietHoursDefaults */
         NotificationsQuietHoursDefaults: {
@@ -1900,6 +1950,8 @@ export interface components {
             bound: components["schemas"]["NotificationsQuietHoursBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** OwnAccount */
         OwnAccount: {
@@ -1982,6 +2034,8 @@ export interface components {
         PolicyRef: {
             id: string;
             version: string;
+            /** @description The ids of the laws applied (`GET /v1/laws`). */
+            laws?: string[];
         };
         /** ProblemDetails */
         ProblemDetails: {
@@ -1999,7 +2053,7 @@ export interface components {
         RemixDuetStitchBound: {
             /** @enum {string} */
             value: "everyone" | "friends" | "only_me";
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** RemixDuetStitchDefaults */
         RemixDuetStitchDefaults: {
@@ -2036,6 +2090,8 @@ export interface components {
             bound: components["schemas"]["RemixDuetStitchBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ReportChange */
         ReportChange: {
@@ -2099,7 +2155,7 @@ export interface components {
                 sat: number | null;
                 sun: number | null;
             };
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ScreenTimeDailyLimitMinutesDefaults */
         ScreenTimeDailyLimitMinutesDefaults: {
@@ -2188,6 +2244,8 @@ export interface components {
             bound: components["schemas"]["ScreenTimeDailyLimitMinutesBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ScreenTimeTimeAwayBound */
         ScreenTimeTimeAwayBound: {
@@ -2198,7 +2256,7 @@ export interface components {
                 /** @description Before start: the window crosses midnight. */
                 end: string;
             }[];
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ScreenTimeTimeAwayDefaults */
         ScreenTimeTimeAwayDefaults: {
@@ -2273,11 +2331,13 @@ export interface components {
             bound: components["schemas"]["ScreenTimeTimeAwayBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** SearchEnabledBound */
         SearchEnabledBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** SearchEnabledDefaults */
         SearchEnabledDefaults: {
@@ -2310,6 +2370,8 @@ export interface components {
             bound: components["schemas"]["SearchEnabledBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /**
          * SettingKey
@@ -2322,7 +2384,7 @@ export interface components {
          * @description Where a value comes from.
          * @enum {string}
          */
-        SettingSource: "default" | "self" | "age_gate" | "guardian";
+        SettingSource: "default" | "self" | "age_gate" | "law" | "guardian";
         /** SettingValues */
         SettingValues: {
             "account.private"?: boolean;

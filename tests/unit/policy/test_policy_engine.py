@@ -75,7 +75,7 @@ def test_to_wire_answers_the_contract_shape() -> None:
     wire = msgspec.to_builtins(effective_settings_out(effective, "account-1"))
     assert wire["account_id"] == "account-1"
     assert wire["age_band"] == "16-17"
-    assert wire["policy"] == {"id": "default", "version": "2026-12-07"}
+    assert wire["policy"] == {"id": "default", "version": "2026-12-07", "laws": []}
     assert list(wire["settings"]) == list(SETTING_KEYS)
 
 
@@ -100,7 +100,7 @@ def test_a_13_to_15_account_starts_with_the_contract_table() -> None:
         "messaging.read_receipts": unbounded(True),
         "messaging.group_invites": gated("friends", "13-15", can_change=True),
         "location.sharing": gated(False, "13-15", can_change=False),
-        "content.maturity": unbounded("13+"),
+        "content.maturity": gated("13+", "13-15", can_change=True),
     }
 
 
@@ -125,7 +125,7 @@ def test_a_16_to_17_account_starts_with_the_contract_table() -> None:
         "messaging.read_receipts": unbounded(True),
         "messaging.group_invites": unbounded("friends"),
         "location.sharing": unbounded(False),
-        "content.maturity": unbounded("13+"),
+        "content.maturity": gated("13+", "16-17", can_change=True),
     }
 
 

@@ -87,6 +87,7 @@ PROBLEM_WORDS: dict[str, str] = {
     "not-an-adult": "Only adults (18 and over) can invite a teen.",
     "precondition-failed": "These limits changed since you opened the page.",
     "setting-locked": "That choice is not allowed right now.",
+    "needs-guardian-approval": "A guardian needs to say yes to that first. You can ask them.",
     "no-guardian": "You need a linked guardian before you can ask for more time.",
     "request-limit-reached": "You already have 3 questions waiting. Wait for an answer first.",
     "request-decided": "Someone already answered this.",
@@ -130,6 +131,17 @@ def validation_words(error: ValidationError) -> str:
         field = ".".join(str(part) for part in item["loc"]) or "form"
         parts.append(f"{field.replace('_', ' ').title()}: {item['msg'].lower()}")
     return "Please check: " + "; ".join(parts)
+
+
+def party_words(party: Any) -> str:
+    """Who sets a bound (a ``set_by`` party), in words: "your age", "@mum", "law: ..."."""
+    if party.kind == "age_gate":
+        return "your age"
+    if party.kind == "law":
+        return f"law: {party.title}"
+    if party.kind == "guardian_approval":
+        return f"@{party.handle}'s OK"
+    return f"@{party.handle}"
 
 
 def minutes_words(minutes: int | None) -> str:
