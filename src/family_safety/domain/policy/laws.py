@@ -82,6 +82,45 @@ class Law:
         return self.effective_until is None or today < self.effective_until
 
 
+def law_of(
+    law_id: str,
+    title: str,
+    rules: Iterable[LawRule],
+    *,
+    citation: str,
+    countries: Iterable[str] = (),
+    regions: Iterable[str] = (),
+    status: LawStatus = "in_force",
+    effective_from: date | None = None,
+    effective_until: date | None = None,
+    minimum_age: int | None = None,
+) -> Law:
+    """A law from its rules (already checked: canonical values, at most one per key, band and
+    field); the rules' values are gathered by band for the engine."""
+    rules = tuple(rules)
+    by_field: dict[str, dict[str, dict[str, Any]]] = {field: {} for field in RULE_FIELDS}
+    for rule in rules:
+        for field in RULE_FIELDS:
+            value = getattr(rule, field)
+            if value is not None:
+                by_field[field].setdefault(rule.band, {})[rule.key] = value
+    return Law(
+        id=law_id,
+        title=title,
+        citation=citation,
+        countries=frozenset(countries),
+        regions=frozenset(regions),
+        status=status,
+        effective_from=effective_from,
+        effective_until=effective_until,
+        minimum_age=minimum_age,
+        rules=rules,
+        defaults=_frozen(by_field["default"]),
+        gates=_frozen(by_field["gate"]),
+        needs_guardian=_frozen(by_field["needs_guardian"]),
+    )
+
+
 def by_id(laws: Iterable[Law]) -> tuple[Law, ...]:
     """Laws in one canonical order (by id): the engine's answer never depends on their order."""
     return tuple(sorted(laws, key=lambda law: law.id))
@@ -181,20 +220,17 @@ def _build(source: PackSource, law_file: _LawFile, pack: PolicyPack) -> Law:
         if default is not None and gate is not None and not kind.at_least_as_strict(default, gate):
             raise source.error(f"rules[{index}]: default is looser than gate", *where, "default")
         rules.append(LawRule(rule.key, rule.band, default, gate, values.get("needs_guardian")))
-    return Law(
-        id=law_file.id,
-        title=law_file.title,
+    return law_of(
+        law_file.id,
+        law_file.title,
+        rules,
         citation=law_file.citation,
-        countries=frozenset(law_file.countries),
-        regions=frozenset(law_file.regions),
+        countries=law_file.countries,
+        regions=law_file.regions,
         status=law_file.status,
         effective_from=law_file.effective_from,
         effective_until=law_file.effective_until,
         minimum_age=law_file.minimum_age,
-        rules=tuple(rules),
-        defaults=_frozen(by_field["default"]),
-        gates=_frozen(by_field["gate"]),
-        needs_guardian=_frozen(by_field["needs_guardian"]),
     )
 
 
