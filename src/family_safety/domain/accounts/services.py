@@ -40,6 +40,7 @@ def own_view(pack: PolicyPack, account: AnyAccount, today: date) -> OwnAccount:
         display_name=account.display_name,
         age_band=age_band(pack, account, today),
         country=account.country,
+        region=account.region,
         timezone=account.timezone,
         created_at=account.created_at,
         birthdate=account.birthdate,
@@ -69,6 +70,10 @@ async def register(
     is held."""
     per_address_per_hour = components.settings.registrations_per_address_per_hour
     _check_birthdate(components.pack, new.birthdate, now.date())
+    if new.region is not None and new.region.partition("-")[0] != new.country:
+        raise problems.invalid_field(
+            "region", f"{new.region} does not lie in country {new.country or '(none given)'}"
+        )
     await refuse_when_over_limits(
         session,
         RegistrationAttempt.at,
@@ -88,6 +93,7 @@ async def register(
         password_hash=password_hash,
         birthdate=new.birthdate,
         country=new.country,
+        region=new.region,
         timezone=new.timezone,
     )
     await session.execute(
