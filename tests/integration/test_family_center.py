@@ -418,9 +418,7 @@ async def test_a_teen_adds_daily_time_away(browsers):
     assert "Please check: Time away" in same.text
 
 
-async def test_the_pages_show_a_law_set_value_with_the_laws_title_and_citation(
-    browsers, register
-):
+async def test_the_pages_show_a_law_set_value_with_the_laws_title_and_citation(browsers, register):
     mum = await register("mum", 40, country="DE")
     await register("lena", 14, country="DE")
     lena = browsers()

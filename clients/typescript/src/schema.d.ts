@@ -886,6 +886,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/laws/{law_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One law */
+        get: operations["V1LawsLawIdLaw"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a law's status (staff)
+         * @description `{status, note}`: an audit entry of the staff account; every account the law touches re-resolves at once, on every instance (its settings ETag changes when the laws applied to it do).
+         */
+        patch: operations["V1LawsLawIdChangeStatus"];
+        trace?: never;
+    };
+    "/v1/laws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The laws this service applies, with their status and rules
+         * @description A law applies to an account when `applies_now` and the account's country is in `countries` or its region in `regions`; an enjoined or proposed law is listed but applies nothing.
+         */
+        get: operations["V1LawsLaws"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -907,6 +948,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** AccountPrivateNeedsGuardian */
+        AccountPrivateNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** AccountPrivatePolicy */
         AccountPrivatePolicy: {
             /** @description The JSON Schema of a value. */
@@ -916,6 +963,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["AccountPrivateDefaults"];
             gates: components["schemas"]["AccountPrivateGates"];
+            needs_guardian: components["schemas"]["AccountPrivateNeedsGuardian"];
             /** @constant */
             key: "account.private";
         };
@@ -946,6 +994,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** AccountSuggestToOthersNeedsGuardian */
+        AccountSuggestToOthersNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** AccountSuggestToOthersPolicy */
         AccountSuggestToOthersPolicy: {
             /** @description The JSON Schema of a value. */
@@ -955,6 +1009,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["AccountSuggestToOthersDefaults"];
             gates: components["schemas"]["AccountSuggestToOthersGates"];
+            needs_guardian: components["schemas"]["AccountSuggestToOthersNeedsGuardian"];
             /** @constant */
             key: "account.suggest_to_others";
         };
@@ -1053,6 +1108,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** CommentsWhoCanCommentNeedsGuardian */
+        CommentsWhoCanCommentNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** CommentsWhoCanCommentPolicy */
         CommentsWhoCanCommentPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1062,6 +1123,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["CommentsWhoCanCommentDefaults"];
             gates: components["schemas"]["CommentsWhoCanCommentGates"];
+            needs_guardian: components["schemas"]["CommentsWhoCanCommentNeedsGuardian"];
             /** @constant */
             key: "comments.who_can_comment";
         };
@@ -1097,6 +1159,12 @@ export interface components {
             "16-17": null | string[];
             "18+": null | string[];
         };
+        /** ContentKeywordFiltersNeedsGuardian */
+        ContentKeywordFiltersNeedsGuardian: {
+            "13-15": null | string[];
+            "16-17": null | string[];
+            "18+": null | string[];
+        };
         /** ContentKeywordFiltersPolicy */
         ContentKeywordFiltersPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1106,6 +1174,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentKeywordFiltersDefaults"];
             gates: components["schemas"]["ContentKeywordFiltersGates"];
+            needs_guardian: components["schemas"]["ContentKeywordFiltersNeedsGuardian"];
             /** @constant */
             key: "content.keyword_filters";
         };
@@ -1141,6 +1210,12 @@ export interface components {
             "16-17": null | ("all" | "13+" | "limited");
             "18+": null | ("all" | "13+" | "limited");
         };
+        /** ContentMaturityNeedsGuardian */
+        ContentMaturityNeedsGuardian: {
+            "13-15": null | ("all" | "13+" | "limited");
+            "16-17": null | ("all" | "13+" | "limited");
+            "18+": null | ("all" | "13+" | "limited");
+        };
         /** ContentMaturityPolicy */
         ContentMaturityPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1150,6 +1225,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentMaturityDefaults"];
             gates: components["schemas"]["ContentMaturityGates"];
+            needs_guardian: components["schemas"]["ContentMaturityNeedsGuardian"];
             /** @constant */
             key: "content.maturity";
         };
@@ -1181,6 +1257,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** ContentRestrictedModeNeedsGuardian */
+        ContentRestrictedModeNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** ContentRestrictedModePolicy */
         ContentRestrictedModePolicy: {
             /** @description The JSON Schema of a value. */
@@ -1190,6 +1272,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentRestrictedModeDefaults"];
             gates: components["schemas"]["ContentRestrictedModeGates"];
+            needs_guardian: components["schemas"]["ContentRestrictedModeNeedsGuardian"];
             /** @constant */
             key: "content.restricted_mode";
         };
@@ -1234,6 +1317,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** DownloadsAllowedNeedsGuardian */
+        DownloadsAllowedNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** DownloadsAllowedPolicy */
         DownloadsAllowedPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1243,6 +1332,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["DownloadsAllowedDefaults"];
             gates: components["schemas"]["DownloadsAllowedGates"];
+            needs_guardian: components["schemas"]["DownloadsAllowedNeedsGuardian"];
             /** @constant */
             key: "downloads.allowed";
         };
@@ -1366,6 +1456,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** FeedAutoplayNeedsGuardian */
+        FeedAutoplayNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** FeedAutoplayPolicy */
         FeedAutoplayPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1375,6 +1471,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["FeedAutoplayDefaults"];
             gates: components["schemas"]["FeedAutoplayGates"];
+            needs_guardian: components["schemas"]["FeedAutoplayNeedsGuardian"];
             /** @constant */
             key: "feed.autoplay";
         };
@@ -1405,6 +1502,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** FeedPersonalisedNeedsGuardian */
+        FeedPersonalisedNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** FeedPersonalisedPolicy */
         FeedPersonalisedPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1414,6 +1517,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["FeedPersonalisedDefaults"];
             gates: components["schemas"]["FeedPersonalisedGates"];
+            needs_guardian: components["schemas"]["FeedPersonalisedNeedsGuardian"];
             /** @constant */
             key: "feed.personalised";
         };
@@ -1522,6 +1626,33 @@ export interface components {
             code: string;
             token?: null;
         });
+        /** LawOut */
+        LawOut: {
+            /** @example EU-DSA-28 */
+            id: string;
+            title: string;
+            /** @description Where the law is published (a URL). */
+            citation: string;
+            /** @description ISO 3166-1 alpha-2 codes. */
+            countries: string[];
+            /** @description ISO 3166-2 codes, such as `US-NY`. */
+            regions: string[];
+            /** @enum {string} */
+            status: "in_force" | "enjoined" | "proposed";
+            effective_from: string | null;
+            /** @description Exclusive; null: no end. */
+            effective_until: string | null;
+            /** @description `status` is `in_force` and today (UTC) lies in `[effective_from, effective_until)`. */
+            applies_now: boolean;
+            minimum_age: number | null;
+            /** @description `{key, band, default?, gate?, needs_guardian?}`, values in wire form. */
+            rules: {
+                [key: string]: unknown;
+            }[];
+            /** @description Staff's note on the last status change. */
+            status_note: string | null;
+            status_changed_at: string | null;
+        };
         /** LawParty */
         LawParty: {
             law_id: string;
@@ -1533,6 +1664,12 @@ export interface components {
         LawRef: {
             law_id: string;
             title: string;
+        };
+        /** LawStatusChange */
+        LawStatusChange: {
+            /** @enum {string} */
+            status: "in_force" | "enjoined" | "proposed";
+            note: string;
         };
         /**
          * Limits
@@ -1584,6 +1721,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** LiveEnabledNeedsGuardian */
+        LiveEnabledNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** LiveEnabledPolicy */
         LiveEnabledPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1593,6 +1736,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["LiveEnabledDefaults"];
             gates: components["schemas"]["LiveEnabledGates"];
+            needs_guardian: components["schemas"]["LiveEnabledNeedsGuardian"];
             /** @constant */
             key: "live.enabled";
         };
@@ -1623,6 +1767,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** LocationSharingNeedsGuardian */
+        LocationSharingNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** LocationSharingPolicy */
         LocationSharingPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1632,6 +1782,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["LocationSharingDefaults"];
             gates: components["schemas"]["LocationSharingGates"];
+            needs_guardian: components["schemas"]["LocationSharingNeedsGuardian"];
             /** @constant */
             key: "location.sharing";
         };
@@ -1666,6 +1817,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** MessagingDirectMessagesNeedsGuardian */
+        MessagingDirectMessagesNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** MessagingDirectMessagesPolicy */
         MessagingDirectMessagesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1675,6 +1832,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingDirectMessagesDefaults"];
             gates: components["schemas"]["MessagingDirectMessagesGates"];
+            needs_guardian: components["schemas"]["MessagingDirectMessagesNeedsGuardian"];
             /** @constant */
             key: "messaging.direct_messages";
         };
@@ -1710,6 +1868,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** MessagingGroupInvitesNeedsGuardian */
+        MessagingGroupInvitesNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** MessagingGroupInvitesPolicy */
         MessagingGroupInvitesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1719,6 +1883,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingGroupInvitesDefaults"];
             gates: components["schemas"]["MessagingGroupInvitesGates"];
+            needs_guardian: components["schemas"]["MessagingGroupInvitesNeedsGuardian"];
             /** @constant */
             key: "messaging.group_invites";
         };
@@ -1750,6 +1915,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** MessagingReadReceiptsNeedsGuardian */
+        MessagingReadReceiptsNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** MessagingReadReceiptsPolicy */
         MessagingReadReceiptsPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1759,6 +1930,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingReadReceiptsDefaults"];
             gates: components["schemas"]["MessagingReadReceiptsGates"];
+            needs_guardian: components["schemas"]["MessagingReadReceiptsNeedsGuardian"];
             /** @constant */
             key: "messaging.read_receipts";
         };
@@ -1781,6 +1953,7 @@ export interface components {
             /** Format: date */
             birthdate: string;
             country?: string | null;
+            region?: string | null;
             /** @default UTC */
             timezone?: string;
             display_name?: string | null;
@@ -1844,6 +2017,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** NotificationsPushNeedsGuardian */
+        NotificationsPushNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** NotificationsPushPolicy */
         NotificationsPushPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1853,6 +2032,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["NotificationsPushDefaults"];
             gates: components["schemas"]["NotificationsPushGates"];
+            needs_guardian: components["schemas"]["NotificationsPushNeedsGuardian"];
             /** @constant */
             key: "notifications.push";
         };
@@ -1925,6 +2105,30 @@ export interface components {
                 end: string;
             }[];
         };
+        /** NotificationsQuietHoursNeedsGuardian */
+        NotificationsQuietHoursNeedsGuardian: {
+            "13-15": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
         /** NotificationsQuietHoursPolicy */
         NotificationsQuietHoursPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1934,6 +2138,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["NotificationsQuietHoursDefaults"];
             gates: components["schemas"]["NotificationsQuietHoursGates"];
+            needs_guardian: components["schemas"]["NotificationsQuietHoursNeedsGuardian"];
             /** @constant */
             key: "notifications.quiet_hours";
         };
@@ -1961,6 +2166,8 @@ export interface components {
             display_name: string;
             age_band: components["schemas"]["AgeBand"];
             country: string | null;
+            /** @description ISO 3166-2, within `country`; null: none given. */
+            region: string | null;
             timezone: string;
             /** Format: date-time */
             created_at: string;
@@ -1975,6 +2182,11 @@ export interface components {
         /** Page[GuardianControls] */
         "Page_family_safety.domain.guardians.schemas.GuardianControls_": {
             items: components["schemas"]["GuardianControls"][];
+            next_cursor: string | null;
+        };
+        /** Page[LawOut] */
+        "Page_family_safety.domain.laws.schemas.LawOut_": {
+            items: components["schemas"]["LawOut"][];
             next_cursor: string | null;
         };
         /** Page[Link] */
@@ -2070,6 +2282,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "only_me");
             "18+": null | ("everyone" | "friends" | "only_me");
         };
+        /** RemixDuetStitchNeedsGuardian */
+        RemixDuetStitchNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "only_me");
+            "16-17": null | ("everyone" | "friends" | "only_me");
+            "18+": null | ("everyone" | "friends" | "only_me");
+        };
         /** RemixDuetStitchPolicy */
         RemixDuetStitchPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2079,6 +2297,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["RemixDuetStitchDefaults"];
             gates: components["schemas"]["RemixDuetStitchGates"];
+            needs_guardian: components["schemas"]["RemixDuetStitchNeedsGuardian"];
             /** @constant */
             key: "remix.duet_stitch";
         };
@@ -2217,6 +2436,36 @@ export interface components {
                 sun: number | null;
             };
         };
+        /** ScreenTimeDailyLimitMinutesNeedsGuardian */
+        ScreenTimeDailyLimitMinutesNeedsGuardian: {
+            "13-15": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "16-17": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "18+": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+        };
         /** ScreenTimeDailyLimitMinutesPolicy */
         ScreenTimeDailyLimitMinutesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2226,6 +2475,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ScreenTimeDailyLimitMinutesDefaults"];
             gates: components["schemas"]["ScreenTimeDailyLimitMinutesGates"];
+            needs_guardian: components["schemas"]["ScreenTimeDailyLimitMinutesNeedsGuardian"];
             /** @constant */
             key: "screen_time.daily_limit_minutes";
         };
@@ -2306,6 +2556,30 @@ export interface components {
                 end: string;
             }[];
         };
+        /** ScreenTimeTimeAwayNeedsGuardian */
+        ScreenTimeTimeAwayNeedsGuardian: {
+            "13-15": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
         /** ScreenTimeTimeAwayPolicy */
         ScreenTimeTimeAwayPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2315,6 +2589,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ScreenTimeTimeAwayDefaults"];
             gates: components["schemas"]["ScreenTimeTimeAwayGates"];
+            needs_guardian: components["schemas"]["ScreenTimeTimeAwayNeedsGuardian"];
             /** @constant */
             key: "screen_time.time_away";
         };
@@ -2351,6 +2626,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** SearchEnabledNeedsGuardian */
+        SearchEnabledNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** SearchEnabledPolicy */
         SearchEnabledPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2360,6 +2641,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["SearchEnabledDefaults"];
             gates: components["schemas"]["SearchEnabledGates"];
+            needs_guardian: components["schemas"]["SearchEnabledNeedsGuardian"];
             /** @constant */
             key: "search.enabled";
         };
@@ -5875,6 +6157,171 @@ export interface operations {
             };
             /** @description Forbidden. Problem types: `forbidden`. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1LawsLawIdLaw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                law_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LawOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1LawsLawIdChangeStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                law_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LawStatusChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LawOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1LawsLaws: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.domain.laws.schemas.LawOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
