@@ -231,3 +231,29 @@ class Receiver:
         import json
 
         return [json.loads(body) for _, body in self.requests]
+
+
+def laws_in_force(reader: Any) -> Any:
+    """The laws in force for a ``SettingsAnswers`` built in a test: the shipped statuses (a test
+    that changes one goes through ``PATCH /v1/laws/{id}`` and the app's own)."""
+    from family_safety.db.changes import ChangeBus, MemoryTrust
+    from family_safety.domain.laws.hot_path import LawsInForce
+
+    bus = ChangeBus()
+    return LawsInForce(reader, bus, MemoryTrust(bus, reader, keep=False))
+
+
+async def grant_role(settings: Any, handle: str, role: str) -> None:
+    """What `family-safety roles grant` does, from within a running test."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from family_safety.db.engine import create_engine
+    from family_safety.domain.safety import services as safety_services
+    from family_safety.lib.clock import utc_now
+
+    engine = create_engine(settings)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            await safety_services.grant_role(session, handle, role, utc_now())
+    finally:
+        await engine.dispose()

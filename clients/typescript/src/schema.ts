@@ -886,6 +886,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/laws/{law_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One law */
+        get: operations["V1LawsLawIdLaw"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a law's status (staff)
+         * @description `{status, note}`: an audit entry of the staff account; every account the law touches re-resolves at once, on every instance (its settings ETag changes when the laws applied to it do).
+         */
+        patch: operations["V1LawsLawIdChangeStatus"];
+        trace?: never;
+    };
+    "/v1/laws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The laws this service applies, with their status and rules
+         * @description A law applies to an account when `applies_now` and the account's country is in `countries` or its region in `regions`; an enjoined or proposed law is listed but applies nothing.
+         */
+        get: operations["V1LawsLaws"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -893,7 +934,7 @@ export interface components {
         /** AccountPrivateBound */
         AccountPrivateBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** AccountPrivateDefaults */
         AccountPrivateDefaults: {
@@ -907,6 +948,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** AccountPrivateNeedsGuardian */
+        AccountPrivateNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** AccountPrivatePolicy */
         AccountPrivatePolicy: {
             /** @description The JSON Schema of a value. */
@@ -916,6 +963,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["AccountPrivateDefaults"];
             gates: components["schemas"]["AccountPrivateGates"];
+            needs_guardian: components["schemas"]["AccountPrivateNeedsGuardian"];
             /** @constant */
             key: "account.private";
         };
@@ -926,11 +974,13 @@ export interface components {
             bound: components["schemas"]["AccountPrivateBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** AccountSuggestToOthersBound */
         AccountSuggestToOthersBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** AccountSuggestToOthersDefaults */
         AccountSuggestToOthersDefaults: {
@@ -944,6 +994,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** AccountSuggestToOthersNeedsGuardian */
+        AccountSuggestToOthersNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** AccountSuggestToOthersPolicy */
         AccountSuggestToOthersPolicy: {
             /** @description The JSON Schema of a value. */
@@ -953,6 +1009,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["AccountSuggestToOthersDefaults"];
             gates: components["schemas"]["AccountSuggestToOthersGates"];
+            needs_guardian: components["schemas"]["AccountSuggestToOthersNeedsGuardian"];
             /** @constant */
             key: "account.suggest_to_others";
         };
@@ -963,6 +1020,8 @@ export interface components {
             bound: components["schemas"]["AccountSuggestToOthersBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** AccountSummary */
         AccountSummary: {
@@ -1032,7 +1091,7 @@ export interface components {
         CommentsWhoCanCommentBound: {
             /** @enum {string} */
             value: "everyone" | "friends" | "no_one";
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** CommentsWhoCanCommentDefaults */
         CommentsWhoCanCommentDefaults: {
@@ -1049,6 +1108,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** CommentsWhoCanCommentNeedsGuardian */
+        CommentsWhoCanCommentNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** CommentsWhoCanCommentPolicy */
         CommentsWhoCanCommentPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1058,6 +1123,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["CommentsWhoCanCommentDefaults"];
             gates: components["schemas"]["CommentsWhoCanCommentGates"];
+            needs_guardian: components["schemas"]["CommentsWhoCanCommentNeedsGuardian"];
             /** @constant */
             key: "comments.who_can_comment";
         };
@@ -1069,12 +1135,14 @@ export interface components {
             bound: components["schemas"]["CommentsWhoCanCommentBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ContentKeywordFiltersBound */
         ContentKeywordFiltersBound: {
             /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
             value: string[];
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ContentKeywordFiltersDefaults */
         ContentKeywordFiltersDefaults: {
@@ -1091,6 +1159,12 @@ export interface components {
             "16-17": null | string[];
             "18+": null | string[];
         };
+        /** ContentKeywordFiltersNeedsGuardian */
+        ContentKeywordFiltersNeedsGuardian: {
+            "13-15": null | string[];
+            "16-17": null | string[];
+            "18+": null | string[];
+        };
         /** ContentKeywordFiltersPolicy */
         ContentKeywordFiltersPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1100,6 +1174,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentKeywordFiltersDefaults"];
             gates: components["schemas"]["ContentKeywordFiltersGates"];
+            needs_guardian: components["schemas"]["ContentKeywordFiltersNeedsGuardian"];
             /** @constant */
             key: "content.keyword_filters";
         };
@@ -1111,11 +1186,64 @@ export interface components {
             bound: components["schemas"]["ContentKeywordFiltersBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
+        /** ContentMaturityBound */
+        ContentMaturityBound: {
+            /** @enum {string} */
+            value: "all" | "13+" | "limited";
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** ContentMaturityDefaults */
+        ContentMaturityDefaults: {
+            /** @enum {string} */
+            "13-15": "all" | "13+" | "limited";
+            /** @enum {string} */
+            "16-17": "all" | "13+" | "limited";
+            /** @enum {string} */
+            "18+": "all" | "13+" | "limited";
+        };
+        /** ContentMaturityGates */
+        ContentMaturityGates: {
+            "13-15": null | ("all" | "13+" | "limited");
+            "16-17": null | ("all" | "13+" | "limited");
+            "18+": null | ("all" | "13+" | "limited");
+        };
+        /** ContentMaturityNeedsGuardian */
+        ContentMaturityNeedsGuardian: {
+            "13-15": null | ("all" | "13+" | "limited");
+            "16-17": null | ("all" | "13+" | "limited");
+            "18+": null | ("all" | "13+" | "limited");
+        };
+        /** ContentMaturityPolicy */
+        ContentMaturityPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["ContentMaturityDefaults"];
+            gates: components["schemas"]["ContentMaturityGates"];
+            needs_guardian: components["schemas"]["ContentMaturityNeedsGuardian"];
+            /** @constant */
+            key: "content.maturity";
+        };
+        /** ContentMaturitySetting */
+        ContentMaturitySetting: {
+            /** @enum {string} */
+            value: "all" | "13+" | "limited";
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["ContentMaturityBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ContentRestrictedModeBound */
         ContentRestrictedModeBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ContentRestrictedModeDefaults */
         ContentRestrictedModeDefaults: {
@@ -1129,6 +1257,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** ContentRestrictedModeNeedsGuardian */
+        ContentRestrictedModeNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** ContentRestrictedModePolicy */
         ContentRestrictedModePolicy: {
             /** @description The JSON Schema of a value. */
@@ -1138,6 +1272,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentRestrictedModeDefaults"];
             gates: components["schemas"]["ContentRestrictedModeGates"];
+            needs_guardian: components["schemas"]["ContentRestrictedModeNeedsGuardian"];
             /** @constant */
             key: "content.restricted_mode";
         };
@@ -1148,6 +1283,8 @@ export interface components {
             bound: components["schemas"]["ContentRestrictedModeBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** DayOut */
         DayOut: {
@@ -1166,7 +1303,7 @@ export interface components {
         /** DownloadsAllowedBound */
         DownloadsAllowedBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** DownloadsAllowedDefaults */
         DownloadsAllowedDefaults: {
@@ -1180,6 +1317,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** DownloadsAllowedNeedsGuardian */
+        DownloadsAllowedNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** DownloadsAllowedPolicy */
         DownloadsAllowedPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1189,6 +1332,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["DownloadsAllowedDefaults"];
             gates: components["schemas"]["DownloadsAllowedGates"];
+            needs_guardian: components["schemas"]["DownloadsAllowedNeedsGuardian"];
             /** @constant */
             key: "downloads.allowed";
         };
@@ -1199,6 +1343,8 @@ export interface components {
             bound: components["schemas"]["DownloadsAllowedBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** EffectiveSettingsMap */
         EffectiveSettingsMap: {
@@ -1215,6 +1361,13 @@ export interface components {
             "screen_time.daily_limit_minutes": components["schemas"]["ScreenTimeDailyLimitMinutesSetting"];
             "screen_time.time_away": components["schemas"]["ScreenTimeTimeAwaySetting"];
             "notifications.quiet_hours": components["schemas"]["NotificationsQuietHoursSetting"];
+            "notifications.push": components["schemas"]["NotificationsPushSetting"];
+            "feed.autoplay": components["schemas"]["FeedAutoplaySetting"];
+            "feed.personalised": components["schemas"]["FeedPersonalisedSetting"];
+            "messaging.read_receipts": components["schemas"]["MessagingReadReceiptsSetting"];
+            "messaging.group_invites": components["schemas"]["MessagingGroupInvitesSetting"];
+            "location.sharing": components["schemas"]["LocationSharingSetting"];
+            "content.maturity": components["schemas"]["ContentMaturitySetting"];
         };
         /** EffectiveSettingsOut */
         EffectiveSettingsOut: {
@@ -1286,6 +1439,98 @@ export interface components {
             ended_at: string | null;
             limits: components["schemas"]["SettingValues"];
         };
+        /** FeedAutoplayBound */
+        FeedAutoplayBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** FeedAutoplayDefaults */
+        FeedAutoplayDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** FeedAutoplayGates */
+        FeedAutoplayGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** FeedAutoplayNeedsGuardian */
+        FeedAutoplayNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** FeedAutoplayPolicy */
+        FeedAutoplayPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["FeedAutoplayDefaults"];
+            gates: components["schemas"]["FeedAutoplayGates"];
+            needs_guardian: components["schemas"]["FeedAutoplayNeedsGuardian"];
+            /** @constant */
+            key: "feed.autoplay";
+        };
+        /** FeedAutoplaySetting */
+        FeedAutoplaySetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["FeedAutoplayBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
+        /** FeedPersonalisedBound */
+        FeedPersonalisedBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** FeedPersonalisedDefaults */
+        FeedPersonalisedDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** FeedPersonalisedGates */
+        FeedPersonalisedGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** FeedPersonalisedNeedsGuardian */
+        FeedPersonalisedNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** FeedPersonalisedPolicy */
+        FeedPersonalisedPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["FeedPersonalisedDefaults"];
+            gates: components["schemas"]["FeedPersonalisedGates"];
+            needs_guardian: components["schemas"]["FeedPersonalisedNeedsGuardian"];
+            /** @constant */
+            key: "feed.personalised";
+        };
+        /** FeedPersonalisedSetting */
+        FeedPersonalisedSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["FeedPersonalisedBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
         /** FieldError */
         FieldError: {
             field: string;
@@ -1307,6 +1552,14 @@ export interface components {
             /** Format: uuid */
             granted_by: string;
             request_id: string | null;
+        };
+        /** GuardianApprovalParty */
+        GuardianApprovalParty: {
+            /** Format: uuid */
+            guardian_id: string;
+            handle: string;
+            /** @constant */
+            kind: "guardian_approval";
         };
         /** GuardianControls */
         GuardianControls: {
@@ -1373,6 +1626,51 @@ export interface components {
             code: string;
             token?: null;
         });
+        /** LawOut */
+        LawOut: {
+            /** @example EU-DSA-28 */
+            id: string;
+            title: string;
+            /** @description Where the law is published (a URL). */
+            citation: string;
+            /** @description ISO 3166-1 alpha-2 codes. */
+            countries: string[];
+            /** @description ISO 3166-2 codes, such as `US-NY`. */
+            regions: string[];
+            /** @enum {string} */
+            status: "in_force" | "enjoined" | "proposed";
+            effective_from: string | null;
+            /** @description Exclusive; null: no end. */
+            effective_until: string | null;
+            /** @description `status` is `in_force` and today (UTC) lies in `[effective_from, effective_until)`. */
+            applies_now: boolean;
+            minimum_age: number | null;
+            /** @description `{key, band, default?, gate?, needs_guardian?}`, values in wire form. */
+            rules: {
+                [key: string]: unknown;
+            }[];
+            /** @description Staff's note on the last status change. */
+            status_note: string | null;
+            status_changed_at: string | null;
+        };
+        /** LawParty */
+        LawParty: {
+            law_id: string;
+            title: string;
+            /** @constant */
+            kind: "law";
+        };
+        /** LawRef */
+        LawRef: {
+            law_id: string;
+            title: string;
+        };
+        /** LawStatusChange */
+        LawStatusChange: {
+            /** @enum {string} */
+            status: "in_force" | "enjoined" | "proposed";
+            note: string;
+        };
         /**
          * Limits
          * @example {
@@ -1409,7 +1707,7 @@ export interface components {
         /** LiveEnabledBound */
         LiveEnabledBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** LiveEnabledDefaults */
         LiveEnabledDefaults: {
@@ -1423,6 +1721,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** LiveEnabledNeedsGuardian */
+        LiveEnabledNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** LiveEnabledPolicy */
         LiveEnabledPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1432,6 +1736,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["LiveEnabledDefaults"];
             gates: components["schemas"]["LiveEnabledGates"];
+            needs_guardian: components["schemas"]["LiveEnabledNeedsGuardian"];
             /** @constant */
             key: "live.enabled";
         };
@@ -1442,12 +1747,60 @@ export interface components {
             bound: components["schemas"]["LiveEnabledBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
+        /** LocationSharingBound */
+        LocationSharingBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** LocationSharingDefaults */
+        LocationSharingDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** LocationSharingGates */
+        LocationSharingGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** LocationSharingNeedsGuardian */
+        LocationSharingNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** LocationSharingPolicy */
+        LocationSharingPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["LocationSharingDefaults"];
+            gates: components["schemas"]["LocationSharingGates"];
+            needs_guardian: components["schemas"]["LocationSharingNeedsGuardian"];
+            /** @constant */
+            key: "location.sharing";
+        };
+        /** LocationSharingSetting */
+        LocationSharingSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["LocationSharingBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** MessagingDirectMessagesBound */
         MessagingDirectMessagesBound: {
             /** @enum {string} */
             value: "everyone" | "friends" | "no_one";
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** MessagingDirectMessagesDefaults */
         MessagingDirectMessagesDefaults: {
@@ -1464,6 +1817,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** MessagingDirectMessagesNeedsGuardian */
+        MessagingDirectMessagesNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** MessagingDirectMessagesPolicy */
         MessagingDirectMessagesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1473,6 +1832,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingDirectMessagesDefaults"];
             gates: components["schemas"]["MessagingDirectMessagesGates"];
+            needs_guardian: components["schemas"]["MessagingDirectMessagesNeedsGuardian"];
             /** @constant */
             key: "messaging.direct_messages";
         };
@@ -1484,6 +1844,105 @@ export interface components {
             bound: components["schemas"]["MessagingDirectMessagesBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
+        /** MessagingGroupInvitesBound */
+        MessagingGroupInvitesBound: {
+            /** @enum {string} */
+            value: "everyone" | "friends" | "no_one";
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** MessagingGroupInvitesDefaults */
+        MessagingGroupInvitesDefaults: {
+            /** @enum {string} */
+            "13-15": "everyone" | "friends" | "no_one";
+            /** @enum {string} */
+            "16-17": "everyone" | "friends" | "no_one";
+            /** @enum {string} */
+            "18+": "everyone" | "friends" | "no_one";
+        };
+        /** MessagingGroupInvitesGates */
+        MessagingGroupInvitesGates: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
+        /** MessagingGroupInvitesNeedsGuardian */
+        MessagingGroupInvitesNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
+        /** MessagingGroupInvitesPolicy */
+        MessagingGroupInvitesPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["MessagingGroupInvitesDefaults"];
+            gates: components["schemas"]["MessagingGroupInvitesGates"];
+            needs_guardian: components["schemas"]["MessagingGroupInvitesNeedsGuardian"];
+            /** @constant */
+            key: "messaging.group_invites";
+        };
+        /** MessagingGroupInvitesSetting */
+        MessagingGroupInvitesSetting: {
+            /** @enum {string} */
+            value: "everyone" | "friends" | "no_one";
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["MessagingGroupInvitesBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
+        /** MessagingReadReceiptsBound */
+        MessagingReadReceiptsBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** MessagingReadReceiptsDefaults */
+        MessagingReadReceiptsDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** MessagingReadReceiptsGates */
+        MessagingReadReceiptsGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** MessagingReadReceiptsNeedsGuardian */
+        MessagingReadReceiptsNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** MessagingReadReceiptsPolicy */
+        MessagingReadReceiptsPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["MessagingReadReceiptsDefaults"];
+            gates: components["schemas"]["MessagingReadReceiptsGates"];
+            needs_guardian: components["schemas"]["MessagingReadReceiptsNeedsGuardian"];
+            /** @constant */
+            key: "messaging.read_receipts";
+        };
+        /** MessagingReadReceiptsSetting */
+        MessagingReadReceiptsSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["MessagingReadReceiptsBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** NewAccount */
         NewAccount: {
@@ -1494,6 +1953,7 @@ export interface components {
             /** Format: date */
             birthdate: string;
             country?: string | null;
+            region?: string | null;
             /** @default UTC */
             timezone?: string;
             display_name?: string | null;
@@ -1540,6 +2000,52 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** NotificationsPushBound */
+        NotificationsPushBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** NotificationsPushDefaults */
+        NotificationsPushDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** NotificationsPushGates */
+        NotificationsPushGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** NotificationsPushNeedsGuardian */
+        NotificationsPushNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** NotificationsPushPolicy */
+        NotificationsPushPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["NotificationsPushDefaults"];
+            gates: components["schemas"]["NotificationsPushGates"];
+            needs_guardian: components["schemas"]["NotificationsPushNeedsGuardian"];
+            /** @constant */
+            key: "notifications.push";
+        };
+        /** NotificationsPushSetting */
+        NotificationsPushSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["NotificationsPushBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
         /** NotificationsQuietHoursBound */
         NotificationsQuietHoursBound: {
             value: {
@@ -1549,7 +2055,7 @@ export interface components {
                 /** @description Before start: the window crosses midnight. */
                 end: string;
             }[];
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** NotificationsQuietHoursDefaults */
         NotificationsQuietHoursDefaults: {
@@ -1599,6 +2105,30 @@ export interface components {
                 end: string;
             }[];
         };
+        /** NotificationsQuietHoursNeedsGuardian */
+        NotificationsQuietHoursNeedsGuardian: {
+            "13-15": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
         /** NotificationsQuietHoursPolicy */
         NotificationsQuietHoursPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1608,6 +2138,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["NotificationsQuietHoursDefaults"];
             gates: components["schemas"]["NotificationsQuietHoursGates"];
+            needs_guardian: components["schemas"]["NotificationsQuietHoursNeedsGuardian"];
             /** @constant */
             key: "notifications.quiet_hours";
         };
@@ -1624,6 +2155,8 @@ export interface components {
             bound: components["schemas"]["NotificationsQuietHoursBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** OwnAccount */
         OwnAccount: {
@@ -1633,6 +2166,8 @@ export interface components {
             display_name: string;
             age_band: components["schemas"]["AgeBand"];
             country: string | null;
+            /** @description ISO 3166-2, within `country`; null: none given. */
+            region: string | null;
             timezone: string;
             /** Format: date-time */
             created_at: string;
@@ -1647,6 +2182,11 @@ export interface components {
         /** Page[GuardianControls] */
         "Page_family_safety.domain.guardians.schemas.GuardianControls_": {
             items: components["schemas"]["GuardianControls"][];
+            next_cursor: string | null;
+        };
+        /** Page[LawOut] */
+        "Page_family_safety.domain.laws.schemas.LawOut_": {
+            items: components["schemas"]["LawOut"][];
             next_cursor: string | null;
         };
         /** Page[Link] */
@@ -1700,12 +2240,14 @@ export interface components {
             minimum_age: number;
             guardian_band: components["schemas"]["AgeBand"];
             bands: components["schemas"]["BandOut"][];
-            settings: (components["schemas"]["AccountPrivatePolicy"] | components["schemas"]["AccountSuggestToOthersPolicy"] | components["schemas"]["MessagingDirectMessagesPolicy"] | components["schemas"]["LiveEnabledPolicy"] | components["schemas"]["CommentsWhoCanCommentPolicy"] | components["schemas"]["RemixDuetStitchPolicy"] | components["schemas"]["DownloadsAllowedPolicy"] | components["schemas"]["ContentRestrictedModePolicy"] | components["schemas"]["ContentKeywordFiltersPolicy"] | components["schemas"]["SearchEnabledPolicy"] | components["schemas"]["ScreenTimeDailyLimitMinutesPolicy"] | components["schemas"]["ScreenTimeTimeAwayPolicy"] | components["schemas"]["NotificationsQuietHoursPolicy"])[];
+            settings: (components["schemas"]["AccountPrivatePolicy"] | components["schemas"]["AccountSuggestToOthersPolicy"] | components["schemas"]["MessagingDirectMessagesPolicy"] | components["schemas"]["LiveEnabledPolicy"] | components["schemas"]["CommentsWhoCanCommentPolicy"] | components["schemas"]["RemixDuetStitchPolicy"] | components["schemas"]["DownloadsAllowedPolicy"] | components["schemas"]["ContentRestrictedModePolicy"] | components["schemas"]["ContentKeywordFiltersPolicy"] | components["schemas"]["SearchEnabledPolicy"] | components["schemas"]["ScreenTimeDailyLimitMinutesPolicy"] | components["schemas"]["ScreenTimeTimeAwayPolicy"] | components["schemas"]["NotificationsQuietHoursPolicy"] | components["schemas"]["NotificationsPushPolicy"] | components["schemas"]["FeedAutoplayPolicy"] | components["schemas"]["FeedPersonalisedPolicy"] | components["schemas"]["MessagingReadReceiptsPolicy"] | components["schemas"]["MessagingGroupInvitesPolicy"] | components["schemas"]["LocationSharingPolicy"] | components["schemas"]["ContentMaturityPolicy"])[];
         };
         /** PolicyRef */
         PolicyRef: {
             id: string;
             version: string;
+            /** @description The ids of the laws applied (`GET /v1/laws`). */
+            laws?: string[];
         };
         /** ProblemDetails */
         ProblemDetails: {
@@ -1723,7 +2265,7 @@ export interface components {
         RemixDuetStitchBound: {
             /** @enum {string} */
             value: "everyone" | "friends" | "only_me";
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** RemixDuetStitchDefaults */
         RemixDuetStitchDefaults: {
@@ -1740,6 +2282,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "only_me");
             "18+": null | ("everyone" | "friends" | "only_me");
         };
+        /** RemixDuetStitchNeedsGuardian */
+        RemixDuetStitchNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "only_me");
+            "16-17": null | ("everyone" | "friends" | "only_me");
+            "18+": null | ("everyone" | "friends" | "only_me");
+        };
         /** RemixDuetStitchPolicy */
         RemixDuetStitchPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1749,6 +2297,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["RemixDuetStitchDefaults"];
             gates: components["schemas"]["RemixDuetStitchGates"];
+            needs_guardian: components["schemas"]["RemixDuetStitchNeedsGuardian"];
             /** @constant */
             key: "remix.duet_stitch";
         };
@@ -1760,6 +2309,8 @@ export interface components {
             bound: components["schemas"]["RemixDuetStitchBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ReportChange */
         ReportChange: {
@@ -1823,7 +2374,7 @@ export interface components {
                 sat: number | null;
                 sun: number | null;
             };
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ScreenTimeDailyLimitMinutesDefaults */
         ScreenTimeDailyLimitMinutesDefaults: {
@@ -1885,6 +2436,36 @@ export interface components {
                 sun: number | null;
             };
         };
+        /** ScreenTimeDailyLimitMinutesNeedsGuardian */
+        ScreenTimeDailyLimitMinutesNeedsGuardian: {
+            "13-15": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "16-17": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "18+": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+        };
         /** ScreenTimeDailyLimitMinutesPolicy */
         ScreenTimeDailyLimitMinutesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1894,6 +2475,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ScreenTimeDailyLimitMinutesDefaults"];
             gates: components["schemas"]["ScreenTimeDailyLimitMinutesGates"];
+            needs_guardian: components["schemas"]["ScreenTimeDailyLimitMinutesNeedsGuardian"];
             /** @constant */
             key: "screen_time.daily_limit_minutes";
         };
@@ -1912,6 +2494,8 @@ export interface components {
             bound: components["schemas"]["ScreenTimeDailyLimitMinutesBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ScreenTimeTimeAwayBound */
         ScreenTimeTimeAwayBound: {
@@ -1922,7 +2506,7 @@ export interface components {
                 /** @description Before start: the window crosses midnight. */
                 end: string;
             }[];
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ScreenTimeTimeAwayDefaults */
         ScreenTimeTimeAwayDefaults: {
@@ -1972,6 +2556,30 @@ export interface components {
                 end: string;
             }[];
         };
+        /** ScreenTimeTimeAwayNeedsGuardian */
+        ScreenTimeTimeAwayNeedsGuardian: {
+            "13-15": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
         /** ScreenTimeTimeAwayPolicy */
         ScreenTimeTimeAwayPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1981,6 +2589,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ScreenTimeTimeAwayDefaults"];
             gates: components["schemas"]["ScreenTimeTimeAwayGates"];
+            needs_guardian: components["schemas"]["ScreenTimeTimeAwayNeedsGuardian"];
             /** @constant */
             key: "screen_time.time_away";
         };
@@ -1997,11 +2606,13 @@ export interface components {
             bound: components["schemas"]["ScreenTimeTimeAwayBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** SearchEnabledBound */
         SearchEnabledBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** SearchEnabledDefaults */
         SearchEnabledDefaults: {
@@ -2015,6 +2626,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** SearchEnabledNeedsGuardian */
+        SearchEnabledNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** SearchEnabledPolicy */
         SearchEnabledPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2024,6 +2641,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["SearchEnabledDefaults"];
             gates: components["schemas"]["SearchEnabledGates"];
+            needs_guardian: components["schemas"]["SearchEnabledNeedsGuardian"];
             /** @constant */
             key: "search.enabled";
         };
@@ -2034,19 +2652,21 @@ export interface components {
             bound: components["schemas"]["SearchEnabledBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /**
          * SettingKey
          * @description A key of the settings catalogue.
          * @enum {string}
          */
-        SettingKey: "account.private" | "account.suggest_to_others" | "messaging.direct_messages" | "live.enabled" | "comments.who_can_comment" | "remix.duet_stitch" | "downloads.allowed" | "content.restricted_mode" | "content.keyword_filters" | "search.enabled" | "screen_time.daily_limit_minutes" | "screen_time.time_away" | "notifications.quiet_hours";
+        SettingKey: "account.private" | "account.suggest_to_others" | "messaging.direct_messages" | "live.enabled" | "comments.who_can_comment" | "remix.duet_stitch" | "downloads.allowed" | "content.restricted_mode" | "content.keyword_filters" | "search.enabled" | "screen_time.daily_limit_minutes" | "screen_time.time_away" | "notifications.quiet_hours" | "notifications.push" | "feed.autoplay" | "feed.personalised" | "messaging.read_receipts" | "messaging.group_invites" | "location.sharing" | "content.maturity";
         /**
          * SettingSource
          * @description Where a value comes from.
          * @enum {string}
          */
-        SettingSource: "default" | "self" | "age_gate" | "guardian";
+        SettingSource: "default" | "self" | "age_gate" | "law" | "guardian";
         /** SettingValues */
         SettingValues: {
             "account.private"?: boolean;
@@ -2087,6 +2707,15 @@ export interface components {
                 /** @description Before start: the window crosses midnight. */
                 end: string;
             }[];
+            "notifications.push"?: boolean;
+            "feed.autoplay"?: boolean;
+            "feed.personalised"?: boolean;
+            "messaging.read_receipts"?: boolean;
+            /** @enum {string} */
+            "messaging.group_invites"?: "everyone" | "friends" | "no_one";
+            "location.sharing"?: boolean;
+            /** @enum {string} */
+            "content.maturity"?: "all" | "13+" | "limited";
         };
         /** SignIn */
         SignIn: {
@@ -5528,6 +6157,171 @@ export interface operations {
             };
             /** @description Forbidden. Problem types: `forbidden`. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1LawsLawIdLaw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                law_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LawOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1LawsLawIdChangeStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                law_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LawStatusChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LawOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1LawsLaws: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.domain.laws.schemas.LawOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -26,6 +26,7 @@ class AccountRecord:
     display_name: str
     birthdate: date
     country: str | None
+    region: str | None  # ISO 3166-2, within country
     timezone: str
     created_at: datetime
     settings_version: int
@@ -46,6 +47,7 @@ _COLUMNS = (
     Account.display_name,
     Account.birthdate,
     Account.country,
+    Account.region,
     Account.timezone,
     Account.created_at,
     Account.settings_version,
@@ -85,7 +87,9 @@ async def load_signed_in_account(
     row = await reader.first(_SIGNED_IN, {"account_id": account_id, "session_id": session_id})
     if row is None or not row[-1]:  # gone, or the session ended or never was
         return None
-    _, handle, display_name, birthdate, country, timezone, created_at, version, band = row[:-1]
+    _, handle, display_name, birthdate, country, region, timezone, created_at, version, band = row[
+        :-1
+    ]
     # Kept in memory for every signed-in account: the caller's id objects, and one copy of each
     # time zone, country and band name, not one a record.
     return SignedInAccount(
@@ -94,6 +98,7 @@ async def load_signed_in_account(
         display_name,
         birthdate,
         country and sys.intern(country),
+        region and sys.intern(region),
         sys.intern(timezone),
         created_at,
         version,

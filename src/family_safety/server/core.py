@@ -44,6 +44,8 @@ from family_safety.domain.family_center.routes import family_center_routers, tem
 from family_safety.domain.front_door.controllers import FrontDoorController
 from family_safety.domain.guardians.controllers import MyGuardiansController, TeenController
 from family_safety.domain.health.controllers import HealthController
+from family_safety.domain.laws.controllers import LawController
+from family_safety.domain.laws.hot_path import LawsInForce
 from family_safety.domain.metrics.controllers import MetricsController
 from family_safety.domain.metrics.services import register_service_gauges
 from family_safety.domain.notifications.controllers import NotificationController
@@ -149,6 +151,7 @@ ROUTES = [
     BlockController,
     ModerationController,
     WebhookController,
+    LawController,
 ]
 
 MIDDLEWARE: list[Middleware] = [
@@ -242,6 +245,7 @@ class ApplicationCore(InitPluginProtocol):
                 self._write_every_line_at_the_end,
                 self._export_every_span_at_the_end,
                 self._refuse_unmigrated_database,
+                self._read_laws_statuses,
                 self._hear_other_instances,
                 self._end_links_at_18,
                 self._sweep_what_retention_no_longer_covers,
@@ -271,8 +275,10 @@ class ApplicationCore(InitPluginProtocol):
         trust = MemoryTrust(bus, reader, keep=settings.freshness == Freshness.NOTIFY)
         announcer = Announcer(changes.CHANNEL, bus.notify_payload, bus.publish)
         signer = _signer(settings)
+        laws = LawsInForce(reader, bus, trust)
         settings_answers = SettingsAnswers(
             pack,
+            laws,
             reader,
             SettingsAnswerCache(
                 settings.settings_cache_megabytes * 1024 * 1024, typical_answers(pack)
@@ -304,6 +310,7 @@ class ApplicationCore(InitPluginProtocol):
             safety=load_default_packs(),
             interventions=default_matcher(),
             metrics=Metrics(),
+            laws=laws,
         )
 
     @asynccontextmanager
@@ -314,6 +321,24 @@ class ApplicationCore(InitPluginProtocol):
         if await migrations.current_revision(self._engine) != head:
             raise migrations.DatabaseNotReady(migrations.NOT_MIGRATED)
         yield
+
+    @asynccontextmanager
+    async def _read_laws_statuses(self, _app: Litestar) -> AsyncIterator[None]:
+        # The statuses staff set, before any answer names the laws applied. Where memory is not
+        # kept (freshness "read"), no change is heard: the statuses are read again every second.
+        components = self.components
+        assert components is not None
+        await components.laws.load()
+        if self.settings.freshness == Freshness.NOTIFY:
+            yield
+            return
+        reread = asyncio.create_task(components.laws.reload_every(1.0))
+        try:
+            yield
+        finally:
+            reread.cancel()
+            with suppress(asyncio.CancelledError):
+                await reread
 
     @asynccontextmanager
     async def _hear_other_instances(self, _app: Litestar) -> AsyncIterator[None]:

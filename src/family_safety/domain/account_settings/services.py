@@ -16,10 +16,13 @@ from family_safety.domain.account_settings.schemas import (
     effective_settings_out,
 )
 from family_safety.domain.audit import chain
+from family_safety.domain.laws.repository import read_book
 from family_safety.domain.policy.catalog import CATALOG, InvalidValue
 from family_safety.domain.policy.engine import (
+    Approval,
     EffectiveSettings,
     GuardianLimits,
+    needs_approval,
     resolve,
     violations,
 )
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from family_safety.domain.policy.laws import Law
     from family_safety.domain.policy.pack import PolicyPack
 
 _log = structlog.get_logger("family_safety.settings")
@@ -42,10 +46,17 @@ Changes = dict[str, dict[str, Any]]
 
 
 def settings_etag(
-    pack: PolicyPack, account_id: UUID, settings_version: int, band: str | None
+    pack: PolicyPack,
+    account_id: UUID,
+    settings_version: int,
+    band: str | None,
+    laws: tuple[str, ...] = (),
 ) -> str:
     """Changes whenever the effective settings can: any write bumps the version; birthdays move
-    the band; a new pack has a new version."""
+    the band; a new pack has a new version; the laws applied (``policy.laws``) change with a
+    law's status, its dates, or the account's country and region."""
+    if laws:
+        return etag_of(account_id, settings_version, band, pack.id, pack.version, *laws)
     return etag_of(account_id, settings_version, band, pack.id, pack.version)
 
 
@@ -107,35 +118,48 @@ class AccountSettingsService:
         (today unless said: a link that has just ended is read as on its last day)."""
         choices = await self._choices(account)
         guardians = await linked_guardians(self.session, account.id, links_active_on or today)
-        return self._resolve(account, account.settings_version, today, choices, guardians)
+        laws = await self._laws(account, today)
+        approvals = await self._approvals(account)
+        return self._resolve(
+            account, account.settings_version, today, choices, guardians, laws, approvals
+        )
 
     async def update(
         self, account: AnyAccount, raw_changes: Mapping[str, Any], today: date, if_match: str | None
     ) -> SettingsSnapshot:
         """Apply every change or none: 412 when ``If-Match`` names an older version, 422 for any
         unknown key or bad value, then 403 for any value looser than a bound."""
-        version, band = await self._lock_and_check_precondition(account, today, if_match)
+        version, band, laws = await self._lock_and_check_precondition(account, today, if_match)
         parsed = parse_settings(raw_changes)
         guardians = await linked_guardians(self.session, account.id, today)
         bounds = _engine_guardians(guardians)
-        locked = {}
+        approvals = await self._approvals(account)
+        locked, needed = {}, {}
         for key, value in parsed.items():
-            parties = violations(self.pack, band=band, guardians=bounds, key=key, value=value)
+            parties = violations(
+                self.pack, band=band, guardians=bounds, key=key, value=value, laws=laws
+            )
             if parties:
                 locked[key] = parties
+            elif asked := needs_approval(
+                self.pack, band=band, key=key, value=value, laws=laws, approvals=approvals
+            ):
+                needed[key] = asked
         if locked:
             raise problems.setting_locked(locked)
+        if needed:
+            raise problems.needs_guardian_approval(needed)
         choices = await self._choices(account)
         now = utc_now()
         changes = self._choose(account, choices, parsed, now)
         version = await self._commit(account, version, changes, "settings.changed", now)
-        return self._resolve(account, version, today, choices, guardians)
+        return self._resolve(account, version, today, choices, guardians, laws, approvals)
 
     async def reset(
         self, account: AnyAccount, key: str, today: date, if_match: str | None
     ) -> SettingsSnapshot:
         """Forget the holder's choice for ``key``: it follows the default again."""
-        version, _ = await self._lock_and_check_precondition(account, today, if_match)
+        version, _, laws = await self._lock_and_check_precondition(account, today, if_match)
         if key not in CATALOG:
             raise problems.invalid_field(key, "is not a setting")
         choices = await self._choices(account)
@@ -145,7 +169,8 @@ class AccountSettingsService:
             await self.session.delete(current)
         version = await self._commit(account, version, changes, "settings.reset", utc_now())
         guardians = await linked_guardians(self.session, account.id, today)
-        return self._resolve(account, version, today, choices, guardians)
+        approvals = await self._approvals(account)
+        return self._resolve(account, version, today, choices, guardians, laws, approvals)
 
     def keep_as_own_choices(
         self, snapshot: SettingsSnapshot, keys: Iterable[str], now: datetime
@@ -197,18 +222,20 @@ class AccountSettingsService:
 
     async def _lock_and_check_precondition(
         self, account: AnyAccount, today: date, if_match: str | None
-    ) -> tuple[int, str]:
+    ) -> tuple[int, str, tuple[Law, ...]]:
         """Serialise writers of this account, then compare ``If-Match`` with the current version.
-        Returns that version and the account's band today."""
+        Returns that version, the account's band today and the laws that apply to it."""
         version = (await chain.lock_account(self.session, account.id)).settings_version
         band = self.pack.band_for(account.birthdate, today)
         # An account exists only once it was old enough; this holds for every stored birthdate.
         assert band is not None
+        laws = await self._laws(account, today)
+        ids = tuple(law.id for law in laws)
         if if_match is not None and not etag_matches(
-            if_match, settings_etag(self.pack, account.id, version, band)
+            if_match, settings_etag(self.pack, account.id, version, band, ids)
         ):
             raise problems.precondition_failed()
-        return version, band
+        return version, band, laws
 
     def _resolve(
         self,
@@ -217,6 +244,8 @@ class AccountSettingsService:
         today: date,
         choices: dict[str, SettingChoice],
         guardians: list[LinkedGuardian],
+        laws: tuple[Law, ...],
+        approvals: Mapping[str, Approval],
     ) -> SettingsSnapshot:
         band = self.pack.band_for(account.birthdate, today)
         start_band = self.pack.band_for(account.birthdate, account.created_at.date())
@@ -229,9 +258,21 @@ class AccountSettingsService:
             start_band=start_band,
             own_choices=stored_values({key: choice.value for key, choice in choices.items()}),
             guardians=_engine_guardians(guardians),
+            laws=laws,
+            approvals=approvals,
         )
-        etag = settings_etag(self.pack, account.id, settings_version, band)
+        etag = settings_etag(self.pack, account.id, settings_version, band, effective.laws)
         return SettingsSnapshot(account, band, choices, guardians, effective, etag)
+
+    async def _laws(self, account: AnyAccount, today: date) -> tuple[Law, ...]:
+        """The laws that apply to the account today, as this transaction sees their statuses."""
+        book = await read_book(self.session)
+        return book.applying(account.country, account.region, today)
+
+    async def _approvals(self, account: AnyAccount) -> dict[str, Approval]:
+        """The approvals in force for the account's ``needs_guardian`` bounds, by setting key
+        (the engine's input: see ``policy.engine.Approval``): none are stored yet."""
+        return {}
 
     async def _choices(self, account: AnyAccount) -> dict[str, SettingChoice]:
         rows = await self.session.scalars(

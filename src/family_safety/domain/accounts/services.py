@@ -40,6 +40,7 @@ def own_view(pack: PolicyPack, account: AnyAccount, today: date) -> OwnAccount:
         display_name=account.display_name,
         age_band=age_band(pack, account, today),
         country=account.country,
+        region=account.region,
         timezone=account.timezone,
         created_at=account.created_at,
         birthdate=account.birthdate,
@@ -53,6 +54,14 @@ def _check_birthdate(pack: PolicyPack, birthdate: date, today: date) -> None:
         raise problems.invalid_field("birthdate", f"is over {OLDEST_BIRTHDATE_YEARS} years ago")
     if pack.band_for(birthdate, today) is None:
         raise problems.minimum_age(pack)
+
+
+def check_region(region: str | None, country: str | None) -> None:
+    """A region (ISO 3166-2, ``US-CA``) lies in the account's country, else 422 on ``region``."""
+    if region is not None and region.partition("-")[0] != country:
+        raise problems.invalid_field(
+            "region", f"{region} does not lie in country {country or '(none given)'}"
+        )
 
 
 async def register(
@@ -69,6 +78,7 @@ async def register(
     is held."""
     per_address_per_hour = components.settings.registrations_per_address_per_hour
     _check_birthdate(components.pack, new.birthdate, now.date())
+    check_region(new.region, new.country)
     await refuse_when_over_limits(
         session,
         RegistrationAttempt.at,
@@ -88,6 +98,7 @@ async def register(
         password_hash=password_hash,
         birthdate=new.birthdate,
         country=new.country,
+        region=new.region,
         timezone=new.timezone,
     )
     await session.execute(

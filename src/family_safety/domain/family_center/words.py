@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import iso3166
 
+from family_safety.domain.policy.laws import load_shipped_laws
 from family_safety.lib import field_errors
 
 if TYPE_CHECKING:
@@ -28,6 +29,13 @@ LABELS: dict[str, str] = {
     "screen_time.daily_limit_minutes": "Daily screen time",
     "screen_time.time_away": "Time away",
     "notifications.quiet_hours": "Quiet hours",
+    "notifications.push": "Push notifications",
+    "feed.autoplay": "Autoplay videos",
+    "feed.personalised": "Feed picked for me",
+    "messaging.read_receipts": "Show when I read messages",
+    "messaging.group_invites": "Who can add me to group chats",
+    "location.sharing": "Share my location",
+    "content.maturity": "Content level",
 }
 
 # What each value of a yes/no or a choice setting reads as.
@@ -49,6 +57,21 @@ VALUE_WORDS: dict[str, dict[Any, str]] = {
         "no_one": "No one",
     },
     "remix.duet_stitch": {"everyone": "Everyone", "friends": "Friends only", "only_me": "Only me"},
+    "notifications.push": {True: "On", False: "Off"},
+    "feed.autoplay": {True: "On", False: "Off"},
+    "feed.personalised": {True: "On", False: "Off: newest first"},
+    "messaging.read_receipts": {True: "On", False: "Off"},
+    "messaging.group_invites": {
+        "everyone": "Everyone",
+        "friends": "Friends only",
+        "no_one": "No one",
+    },
+    "location.sharing": {True: "On", False: "Off"},
+    "content.maturity": {
+        "all": "Everything",
+        "13+": "Fine for 13 and up",
+        "limited": "Extra careful",
+    },
 }
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -69,6 +92,7 @@ PROBLEM_WORDS: dict[str, str] = {
     "not-an-adult": "Only adults (18 and over) can invite a teen.",
     "precondition-failed": "These limits changed since you opened the page.",
     "setting-locked": "That choice is not allowed right now.",
+    "needs-guardian-approval": "A guardian needs to say yes to that first. You can ask them.",
     "no-guardian": "You need a linked guardian before you can ask for more time.",
     "request-limit-reached": "You already have 3 questions waiting. Wait for an answer first.",
     "request-decided": "Someone already answered this.",
@@ -117,6 +141,31 @@ def _check(errors: list[dict[str, str]]) -> str:
         for e in errors
     ]
     return "Please check: " + field_errors.as_sentence(labelled)
+
+
+def law_shown(setting: Any) -> dict[str, str] | None:
+    """The law that set a setting's value, to show with its title and a link to its citation:
+    the law whose default or bound decided it (``law``), else a law whose bound it sits on."""
+    law_id = setting.law.law_id if setting.law is not None else None
+    bound = setting.bound
+    if law_id is None and bound is not None and bound.value == setting.value:
+        law_id = next((party.law_id for party in bound.set_by if party.kind == "law"), None)
+    law = None if law_id is None else _SHIPPED_LAWS.get(law_id)
+    return None if law is None else {"title": law.title, "citation": law.citation}
+
+
+_SHIPPED_LAWS = {law.id: law for law in load_shipped_laws()}
+
+
+def party_words(party: Any) -> str:
+    """Who sets a bound (a ``set_by`` party), in words: "your age", "@mum", "law: ..."."""
+    if party.kind == "age_gate":
+        return "your age"
+    if party.kind == "law":
+        return f"law: {party.title}"
+    if party.kind == "guardian_approval":
+        return f"@{party.handle}'s OK"
+    return f"@{party.handle}"
 
 
 def minutes_words(minutes: int | None) -> str:

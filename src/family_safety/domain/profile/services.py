@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from family_safety.db.models import Account
 from family_safety.domain.accounts.schemas import DEFAULT_TIMEZONE
+from family_safety.domain.accounts.services import check_region
 from family_safety.domain.audit import chain
 from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.notifications.kinds import NotificationKind
@@ -38,12 +39,13 @@ _DEFAULTS: dict[str, Callable[[Account], Any]] = {
     # What null puts a field back to: what registration gives when the field is left out.
     "display_name": lambda account: account.handle,
     "country": lambda account: None,
+    "region": lambda account: None,
     "timezone": lambda account: DEFAULT_TIMEZONE,
 }
 UNRECORDED_VALUES = frozenset({"display_name"})
 """Fields whose change the audit records without the values: the account holds the current name,
 and a chain never needs a minor's past names (the least data)."""
-GUARDIANS_TOLD = frozenset({"country", "timezone"})
+GUARDIANS_TOLD = frozenset({"country", "region", "timezone"})
 """The fields whose change a 13-17 account's guardians are told of: they move its day, its quiet
 hours and (with laws) its settings."""
 
@@ -66,6 +68,12 @@ async def change_profile(
         if new != old:
             changes[name] = {"from": old, "to": new}
             setattr(account, name, new)
+    named = change.named()
+    if "country" in changes and "region" not in named and account.region is not None:
+        # A region lies in its country: a new country without a region names none.
+        changes["region"] = {"from": account.region, "to": None}
+        account.region = None
+    check_region(account.region, account.country)
     if not changes:
         await session.commit()  # ends the lock's transaction; the row stays loaded
         return account
