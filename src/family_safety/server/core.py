@@ -61,6 +61,10 @@ from family_safety.domain.screen_time.controllers import (
     TeenTimeRequestsController,
 )
 from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
+from family_safety.domain.setting_requests.controllers import (
+    MySettingRequestsController,
+    TeenSettingRequestsController,
+)
 from family_safety.lib.clock import utc_today
 from family_safety.lib.config import Environment, Freshness, Settings
 from family_safety.lib.request_body import RequestBodyGate
@@ -130,6 +134,8 @@ ROUTES = [
     TeenScreenTimeController,
     TeenTimeGrantsController,
     TeenTimeRequestsController,
+    MySettingRequestsController,
+    TeenSettingRequestsController,
     SafetyController,
     ReportController,
     BlockController,

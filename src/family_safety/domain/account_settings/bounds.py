@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import bindparam, select
 
 from family_safety.db.hot_reads import HotQuery
-from family_safety.db.models import Account, GuardianLimit, GuardianLink
+from family_safety.db.models import Account, GuardianLimit, GuardianLink, SettingRequest
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -85,3 +85,39 @@ async def guardian_limits(reader: HotReads, teen_id: UUID, today: date) -> list[
         if key is not None:
             limits[key] = value
     return list(by_link.values())
+
+
+APPROVED = "approved"
+"""The status of a setting request a guardian approved: an approval the settings read."""
+
+
+class Approval(NamedTuple):
+    """A guardian's approval of a value looser than a ``needs_guardian`` bound."""
+
+    guardian_id: UUID
+    handle: str
+    key: str
+    value: Any  # wire value, as stored
+
+
+async def approvals_of(session: AsyncSession, teen_id: UUID, today: date) -> list[Approval]:
+    """The teen's approvals standing today: approved setting requests whose guardian's link is
+    active, oldest first (an approval ends with its guardian's link, as a limit does).
+
+    The engine input ``laws`` adds takes these (``bound.set_by``: ``guardian_approval``)."""
+    rows = await session.execute(
+        select(Account.id, Account.handle, SettingRequest.key, SettingRequest.value)
+        .join(Account, Account.id == SettingRequest.decided_by)
+        .join(
+            GuardianLink,
+            (GuardianLink.guardian_id == SettingRequest.decided_by)
+            & (GuardianLink.teen_id == SettingRequest.account_id),
+        )
+        .where(
+            SettingRequest.account_id == teen_id,
+            SettingRequest.status == APPROVED,
+            GuardianLink.active_on(today),
+        )
+        .order_by(SettingRequest.id)
+    )
+    return [Approval(*row) for row in rows]

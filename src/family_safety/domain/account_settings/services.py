@@ -117,7 +117,7 @@ class AccountSettingsService:
         version, band = await self._lock_and_check_precondition(account, today, if_match)
         parsed = parse_settings(raw_changes)
         guardians = await linked_guardians(self.session, account.id, today)
-        bounds = _engine_guardians(guardians)
+        bounds = engine_guardians(guardians)
         locked = {}
         for key, value in parsed.items():
             parties = violations(self.pack, band=band, guardians=bounds, key=key, value=value)
@@ -155,6 +155,18 @@ class AccountSettingsService:
         effective = snapshot.effective.settings
         values = {key: effective[key].value for key in keys}
         return self._choose(snapshot.account, snapshot.choices, values, now)
+
+    async def choose_in_transaction(
+        self, account: AnyAccount, values: Mapping[str, Any], now: datetime
+    ) -> Changes:
+        """Make each canonical value the holder's own choice, in the caller's transaction (a
+        guardian's approval sets the teen's choice at once); the caller audits and commits."""
+        return self._choose(account, await self._choices(account), values, now)
+
+    async def own_choice(self, account: AnyAccount, key: str) -> Any | None:
+        """The holder's canonical choice for key, or None when it follows the default."""
+        row = await self.session.get(SettingChoice, (account.id, key))
+        return None if row is None else stored_values({key: row.value}).get(key)
 
     def _choose(
         self,
@@ -228,7 +240,7 @@ class AccountSettingsService:
             band=band,
             start_band=start_band,
             own_choices=stored_values({key: choice.value for key, choice in choices.items()}),
-            guardians=_engine_guardians(guardians),
+            guardians=engine_guardians(guardians),
         )
         etag = settings_etag(self.pack, account.id, settings_version, band)
         return SettingsSnapshot(account, band, choices, guardians, effective, etag)
@@ -240,7 +252,7 @@ class AccountSettingsService:
         return {row.key: row for row in rows}
 
 
-def _engine_guardians(guardians: Iterable[LinkedGuardian]) -> list[GuardianLimits]:
+def engine_guardians(guardians: Iterable[LinkedGuardian]) -> list[GuardianLimits]:
     return [
         GuardianLimits(str(g.guardian.id), g.guardian.handle, stored_values(g.limits))
         for g in guardians

@@ -52,7 +52,7 @@ def _check_birthdate(pack: PolicyPack, birthdate: date, today: date) -> None:
     if birthdate < today - timedelta(days=366 * OLDEST_BIRTHDATE_YEARS):
         raise problems.invalid_field("birthdate", f"is over {OLDEST_BIRTHDATE_YEARS} years ago")
     if pack.band_for(birthdate, today) is None:
-        raise problems.minimum_age(pack)
+        raise problems.minimum_age(problems.ACCOUNTS_ARE_FOR, pack.minimum_age)
 
 
 async def register(
