@@ -22,7 +22,20 @@ class CountingReader:
         alive = parameters["session_id"] not in self.ended
         account_id = parameters["account_id"]
         created = datetime(2026, 1, 1, tzinfo=UTC)
-        return (account_id, "teen", "Teen", date(2012, 5, 1), None, "UTC", created, 1, None, alive)
+        held = (None, None, None)  # not held
+        return (
+            account_id,
+            "teen",
+            "Teen",
+            date(2012, 5, 1),
+            None,
+            "UTC",
+            created,
+            1,
+            None,
+            *held,
+            alive,
+        )
 
     def data_version(self) -> int | None:
         return None

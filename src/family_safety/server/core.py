@@ -30,7 +30,7 @@ from family_safety.domain.account_settings.cache import SettingsAnswerCache
 from family_safety.domain.account_settings.controllers import MySettingsController, PolicyController
 from family_safety.domain.account_settings.hot_path import SettingsAnswers, typical_answers
 from family_safety.domain.accounts.controllers import AccountController
-from family_safety.domain.ages import birthdays
+from family_safety.domain.ages import birthdays, holds
 from family_safety.domain.audit.controllers import AuditController
 from family_safety.domain.auth.controllers import AuthController, JwksController, PasswordController
 from family_safety.domain.auth.middleware import BearerAuthenticationMiddleware
@@ -288,7 +288,11 @@ class ApplicationCore(InitPluginProtocol):
         assert components is not None
         sweep = asyncio.create_task(
             birthdays.sweep_periodically(
-                components.sessions, self.pack, utc_today, self.settings.birthday_sweep_seconds
+                components.sessions,
+                self.pack,
+                utc_today,
+                self.settings.birthday_sweep_seconds,
+                more=[("reviewed holds", lambda: holds.review_holds_today(components))],
             )
         )
         try:

@@ -10,7 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from family_safety.db.account_records import AnyAccount
 from family_safety.db.models import Account, RegistrationAttempt
-from family_safety.domain.accounts.schemas import NewAccount, OwnAccount
+from family_safety.domain.accounts.schemas import HeldOut, NewAccount, OwnAccount
+from family_safety.domain.ages import holds
+from family_safety.domain.ages.holds import held, law_below_minimum_age
+from family_safety.domain.policy.pack import age_on
 from family_safety.lib import problems
 from family_safety.lib.rate_limits import record_failure, refuse_when_over_limits
 
@@ -43,6 +46,9 @@ def own_view(pack: PolicyPack, account: AnyAccount, today: date) -> OwnAccount:
         timezone=account.timezone,
         created_at=account.created_at,
         birthdate=account.birthdate,
+        held=None
+        if (hold := held(account)) is None
+        else HeldOut(law_id=hold.law_id, title=hold.title, since=hold.since),
     )
 
 
@@ -53,6 +59,17 @@ def _check_birthdate(pack: PolicyPack, birthdate: date, today: date) -> None:
         raise problems.invalid_field("birthdate", f"is over {OLDEST_BIRTHDATE_YEARS} years ago")
     if pack.band_for(birthdate, today) is None:
         raise problems.minimum_age(problems.ACCOUNTS_ARE_FOR, pack.minimum_age)
+
+
+def _check_minimum_age_by_law(components: Components, new: NewAccount, today: date) -> None:
+    """422 ``minimum-age`` naming the law when one that applies where the account would be sets
+    a minimum age above its age."""
+    region = getattr(new, "region", None)  # SEAM: the laws branch adds the region
+    law = law_below_minimum_age(
+        holds.applying_laws(components, today), new.country, region, age_on(new.birthdate, today)
+    )
+    if law is not None and law.minimum_age is not None:
+        raise problems.minimum_age(problems.under_law(law.title), law.minimum_age)
 
 
 async def register(
@@ -69,6 +86,7 @@ async def register(
     is held."""
     per_address_per_hour = components.settings.registrations_per_address_per_hour
     _check_birthdate(components.pack, new.birthdate, now.date())
+    _check_minimum_age_by_law(components, new, now.date())
     await refuse_when_over_limits(
         session,
         RegistrationAttempt.at,
