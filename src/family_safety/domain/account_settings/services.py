@@ -10,7 +10,12 @@ from sqlalchemy import select
 
 from family_safety.db.account_records import AnyAccount
 from family_safety.db.models import SettingChoice
-from family_safety.domain.account_settings.bounds import LinkedGuardian, linked_guardians
+from family_safety.domain.account_settings.bounds import (
+    LinkedGuardian,
+    StoredApproval,
+    approvals_of,
+    linked_guardians,
+)
 from family_safety.domain.account_settings.schemas import (
     EffectiveSettingsOut,
     effective_settings_out,
@@ -18,8 +23,10 @@ from family_safety.domain.account_settings.schemas import (
 from family_safety.domain.audit import chain
 from family_safety.domain.policy.catalog import CATALOG, InvalidValue
 from family_safety.domain.policy.engine import (
+    Approval,
     EffectiveSettings,
     GuardianLimits,
+    needs_approval,
     resolve,
     violations,
 )
@@ -107,7 +114,10 @@ class AccountSettingsService:
         (today unless said: a link that has just ended is read as on its last day)."""
         choices = await self._choices(account)
         guardians = await linked_guardians(self.session, account.id, links_active_on or today)
-        return self._resolve(account, account.settings_version, today, choices, guardians)
+        approvals = await self._approvals(account, links_active_on or today)
+        return self._resolve(
+            account, account.settings_version, today, choices, guardians, approvals
+        )
 
     async def update(
         self, account: AnyAccount, raw_changes: Mapping[str, Any], today: date, if_match: str | None
@@ -118,18 +128,25 @@ class AccountSettingsService:
         parsed = parse_settings(raw_changes)
         guardians = await linked_guardians(self.session, account.id, today)
         bounds = engine_guardians(guardians)
-        locked = {}
+        approvals = await self._approvals(account, today)
+        locked, needed = {}, {}
         for key, value in parsed.items():
             parties = violations(self.pack, band=band, guardians=bounds, key=key, value=value)
             if parties:
                 locked[key] = parties
+            elif asked := needs_approval(
+                self.pack, band=band, key=key, value=value, approvals=approvals
+            ):
+                needed[key] = asked
         if locked:
             raise problems.setting_locked(locked)
+        if needed:
+            raise problems.needs_guardian_approval(needed)
         choices = await self._choices(account)
         now = utc_now()
         changes = self._choose(account, choices, parsed, now)
         version = await self._commit(account, version, changes, "settings.changed", now)
-        return self._resolve(account, version, today, choices, guardians)
+        return self._resolve(account, version, today, choices, guardians, approvals)
 
     async def reset(
         self, account: AnyAccount, key: str, today: date, if_match: str | None
@@ -145,7 +162,8 @@ class AccountSettingsService:
             await self.session.delete(current)
         version = await self._commit(account, version, changes, "settings.reset", utc_now())
         guardians = await linked_guardians(self.session, account.id, today)
-        return self._resolve(account, version, today, choices, guardians)
+        approvals = await self._approvals(account, today)
+        return self._resolve(account, version, today, choices, guardians, approvals)
 
     def keep_as_own_choices(
         self, snapshot: SettingsSnapshot, keys: Iterable[str], now: datetime
@@ -229,6 +247,7 @@ class AccountSettingsService:
         today: date,
         choices: dict[str, SettingChoice],
         guardians: list[LinkedGuardian],
+        approvals: Mapping[str, Approval],
     ) -> SettingsSnapshot:
         band = self.pack.band_for(account.birthdate, today)
         start_band = self.pack.band_for(account.birthdate, account.created_at.date())
@@ -241,9 +260,15 @@ class AccountSettingsService:
             start_band=start_band,
             own_choices=stored_values({key: choice.value for key, choice in choices.items()}),
             guardians=engine_guardians(guardians),
+            approvals=approvals,
         )
         etag = settings_etag(self.pack, account.id, settings_version, band)
         return SettingsSnapshot(account, band, choices, guardians, effective, etag)
+
+    async def _approvals(self, account: AnyAccount, today: date) -> dict[str, Approval]:
+        """The approvals in force for the account's ``needs_guardian`` bounds, by setting key
+        (the engine's input: see ``policy.engine.Approval``)."""
+        return engine_approvals(await approvals_of(self.session, account.id, today))
 
     async def _choices(self, account: AnyAccount) -> dict[str, SettingChoice]:
         rows = await self.session.scalars(
@@ -257,3 +282,24 @@ def engine_guardians(guardians: Iterable[LinkedGuardian]) -> list[GuardianLimits
         GuardianLimits(str(g.guardian.id), g.guardian.handle, stored_values(g.limits))
         for g in guardians
     ]
+
+
+def engine_approvals(stored: Iterable[StoredApproval]) -> dict[str, Approval]:
+    """The engine's approvals, one a key: the loosest value approved (the first approved of
+    equal ones)."""
+    found: dict[str, Approval] = {}
+    for approval in stored:
+        kind = CATALOG.get(approval.key)
+        if kind is None:
+            continue
+        parsed = stored_values({approval.key: approval.value})
+        if approval.key not in parsed:
+            continue
+        value = parsed[approval.key]
+        current = found.get(approval.key)
+        if current is None or (
+            kind.at_least_as_strict(current.value, value)
+            and not kind.at_least_as_strict(value, current.value)
+        ):
+            found[approval.key] = Approval(str(approval.guardian_id), approval.handle, value)
+    return found

@@ -11,7 +11,6 @@ lane and the event streams re-resolve.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -31,7 +30,7 @@ from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.notifications.kinds import NotificationKind
 from family_safety.domain.notifications.services import notify
 from family_safety.domain.policy.catalog import CATALOG, InvalidValue
-from family_safety.domain.policy.engine import Party, violations
+from family_safety.domain.policy.engine import Party, needs_approval, violations
 from family_safety.domain.setting_requests.schemas import SettingRequestOut
 from family_safety.lib import problems
 from family_safety.lib.pagination import Page, decode_cursor, page_of
@@ -49,14 +48,10 @@ WITHDRAWN = "withdrawn"
 
 
 def needs_guardian_bound(pack: PolicyPack, band: str, key: str) -> Any | None:
-    """The loosest canonical value of key a teen of band may choose alone, or None.
-
-    SEAM: the one place this capability asks for the ``needs_guardian`` bound. It reads the
-    pack's ``needs_guardian`` (band -> key -> canonical value, beside ``gates``) that the
-    ``laws`` branch adds; a law's ``needs_guardian`` rule (``US-CA-SB976``) joins here once the
-    engine exposes the bound of an account's applying laws."""
-    by_band: Mapping[str, Mapping[str, Any]] = getattr(pack, "needs_guardian", {})
-    return by_band.get(band, {}).get(key)
+    """The pack's ``needs_guardian`` bound of key for band, or None: where a withdrawn approval
+    returns the teen's choice. A law's ``needs_guardian`` (``US-CA-SB976``) joins here once the
+    laws that apply to an account are known (the ``laws`` branch's step 4)."""
+    return pack.needs_guardian.get(band, {}).get(key)
 
 
 def request_out(request: SettingRequest) -> SettingRequestOut:
@@ -112,12 +107,9 @@ class SettingRequestService:
             raise problems.invalid_field("value", str(exc)) from exc
         band = self.pack.band_for(teen.birthdate, today)
         assert band is not None  # a teen's (the route's guard)
-        bound = needs_guardian_bound(self.pack, band, key)
-        if bound is None:
-            raise problems.invalid_field("value", f"{key} needs no guardian's approval")
-        if kind.at_least_as_strict(value, bound):
+        if not needs_approval(self.pack, band=band, key=key, value=value):
             raise problems.invalid_field(
-                "value", f"not looser than {kind.dump(bound)!r}, which you may choose alone"
+                "value", "not looser than what you may choose alone: no approval is needed"
             )
         linked = await linked_guardians(self.session, teen.id, today)
         parties = violations(
