@@ -7,6 +7,7 @@ sets it to an Australian law of minimum age 16 while ``laws.applying`` is true."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from family_safety.db.engine import create_engine
 from family_safety.domain.ages import holds
 from family_safety.lib.clock import utc_now
-from tests.helpers import birthdate_for_age, expect_problem, pair
+from tests.helpers import PASSWORD, birthdate_for_age, expect_problem, pair
 
 TITLE = "Online Safety Amendment (Social Media Minimum Age) Act 2024"
 
@@ -182,3 +183,22 @@ async def test_the_sweep_holds_and_releases_accounts_never_served(laws, register
     kinds = await _kinds(teen)
     assert "account.held" in kinds
     assert "account.released" in kinds
+
+
+async def test_a_held_teen_sees_a_page_explaining_the_hold(held_family, client):
+    _, teen = held_family
+    client.cookies.clear()
+    first = await client.get("/family")
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', first.text).group(1)
+    signed_in = await client.post(
+        "/family/sign-in",
+        data={"_csrf_token": csrf, "handle": teen.handle, "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    home = await client.get("/family/home")
+    assert home.status_code == 403
+    assert "Your account is on hold" in home.text
+    assert TITLE in home.text
+    assert 'href="/family/help"' in home.text
+    assert (await client.get("/family/help")).status_code == 200
