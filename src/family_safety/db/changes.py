@@ -48,6 +48,13 @@ class ChangeKind(StrEnum):
     SESSIONS = "sessions.ended"  # some or every sign-in session of the account ended
     NOTIFICATION = "notification.created"
     SCREEN_TIME = "screen_time.changed"
+    # A law's status changed: every process reads the statuses again, and every event stream
+    # hears it (its account's settings may follow other laws now: the ETag says whether).
+    LAWS = "laws.changed"
+
+
+ALL_ACCOUNTS = UUID(int=0)
+"""The account of a change that concerns every account (``ChangeKind.LAWS``)."""
 
 
 class Change(NamedTuple):
@@ -111,7 +118,12 @@ class ChangeBus:
             self._history.append(item)
             for listener in self._listeners:
                 listener(change)
-            for queue in self._subscribers.get(change.account_id, ()):
+            queues: Iterable[asyncio.Queue[Event | None]] = (
+                [queue for every in self._subscribers.values() for queue in every]
+                if change.account_id == ALL_ACCOUNTS
+                else self._subscribers.get(change.account_id, ())
+            )
+            for queue in queues:
                 if queue.full():  # a stream that cannot keep up is ended, not buffered forever
                     queue.get_nowait()
                     queue.put_nowait(None)
@@ -142,7 +154,8 @@ class ChangeBus:
         return [
             item
             for item in self._history
-            if int(item.id.partition("-")[2]) > after and item.change.account_id == account_id
+            if int(item.id.partition("-")[2]) > after
+            and item.change.account_id in (account_id, ALL_ACCOUNTS)
         ]
 
 

@@ -21,6 +21,7 @@ from family_safety.domain.account_settings.schemas import (
     effective_settings_out,
 )
 from family_safety.domain.audit import chain
+from family_safety.domain.laws.repository import read_book
 from family_safety.domain.policy.catalog import CATALOG, InvalidValue
 from family_safety.domain.policy.engine import (
     Approval,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from family_safety.domain.policy.laws import Law
     from family_safety.domain.policy.pack import PolicyPack
 
 _log = structlog.get_logger("family_safety.settings")
@@ -49,10 +51,17 @@ Changes = dict[str, dict[str, Any]]
 
 
 def settings_etag(
-    pack: PolicyPack, account_id: UUID, settings_version: int, band: str | None
+    pack: PolicyPack,
+    account_id: UUID,
+    settings_version: int,
+    band: str | None,
+    laws: tuple[str, ...] = (),
 ) -> str:
     """Changes whenever the effective settings can: any write bumps the version; birthdays move
-    the band; a new pack has a new version."""
+    the band; a new pack has a new version; the laws applied (``policy.laws``) change with a
+    law's status, its dates, or the account's country and region."""
+    if laws:
+        return etag_of(account_id, settings_version, band, pack.id, pack.version, *laws)
     return etag_of(account_id, settings_version, band, pack.id, pack.version)
 
 
@@ -114,9 +123,10 @@ class AccountSettingsService:
         (today unless said: a link that has just ended is read as on its last day)."""
         choices = await self._choices(account)
         guardians = await linked_guardians(self.session, account.id, links_active_on or today)
+        laws = await self._laws(account, today)
         approvals = await self._approvals(account, links_active_on or today)
         return self._resolve(
-            account, account.settings_version, today, choices, guardians, approvals
+            account, account.settings_version, today, choices, guardians, laws, approvals
         )
 
     async def update(
@@ -124,18 +134,20 @@ class AccountSettingsService:
     ) -> SettingsSnapshot:
         """Apply every change or none: 412 when ``If-Match`` names an older version, 422 for any
         unknown key or bad value, then 403 for any value looser than a bound."""
-        version, band = await self._lock_and_check_precondition(account, today, if_match)
+        version, band, laws = await self._lock_and_check_precondition(account, today, if_match)
         parsed = parse_settings(raw_changes)
         guardians = await linked_guardians(self.session, account.id, today)
         bounds = engine_guardians(guardians)
         approvals = await self._approvals(account, today)
         locked, needed = {}, {}
         for key, value in parsed.items():
-            parties = violations(self.pack, band=band, guardians=bounds, key=key, value=value)
+            parties = violations(
+                self.pack, band=band, guardians=bounds, key=key, value=value, laws=laws
+            )
             if parties:
                 locked[key] = parties
             elif asked := needs_approval(
-                self.pack, band=band, key=key, value=value, approvals=approvals
+                self.pack, band=band, key=key, value=value, laws=laws, approvals=approvals
             ):
                 needed[key] = asked
         if locked:
@@ -146,13 +158,13 @@ class AccountSettingsService:
         now = utc_now()
         changes = self._choose(account, choices, parsed, now)
         version = await self._commit(account, version, changes, "settings.changed", now)
-        return self._resolve(account, version, today, choices, guardians, approvals)
+        return self._resolve(account, version, today, choices, guardians, laws, approvals)
 
     async def reset(
         self, account: AnyAccount, key: str, today: date, if_match: str | None
     ) -> SettingsSnapshot:
         """Forget the holder's choice for ``key``: it follows the default again."""
-        version, _ = await self._lock_and_check_precondition(account, today, if_match)
+        version, _, laws = await self._lock_and_check_precondition(account, today, if_match)
         if key not in CATALOG:
             raise problems.invalid_field(key, "unknown setting")
         choices = await self._choices(account)
@@ -163,7 +175,7 @@ class AccountSettingsService:
         version = await self._commit(account, version, changes, "settings.reset", utc_now())
         guardians = await linked_guardians(self.session, account.id, today)
         approvals = await self._approvals(account, today)
-        return self._resolve(account, version, today, choices, guardians, approvals)
+        return self._resolve(account, version, today, choices, guardians, laws, approvals)
 
     def keep_as_own_choices(
         self, snapshot: SettingsSnapshot, keys: Iterable[str], now: datetime
@@ -227,18 +239,20 @@ class AccountSettingsService:
 
     async def _lock_and_check_precondition(
         self, account: AnyAccount, today: date, if_match: str | None
-    ) -> tuple[int, str]:
+    ) -> tuple[int, str, tuple[Law, ...]]:
         """Serialise writers of this account, then compare ``If-Match`` with the current version.
-        Returns that version and the account's band today."""
+        Returns that version, the account's band today and the laws that apply to it."""
         version = (await chain.lock_account(self.session, account.id)).settings_version
         band = self.pack.band_for(account.birthdate, today)
         # An account exists only once it was old enough; this holds for every stored birthdate.
         assert band is not None
+        laws = await self._laws(account, today)
+        ids = tuple(law.id for law in laws)
         if if_match is not None and not etag_matches(
-            if_match, settings_etag(self.pack, account.id, version, band)
+            if_match, settings_etag(self.pack, account.id, version, band, ids)
         ):
             raise problems.precondition_failed()
-        return version, band
+        return version, band, laws
 
     def _resolve(
         self,
@@ -247,6 +261,7 @@ class AccountSettingsService:
         today: date,
         choices: dict[str, SettingChoice],
         guardians: list[LinkedGuardian],
+        laws: tuple[Law, ...],
         approvals: Mapping[str, Approval],
     ) -> SettingsSnapshot:
         band = self.pack.band_for(account.birthdate, today)
@@ -260,10 +275,16 @@ class AccountSettingsService:
             start_band=start_band,
             own_choices=stored_values({key: choice.value for key, choice in choices.items()}),
             guardians=engine_guardians(guardians),
+            laws=laws,
             approvals=approvals,
         )
-        etag = settings_etag(self.pack, account.id, settings_version, band)
+        etag = settings_etag(self.pack, account.id, settings_version, band, effective.laws)
         return SettingsSnapshot(account, band, choices, guardians, effective, etag)
+
+    async def _laws(self, account: AnyAccount, today: date) -> tuple[Law, ...]:
+        """The laws that apply to the account today, as this transaction sees their statuses."""
+        book = await read_book(self.session)
+        return book.applying(account.country, account.region, today)
 
     async def _approvals(self, account: AnyAccount, today: date) -> dict[str, Approval]:
         """The approvals in force for the account's ``needs_guardian`` bounds, by setting key

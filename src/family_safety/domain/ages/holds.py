@@ -85,17 +85,14 @@ def held(account: AnyAccount) -> Held | None:
 
 
 def applying_laws(components: Components, today: date) -> Sequence[MinimumAgeLaw]:
-    """The laws that apply today (status in force, in their dates).
-
-    SEAM: the one place holds ask which laws apply; the ``laws`` branch's registry of laws and
-    their statuses in force answers here once merged. Until then: none."""
-    return ()
+    """The laws that apply today anywhere (status in force, in their dates), from the law book
+    of this process (swapped on every instance when a status changes)."""
+    book = components.laws.current()
+    return [law for law in book.laws if book.applies_now(law, today)]
 
 
 def region_of(account: AnyAccount) -> str | None:
-    """SEAM: the account's ISO 3166-2 region, which the ``laws`` branch adds to the account."""
-    region: str | None = getattr(account, "region", None)
-    return region
+    return account.region
 
 
 def law_below_minimum_age(
@@ -218,7 +215,6 @@ async def review_holds(
 def _candidates(laws: Sequence[MinimumAgeLaw], today: date) -> ColumnElement[bool]:
     """Accounts held under a law, and accounts younger than a minimum age where it applies."""
     conditions: list[ColumnElement[bool]] = [Account.held_law_id.is_not(None)]
-    region_column = getattr(Account, "region", None)  # SEAM: the laws branch adds the column
     for law in laws:
         if law.minimum_age is None:
             continue
@@ -228,8 +224,8 @@ def _candidates(laws: Sequence[MinimumAgeLaw], today: date) -> ColumnElement[boo
         young = Account.birthdate > born_after
         if law.countries:
             conditions.append(Account.country.in_(sorted(law.countries)) & young)
-        if law.regions and region_column is not None:
-            conditions.append(region_column.in_(sorted(law.regions)) & young)
+        if law.regions:
+            conditions.append(Account.region.in_(sorted(law.regions)) & young)
     return or_(*conditions)
 
 

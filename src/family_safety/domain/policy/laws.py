@@ -82,6 +82,45 @@ class Law:
         return self.effective_until is None or today < self.effective_until
 
 
+def law_of(
+    law_id: str,
+    title: str,
+    rules: Iterable[LawRule],
+    *,
+    citation: str,
+    countries: Iterable[str] = (),
+    regions: Iterable[str] = (),
+    status: LawStatus = "in_force",
+    effective_from: date | None = None,
+    effective_until: date | None = None,
+    minimum_age: int | None = None,
+) -> Law:
+    """A law from its rules (already checked: canonical values, at most one per key, band and
+    field); the rules' values are gathered by band for the engine."""
+    rules = tuple(rules)
+    by_field: dict[str, dict[str, dict[str, Any]]] = {field: {} for field in RULE_FIELDS}
+    for rule in rules:
+        for field in RULE_FIELDS:
+            value = getattr(rule, field)
+            if value is not None:
+                by_field[field].setdefault(rule.band, {})[rule.key] = value
+    return Law(
+        id=law_id,
+        title=title,
+        citation=citation,
+        countries=frozenset(countries),
+        regions=frozenset(regions),
+        status=status,
+        effective_from=effective_from,
+        effective_until=effective_until,
+        minimum_age=minimum_age,
+        rules=rules,
+        defaults=_frozen(by_field["default"]),
+        gates=_frozen(by_field["gate"]),
+        needs_guardian=_frozen(by_field["needs_guardian"]),
+    )
+
+
 def by_id(laws: Iterable[Law]) -> tuple[Law, ...]:
     """Laws in one canonical order (by id): the engine's answer never depends on their order."""
     return tuple(sorted(laws, key=lambda law: law.id))
@@ -181,22 +220,83 @@ def _build(source: PackSource, law_file: _LawFile, pack: PolicyPack) -> Law:
         if default is not None and gate is not None and not kind.at_least_as_strict(default, gate):
             raise source.error(f"rules[{index}]: default is looser than gate", *where, "default")
         rules.append(LawRule(rule.key, rule.band, default, gate, values.get("needs_guardian")))
-    return Law(
-        id=law_file.id,
-        title=law_file.title,
+    return law_of(
+        law_file.id,
+        law_file.title,
+        rules,
         citation=law_file.citation,
-        countries=frozenset(law_file.countries),
-        regions=frozenset(law_file.regions),
+        countries=law_file.countries,
+        regions=law_file.regions,
         status=law_file.status,
         effective_from=law_file.effective_from,
         effective_until=law_file.effective_until,
         minimum_age=law_file.minimum_age,
-        rules=tuple(rules),
-        defaults=_frozen(by_field["default"]),
-        gates=_frozen(by_field["gate"]),
-        needs_guardian=_frozen(by_field["needs_guardian"]),
     )
 
 
 def _frozen(by_band: dict[str, dict[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
     return MappingProxyType({band: MappingProxyType(values) for band, values in by_band.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class StatusInForce:
+    """A law's status as staff set it (operational data), and the day it was set."""
+
+    status: LawStatus
+    since: date
+
+
+class LawBook:
+    """The shipped laws with the statuses in force: immutable (a status change makes a new book).
+
+    ``applying`` answers which laws apply to an account's country and region on a day, memoised:
+    the settings answers ask it on every request, so it is one dict lookup once warm. Pure: the
+    caller passes today and the statuses.
+    """
+
+    __slots__ = ("_applying", "_laws", "_statuses", "laws")
+
+    def __init__(self, laws: Iterable[Law], statuses: Mapping[str, StatusInForce]) -> None:
+        self.laws = by_id(laws)
+        self._laws = {law.id: law for law in self.laws}
+        self._statuses = dict(statuses)
+        self._applying: dict[
+            tuple[str | None, str | None, date], tuple[tuple[Law, ...], tuple[str, ...]]
+        ] = {}
+
+    def get(self, law_id: str) -> Law | None:
+        return self._laws.get(law_id)
+
+    def status(self, law: Law) -> LawStatus:
+        override = self._statuses.get(law.id)
+        return law.status if override is None else override.status
+
+    def applies_now(self, law: Law, today: date) -> bool:
+        override = self._statuses.get(law.id)
+        if override is None:
+            return law.applies_on(today, law.status)
+        return law.applies_on(today, override.status, override.since)
+
+    def applying(self, country: str | None, region: str | None, today: date) -> tuple[Law, ...]:
+        """The laws that apply now to an account in country and region, by id."""
+        return self._found(country, region, today)[0]
+
+    def applying_ids(self, country: str | None, region: str | None, today: date) -> tuple[str, ...]:
+        """Their ids (``policy.laws``; part of the settings ETag)."""
+        return self._found(country, region, today)[1]
+
+    def _found(
+        self, country: str | None, region: str | None, today: date
+    ) -> tuple[tuple[Law, ...], tuple[str, ...]]:
+        key = (country, region, today)
+        found = self._applying.get(key)
+        if found is None:
+            if len(self._applying) > 4096:  # days go by: forget the old ones
+                self._applying.clear()
+            laws = tuple(
+                law
+                for law in self.laws
+                if law.covers(country, region) and self.applies_now(law, today)
+            )
+            found = self._applying[key] = (laws, tuple(law.id for law in laws))
+        return found

@@ -24,8 +24,13 @@ from family_safety.domain.account_settings.bounds import (
     approvals_of,
     linked_guardians,
 )
-from family_safety.domain.account_settings.services import AccountSettingsService, engine_guardians
+from family_safety.domain.account_settings.services import (
+    AccountSettingsService,
+    engine_approvals,
+    engine_guardians,
+)
 from family_safety.domain.audit import chain
+from family_safety.domain.laws.repository import read_book
 from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.notifications.kinds import NotificationKind
 from family_safety.domain.notifications.services import notify
@@ -45,13 +50,6 @@ if TYPE_CHECKING:
 
 DECLINED = "declined"
 WITHDRAWN = "withdrawn"
-
-
-def needs_guardian_bound(pack: PolicyPack, band: str, key: str) -> Any | None:
-    """The pack's ``needs_guardian`` bound of key for band, or None: where a withdrawn approval
-    returns the teen's choice. A law's ``needs_guardian`` (``US-CA-SB976``) joins here once the
-    laws that apply to an account are known (the ``laws`` branch's step 4)."""
-    return pack.needs_guardian.get(band, {}).get(key)
 
 
 def request_out(request: SettingRequest) -> SettingRequestOut:
@@ -80,14 +78,6 @@ def _broken(party: Party) -> str:
     return f"breaks the limit of guardian @{party['handle']}"
 
 
-def _loosest(kind: Any, values: list[Any]) -> Any:
-    loosest = values[0]
-    for value in values[1:]:
-        if kind.at_least_as_strict(loosest, value):
-            loosest = value
-    return loosest
-
-
 @dataclass(frozen=True, slots=True)
 class SettingRequestService:
     session: AsyncSession
@@ -107,13 +97,19 @@ class SettingRequestService:
             raise problems.invalid_field("value", str(exc)) from exc
         band = self.pack.band_for(teen.birthdate, today)
         assert band is not None  # a teen's (the route's guard)
-        if not needs_approval(self.pack, band=band, key=key, value=value):
+        laws = (await read_book(self.session)).applying(teen.country, teen.region, today)
+        if not needs_approval(self.pack, band=band, key=key, value=value, laws=laws):
             raise problems.invalid_field(
                 "value", "not looser than what you may choose alone: no approval is needed"
             )
         linked = await linked_guardians(self.session, teen.id, today)
         parties = violations(
-            self.pack, band=band, guardians=engine_guardians(linked), key=key, value=value
+            self.pack,
+            band=band,
+            guardians=engine_guardians(linked),
+            key=key,
+            value=value,
+            laws=laws,
         )
         if parties:
             raise problems.validation(
@@ -252,24 +248,27 @@ class SettingRequestService:
         await self.session.commit()
 
     async def _return_to_bound(self, teen: AnyAccount, key: str, now: datetime) -> dict[str, Any]:
-        """Hold the teen's choice for key at the loosest value still allowed: its bound, or an
-        approval still standing."""
-        band = self.pack.band_for(teen.birthdate, now.date())
-        bound = None if band is None else needs_guardian_bound(self.pack, band, key)
-        if bound is None:  # the bound no longer applies: the choice stands
-            return {}
-        kind = CATALOG[key]
-        standing = [
-            kind.parse(approval.value)
-            for approval in await approvals_of(self.session, teen.id, now.date())
-            if approval.key == key
-        ]
-        allowed = _loosest(kind, [bound, *standing])
+        """Hold the teen's choice for key at the loosest value it may choose without the
+        withdrawn approval: its ``needs_guardian`` bound, or an approval still standing."""
+        today = now.date()
+        band = self.pack.band_for(teen.birthdate, today)
+        members = getattr(CATALOG[key], "members", ())
         settings = AccountSettingsService(self.session, self.pack)
         choice = await settings.own_choice(teen, key)
-        if choice is None or kind.at_least_as_strict(choice, allowed):
+        if band is None or not members or choice is None:
             return {}
-        return await settings.choose_in_transaction(teen, {key: allowed}, now)
+        laws = (await read_book(self.session)).applying(teen.country, teen.region, today)
+        approvals = engine_approvals(await approvals_of(self.session, teen.id, today))
+
+        def allowed(value: Any) -> bool:
+            return not needs_approval(
+                self.pack, band=band, key=key, value=value, laws=laws, approvals=approvals
+            )
+
+        if allowed(choice):
+            return {}
+        loosest = next(value for value in members if allowed(value))  # the strictest always is
+        return await settings.choose_in_transaction(teen, {key: loosest}, now)
 
     async def _of(self, teen: AnyAccount, request_id: UUID) -> SettingRequest:
         """The teen's request of that id: 404 for none, or another account's."""
