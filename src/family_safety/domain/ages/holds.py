@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import or_, select
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
     from family_safety.db.account_records import AnyAccount
     from family_safety.domain.components import Components
+    from family_safety.domain.policy.laws import Law, LawBook
 
 SWEEP_BATCH = 100
 PACK_MINIMUM_AGE_TITLE = "minimum age"
@@ -85,10 +87,17 @@ def held(account: AnyAccount) -> Held | None:
 
 
 def applying_laws(components: Components, today: date) -> Sequence[MinimumAgeLaw]:
-    """The laws that apply today anywhere (status in force, in their dates), from the law book
-    of this process (swapped on every instance when a status changes)."""
-    book = components.laws.current()
-    return [law for law in book.laws if book.applies_now(law, today)]
+    """The laws with a minimum age that apply today anywhere (status in force, in their dates),
+    from the law book of this process (swapped on every instance when a status changes). Asked
+    on every request: memoised per book and day."""
+    return _minimum_age_laws(components.laws.current(), today)
+
+
+@lru_cache(maxsize=8)
+def _minimum_age_laws(book: LawBook, today: date) -> tuple[Law, ...]:
+    return tuple(
+        law for law in book.laws if law.minimum_age is not None and book.applies_now(law, today)
+    )
 
 
 def region_of(account: AnyAccount) -> str | None:
@@ -119,6 +128,8 @@ def hold_due(
 
 def hold_change_due(account: AnyAccount, laws: Iterable[MinimumAgeLaw], today: date) -> bool:
     """Pure and cheap: should a hold begin, end or move to another law?"""
+    if account.held_since is None and not laws:  # most requests: nothing to compute
+        return False
     law = hold_due(account, laws, today)
     if account.held_since is None:
         return law is not None
