@@ -1026,6 +1026,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** AccountPrivateNeedsGuardian */
+        AccountPrivateNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** AccountPrivatePolicy */
         AccountPrivatePolicy: {
             /** @description The JSON Schema of a value. */
@@ -1035,6 +1041,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["AccountPrivateDefaults"];
             gates: components["schemas"]["AccountPrivateGates"];
+            needs_guardian: components["schemas"]["AccountPrivateNeedsGuardian"];
             /** @constant */
             key: "account.private";
         };
@@ -1065,6 +1072,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** AccountSuggestToOthersNeedsGuardian */
+        AccountSuggestToOthersNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** AccountSuggestToOthersPolicy */
         AccountSuggestToOthersPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1074,6 +1087,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["AccountSuggestToOthersDefaults"];
             gates: components["schemas"]["AccountSuggestToOthersGates"];
+            needs_guardian: components["schemas"]["AccountSuggestToOthersNeedsGuardian"];
             /** @constant */
             key: "account.suggest_to_others";
         };
@@ -1172,6 +1186,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** CommentsWhoCanCommentNeedsGuardian */
+        CommentsWhoCanCommentNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** CommentsWhoCanCommentPolicy */
         CommentsWhoCanCommentPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1181,6 +1201,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["CommentsWhoCanCommentDefaults"];
             gates: components["schemas"]["CommentsWhoCanCommentGates"];
+            needs_guardian: components["schemas"]["CommentsWhoCanCommentNeedsGuardian"];
             /** @constant */
             key: "comments.who_can_comment";
         };
@@ -1216,6 +1237,12 @@ export interface components {
             "16-17": null | string[];
             "18+": null | string[];
         };
+        /** ContentKeywordFiltersNeedsGuardian */
+        ContentKeywordFiltersNeedsGuardian: {
+            "13-15": null | string[];
+            "16-17": null | string[];
+            "18+": null | string[];
+        };
         /** ContentKeywordFiltersPolicy */
         ContentKeywordFiltersPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1225,6 +1252,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentKeywordFiltersDefaults"];
             gates: components["schemas"]["ContentKeywordFiltersGates"];
+            needs_guardian: components["schemas"]["ContentKeywordFiltersNeedsGuardian"];
             /** @constant */
             key: "content.keyword_filters";
         };
@@ -1260,6 +1288,12 @@ export interface components {
             "16-17": null | ("all" | "13+" | "limited");
             "18+": null | ("all" | "13+" | "limited");
         };
+        /** ContentMaturityNeedsGuardian */
+        ContentMaturityNeedsGuardian: {
+            "13-15": null | ("all" | "13+" | "limited");
+            "16-17": null | ("all" | "13+" | "limited");
+            "18+": null | ("all" | "13+" | "limited");
+        };
         /** ContentMaturityPolicy */
         ContentMaturityPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1269,6 +1303,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentMaturityDefaults"];
             gates: components["schemas"]["ContentMaturityGates"];
+            needs_guardian: components["schemas"]["ContentMaturityNeedsGuardian"];
             /** @constant */
             key: "content.maturity";
         };
@@ -1300,6 +1335,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** ContentRestrictedModeNeedsGuardian */
+        ContentRestrictedModeNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** ContentRestrictedModePolicy */
         ContentRestrictedModePolicy: {
             /** @description The JSON Schema of a value. */
@@ -1309,6 +1350,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentRestrictedModeDefaults"];
             gates: components["schemas"]["ContentRestrictedModeGates"];
+            needs_guardian: components["schemas"]["ContentRestrictedModeNeedsGuardian"];
             /** @constant */
             key: "content.restricted_mode";
         };
@@ -1353,6 +1395,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** DownloadsAllowedNeedsGuardian */
+        DownloadsAllowedNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** DownloadsAllowedPolicy */
         DownloadsAllowedPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1362,6 +1410,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["DownloadsAllowedDefaults"];
             gates: components["schemas"]["DownloadsAllowedGates"];
+            needs_guardian: components["schemas"]["DownloadsAllowedNeedsGuardian"];
             /** @constant */
             key: "downloads.allowed";
         };
@@ -1489,6 +1538,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** FeedAutoplayNeedsGuardian */
+        FeedAutoplayNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** FeedAutoplayPolicy */
         FeedAutoplayPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1498,6 +1553,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["FeedAutoplayDefaults"];
             gates: components["schemas"]["FeedAutoplayGates"];
+            needs_guardian: components["schemas"]["FeedAutoplayNeedsGuardian"];
             /** @constant */
             key: "feed.autoplay";
         };
@@ -1528,6 +1584,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** FeedPersonalisedNeedsGuardian */
+        FeedPersonalisedNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** FeedPersonalisedPolicy */
         FeedPersonalisedPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1537,6 +1599,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["FeedPersonalisedDefaults"];
             gates: components["schemas"]["FeedPersonalisedGates"];
+            needs_guardian: components["schemas"]["FeedPersonalisedNeedsGuardian"];
             /** @constant */
             key: "feed.personalised";
         };
@@ -1747,6 +1810,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** LiveEnabledNeedsGuardian */
+        LiveEnabledNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** LiveEnabledPolicy */
         LiveEnabledPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1756,6 +1825,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["LiveEnabledDefaults"];
             gates: components["schemas"]["LiveEnabledGates"];
+            needs_guardian: components["schemas"]["LiveEnabledNeedsGuardian"];
             /** @constant */
             key: "live.enabled";
         };
@@ -1786,6 +1856,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** LocationSharingNeedsGuardian */
+        LocationSharingNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** LocationSharingPolicy */
         LocationSharingPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1795,6 +1871,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["LocationSharingDefaults"];
             gates: components["schemas"]["LocationSharingGates"];
+            needs_guardian: components["schemas"]["LocationSharingNeedsGuardian"];
             /** @constant */
             key: "location.sharing";
         };
@@ -1829,6 +1906,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** MessagingDirectMessagesNeedsGuardian */
+        MessagingDirectMessagesNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** MessagingDirectMessagesPolicy */
         MessagingDirectMessagesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1838,6 +1921,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingDirectMessagesDefaults"];
             gates: components["schemas"]["MessagingDirectMessagesGates"];
+            needs_guardian: components["schemas"]["MessagingDirectMessagesNeedsGuardian"];
             /** @constant */
             key: "messaging.direct_messages";
         };
@@ -1873,6 +1957,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** MessagingGroupInvitesNeedsGuardian */
+        MessagingGroupInvitesNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** MessagingGroupInvitesPolicy */
         MessagingGroupInvitesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1882,6 +1972,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingGroupInvitesDefaults"];
             gates: components["schemas"]["MessagingGroupInvitesGates"];
+            needs_guardian: components["schemas"]["MessagingGroupInvitesNeedsGuardian"];
             /** @constant */
             key: "messaging.group_invites";
         };
@@ -1913,6 +2004,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** MessagingReadReceiptsNeedsGuardian */
+        MessagingReadReceiptsNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** MessagingReadReceiptsPolicy */
         MessagingReadReceiptsPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1922,6 +2019,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingReadReceiptsDefaults"];
             gates: components["schemas"]["MessagingReadReceiptsGates"];
+            needs_guardian: components["schemas"]["MessagingReadReceiptsNeedsGuardian"];
             /** @constant */
             key: "messaging.read_receipts";
         };
@@ -1944,6 +2042,7 @@ export interface components {
             /** Format: date */
             birthdate: string;
             country?: string | null;
+            region?: string | null;
             /** @default UTC */
             timezone?: string;
             display_name?: string | null;
@@ -2007,6 +2106,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** NotificationsPushNeedsGuardian */
+        NotificationsPushNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** NotificationsPushPolicy */
         NotificationsPushPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2016,6 +2121,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["NotificationsPushDefaults"];
             gates: components["schemas"]["NotificationsPushGates"];
+            needs_guardian: components["schemas"]["NotificationsPushNeedsGuardian"];
             /** @constant */
             key: "notifications.push";
         };
@@ -2088,6 +2194,30 @@ export interface components {
                 end: string;
             }[];
         };
+        /** NotificationsQuietHoursNeedsGuardian */
+        NotificationsQuietHoursNeedsGuardian: {
+            "13-15": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
         /** NotificationsQuietHoursPolicy */
         NotificationsQuietHoursPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2097,6 +2227,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["NotificationsQuietHoursDefaults"];
             gates: components["schemas"]["NotificationsQuietHoursGates"];
+            needs_guardian: components["schemas"]["NotificationsQuietHoursNeedsGuardian"];
             /** @constant */
             key: "notifications.quiet_hours";
         };
@@ -2124,6 +2255,8 @@ export interface components {
             display_name: string;
             age_band: components["schemas"]["AgeBand"];
             country: string | null;
+            /** @description ISO 3166-2, within `country`; null: none given. */
+            region: string | null;
             timezone: string;
             /** Format: date-time */
             created_at: string;
@@ -2245,6 +2378,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "only_me");
             "18+": null | ("everyone" | "friends" | "only_me");
         };
+        /** RemixDuetStitchNeedsGuardian */
+        RemixDuetStitchNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "only_me");
+            "16-17": null | ("everyone" | "friends" | "only_me");
+            "18+": null | ("everyone" | "friends" | "only_me");
+        };
         /** RemixDuetStitchPolicy */
         RemixDuetStitchPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2254,6 +2393,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["RemixDuetStitchDefaults"];
             gates: components["schemas"]["RemixDuetStitchGates"];
+            needs_guardian: components["schemas"]["RemixDuetStitchNeedsGuardian"];
             /** @constant */
             key: "remix.duet_stitch";
         };
@@ -2392,6 +2532,36 @@ export interface components {
                 sun: number | null;
             };
         };
+        /** ScreenTimeDailyLimitMinutesNeedsGuardian */
+        ScreenTimeDailyLimitMinutesNeedsGuardian: {
+            "13-15": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "16-17": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "18+": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+        };
         /** ScreenTimeDailyLimitMinutesPolicy */
         ScreenTimeDailyLimitMinutesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2401,6 +2571,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ScreenTimeDailyLimitMinutesDefaults"];
             gates: components["schemas"]["ScreenTimeDailyLimitMinutesGates"];
+            needs_guardian: components["schemas"]["ScreenTimeDailyLimitMinutesNeedsGuardian"];
             /** @constant */
             key: "screen_time.daily_limit_minutes";
         };
@@ -2481,6 +2652,30 @@ export interface components {
                 end: string;
             }[];
         };
+        /** ScreenTimeTimeAwayNeedsGuardian */
+        ScreenTimeTimeAwayNeedsGuardian: {
+            "13-15": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
         /** ScreenTimeTimeAwayPolicy */
         ScreenTimeTimeAwayPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2490,6 +2685,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ScreenTimeTimeAwayDefaults"];
             gates: components["schemas"]["ScreenTimeTimeAwayGates"];
+            needs_guardian: components["schemas"]["ScreenTimeTimeAwayNeedsGuardian"];
             /** @constant */
             key: "screen_time.time_away";
         };
@@ -2526,6 +2722,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** SearchEnabledNeedsGuardian */
+        SearchEnabledNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** SearchEnabledPolicy */
         SearchEnabledPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2535,6 +2737,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["SearchEnabledDefaults"];
             gates: components["schemas"]["SearchEnabledGates"];
+            needs_guardian: components["schemas"]["SearchEnabledNeedsGuardian"];
             /** @constant */
             key: "search.enabled";
         };
