@@ -823,6 +823,52 @@ async def test_a_refused_registration_says_what_the_api_says_in_a_sentence(brows
     assert "Birthdate must be a date like 2011-04-30." in undated.text
 
 
+async def test_a_teen_asks_to_loosen_a_setting_and_a_guardian_approves_on_the_page(
+    browsers, register
+):
+    mum, sam = await register("mum", 40), browsers()
+    await _register(sam, "sam", 14)
+    code = (await mum.post("/v1/pairing-invitations", json={})).json()["code"]
+    await sam.post("/family/pairing", {"code": code})
+    await sam.post("/family/pairing/agree")
+    teen_id = (await mum.get("/v1/pairings")).json()["items"][0]["teen"]["id"]
+    home = await sam.get("/family/home")
+    assert "Ask to change a setting" in home.text
+    asked = await sam.post(
+        "/family/setting-requests",
+        {"key": "content.maturity", "value": '"all"', "note": "for films"},
+    )
+    assert "Your request was sent to your guardians." in asked.text
+    # Asking again for what needs no approval is refused in words.
+    refused = await sam.post(
+        "/family/setting-requests", {"key": "content.maturity", "value": '"13+"'}
+    )
+    assert "Your request was sent" not in refused.text
+    page_mum = browsers()
+    await page_mum.get("/family")
+    await page_mum.post("/family/sign-in", {"handle": "mum", "password": PASSWORD})
+    teen_page = await page_mum.get(f"/family/teens/{teen_id}")
+    assert "Setting requests" in teen_page.text
+    assert "for films" in teen_page.text
+    [request_id] = re.findall(
+        rf"/family/teens/{teen_id}/setting-requests/([0-9a-f-]+)", teen_page.text
+    )
+    approved = await page_mum.post(
+        f"/family/teens/{teen_id}/setting-requests/{request_id}", {"decision": "approve"}
+    )
+    assert "Approved: the setting is changed." in approved.text
+    assert "No setting requests waiting." in approved.text
+    settings = (await mum.get(f"/v1/teens/{teen_id}/settings")).json()["settings"]
+    assert settings["content.maturity"]["value"] == "all"
+    # A second decision on the page is refused in words, and changes nothing.
+    again = await page_mum.post(
+        f"/family/teens/{teen_id}/setting-requests/{request_id}", {"decision": "decline"}
+    )
+    assert "Approved: the setting is changed." not in again.text
+    settings = (await mum.get(f"/v1/teens/{teen_id}/settings")).json()["settings"]
+    assert settings["content.maturity"]["value"] == "all"
+
+
 async def test_the_pages_show_a_law_set_value_with_the_laws_title_and_citation(browsers, register):
     mum = await register("mum", 40, country="DE")
     await register("lena", 14, country="DE")

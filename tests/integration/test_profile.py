@@ -192,3 +192,27 @@ async def test_a_body_that_is_not_json_or_not_an_object_is_refused(register):
     listed = await sam.patch("/v1/me", json=["display_name"])
     expect_problem(listed, 422, "validation")
     assert (await sam.get("/v1/me")).json()["display_name"] == "sam_adult"
+
+
+async def test_a_region_lies_in_the_country_and_moves_with_it(register):
+    kai = await register("kai_us", 30, country="US")
+    outside = await kai.patch("/v1/me", json={"region": "GB-ENG"})
+    expect_problem(outside, 422, "validation")
+    assert (await kai.get("/v1/me")).json()["region"] is None  # nothing changed
+
+    placed = await kai.patch("/v1/me", json={"region": "US-CA"})
+    assert placed.status_code == 200, placed.text
+    assert placed.json()["region"] == "US-CA"
+
+    # A new country without a region names none: California does not lie in France.
+    moved = await kai.patch("/v1/me", json={"country": "FR"})
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["country"], moved.json()["region"]) == ("FR", None)
+
+
+async def test_moving_to_a_country_whose_law_sets_a_higher_minimum_age_is_refused(register):
+    sam = await register("sam_uk", 15, country="GB")
+    moved = await sam.patch("/v1/me", json={"country": "AU"})
+    problem = expect_problem(moved, 422, "minimum-age")
+    assert "Social Media Minimum Age" in problem["detail"]  # the law is named
+    assert (await sam.get("/v1/me")).json()["country"] == "GB"  # nothing changed

@@ -47,6 +47,10 @@ def test_a_row_fills_its_templates_with_its_arguments() -> None:
         ]
     }
     assert problems.rate_limited(7).headers == {"Retry-After": "7"}
-    assert problems.minimum_age(load_default_pack()).detail == (
+    pack = load_default_pack()
+    assert problems.minimum_age(problems.ACCOUNTS_ARE_FOR, pack.minimum_age).detail == (
         "Accounts are for people aged 13 and over."
     )
+    under_law = problems.minimum_age(problems.under_law("The Act"), 16)
+    assert under_law.detail == "Under The Act, accounts here are for people aged 16 and over."
+    assert under_law.extra == {"errors": [{"field": "birthdate", "message": "under 16"}]}

@@ -22,6 +22,7 @@ class CountingReader:
         alive = parameters["session_id"] not in self.ended
         account_id = parameters["account_id"]
         created = datetime(2026, 1, 1, tzinfo=UTC)
+        held = (None, None, None)  # not held
         return (
             account_id,
             "teen",
@@ -33,6 +34,7 @@ class CountingReader:
             created,
             1,
             None,
+            *held,
             alive,
         )
 

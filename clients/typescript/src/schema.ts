@@ -674,6 +674,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/setting-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My setting requests, oldest first */
+        get: operations["V1MeSettingRequestsMine"];
+        put?: never;
+        /**
+         * Ask my guardians for a value looser than I may choose alone (teens, 13-17)
+         * @description `value` must be looser than the key's `needs_guardian` bound and break no gate or guardian limit (else 422); 409 `no-guardian` without a linked guardian. Each linked guardian gets `setting_request.created`.
+         */
+        post: operations["V1MeSettingRequestsAsk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/setting-requests/{request_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or decline a setting request
+         * @description The first decision stands: 409 `already-decided` after it. Approving sets the teen's choice to the value at once; it shows in `bound.set_by` as `guardian_approval`. The teen gets `setting_request.decided`.
+         */
+        post: operations["V1TeensTeenIdSettingRequestsRequestIdDecisionDecide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/setting-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This teen's setting requests, oldest first */
+        get: operations["V1TeensTeenIdSettingRequestsRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/setting-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw an approval
+         * @description The value returns to the `needs_guardian` bound; the teen gets `setting_request.withdrawn`. 404 for a request never approved.
+         */
+        delete: operations["V1TeensTeenIdSettingRequestsRequestIdWithdraw"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/safety/search-interventions": {
         parameters: {
             query?: never;
@@ -1408,6 +1486,10 @@ export interface components {
             blocks: components["schemas"]["BlockOut"][];
             /** @description Roles an operator granted: `staff`, `partner`. */
             roles: string[];
+            /** @description The setting requests this account made, as `GET /v1/me/setting-requests` answers them. */
+            setting_requests: {
+                [key: string]: unknown;
+            }[];
             /** @description `days` (`{date, used_minutes}` of each local day with reported use), `time_requests` and `time_grants`, as the screen-time routes answer them. */
             screen_time: {
                 [key: string]: {
@@ -1573,6 +1655,13 @@ export interface components {
             handle: string;
             /** @constant */
             kind: "guardian";
+        };
+        /** HeldOut */
+        HeldOut: {
+            law_id: string | null;
+            title: string;
+            /** Format: date-time */
+            since: string;
         };
         /** InterventionList */
         InterventionList: {
@@ -1988,7 +2077,7 @@ export interface components {
          * NotificationKind
          * @enum {string}
          */
-        NotificationKind: "link.created" | "link.ended" | "link.ended_at_18" | "limits.updated" | "band.changed" | "time_request.created" | "time_request.decided" | "time_grant.created" | "report.filed" | "report.updated";
+        NotificationKind: "link.created" | "link.ended" | "link.ended_at_18" | "limits.updated" | "band.changed" | "time_request.created" | "time_request.decided" | "time_grant.created" | "setting_request.created" | "setting_request.decided" | "setting_request.withdrawn" | "account.held" | "account.released" | "report.filed" | "report.updated";
         /** NotificationOut */
         NotificationOut: {
             /** Format: uuid */
@@ -2173,6 +2262,8 @@ export interface components {
             created_at: string;
             /** Format: date */
             birthdate: string;
+            /** @description Set while the account is held below a minimum age that applies to it: every path but signing in and out, `GET /v1/me`, the export, erasure, the laws and help answers 403 `account-held`. */
+            held?: components["schemas"]["HeldOut"] | null;
         };
         /** Page[AuditEntryOut] */
         "Page_family_safety.domain.audit.schemas.AuditEntryOut_": {
@@ -2222,6 +2313,11 @@ export interface components {
         /** Page[TimeRequestOut] */
         "Page_family_safety.domain.screen_time.schemas.TimeRequestOut_": {
             items: components["schemas"]["TimeRequestOut"][];
+            next_cursor: string | null;
+        };
+        /** Page[SettingRequestOut] */
+        "Page_family_safety.domain.setting_requests.schemas.SettingRequestOut_": {
+            items: components["schemas"]["SettingRequestOut"][];
             next_cursor: string | null;
         };
         /** PasswordChange */
@@ -2655,12 +2751,40 @@ export interface components {
             /** @description Only when `source` is `law`: the law that decided the value. */
             law?: components["schemas"]["LawRef"] | null;
         };
+        /** SettingDecisionIn */
+        SettingDecisionIn: {
+            approve: boolean;
+        };
         /**
          * SettingKey
          * @description A key of the settings catalogue.
          * @enum {string}
          */
         SettingKey: "account.private" | "account.suggest_to_others" | "messaging.direct_messages" | "live.enabled" | "comments.who_can_comment" | "remix.duet_stitch" | "downloads.allowed" | "content.restricted_mode" | "content.keyword_filters" | "search.enabled" | "screen_time.daily_limit_minutes" | "screen_time.time_away" | "notifications.quiet_hours" | "notifications.push" | "feed.autoplay" | "feed.personalised" | "messaging.read_receipts" | "messaging.group_invites" | "location.sharing" | "content.maturity";
+        /** SettingRequestIn */
+        SettingRequestIn: {
+            key: components["schemas"]["SettingKey"];
+            /** @description The value asked for, in the setting's wire form. */
+            value: unknown[] | {
+                [key: string]: unknown;
+            } | string | boolean | number | null;
+            /** @description Free text; nothing invisible or hidden. */
+            note?: string | null;
+        };
+        /** SettingRequestOut */
+        SettingRequestOut: {
+            /** Format: uuid */
+            id: string;
+            key: string;
+            value: unknown;
+            note: string | null;
+            /** @enum {string} */
+            status: "pending" | "approved" | "declined" | "withdrawn";
+            /** Format: date-time */
+            created_at: string;
+            decided_at: string | null;
+            decided_by: string | null;
+        };
         /**
          * SettingSource
          * @description Where a value comes from.
@@ -5482,6 +5606,365 @@ export interface operations {
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1MeSettingRequestsMine: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.domain.setting_requests.schemas.SettingRequestOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1MeSettingRequestsAsk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingRequestOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict. Problem types: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1TeensTeenIdSettingRequestsRequestIdDecisionDecide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingRequestOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict. Problem types: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1TeensTeenIdSettingRequestsRequests: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.domain.setting_requests.schemas.SettingRequestOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1TeensTeenIdSettingRequestsRequestIdWithdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

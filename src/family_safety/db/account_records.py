@@ -31,6 +31,10 @@ class AccountRecord:
     created_at: datetime
     settings_version: int
     notified_band: str | None
+    # A hold below a minimum age (``domain/ages/holds.py``): null ``held_since``, not held.
+    held_law_id: str | None
+    held_title: str | None
+    held_since: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,9 @@ _COLUMNS = (
     Account.created_at,
     Account.settings_version,
     Account.notified_band,
+    Account.held_law_id,
+    Account.held_title,
+    Account.held_since,
 )
 
 
@@ -87,9 +94,21 @@ async def load_signed_in_account(
     row = await reader.first(_SIGNED_IN, {"account_id": account_id, "session_id": session_id})
     if row is None or not row[-1]:  # gone, or the session ended or never was
         return None
-    _, handle, display_name, birthdate, country, region, timezone, created_at, version, band = row[
-        :-1
-    ]
+    (
+        _,
+        handle,
+        display_name,
+        birthdate,
+        country,
+        region,
+        timezone,
+        created_at,
+        version,
+        band,
+        held_law_id,
+        held_title,
+        held_since,
+    ) = row[:-1]
     # Kept in memory for every signed-in account: the caller's id objects, and one copy of each
     # time zone, country and band name, not one a record.
     return SignedInAccount(
@@ -103,6 +122,9 @@ async def load_signed_in_account(
         created_at,
         version,
         band and sys.intern(band),
+        held_law_id,
+        held_title,
+        held_since,
         session_id,
     )
 

@@ -152,6 +152,13 @@ invalid_refresh_token = ProblemType(
     401, "invalid-refresh-token", "The refresh token is spent, revoked or unknown."
 )
 forbidden = ProblemType(403, "forbidden", "This path is not for this kind of account.")
+account_held = ProblemType(
+    403,
+    "account-held",
+    "This account is on hold under {title}: it is below the minimum age that applies to it. "
+    "You can still sign in, see and export your data, delete the account and find help.",
+    ("Online Safety Amendment (Social Media Minimum Age) Act 2024",),
+)
 _SETTING_LOCKED = ProblemType(403, "setting-locked", "{bounds}.")
 _NEEDS_GUARDIAN_APPROVAL = ProblemType(403, "needs-guardian-approval", "{bounds}.")
 not_a_teen = ProblemType(
@@ -192,6 +199,9 @@ request_limit_reached = ProblemType(
     (3,),
 )
 request_decided = ProblemType(409, "request-decided", "This time request has already been decided.")
+already_decided = ProblemType(
+    409, "already-decided", "This setting request has already been decided."
+)
 block_limit_reached = ProblemType(
     409, "block-limit-reached", "An account can block at most {max_blocks} accounts.", (10_000,)
 )
@@ -212,10 +222,20 @@ _VALIDATION = ProblemType(422, "validation", "{sentences}")
 minimum_age = ProblemType(
     422,
     "minimum-age",
-    "Accounts are for people aged {pack.minimum_age} and over.",
-    (PACK,),
-    errors=(("birthdate", "under {pack.minimum_age}"),),
+    "{rule} people aged {age} and over.",
+    ("Accounts are for", 13),
+    errors=(("birthdate", "under {age}"),),
 )
+"""``minimum_age(ACCOUNTS_ARE_FOR, pack.minimum_age)``, or under a law:
+``minimum_age(under_law(title), law.minimum_age)``."""
+ACCOUNTS_ARE_FOR = "Accounts are for"
+
+
+def under_law(title: str) -> str:
+    """The rule of ``minimum_age`` under a law that applies where the account would be."""
+    return f"Under {title}, accounts here are for"
+
+
 webhook_url_not_allowed = ProblemType(
     422,
     "webhook-url-not-allowed",

@@ -31,7 +31,7 @@ from family_safety.domain.account_settings.cache import SettingsAnswerCache
 from family_safety.domain.account_settings.controllers import MySettingsController, PolicyController
 from family_safety.domain.account_settings.hot_path import SettingsAnswers, typical_answers
 from family_safety.domain.accounts.controllers import AccountController
-from family_safety.domain.ages import birthdays
+from family_safety.domain.ages import birthdays, holds
 from family_safety.domain.audit.controllers import AuditController
 from family_safety.domain.auth.controllers import AuthController, JwksController, PasswordController
 from family_safety.domain.auth.middleware import BearerAuthenticationMiddleware
@@ -69,6 +69,10 @@ from family_safety.domain.screen_time.controllers import (
     TeenTimeRequestsController,
 )
 from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
+from family_safety.domain.setting_requests.controllers import (
+    MySettingRequestsController,
+    TeenSettingRequestsController,
+)
 from family_safety.domain.webhooks.controllers import WebhookController
 from family_safety.domain.webhooks.repository import queue_counts
 from family_safety.domain.webhooks.worker import WebhookWorker
@@ -146,6 +150,8 @@ ROUTES = [
     TeenScreenTimeController,
     TeenTimeGrantsController,
     TeenTimeRequestsController,
+    MySettingRequestsController,
+    TeenSettingRequestsController,
     SafetyController,
     ReportController,
     BlockController,
@@ -361,7 +367,11 @@ class ApplicationCore(InitPluginProtocol):
         assert components is not None
         sweep = asyncio.create_task(
             birthdays.sweep_periodically(
-                components.sessions, self.pack, utc_today, self.settings.birthday_sweep_seconds
+                components.sessions,
+                self.pack,
+                utc_today,
+                self.settings.birthday_sweep_seconds,
+                more=[("reviewed holds", lambda: holds.review_holds_today(components))],
             )
         )
         try:

@@ -12,7 +12,7 @@ from family_safety.db.models.links import GuardianLimit, GuardianLink, LinkStatu
 from family_safety.db.models.notifications import Notification
 from family_safety.db.models.safety import AccountRole, Block, Report
 from family_safety.db.models.screen_time import ScreenTimeDay, TimeGrant, TimeRequest
-from family_safety.db.models.settings import SettingChoice
+from family_safety.db.models.settings import SettingChoice, SettingRequest
 from family_safety.db.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookMessage
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "Report",
     "ScreenTimeDay",
     "SettingChoice",
+    "SettingRequest",
     "SignInFailure",
     "TimeGrant",
     "TimeRequest",

@@ -33,6 +33,12 @@ class Account(AuditedBase):
     audit_head_hash: Mapped[str] = mapped_column(
         String(64), default=AUDIT_GENESIS_HASH, server_default=AUDIT_GENESIS_HASH
     )
+    # A hold (``domain/ages/holds.py``): the account is below a minimum age that applies to it.
+    # ``held_since`` null: not held. ``held_law_id`` null with a title: a hold of the pack's own
+    # minimum age. Kept on the row so the signed-in account in memory carries it.
+    held_law_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    held_title: Mapped[str | None] = mapped_column(String(200), default=None)
+    held_since: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
 class RegistrationAttempt(Base):

@@ -5,10 +5,10 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from family_safety.db.models.base import JsonValue, KeylessBase
+from family_safety.db.models.base import Base, JsonValue, KeylessBase
 
 
 class SettingChoice(KeylessBase):
@@ -23,3 +23,22 @@ class SettingChoice(KeylessBase):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JsonValue)
     chosen_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class SettingRequest(Base):
+    """A teen's request that a guardian let it choose a value looser than a ``needs_guardian``
+    bound: ``pending``, then ``approved`` or ``declined`` (the first decision stands), and an
+    approval may later be ``withdrawn``. An approved one is an approval the engine reads."""
+
+    __tablename__ = "setting_request"
+    __table_args__ = (Index("ix_setting_request_account_id_status", "account_id", "status"),)
+
+    account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JsonValue)  # wire form
+    note: Mapped[str | None] = mapped_column(String(200), default=None)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    decided_by: Mapped[UUID | None] = mapped_column(GUID, default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -14,9 +14,13 @@ from sqlalchemy import bindparam, select
 
 from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import Account, SettingChoice
-from family_safety.domain.account_settings.bounds import guardian_limits
+from family_safety.domain.account_settings.bounds import guardian_approvals, guardian_limits
 from family_safety.domain.account_settings.schemas import effective_settings_out
-from family_safety.domain.account_settings.services import settings_etag, stored_values
+from family_safety.domain.account_settings.services import (
+    engine_approvals,
+    settings_etag,
+    stored_values,
+)
 from family_safety.domain.policy.engine import GuardianLimits, resolve
 from family_safety.lib.http_caching import etag_matches
 
@@ -164,6 +168,7 @@ class SettingsAnswers:
             version_row = await reads.all(_VERSION, parameters)
             choices = dict(await reads.all(_CHOICES, parameters))
             limits = await guardian_limits(reads, account.id, today)
+            approvals = await guardian_approvals(reads, account.id, today)
         version = version_row[0][0] if version_row else account.settings_version
         guardians = [
             GuardianLimits(
@@ -181,6 +186,7 @@ class SettingsAnswers:
             own_choices=stored_values(choices),
             guardians=guardians,
             laws=laws,
+            approvals=engine_approvals(approvals),
         )
         for listener in self._listeners:
             listener(account.id, version, effective)

@@ -10,7 +10,12 @@ from sqlalchemy import select
 
 from family_safety.db.account_records import AnyAccount
 from family_safety.db.models import SettingChoice
-from family_safety.domain.account_settings.bounds import LinkedGuardian, linked_guardians
+from family_safety.domain.account_settings.bounds import (
+    LinkedGuardian,
+    StoredApproval,
+    approvals_of,
+    linked_guardians,
+)
 from family_safety.domain.account_settings.schemas import (
     EffectiveSettingsOut,
     effective_settings_out,
@@ -119,7 +124,7 @@ class AccountSettingsService:
         choices = await self._choices(account)
         guardians = await linked_guardians(self.session, account.id, links_active_on or today)
         laws = await self._laws(account, today)
-        approvals = await self._approvals(account)
+        approvals = await self._approvals(account, links_active_on or today)
         return self._resolve(
             account, account.settings_version, today, choices, guardians, laws, approvals
         )
@@ -132,8 +137,8 @@ class AccountSettingsService:
         version, band, laws = await self._lock_and_check_precondition(account, today, if_match)
         parsed = parse_settings(raw_changes)
         guardians = await linked_guardians(self.session, account.id, today)
-        bounds = _engine_guardians(guardians)
-        approvals = await self._approvals(account)
+        bounds = engine_guardians(guardians)
+        approvals = await self._approvals(account, today)
         locked, needed = {}, {}
         for key, value in parsed.items():
             parties = violations(
@@ -169,7 +174,7 @@ class AccountSettingsService:
             await self.session.delete(current)
         version = await self._commit(account, version, changes, "settings.reset", utc_now())
         guardians = await linked_guardians(self.session, account.id, today)
-        approvals = await self._approvals(account)
+        approvals = await self._approvals(account, today)
         return self._resolve(account, version, today, choices, guardians, laws, approvals)
 
     def keep_as_own_choices(
@@ -180,6 +185,18 @@ class AccountSettingsService:
         effective = snapshot.effective.settings
         values = {key: effective[key].value for key in keys}
         return self._choose(snapshot.account, snapshot.choices, values, now)
+
+    async def choose_in_transaction(
+        self, account: AnyAccount, values: Mapping[str, Any], now: datetime
+    ) -> Changes:
+        """Make each canonical value the holder's own choice, in the caller's transaction (a
+        guardian's approval sets the teen's choice at once); the caller audits and commits."""
+        return self._choose(account, await self._choices(account), values, now)
+
+    async def own_choice(self, account: AnyAccount, key: str) -> Any | None:
+        """The holder's canonical choice for key, or None when it follows the default."""
+        row = await self.session.get(SettingChoice, (account.id, key))
+        return None if row is None else stored_values({key: row.value}).get(key)
 
     def _choose(
         self,
@@ -257,7 +274,7 @@ class AccountSettingsService:
             band=band,
             start_band=start_band,
             own_choices=stored_values({key: choice.value for key, choice in choices.items()}),
-            guardians=_engine_guardians(guardians),
+            guardians=engine_guardians(guardians),
             laws=laws,
             approvals=approvals,
         )
@@ -269,10 +286,10 @@ class AccountSettingsService:
         book = await read_book(self.session)
         return book.applying(account.country, account.region, today)
 
-    async def _approvals(self, account: AnyAccount) -> dict[str, Approval]:
+    async def _approvals(self, account: AnyAccount, today: date) -> dict[str, Approval]:
         """The approvals in force for the account's ``needs_guardian`` bounds, by setting key
-        (the engine's input: see ``policy.engine.Approval``): none are stored yet."""
-        return {}
+        (the engine's input: see ``policy.engine.Approval``)."""
+        return engine_approvals(await approvals_of(self.session, account.id, today))
 
     async def _choices(self, account: AnyAccount) -> dict[str, SettingChoice]:
         rows = await self.session.scalars(
@@ -281,8 +298,29 @@ class AccountSettingsService:
         return {row.key: row for row in rows}
 
 
-def _engine_guardians(guardians: Iterable[LinkedGuardian]) -> list[GuardianLimits]:
+def engine_guardians(guardians: Iterable[LinkedGuardian]) -> list[GuardianLimits]:
     return [
         GuardianLimits(str(g.guardian.id), g.guardian.handle, stored_values(g.limits))
         for g in guardians
     ]
+
+
+def engine_approvals(stored: Iterable[StoredApproval]) -> dict[str, Approval]:
+    """The engine's approvals, one a key: the loosest value approved (the first approved of
+    equal ones)."""
+    found: dict[str, Approval] = {}
+    for approval in stored:
+        kind = CATALOG.get(approval.key)
+        if kind is None:
+            continue
+        parsed = stored_values({approval.key: approval.value})
+        if approval.key not in parsed:
+            continue
+        value = parsed[approval.key]
+        current = found.get(approval.key)
+        if current is None or (
+            kind.at_least_as_strict(current.value, value)
+            and not kind.at_least_as_strict(value, current.value)
+        ):
+            found[approval.key] = Approval(str(approval.guardian_id), approval.handle, value)
+    return found

@@ -118,10 +118,25 @@ class PublicAccount(AccountSummary):
     created_at: datetime
 
 
+class HeldOut(BaseModel):
+    """A hold below a minimum age: the law (null for the platform's own minimum age), its
+    title, and since when."""
+
+    law_id: str | None
+    title: str
+    since: datetime
+
+
 class OwnAccount(PublicAccount):
     """The account as its holder sees it: the only view with the birthdate."""
 
     birthdate: date
+    held: HeldOut | None = Field(
+        default=None,
+        description="Set while the account is held below a minimum age that applies to it: "
+        "every path but signing in and out, `GET /v1/me`, the export, erasure, the laws and "
+        "help answers 403 `account-held`.",
+    )
 
 
 class PasswordConfirmation(_Input):

@@ -10,7 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from family_safety.db.account_records import AnyAccount
 from family_safety.db.models import Account, RegistrationAttempt
-from family_safety.domain.accounts.schemas import NewAccount, OwnAccount
+from family_safety.domain.accounts.schemas import HeldOut, NewAccount, OwnAccount
+from family_safety.domain.ages import holds
+from family_safety.domain.ages.holds import held, law_below_minimum_age
+from family_safety.domain.policy.pack import age_on
 from family_safety.lib import problems
 from family_safety.lib.rate_limits import record_failure, refuse_when_over_limits
 
@@ -44,6 +47,9 @@ def own_view(pack: PolicyPack, account: AnyAccount, today: date) -> OwnAccount:
         timezone=account.timezone,
         created_at=account.created_at,
         birthdate=account.birthdate,
+        held=None
+        if (hold := held(account)) is None
+        else HeldOut(law_id=hold.law_id, title=hold.title, since=hold.since),
     )
 
 
@@ -53,7 +59,17 @@ def _check_birthdate(pack: PolicyPack, birthdate: date, today: date) -> None:
     if birthdate < today - timedelta(days=366 * OLDEST_BIRTHDATE_YEARS):
         raise problems.invalid_field("birthdate", f"is over {OLDEST_BIRTHDATE_YEARS} years ago")
     if pack.band_for(birthdate, today) is None:
-        raise problems.minimum_age(pack)
+        raise problems.minimum_age(problems.ACCOUNTS_ARE_FOR, pack.minimum_age)
+
+
+def check_minimum_age_by_law(
+    components: Components, country: str | None, region: str | None, age: int, today: date
+) -> None:
+    """422 ``minimum-age`` naming the law when one that applies where the account would be
+    (``country``, ``region``) sets a minimum age above ``age``."""
+    law = law_below_minimum_age(holds.applying_laws(components, today), country, region, age)
+    if law is not None and law.minimum_age is not None:
+        raise problems.minimum_age(problems.under_law(law.title), law.minimum_age)
 
 
 def check_region(region: str | None, country: str | None) -> None:
@@ -79,6 +95,9 @@ async def register(
     per_address_per_hour = components.settings.registrations_per_address_per_hour
     _check_birthdate(components.pack, new.birthdate, now.date())
     check_region(new.region, new.country)
+    check_minimum_age_by_law(
+        components, new.country, new.region, age_on(new.birthdate, now.date()), now.date()
+    )
     await refuse_when_over_limits(
         session,
         RegistrationAttempt.at,

@@ -26,10 +26,11 @@ from family_safety.domain.links.lifecycle import end_link_at_18
 from family_safety.domain.links.repository import links_ending_by
 from family_safety.domain.notifications.kinds import NotificationKind
 from family_safety.domain.notifications.services import notify
+from family_safety.domain.policy.pack import age_on
 from family_safety.domain.policy.transitions import lifted_gates
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable, Sequence
     from datetime import date, datetime
     from uuid import UUID
 
@@ -41,6 +42,12 @@ if TYPE_CHECKING:
 SWEEP_BATCH = 100
 
 _log = structlog.get_logger("family_safety.domain.ages.birthdays")
+
+
+def age_today(account: AnyAccount, today: date) -> int:
+    """What this account's age is today: the one home of it (holds, minimum ages). Today the
+    birthdate alone says; an age signal will be one more input here."""
+    return age_on(account.birthdate, today)
 
 
 def band_change_due(pack: PolicyPack, account: AnyAccount, today: date) -> bool:
@@ -94,8 +101,11 @@ async def sweep_periodically(
     pack: PolicyPack,
     today: Callable[[], date],
     interval_seconds: float,
+    *,
+    more: Sequence[tuple[str, Callable[[], Awaitable[object]]]] = (),
 ) -> None:
-    """Run ``end_links_at_18`` every interval until cancelled; a failure is logged and retried."""
+    """Run ``end_links_at_18``, then each named job of ``more`` (the holds' review), every
+    interval until cancelled; a failure is logged and retried."""
     while True:
         await asyncio.sleep(interval_seconds)
         try:
@@ -103,6 +113,12 @@ async def sweep_periodically(
                 _log.info("ended links at 18", count=ended)
         except Exception as exc:  # the database may be down: try again next time
             _log.warning("could not end links at 18", error=type(exc).__name__)
+        for name, job in more:
+            try:
+                if (done := await job()) not in (None, 0, (0, 0)):
+                    _log.info(name, result=done)
+            except Exception as exc:  # as above
+                _log.warning(f"could not run: {name}", error=type(exc).__name__)
 
 
 def _announced_band(pack: PolicyPack, account: AnyAccount) -> str | None:

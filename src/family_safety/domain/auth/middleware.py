@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from family_safety.domain.auth.signed_in import signed_in_account
+from family_safety.domain.auth.signed_in import refuse_if_held, signed_in_account
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_now
 from family_safety.lib.security.tokens import InvalidToken
@@ -47,4 +47,5 @@ class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         )
         if account is None:
             raise problems.unauthorized()
+        refuse_if_held(account, str(connection.scope.get("method", "")), connection.scope["path"])
         return AuthenticationResult(user=account, auth=grant)

@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING
 
 from family_safety.db.account_records import load_signed_in_account
 from family_safety.db.changes import ChangeKind
+from family_safety.domain.ages import holds
 from family_safety.domain.ages.birthdays import apply_birthdays, band_change_due
+from family_safety.domain.ages.holds import hold_change_due, may_pass_while_held, review_hold_now
+from family_safety.lib import problems
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -116,18 +119,35 @@ async def signed_in_account(
     from_memory: bool = False,
 ) -> SignedInAccount | None:
     """The one account check of every way in (bearer tokens, the pages' cookie, the lane): the
-    account of a live sign-in session, with what its birthdays change written first; None when
-    the account is gone or the session ended.
+    account of a live sign-in session, with what its birthdays and its hold change written
+    first; None when the account is gone or the session ended.
 
     ``from_memory`` (the lane, which never waits for the database and writes nothing): None also
-    when the account is not in memory and a read would wait for a connection, and when a change
-    of age band is due (the caller hands the request to the check that applies it)."""
+    when the account is not in memory and a read would wait for a connection, when a change of
+    age band or of its hold is due, and when it is held (the caller hands the request to the
+    check that applies or refuses it)."""
     signed_in = components.signed_in
     account = await signed_in.load(account_id, session_id, waits=not from_memory)
-    if account is None or not band_change_due(components.pack, account, now.date()):
-        return account
-    if from_memory:
+    if account is None:
         return None
-    await apply_birthdays(components.sessions, components.pack, account.id, now)
+    today = now.date()
+    band_due = band_change_due(components.pack, account, today)
+    laws = holds.applying_laws(components, today)
+    hold_due = hold_change_due(account, laws, today)
+    if from_memory:
+        return None if band_due or hold_due or account.held_since is not None else account
+    if not band_due and not hold_due:
+        return account
+    if band_due:
+        await apply_birthdays(components.sessions, components.pack, account.id, now)
+    if hold_due:
+        await review_hold_now(components.sessions, account.id, laws, now)
     signed_in.forget(account.id)
     return await signed_in.load(account_id, session_id)
+
+
+def refuse_if_held(account: SignedInAccount, method: str, path: str) -> None:
+    """403 ``account-held``, naming the law, for a held account on any path it may not use
+    (``ages.holds.may_pass_while_held``). Cheap: the hold is on the account in memory."""
+    if account.held_since is not None and not may_pass_while_held(method, path):
+        raise problems.account_held(account.held_title or "the minimum age")

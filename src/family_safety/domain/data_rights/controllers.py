@@ -64,7 +64,7 @@ class MeController(Controller):
         components: AppComponents,
     ) -> OwnAccount:
         now = utc_now()
-        account = await change_profile(db_session, components.pack, current_account.id, data, now)
+        account = await change_profile(db_session, components, current_account.id, data, now)
         return own_view(components.pack, account, now.date())
 
     @get(

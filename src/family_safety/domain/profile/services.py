@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from family_safety.db.models import Account
 from family_safety.domain.accounts.schemas import DEFAULT_TIMEZONE
-from family_safety.domain.accounts.services import check_region
+from family_safety.domain.accounts.services import check_minimum_age_by_law, check_region
+from family_safety.domain.ages.birthdays import age_today
 from family_safety.domain.audit import chain
 from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.notifications.kinds import NotificationKind
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from family_safety.domain.accounts.schemas import ProfileChange
-    from family_safety.domain.policy.pack import PolicyPack
+    from family_safety.domain.components import Components
 
 ACTION = "profile.changed"
 
@@ -52,7 +53,7 @@ hours and (with laws) its settings."""
 
 async def change_profile(
     session: AsyncSession,
-    pack: PolicyPack,
+    components: Components,
     account_id: UUID,
     change: ProfileChange,
     now: datetime,
@@ -74,6 +75,11 @@ async def change_profile(
         changes["region"] = {"from": account.region, "to": None}
         account.region = None
     check_region(account.region, account.country)
+    if "country" in changes or "region" in changes:  # a law there may set a higher minimum age
+        today = now.date()
+        check_minimum_age_by_law(
+            components, account.country, account.region, age_today(account, today), today
+        )
     if not changes:
         await session.commit()  # ends the lock's transaction; the row stays loaded
         return account
@@ -91,6 +97,7 @@ async def change_profile(
         at=now,
     )
     told = sorted(GUARDIANS_TOLD.intersection(changes))
+    pack = components.pack
     if told and pack.is_teen(pack.band_for(account.birthdate, now.date())):
         data = {"teen": party(account), "fields": told}
         for guardian_id in await active_guardian_ids(session, account.id, now.date()):

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from family_safety.db import outbox
 from family_safety.db.models import TimeRequest
 from family_safety.db.outbox import EventType
+from family_safety.db.requests import PENDING, settle
 from family_safety.domain.audit import chain
 from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.notifications.kinds import NotificationKind
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 MAX_PENDING_REQUESTS = 3
 
-PENDING = "pending"
 EXPIRED = "expired"
 CANCELLED = "cancelled"
 
@@ -226,21 +226,10 @@ class TimeRequestService:
 
     async def _settle(self, request: TimeRequest, today: date, **values: Any) -> bool:
         """Move a request out of pending, unless another decision (or the day's end) came
-        first: a conditional UPDATE, so exactly one of concurrent deciders wins. The request
-        is refreshed either way."""
-        result = await self.session.execute(
-            update(TimeRequest)
-            .where(
-                TimeRequest.id == request.id,
-                TimeRequest.status == PENDING,
-                TimeRequest.expires_after >= today,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
+        first (``db.requests.settle``)."""
+        return await settle(
+            self.session, request, still=(TimeRequest.expires_after >= today,), **values
         )
-        await self.session.refresh(request)
-        settled: int = result.rowcount  # type: ignore[attr-defined]  # an UPDATE's result
-        return settled == 1
 
     async def _audit(
         self,

@@ -57,9 +57,7 @@ class ProfilePages(Controller):
         }
         try:
             change = ProfileChange.model_validate(typed)
-            await change_profile(
-                db_session, visit.components.pack, visit.account.id, change, utc_now()
-            )
+            await change_profile(db_session, visit.components, visit.account.id, change, utc_now())
         except (ValidationError, Problem) as refused:
             status_code, words = refusal(refused)
             return _profile_form(visit, typed, status_code=status_code, error=words)
