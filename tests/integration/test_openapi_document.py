@@ -72,11 +72,11 @@ async def test_every_setting_key_is_documented_with_its_type(client):
     assert sorted(effective["required"]) == sorted(CATALOG)
     assert effective["additionalProperties"] is False
     live = _resolved(document, effective["properties"]["live.enabled"])
-    assert list(live["properties"]) == ["value", "source", "bound", "can_change"]
-    assert sorted(live["required"]) == sorted(live["properties"])
+    assert list(live["properties"]) == ["value", "source", "bound", "can_change", "law"]
+    assert sorted(live["required"]) == ["bound", "can_change", "source", "value"]
     assert live["additionalProperties"] is False
     assert live["properties"]["value"] == {"type": "boolean"}
-    assert schemas["SettingSource"]["enum"] == ["default", "self", "age_gate", "guardian"]
+    assert schemas["SettingSource"]["enum"] == ["default", "self", "age_gate", "law", "guardian"]
 
     ref = {"$ref": SCHEMAS + "SettingValues"}
     assert schemas["Limits"]["properties"]["limits"] == ref

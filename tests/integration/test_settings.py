@@ -36,6 +36,13 @@ CONTRACT = {
         "screen_time.daily_limit_minutes": (daily(60), None, True),
         "screen_time.time_away": ([], None, True),
         "notifications.quiet_hours": (nightly("21:00", "08:00"), nightly("21:00", "08:00"), True),
+        "notifications.push": (True, None, True),
+        "feed.autoplay": (True, None, True),
+        "feed.personalised": (True, None, True),
+        "messaging.read_receipts": (True, None, True),
+        "messaging.group_invites": ("friends", "friends", True),
+        "location.sharing": (False, False, False),
+        "content.maturity": ("13+", "13+", True),
     },
     "16-17": {
         "account.private": (False, None, True),
@@ -51,6 +58,13 @@ CONTRACT = {
         "screen_time.daily_limit_minutes": (daily(60), None, True),
         "screen_time.time_away": ([], None, True),
         "notifications.quiet_hours": (nightly("22:00", "08:00"), nightly("22:00", "08:00"), True),
+        "notifications.push": (True, None, True),
+        "feed.autoplay": (True, None, True),
+        "feed.personalised": (True, None, True),
+        "messaging.read_receipts": (True, None, True),
+        "messaging.group_invites": ("friends", None, True),
+        "location.sharing": (False, None, True),
+        "content.maturity": ("13+", "13+", True),
     },
     "18+": {
         "account.private": (False, None, True),
@@ -66,6 +80,13 @@ CONTRACT = {
         "screen_time.daily_limit_minutes": (daily(None), None, True),
         "screen_time.time_away": ([], None, True),
         "notifications.quiet_hours": ([], None, True),
+        "notifications.push": (True, None, True),
+        "feed.autoplay": (True, None, True),
+        "feed.personalised": (True, None, True),
+        "messaging.read_receipts": (True, None, True),
+        "messaging.group_invites": ("everyone", None, True),
+        "location.sharing": (False, None, True),
+        "content.maturity": ("all", None, True),
     },
 }
 
@@ -78,7 +99,7 @@ async def test_new_accounts_get_the_contract_table_exactly(register, age, band):
     body = response.json()
     assert body["account_id"] == person.id
     assert body["age_band"] == band
-    assert body["policy"] == {"id": "default", "version": body["policy"]["version"]}
+    assert body["policy"] == {"id": "default", "version": body["policy"]["version"], "laws": []}
     assert list(body["settings"]) == list(CONTRACT[band])
     for key, (value, bound, can_change) in CONTRACT[band].items():
         setting = body["settings"][key]
@@ -89,6 +110,43 @@ async def test_new_accounts_get_the_contract_table_exactly(register, age, band):
             "bound": expected_bound,
             "can_change": can_change,
         }, key
+
+
+@pytest.mark.parametrize(("age", "band"), [(14, "13-15"), (16, "16-17")])
+async def test_a_teen_needs_a_guardian_to_loosen_the_content_level(register, age, band):
+    teen = await register(f"teen_{age}", age)
+    before = await teen.get("/v1/me/settings")
+    assert before.json()["settings"]["content.maturity"] == {
+        "value": "13+",
+        "source": "default",
+        "bound": {"value": "13+", "set_by": [{"kind": "age_gate", "band": band}]},
+        "can_change": True,
+    }
+    problem = expect_problem(
+        await teen.patch("/v1/me/settings", json={"content.maturity": "all"}),
+        403,
+        "needs-guardian-approval",
+    )
+    assert "content.maturity" in problem["detail"]
+    assert problem["errors"] == [
+        {"field": "content.maturity", "message": "needs a guardian's approval"}
+    ]
+    after = await teen.get("/v1/me/settings")
+    assert after.headers["etag"] == before.headers["etag"]
+    stricter = await teen.patch("/v1/me/settings", json={"content.maturity": "limited"})
+    assert stricter.json()["settings"]["content.maturity"]["value"] == "limited"
+    # A gate refuses first: one locked key makes the whole PATCH setting-locked.
+    both = {"content.maturity": "all", "location.sharing": True}
+    if band == "13-15":
+        expect_problem(await teen.patch("/v1/me/settings", json=both), 403, "setting-locked")
+
+
+async def test_an_adult_chooses_any_content_level(register):
+    adult = await register("adult_30", 30)
+    changed = await adult.patch("/v1/me/settings", json={"content.maturity": "limited"})
+    assert changed.json()["settings"]["content.maturity"]["source"] == "self"
+    changed = await adult.patch("/v1/me/settings", json={"content.maturity": "all"})
+    assert changed.json()["settings"]["content.maturity"]["value"] == "all"
 
 
 @pytest.mark.parametrize(

@@ -893,7 +893,7 @@ export interface components {
         /** AccountPrivateBound */
         AccountPrivateBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** AccountPrivateDefaults */
         AccountPrivateDefaults: {
@@ -926,11 +926,13 @@ export interface components {
             bound: components["schemas"]["AccountPrivateBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** AccountSuggestToOthersBound */
         AccountSuggestToOthersBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** AccountSuggestToOthersDefaults */
         AccountSuggestToOthersDefaults: {
@@ -963,6 +965,8 @@ export interface components {
             bound: components["schemas"]["AccountSuggestToOthersBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** AccountSummary */
         AccountSummary: {
@@ -1032,7 +1036,7 @@ export interface components {
         CommentsWhoCanCommentBound: {
             /** @enum {string} */
             value: "everyone" | "friends" | "no_one";
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** CommentsWhoCanCommentDefaults */
         CommentsWhoCanCommentDefaults: {
@@ -1069,12 +1073,14 @@ export interface components {
             bound: components["schemas"]["CommentsWhoCanCommentBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ContentKeywordFiltersBound */
         ContentKeywordFiltersBound: {
             /** @description Trimmed, then de-duplicated case-insensitively keeping the first spelling. */
             value: string[];
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ContentKeywordFiltersDefaults */
         ContentKeywordFiltersDefaults: {
@@ -1111,11 +1117,57 @@ export interface components {
             bound: components["schemas"]["ContentKeywordFiltersBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
+        /** ContentMaturityBound */
+        ContentMaturityBound: {
+            /** @enum {string} */
+            value: "all" | "13+" | "limited";
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** ContentMaturityDefaults */
+        ContentMaturityDefaults: {
+            /** @enum {string} */
+            "13-15": "all" | "13+" | "limited";
+            /** @enum {string} */
+            "16-17": "all" | "13+" | "limited";
+            /** @enum {string} */
+            "18+": "all" | "13+" | "limited";
+        };
+        /** ContentMaturityGates */
+        ContentMaturityGates: {
+            "13-15": null | ("all" | "13+" | "limited");
+            "16-17": null | ("all" | "13+" | "limited");
+            "18+": null | ("all" | "13+" | "limited");
+        };
+        /** ContentMaturityPolicy */
+        ContentMaturityPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["ContentMaturityDefaults"];
+            gates: components["schemas"]["ContentMaturityGates"];
+            /** @constant */
+            key: "content.maturity";
+        };
+        /** ContentMaturitySetting */
+        ContentMaturitySetting: {
+            /** @enum {string} */
+            value: "all" | "13+" | "limited";
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["ContentMaturityBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ContentRestrictedModeBound */
         ContentRestrictedModeBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ContentRestrictedModeDefaults */
         ContentRestrictedModeDefaults: {
@@ -1148,6 +1200,8 @@ export interface components {
             bound: components["schemas"]["ContentRestrictedModeBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** DayOut */
         DayOut: {
@@ -1166,7 +1220,7 @@ export interface components {
         /** DownloadsAllowedBound */
         DownloadsAllowedBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** DownloadsAllowedDefaults */
         DownloadsAllowedDefaults: {
@@ -1199,6 +1253,8 @@ export interface components {
             bound: components["schemas"]["DownloadsAllowedBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** EffectiveSettingsMap */
         EffectiveSettingsMap: {
@@ -1215,6 +1271,13 @@ export interface components {
             "screen_time.daily_limit_minutes": components["schemas"]["ScreenTimeDailyLimitMinutesSetting"];
             "screen_time.time_away": components["schemas"]["ScreenTimeTimeAwaySetting"];
             "notifications.quiet_hours": components["schemas"]["NotificationsQuietHoursSetting"];
+            "notifications.push": components["schemas"]["NotificationsPushSetting"];
+            "feed.autoplay": components["schemas"]["FeedAutoplaySetting"];
+            "feed.personalised": components["schemas"]["FeedPersonalisedSetting"];
+            "messaging.read_receipts": components["schemas"]["MessagingReadReceiptsSetting"];
+            "messaging.group_invites": components["schemas"]["MessagingGroupInvitesSetting"];
+            "location.sharing": components["schemas"]["LocationSharingSetting"];
+            "content.maturity": components["schemas"]["ContentMaturitySetting"];
         };
         /** EffectiveSettingsOut */
         EffectiveSettingsOut: {
@@ -1286,6 +1349,84 @@ export interface components {
             ended_at: string | null;
             limits: components["schemas"]["SettingValues"];
         };
+        /** FeedAutoplayBound */
+        FeedAutoplayBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** FeedAutoplayDefaults */
+        FeedAutoplayDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** FeedAutoplayGates */
+        FeedAutoplayGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** FeedAutoplayPolicy */
+        FeedAutoplayPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["FeedAutoplayDefaults"];
+            gates: components["schemas"]["FeedAutoplayGates"];
+            /** @constant */
+            key: "feed.autoplay";
+        };
+        /** FeedAutoplaySetting */
+        FeedAutoplaySetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["FeedAutoplayBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
+        /** FeedPersonalisedBound */
+        FeedPersonalisedBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** FeedPersonalisedDefaults */
+        FeedPersonalisedDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** FeedPersonalisedGates */
+        FeedPersonalisedGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** FeedPersonalisedPolicy */
+        FeedPersonalisedPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["FeedPersonalisedDefaults"];
+            gates: components["schemas"]["FeedPersonalisedGates"];
+            /** @constant */
+            key: "feed.personalised";
+        };
+        /** FeedPersonalisedSetting */
+        FeedPersonalisedSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["FeedPersonalisedBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
         /** FieldError */
         FieldError: {
             field: string;
@@ -1307,6 +1448,14 @@ export interface components {
             /** Format: uuid */
             granted_by: string;
             request_id: string | null;
+        };
+        /** GuardianApprovalParty */
+        GuardianApprovalParty: {
+            /** Format: uuid */
+            guardian_id: string;
+            handle: string;
+            /** @constant */
+            kind: "guardian_approval";
         };
         /** GuardianControls */
         GuardianControls: {
@@ -1373,6 +1522,18 @@ export interface components {
             code: string;
             token?: null;
         });
+        /** LawParty */
+        LawParty: {
+            law_id: string;
+            title: string;
+            /** @constant */
+            kind: "law";
+        };
+        /** LawRef */
+        LawRef: {
+            law_id: string;
+            title: string;
+        };
         /**
          * Limits
          * @example {
@@ -1409,7 +1570,7 @@ export interface components {
         /** LiveEnabledBound */
         LiveEnabledBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** LiveEnabledDefaults */
         LiveEnabledDefaults: {
@@ -1442,12 +1603,53 @@ export interface components {
             bound: components["schemas"]["LiveEnabledBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
+        /** LocationSharingBound */
+        LocationSharingBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** LocationSharingDefaults */
+        LocationSharingDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** LocationSharingGates */
+        LocationSharingGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** LocationSharingPolicy */
+        LocationSharingPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["LocationSharingDefaults"];
+            gates: components["schemas"]["LocationSharingGates"];
+            /** @constant */
+            key: "location.sharing";
+        };
+        /** LocationSharingSetting */
+        LocationSharingSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["LocationSharingBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** MessagingDirectMessagesBound */
         MessagingDirectMessagesBound: {
             /** @enum {string} */
             value: "everyone" | "friends" | "no_one";
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** MessagingDirectMessagesDefaults */
         MessagingDirectMessagesDefaults: {
@@ -1484,6 +1686,91 @@ export interface components {
             bound: components["schemas"]["MessagingDirectMessagesBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
+        /** MessagingGroupInvitesBound */
+        MessagingGroupInvitesBound: {
+            /** @enum {string} */
+            value: "everyone" | "friends" | "no_one";
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** MessagingGroupInvitesDefaults */
+        MessagingGroupInvitesDefaults: {
+            /** @enum {string} */
+            "13-15": "everyone" | "friends" | "no_one";
+            /** @enum {string} */
+            "16-17": "everyone" | "friends" | "no_one";
+            /** @enum {string} */
+            "18+": "everyone" | "friends" | "no_one";
+        };
+        /** MessagingGroupInvitesGates */
+        MessagingGroupInvitesGates: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
+        /** MessagingGroupInvitesPolicy */
+        MessagingGroupInvitesPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["MessagingGroupInvitesDefaults"];
+            gates: components["schemas"]["MessagingGroupInvitesGates"];
+            /** @constant */
+            key: "messaging.group_invites";
+        };
+        /** MessagingGroupInvitesSetting */
+        MessagingGroupInvitesSetting: {
+            /** @enum {string} */
+            value: "everyone" | "friends" | "no_one";
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["MessagingGroupInvitesBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
+        /** MessagingReadReceiptsBound */
+        MessagingReadReceiptsBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** MessagingReadReceiptsDefaults */
+        MessagingReadReceiptsDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** MessagingReadReceiptsGates */
+        MessagingReadReceiptsGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** MessagingReadReceiptsPolicy */
+        MessagingReadReceiptsPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["MessagingReadReceiptsDefaults"];
+            gates: components["schemas"]["MessagingReadReceiptsGates"];
+            /** @constant */
+            key: "messaging.read_receipts";
+        };
+        /** MessagingReadReceiptsSetting */
+        MessagingReadReceiptsSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["MessagingReadReceiptsBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** NewAccount */
         NewAccount: {
@@ -1540,6 +1827,45 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** NotificationsPushBound */
+        NotificationsPushBound: {
+            value: boolean;
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
+        };
+        /** NotificationsPushDefaults */
+        NotificationsPushDefaults: {
+            "13-15": boolean;
+            "16-17": boolean;
+            "18+": boolean;
+        };
+        /** NotificationsPushGates */
+        NotificationsPushGates: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
+        /** NotificationsPushPolicy */
+        NotificationsPushPolicy: {
+            /** @description The JSON Schema of a value. */
+            schema: {
+                [key: string]: unknown;
+            };
+            strictness: string;
+            defaults: components["schemas"]["NotificationsPushDefaults"];
+            gates: components["schemas"]["NotificationsPushGates"];
+            /** @constant */
+            key: "notifications.push";
+        };
+        /** NotificationsPushSetting */
+        NotificationsPushSetting: {
+            value: boolean;
+            source: components["schemas"]["SettingSource"];
+            bound: components["schemas"]["NotificationsPushBound"] | null;
+            /** @description False only when the bound leaves a single value. */
+            can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
+        };
         /** NotificationsQuietHoursBound */
         NotificationsQuietHoursBound: {
             value: {
@@ -1549,7 +1875,7 @@ export interface components {
                 /** @description Before start: the window crosses midnight. */
                 end: string;
             }[];
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** NotificationsQuietHoursDefaults */
         NotificationsQuietHoursDefaults: {
@@ -1624,6 +1950,8 @@ export interface components {
             bound: components["schemas"]["NotificationsQuietHoursBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** OwnAccount */
         OwnAccount: {
@@ -1700,12 +2028,14 @@ export interface components {
             minimum_age: number;
             guardian_band: components["schemas"]["AgeBand"];
             bands: components["schemas"]["BandOut"][];
-            settings: (components["schemas"]["AccountPrivatePolicy"] | components["schemas"]["AccountSuggestToOthersPolicy"] | components["schemas"]["MessagingDirectMessagesPolicy"] | components["schemas"]["LiveEnabledPolicy"] | components["schemas"]["CommentsWhoCanCommentPolicy"] | components["schemas"]["RemixDuetStitchPolicy"] | components["schemas"]["DownloadsAllowedPolicy"] | components["schemas"]["ContentRestrictedModePolicy"] | components["schemas"]["ContentKeywordFiltersPolicy"] | components["schemas"]["SearchEnabledPolicy"] | components["schemas"]["ScreenTimeDailyLimitMinutesPolicy"] | components["schemas"]["ScreenTimeTimeAwayPolicy"] | components["schemas"]["NotificationsQuietHoursPolicy"])[];
+            settings: (components["schemas"]["AccountPrivatePolicy"] | components["schemas"]["AccountSuggestToOthersPolicy"] | components["schemas"]["MessagingDirectMessagesPolicy"] | components["schemas"]["LiveEnabledPolicy"] | components["schemas"]["CommentsWhoCanCommentPolicy"] | components["schemas"]["RemixDuetStitchPolicy"] | components["schemas"]["DownloadsAllowedPolicy"] | components["schemas"]["ContentRestrictedModePolicy"] | components["schemas"]["ContentKeywordFiltersPolicy"] | components["schemas"]["SearchEnabledPolicy"] | components["schemas"]["ScreenTimeDailyLimitMinutesPolicy"] | components["schemas"]["ScreenTimeTimeAwayPolicy"] | components["schemas"]["NotificationsQuietHoursPolicy"] | components["schemas"]["NotificationsPushPolicy"] | components["schemas"]["FeedAutoplayPolicy"] | components["schemas"]["FeedPersonalisedPolicy"] | components["schemas"]["MessagingReadReceiptsPolicy"] | components["schemas"]["MessagingGroupInvitesPolicy"] | components["schemas"]["LocationSharingPolicy"] | components["schemas"]["ContentMaturityPolicy"])[];
         };
         /** PolicyRef */
         PolicyRef: {
             id: string;
             version: string;
+            /** @description The ids of the laws applied (`GET /v1/laws`). */
+            laws?: string[];
         };
         /** ProblemDetails */
         ProblemDetails: {
@@ -1723,7 +2053,7 @@ export interface components {
         RemixDuetStitchBound: {
             /** @enum {string} */
             value: "everyone" | "friends" | "only_me";
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** RemixDuetStitchDefaults */
         RemixDuetStitchDefaults: {
@@ -1760,6 +2090,8 @@ export interface components {
             bound: components["schemas"]["RemixDuetStitchBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ReportChange */
         ReportChange: {
@@ -1823,7 +2155,7 @@ export interface components {
                 sat: number | null;
                 sun: number | null;
             };
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ScreenTimeDailyLimitMinutesDefaults */
         ScreenTimeDailyLimitMinutesDefaults: {
@@ -1912,6 +2244,8 @@ export interface components {
             bound: components["schemas"]["ScreenTimeDailyLimitMinutesBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** ScreenTimeTimeAwayBound */
         ScreenTimeTimeAwayBound: {
@@ -1922,7 +2256,7 @@ export interface components {
                 /** @description Before start: the window crosses midnight. */
                 end: string;
             }[];
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** ScreenTimeTimeAwayDefaults */
         ScreenTimeTimeAwayDefaults: {
@@ -1997,11 +2331,13 @@ export interface components {
             bound: components["schemas"]["ScreenTimeTimeAwayBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /** SearchEnabledBound */
         SearchEnabledBound: {
             value: boolean;
-            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"])[];
+            set_by: (components["schemas"]["GuardianParty"] | components["schemas"]["AgeGateParty"] | components["schemas"]["LawParty"] | components["schemas"]["GuardianApprovalParty"])[];
         };
         /** SearchEnabledDefaults */
         SearchEnabledDefaults: {
@@ -2034,19 +2370,21 @@ export interface components {
             bound: components["schemas"]["SearchEnabledBound"] | null;
             /** @description False only when the bound leaves a single value. */
             can_change: boolean;
+            /** @description Only when `source` is `law`: the law that decided the value. */
+            law?: components["schemas"]["LawRef"] | null;
         };
         /**
          * SettingKey
          * @description A key of the settings catalogue.
          * @enum {string}
          */
-        SettingKey: "account.private" | "account.suggest_to_others" | "messaging.direct_messages" | "live.enabled" | "comments.who_can_comment" | "remix.duet_stitch" | "downloads.allowed" | "content.restricted_mode" | "content.keyword_filters" | "search.enabled" | "screen_time.daily_limit_minutes" | "screen_time.time_away" | "notifications.quiet_hours";
+        SettingKey: "account.private" | "account.suggest_to_others" | "messaging.direct_messages" | "live.enabled" | "comments.who_can_comment" | "remix.duet_stitch" | "downloads.allowed" | "content.restricted_mode" | "content.keyword_filters" | "search.enabled" | "screen_time.daily_limit_minutes" | "screen_time.time_away" | "notifications.quiet_hours" | "notifications.push" | "feed.autoplay" | "feed.personalised" | "messaging.read_receipts" | "messaging.group_invites" | "location.sharing" | "content.maturity";
         /**
          * SettingSource
          * @description Where a value comes from.
          * @enum {string}
          */
-        SettingSource: "default" | "self" | "age_gate" | "guardian";
+        SettingSource: "default" | "self" | "age_gate" | "law" | "guardian";
         /** SettingValues */
         SettingValues: {
             "account.private"?: boolean;
@@ -2087,6 +2425,15 @@ export interface components {
                 /** @description Before start: the window crosses midnight. */
                 end: string;
             }[];
+            "notifications.push"?: boolean;
+            "feed.autoplay"?: boolean;
+            "feed.personalised"?: boolean;
+            "messaging.read_receipts"?: boolean;
+            /** @enum {string} */
+            "messaging.group_invites"?: "everyone" | "friends" | "no_one";
+            "location.sharing"?: boolean;
+            /** @enum {string} */
+            "content.maturity"?: "all" | "13+" | "limited";
         };
         /** SignIn */
         SignIn: {

@@ -151,6 +151,7 @@ account_held = ProblemType(
     ("Online Safety Amendment (Social Media Minimum Age) Act 2024",),
 )
 _SETTING_LOCKED = ProblemType(403, "setting-locked", "{bounds}.")
+_NEEDS_GUARDIAN_APPROVAL = ProblemType(403, "needs-guardian-approval", "{bounds}.")
 not_a_teen = ProblemType(
     403,
     "not-a-teen",
@@ -290,9 +291,25 @@ def setting_locked(locked: Mapping[str, list[Mapping[str, str]]]) -> Problem:
     )
 
 
+def needs_guardian_approval(needed: Mapping[str, list[Mapping[str, str]]]) -> Problem:
+    """Values looser than a ``needs_guardian`` bound that no linked guardian approved:
+    ``{key: [party, ...]}``; the detail names each party."""
+    return _NEEDS_GUARDIAN_APPROVAL(
+        "; ".join(
+            f"{key} looser than the bound of "
+            + " and ".join(_describe_party(party) for party in parties)
+            + " needs a linked guardian's approval"
+            for key, parties in needed.items()
+        ),
+        errors=[{"field": key, "message": "needs a guardian's approval"} for key in needed],
+    )
+
+
 def _describe_party(party: Mapping[str, str]) -> str:
     if party["kind"] == "age_gate":
         return f"the {party['band']} age band"
+    if party["kind"] == "law":
+        return f"the law {party['title']}"
     return f"guardian @{party['handle']}"
 
 
@@ -307,6 +324,10 @@ def invalid_field(field_name: str, message: str) -> Problem:
 def _example(row: ProblemType, pack: PolicyPack) -> Problem:
     if row is _SETTING_LOCKED:
         return setting_locked({"live.enabled": [{"kind": "age_gate", "band": pack.band_names[0]}]})
+    if row is _NEEDS_GUARDIAN_APPROVAL:
+        return needs_guardian_approval(
+            {"content.maturity": [{"kind": "age_gate", "band": pack.band_names[0]}]}
+        )
     if row is _VALIDATION:
         return invalid_field("live.enabled", 'must be true or false, not "maybe"')
     return row(*(pack if argument is PACK else argument for argument in row.example))

@@ -54,6 +54,13 @@ def test_catalog_lists_every_key_of_the_contract_in_order() -> None:
         "screen_time.daily_limit_minutes",
         "screen_time.time_away",
         "notifications.quiet_hours",
+        "notifications.push",
+        "feed.autoplay",
+        "feed.personalised",
+        "messaging.read_receipts",
+        "messaging.group_invites",
+        "location.sharing",
+        "content.maturity",
     )
 
 
@@ -69,6 +76,13 @@ def test_catalog_lists_every_key_of_the_contract_in_order() -> None:
         ("downloads.allowed", BoolKind, "true → false"),
         ("content.restricted_mode", BoolKind, "false → true"),
         ("search.enabled", BoolKind, "true → false"),
+        ("notifications.push", BoolKind, "true → false"),
+        ("feed.autoplay", BoolKind, "true → false"),
+        ("feed.personalised", BoolKind, "true → false"),
+        ("messaging.read_receipts", BoolKind, "true → false"),
+        ("messaging.group_invites", OrderedEnumKind, "everyone → friends → no_one"),
+        ("location.sharing", BoolKind, "true → false"),
+        ("content.maturity", OrderedEnumKind, "all → 13+ → limited"),
     ],
 )
 def test_ordered_kinds_follow_the_contract_table(

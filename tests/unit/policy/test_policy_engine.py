@@ -75,7 +75,7 @@ def test_to_wire_answers_the_contract_shape() -> None:
     wire = msgspec.to_builtins(effective_settings_out(effective, "account-1"))
     assert wire["account_id"] == "account-1"
     assert wire["age_band"] == "16-17"
-    assert wire["policy"] == {"id": "default", "version": "2026-11-01"}
+    assert wire["policy"] == {"id": "default", "version": "2026-12-07", "laws": []}
     assert list(wire["settings"]) == list(SETTING_KEYS)
 
 
@@ -94,6 +94,13 @@ def test_a_13_to_15_account_starts_with_the_contract_table() -> None:
         "screen_time.daily_limit_minutes": unbounded(dict.fromkeys(EVERY_DAY, 60)),
         "screen_time.time_away": unbounded([]),
         "notifications.quiet_hours": gated(quiet_hours("21:00"), "13-15", can_change=True),
+        "notifications.push": unbounded(True),
+        "feed.autoplay": unbounded(True),
+        "feed.personalised": unbounded(True),
+        "messaging.read_receipts": unbounded(True),
+        "messaging.group_invites": gated("friends", "13-15", can_change=True),
+        "location.sharing": gated(False, "13-15", can_change=False),
+        "content.maturity": gated("13+", "13-15", can_change=True),
     }
 
 
@@ -112,6 +119,13 @@ def test_a_16_to_17_account_starts_with_the_contract_table() -> None:
         "screen_time.daily_limit_minutes": unbounded(dict.fromkeys(EVERY_DAY, 60)),
         "screen_time.time_away": unbounded([]),
         "notifications.quiet_hours": gated(quiet_hours("22:00"), "16-17", can_change=True),
+        "notifications.push": unbounded(True),
+        "feed.autoplay": unbounded(True),
+        "feed.personalised": unbounded(True),
+        "messaging.read_receipts": unbounded(True),
+        "messaging.group_invites": unbounded("friends"),
+        "location.sharing": unbounded(False),
+        "content.maturity": gated("13+", "16-17", can_change=True),
     }
 
 
@@ -130,6 +144,13 @@ def test_an_adult_account_starts_with_the_contract_table() -> None:
         "screen_time.daily_limit_minutes": unbounded(dict.fromkeys(EVERY_DAY)),
         "screen_time.time_away": unbounded([]),
         "notifications.quiet_hours": unbounded([]),
+        "notifications.push": unbounded(True),
+        "feed.autoplay": unbounded(True),
+        "feed.personalised": unbounded(True),
+        "messaging.read_receipts": unbounded(True),
+        "messaging.group_invites": unbounded("everyone"),
+        "location.sharing": unbounded(False),
+        "content.maturity": unbounded("all"),
     }
 
 

@@ -16,7 +16,7 @@ EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 def test_the_default_pack_is_shipped_and_loaded_once() -> None:
     pack = load_default_pack()
     assert pack is load_default_pack()
-    assert (pack.id, pack.version, pack.minimum_age) == ("default", "2026-11-01", 13)
+    assert (pack.id, pack.version, pack.minimum_age) == ("default", "2026-12-07", 13)
     assert pack.bands == (Band("13-15", 13), Band("16-17", 16), Band("18+", 18))
     assert pack.guardian_band == "18+"
 
@@ -43,6 +43,8 @@ def test_the_default_pack_gates() -> None:
             "remix.duet_stitch": "only_me",
             "downloads.allowed": False,
             "notifications.quiet_hours": [{"days": EVERY_DAY, "start": "21:00", "end": "08:00"}],
+            "messaging.group_invites": "friends",
+            "location.sharing": False,
         },
         "16-17": {
             "notifications.quiet_hours": [{"days": EVERY_DAY, "start": "22:00", "end": "08:00"}],
@@ -61,7 +63,7 @@ def test_describe_answers_bands_and_every_setting_with_schema_defaults_and_gates
     described = msgspec.to_builtins(policy_out(load_default_pack()))
     assert {key: described[key] for key in ("id", "version", "minimum_age", "guardian_band")} == {
         "id": "default",
-        "version": "2026-11-01",
+        "version": "2026-12-07",
         "minimum_age": 13,
         "guardian_band": "18+",
     }
@@ -119,7 +121,10 @@ def test_a_bad_value_names_the_line_key_band_and_reason(tmp_path: Path) -> None:
 
 
 def test_a_bad_gate_names_its_line(tmp_path: Path) -> None:
-    text = replaced('gates."13-15" = "friends"', 'gates."13-15" = "some"')
+    comments = (
+        'defaults."16-17" = "everyone"\ndefaults."18+" = "everyone"\ngates."13-15" = "friends"'
+    )
+    text = replaced(comments, comments.replace('"friends"', '"some"'))
     error = load_broken(tmp_path, text)
     line = line_number(text, '"some"')
     assert str(error).startswith(f"broken.toml line {line}: ")
@@ -142,7 +147,8 @@ def test_null_in_a_pack_is_written_as_the_string_null(tmp_path: Path) -> None:
 
 
 def test_a_band_missing_a_default_names_the_setting_section(tmp_path: Path) -> None:
-    text = replaced('defaults."16-17" = "friends"\n', "")
+    remix = 'defaults."13-15" = "only_me"\ndefaults."16-17" = "friends"\n'
+    text = replaced(remix, 'defaults."13-15" = "only_me"\n')
     error = load_broken(tmp_path, text)
     line = line_number(text, '[settings."remix.duet_stitch"]')
     assert str(error) == (
@@ -203,7 +209,7 @@ def test_a_window_default_looser_than_its_gate(tmp_path: Path) -> None:
     ("old", "new", "message", "on_line"),
     [
         ("minimum_age = 13", 'minimum_age = "13"', "minimum_age: Input should be", "minimum_age"),
-        ('version = "2026-11-01"', "version = 2026-11-01", "version: Input should be", "version"),
+        ('version = "2026-12-07"', "version = 2026-12-07", "version: Input should be", "version"),
         ('id = "default"', 'id = "default"\nowner = "me"', "owner: Extra inputs", "owner"),
         (
             '{ name = "18+", min_age = 18 }',
@@ -224,8 +230,8 @@ def test_a_window_default_looser_than_its_gate(tmp_path: Path) -> None:
             "guardian_band",
         ),
         (
-            'defaults."18+" = true\n\n[settings."messaging',
-            'defaults."18+" = true\ndefault."18+" = true\n\n[settings."messaging',
+            'defaults."18+" = true\n\n[settings."messaging.direct',
+            'defaults."18+" = true\ndefault."18+" = true\n\n[settings."messaging.direct',
             "settings.account.suggest_to_others.default: Extra inputs are not permitted",
             'default."18+"',
         ),

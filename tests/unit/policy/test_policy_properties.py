@@ -86,10 +86,15 @@ def equally_strict(kind: SettingKind[Any], value: Any, other: Any) -> bool:
     return kind.at_least_as_strict(value, other) and kind.at_least_as_strict(other, value)
 
 
-def party_bounds(band: str, guardians: list[GuardianLimits], key: str) -> list[Any]:
-    gate = PACK.gates[band].get(key)
+def party_bounds(
+    band: str, guardians: list[GuardianLimits], key: str, *, needs_guardian: bool = True
+) -> list[Any]:
+    """Every bound on key: the gate, the pack's needs_guardian (no approvals here), guardians."""
+    gates = [PACK.gates[band].get(key)]
+    if needs_guardian:
+        gates.append(PACK.needs_guardian[band].get(key))
     limits = [guardian.limits[key] for guardian in guardians if key in guardian.limits]
-    return limits if gate is None else [gate, *limits]
+    return [gate for gate in gates if gate is not None] + limits
 
 
 @given(bands=band_pairs, own=setting_maps, guardians=guardian_lists)
@@ -153,7 +158,8 @@ def test_without_guardians_own_choices_are_clamped_only_by_gates(
     effective = resolved(bands, own, [])
     for key, kind in CATALOG.items():
         setting = effective.settings[key]
-        gate = PACK.gates[band].get(key)
+        gates = party_bounds(band, [], key)
+        gate = kind.join(gates) if gates else None
         if key not in own:
             assert setting.source == "default"
             assert kind.at_least_as_strict(setting.value, PACK.defaults[band][key])
@@ -182,7 +188,7 @@ def test_violations_are_empty_exactly_when_the_value_meets_the_combined_bound(
     key = data.draw(st.sampled_from(SETTING_KEYS))
     value = data.draw(canonical_values(key))
     kind = CATALOG[key]
-    bounds = party_bounds(band, guardians, key)
+    bounds = party_bounds(band, guardians, key, needs_guardian=False)
     allowed = not bounds or kind.at_least_as_strict(value, kind.join(bounds))
     found = violations(PACK, band=band, guardians=guardians, key=key, value=value)
     assert (not found) == allowed

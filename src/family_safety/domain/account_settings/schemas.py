@@ -15,6 +15,7 @@ from family_safety.domain.policy.schemas import (
     AgeBand,
     EffectiveSettingsMap,
     EffectiveSettingTypes,
+    LawRef,
     SettingValues,
     field_name,
     party,
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 class PolicyRef(msgspec.Struct, forbid_unknown_fields=True):
     id: str
     version: str
+    laws: Annotated[
+        list[str], msgspec.Meta(description="The ids of the laws applied (`GET /v1/laws`).")
+    ] = msgspec.field(default_factory=list)
 
 
 class EffectiveSettingsOut(msgspec.Struct, forbid_unknown_fields=True):
@@ -57,7 +61,7 @@ def effective_settings_out(effective: EffectiveSettings, account_id: str) -> Eff
     return EffectiveSettingsOut(
         account_id=account_id,
         age_band=effective.band,
-        policy=PolicyRef(effective.policy_id, effective.policy_version),
+        policy=PolicyRef(effective.policy_id, effective.policy_version, list(effective.laws)),
         settings=EffectiveSettingsMap(
             *[_setting_out(kind, settings[key], types) for key, kind, types in _FIELDS]
         ),
@@ -80,7 +84,7 @@ def example_answer(pack: PolicyPack) -> EffectiveSettingsOut:
 def _setting_out(
     kind: SettingKind[Any], setting: EffectiveSetting, types: EffectiveSettingTypes
 ) -> msgspec.Struct:
-    value, source, bound, can_change = setting
+    value, source, bound, can_change, law = setting
     return types.setting(
         kind.dump(value),
         source,
@@ -88,6 +92,7 @@ def _setting_out(
         if bound is None
         else types.bound(kind.dump(bound.value), [party(wire) for wire in bound.set_by]),
         can_change,
+        None if law is None else LawRef(law["law_id"], law["title"]),
     )
 
 

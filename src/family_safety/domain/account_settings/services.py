@@ -18,8 +18,10 @@ from family_safety.domain.account_settings.schemas import (
 from family_safety.domain.audit import chain
 from family_safety.domain.policy.catalog import CATALOG, InvalidValue
 from family_safety.domain.policy.engine import (
+    Approval,
     EffectiveSettings,
     GuardianLimits,
+    needs_approval,
     resolve,
     violations,
 )
@@ -118,13 +120,20 @@ class AccountSettingsService:
         parsed = parse_settings(raw_changes)
         guardians = await linked_guardians(self.session, account.id, today)
         bounds = engine_guardians(guardians)
-        locked = {}
+        approvals = await self._approvals(account)
+        locked, needed = {}, {}
         for key, value in parsed.items():
             parties = violations(self.pack, band=band, guardians=bounds, key=key, value=value)
             if parties:
                 locked[key] = parties
+            elif asked := needs_approval(
+                self.pack, band=band, key=key, value=value, approvals=approvals
+            ):
+                needed[key] = asked
         if locked:
             raise problems.setting_locked(locked)
+        if needed:
+            raise problems.needs_guardian_approval(needed)
         choices = await self._choices(account)
         now = utc_now()
         changes = self._choose(account, choices, parsed, now)
@@ -244,6 +253,11 @@ class AccountSettingsService:
         )
         etag = settings_etag(self.pack, account.id, settings_version, band)
         return SettingsSnapshot(account, band, choices, guardians, effective, etag)
+
+    async def _approvals(self, account: AnyAccount) -> dict[str, Approval]:
+        """The approvals in force for the account's ``needs_guardian`` bounds, by setting key
+        (the engine's input: see ``policy.engine.Approval``): none are stored yet."""
+        return {}
 
     async def _choices(self, account: AnyAccount) -> dict[str, SettingChoice]:
         rows = await self.session.scalars(

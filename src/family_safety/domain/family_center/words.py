@@ -24,6 +24,13 @@ LABELS: dict[str, str] = {
     "screen_time.daily_limit_minutes": "Daily screen time",
     "screen_time.time_away": "Time away",
     "notifications.quiet_hours": "Quiet hours",
+    "notifications.push": "Push notifications",
+    "feed.autoplay": "Autoplay videos",
+    "feed.personalised": "Feed picked for me",
+    "messaging.read_receipts": "Show when I read messages",
+    "messaging.group_invites": "Who can add me to group chats",
+    "location.sharing": "Share my location",
+    "content.maturity": "Content level",
 }
 
 # What each value of a yes/no or a choice setting reads as.
@@ -45,6 +52,21 @@ VALUE_WORDS: dict[str, dict[Any, str]] = {
         "no_one": "No one",
     },
     "remix.duet_stitch": {"everyone": "Everyone", "friends": "Friends only", "only_me": "Only me"},
+    "notifications.push": {True: "On", False: "Off"},
+    "feed.autoplay": {True: "On", False: "Off"},
+    "feed.personalised": {True: "On", False: "Off: newest first"},
+    "messaging.read_receipts": {True: "On", False: "Off"},
+    "messaging.group_invites": {
+        "everyone": "Everyone",
+        "friends": "Friends only",
+        "no_one": "No one",
+    },
+    "location.sharing": {True: "On", False: "Off"},
+    "content.maturity": {
+        "all": "Everything",
+        "13+": "Fine for 13 and up",
+        "limited": "Extra careful",
+    },
 }
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -65,6 +87,7 @@ PROBLEM_WORDS: dict[str, str] = {
     "not-an-adult": "Only adults (18 and over) can invite a teen.",
     "precondition-failed": "These limits changed since you opened the page.",
     "setting-locked": "That choice is not allowed right now.",
+    "needs-guardian-approval": "A guardian needs to say yes to that first. You can ask them.",
     "no-guardian": "You need a linked guardian before you can ask for more time.",
     "request-limit-reached": "You already have 3 questions waiting. Wait for an answer first.",
     "request-decided": "Someone already answered this.",
@@ -108,6 +131,17 @@ def validation_words(error: ValidationError) -> str:
         field = ".".join(str(part) for part in item["loc"]) or "form"
         parts.append(f"{field.replace('_', ' ').title()}: {item['msg'].lower()}")
     return "Please check: " + "; ".join(parts)
+
+
+def party_words(party: Any) -> str:
+    """Who sets a bound (a ``set_by`` party), in words: "your age", "@mum", "law: ..."."""
+    if party.kind == "age_gate":
+        return "your age"
+    if party.kind == "law":
+        return f"law: {party.title}"
+    if party.kind == "guardian_approval":
+        return f"@{party.handle}'s OK"
+    return f"@{party.handle}"
 
 
 def minutes_words(minutes: int | None) -> str:

@@ -12,14 +12,17 @@ from family_safety.domain.policy.catalog import (
     Window,
 )
 from family_safety.domain.policy.engine import (
+    Approval,
     Bound,
     EffectiveSetting,
     EffectiveSettings,
     GuardianLimits,
     Party,
+    needs_approval,
     resolve,
     violations,
 )
+from family_safety.domain.policy.laws import Law, LawPackError, LawRule, load_shipped_laws
 from family_safety.domain.policy.pack import (
     Band,
     PolicyPack,
@@ -32,12 +35,16 @@ from family_safety.domain.policy.pack import (
 __all__ = [
     "CATALOG",
     "SETTING_KEYS",
+    "Approval",
     "Band",
     "Bound",
     "EffectiveSetting",
     "EffectiveSettings",
     "GuardianLimits",
     "InvalidValue",
+    "Law",
+    "LawPackError",
+    "LawRule",
     "Party",
     "PolicyPack",
     "PolicyPackError",
@@ -46,6 +53,8 @@ __all__ = [
     "age_on",
     "load_default_pack",
     "load_pack",
+    "load_shipped_laws",
+    "needs_approval",
     "resolve",
     "violations",
 ]

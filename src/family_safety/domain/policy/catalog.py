@@ -445,5 +445,12 @@ CATALOG: dict[str, SettingKind[Any]] = {
     "screen_time.daily_limit_minutes": DailyLimitKind(minimum=15, maximum=1440),
     "screen_time.time_away": WindowListKind(max_windows=20),
     "notifications.quiet_hours": WindowListKind(max_windows=20),
+    "notifications.push": BoolKind(strict_value=False),
+    "feed.autoplay": BoolKind(strict_value=False),
+    "feed.personalised": BoolKind(strict_value=False),
+    "messaging.read_receipts": BoolKind(strict_value=False),
+    "messaging.group_invites": OrderedEnumKind("everyone", "friends", "no_one"),
+    "location.sharing": BoolKind(strict_value=False),
+    "content.maturity": OrderedEnumKind("all", "13+", "limited"),
 }
 SETTING_KEYS = tuple(CATALOG)

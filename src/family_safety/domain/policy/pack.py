@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from functools import cache
 from itertools import pairwise
@@ -54,6 +55,8 @@ class PolicyPack:
     guardian_band: str  # the youngest band that may be a guardian
     defaults: Mapping[str, Mapping[str, Any]]  # band -> setting key -> canonical value, every key
     gates: Mapping[str, Mapping[str, Any]]  # band -> setting key -> canonical value, gated keys
+    # band -> setting key -> the loosest value a teen may choose without a guardian's approval
+    needs_guardian: Mapping[str, Mapping[str, Any]] = dataclass_field(default_factory=dict)
 
     @property
     def band_names(self) -> tuple[str, ...]:
@@ -119,6 +122,7 @@ class _BandFile(PackModel):
 class _SettingFile(PackModel):
     defaults: dict[str, Any]
     gates: dict[str, Any] = Field(default_factory=dict)
+    needs_guardian: dict[str, Any] = Field(default_factory=dict)
 
 
 class _PackFile(PackModel):
@@ -149,11 +153,19 @@ def _build(source: PackSource, pack_file: _PackFile) -> PolicyPack:
 
     defaults: dict[str, dict[str, Any]] = {name: {} for name in names}
     gates: dict[str, dict[str, Any]] = {name: {} for name in names}
+    needs_guardian: dict[str, dict[str, Any]] = {name: {} for name in names}
+    teen_bands = {band.name for band in bands if band.min_age < _guardian_age(bands, pack_file)}
     for key, kind in CATALOG.items():
         setting = pack_file.settings[key]
+        for band in setting.needs_guardian:
+            if band in names and band not in teen_bands:
+                raise source.error(
+                    f"{key}: needs_guardian: {band} is not a teen band", key, "needs_guardian", band
+                )
         for field, raw_values, values in (
             ("defaults", setting.defaults, defaults),
             ("gates", setting.gates, gates),
+            ("needs_guardian", setting.needs_guardian, needs_guardian),
         ):
             for band, raw in raw_values.items():
                 if band not in names:
@@ -185,7 +197,12 @@ def _build(source: PackSource, pack_file: _PackFile) -> PolicyPack:
         guardian_band=pack_file.guardian_band,
         defaults=_frozen(defaults),
         gates=_frozen(gates),
+        needs_guardian=_frozen(needs_guardian),
     )
+
+
+def _guardian_age(bands: tuple[Band, ...], pack_file: _PackFile) -> int:
+    return next(band.min_age for band in bands if band.name == pack_file.guardian_band)
 
 
 def _checked_bands(source: PackSource, pack_file: _PackFile) -> tuple[Band, ...]:

@@ -81,13 +81,24 @@ def _closed_struct(
     doc: str | None = None,
     key: str | None = None,
     namespace: dict[str, Any] | None = None,
+    last_optional: bool = False,
 ) -> type[msgspec.Struct]:
     """A struct whose wire fields are ``fields`` (wire name -> type), refusing other fields;
-    with ``key``, it starts with ``"key": key`` (a tag: these structs can share a list)."""
+    with ``key``, it starts with ``"key": key`` (a tag: these structs can share a list); with
+    ``last_optional``, the last field defaults to None and is left out of the answer then."""
     default: Any = msgspec.UNSET if optional else msgspec.NODEFAULT
+    names = list(fields)
     struct = msgspec.defstruct(
         name,
-        [(field_name(wire), annotation, default) for wire, annotation in fields.items()],
+        [
+            (
+                field_name(wire),
+                annotation,
+                None if last_optional and wire == names[-1] else default,
+            )
+            for wire, annotation in fields.items()
+        ],
+        omit_defaults=last_optional,
         rename={field_name(wire): wire for wire in fields},
         forbid_unknown_fields=True,
         kw_only=optional,
@@ -117,13 +128,43 @@ class AgeGateParty(msgspec.Struct, tag_field="kind", tag="age_gate", forbid_unkn
     band: AgeBand
 
 
-Party: TypeAlias = GuardianParty | AgeGateParty
+class LawParty(msgspec.Struct, tag_field="kind", tag="law", forbid_unknown_fields=True):
+    """A bound set by a law that applies to the account (``GET /v1/laws/{law_id}``)."""
+
+    kind: ClassVar[Literal["law"]] = "law"  # the tag, for reading
+    law_id: str
+    title: str
+
+
+class GuardianApprovalParty(
+    msgspec.Struct, tag_field="kind", tag="guardian_approval", forbid_unknown_fields=True
+):
+    """A linked guardian's approval of a value looser than a `needs_guardian` bound."""
+
+    kind: ClassVar[Literal["guardian_approval"]] = "guardian_approval"  # the tag, for reading
+    guardian_id: Annotated[str, msgspec.Meta(extra_json_schema={"extra": {"format": "uuid"}})]
+    handle: str
+
+
+Party: TypeAlias = GuardianParty | AgeGateParty | LawParty | GuardianApprovalParty
+
+
+class LawRef(msgspec.Struct, forbid_unknown_fields=True):
+    """The law that decided a value (its `source` is `law`)."""
+
+    law_id: str
+    title: str
 
 
 def party(wire: Any) -> Party:
     """The wire type of a party of the engine (``{"kind", ...}``)."""
-    if wire["kind"] == "guardian":
+    kind = wire["kind"]
+    if kind == "guardian":
         return GuardianParty(guardian_id=wire["guardian_id"], handle=wire["handle"])
+    if kind == "law":
+        return LawParty(law_id=wire["law_id"], title=wire["title"])
+    if kind == "guardian_approval":
+        return GuardianApprovalParty(guardian_id=wire["guardian_id"], handle=wire["handle"])
     return AgeGateParty(band=wire["band"])
 
 
@@ -139,6 +180,7 @@ SettingValues = _closed_struct(
 # --- values as answered -------------------------------------------------------------------
 
 CAN_CHANGE = "False only when the bound leaves a single value."
+LAW = "Only when `source` is `law`: the law that decided the value."
 
 
 class EffectiveSettingTypes(NamedTuple):
@@ -160,8 +202,10 @@ def _effective_setting(key: str) -> EffectiveSettingTypes:
             "source": SettingSource,
             "bound": bound | None,
             "can_change": Annotated[bool, msgspec.Meta(description=CAN_CHANGE)],
+            "law": Annotated[LawRef | None, msgspec.Meta(description=LAW)],
         },
         doc=f"The effective {key}.",
+        last_optional=True,
     )
     return EffectiveSettingTypes(setting, bound)
 
@@ -190,6 +234,8 @@ class EffectiveSettingView(Protocol):
     def bound(self) -> BoundView | None: ...
     @property
     def can_change(self) -> bool: ...
+    @property
+    def law(self) -> LawRef | None: ...
 
 
 _ATTRIBUTES = tuple((key, field_name(key)) for key in CATALOG)

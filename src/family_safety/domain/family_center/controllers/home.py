@@ -23,6 +23,7 @@ from family_safety.domain.family_center.words import (
     action_words,
     minutes_words,
     notification_words,
+    party_words,
     value_words,
 )
 from family_safety.domain.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
@@ -61,10 +62,9 @@ def _set_by(setting: EffectiveSettingView) -> str:
     """Who decided a setting's value, for its holder: "Set by @mum", "Set by your age"."""
     bound = setting.bound
     if bound is not None and bound.value == setting.value:
-        names = [
-            "your age" if party.kind == "age_gate" else f"@{party.handle}" for party in bound.set_by
-        ]
-        return "Set by " + " and ".join(names)
+        return "Set by " + " and ".join(party_words(party) for party in bound.set_by)
+    if setting.law is not None:
+        return f"Set by law: {setting.law.title}"
     return "Your choice" if setting.source == "self" else "Starting setting"
 
 
