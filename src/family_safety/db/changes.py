@@ -48,6 +48,8 @@ class ChangeKind(StrEnum):
     SESSIONS = "sessions.ended"  # some or every sign-in session of the account ended
     NOTIFICATION = "notification.created"
     SCREEN_TIME = "screen_time.changed"
+    BLOCKS = "blocks.changed"  # the blocks the account made (decisions keep them in memory)
+    ROLES = "roles.changed"  # the roles an operator granted the account
 
 
 class Change(NamedTuple):

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from family_safety.db.writes import Writer
     from family_safety.domain.account_settings.hot_path import SettingsAnswers
     from family_safety.domain.auth.signed_in import SignedInAccounts
+    from family_safety.domain.decisions.hot_path import Decisions
     from family_safety.domain.policy.pack import PolicyPack
     from family_safety.domain.safety.matching import InterventionMatcher
     from family_safety.domain.safety.pack import SafetyPacks
@@ -39,3 +40,4 @@ class Components:
     signed_in: SignedInAccounts  # the account and session of each access token
     safety: SafetyPacks  # resources, report categories and next steps
     interventions: InterventionMatcher  # search interventions
+    decisions: Decisions  # POST /access/v1/evaluation(s): what they read, kept in memory

@@ -18,7 +18,9 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.db import migrations
+from family_safety.db.changes import ChangeBus, session_info
 from family_safety.db.engine import create_engine
+from family_safety.domain.safety.services.roles import ROLES
 from family_safety.lib.config import Settings
 from family_safety.lib.security.keyring import (
     KeyringError,
@@ -223,7 +225,10 @@ async def _change_role(settings: Settings, action: str, handle: str, role: str) 
 
     engine = create_engine(settings)
     try:
-        async with AsyncSession(engine, expire_on_commit=False) as session:
+        # A change noted here reaches running instances (PostgreSQL's NOTIFY, SQLite's change
+        # feed): they forget the roles they keep.
+        info = session_info(ChangeBus())
+        async with AsyncSession(engine, expire_on_commit=False, info=info) as session:
             if action == "grant":
                 changed = await grant_role(session, handle, role, datetime.now(UTC))
             else:
@@ -315,12 +320,12 @@ def _parser() -> argparse.ArgumentParser:
     audit_actions.add_parser("verify", help="report the first broken entry of each chain")
     audit.set_defaults(run=_audit_verify)
 
-    roles = commands.add_parser("roles", help="staff and partner roles (safety)")
+    roles = commands.add_parser("roles", help="staff, partner and service roles")
     role_actions = roles.add_subparsers(dest="action", required=True)
     for action, help_text in (("grant", "grant an account a role"), ("revoke", "take it back")):
         role_action = role_actions.add_parser(action, help=help_text)
         role_action.add_argument("handle")
-        role_action.add_argument("role", choices=["staff", "partner"])
+        role_action.add_argument("role", choices=ROLES)
     roles.set_defaults(run=_roles)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document the app serves")

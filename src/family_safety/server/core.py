@@ -37,6 +37,8 @@ from family_safety.domain.auth.middleware import BearerAuthenticationMiddleware
 from family_safety.domain.auth.signed_in import SignedInAccounts
 from family_safety.domain.components import Components
 from family_safety.domain.data_rights.controllers import MeController
+from family_safety.domain.decisions.controllers import DecisionController
+from family_safety.domain.decisions.hot_path import Decisions
 from family_safety.domain.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
 from family_safety.domain.events.controllers import EventsController
 from family_safety.domain.family_center.routes import family_center_routers, template_config
@@ -140,6 +142,7 @@ ROUTES = [
     ReportController,
     BlockController,
     ModerationController,
+    DecisionController,
 ]
 
 MIDDLEWARE: list[Middleware] = [
@@ -232,6 +235,9 @@ class ApplicationCore(InitPluginProtocol):
             ),
         )
         kept = settings.signed_in_cache_entries
+        screen_time_statuses = ScreenTimeStatuses(
+            pack, settings_answers, reader, bus, trust, max_entries=kept
+        )
         return Components(
             settings=settings,
             pack=pack,
@@ -247,15 +253,22 @@ class ApplicationCore(InitPluginProtocol):
             reader=reader,
             writer=Writer(engine, announcer, postgres),
             settings_answers=settings_answers,
-            screen_time_statuses=ScreenTimeStatuses(
-                pack, settings_answers, reader, bus, trust, max_entries=kept
-            ),
+            screen_time_statuses=screen_time_statuses,
             sessions=async_sessionmaker(engine, expire_on_commit=False, info=session_info(bus)),
             changes=bus,
             signed_in=SignedInAccounts(reader, bus, trust, max_entries=kept),
             # The safety packs are checked like the policy pack: a broken one stops the start.
             safety=load_default_packs(),
             interventions=default_matcher(),
+            decisions=Decisions(
+                pack,
+                reader,
+                settings_answers,
+                screen_time_statuses,
+                bus,
+                trust,
+                max_entries=kept,
+            ),
         )
 
     @asynccontextmanager
