@@ -87,9 +87,6 @@ if TYPE_CHECKING:
 
     from family_safety.domain.policy.pack import PolicyPack
 
-MAX_BODY_BYTES = 64 * 1024
-"""Passed to ``Litestar(request_max_body_size=...)`` by ``app.create_app``: Litestar 2.25 reads
-this one from its constructor's argument, not from the config a plugin returns."""
 
 _log = structlog.get_logger("family_safety")
 

@@ -172,7 +172,10 @@ def test_quiet_hours_and_time_away_are_read_at_the_moment_asked() -> None:
     left = Known("left", effective("13-15"), UTC_ZONE, screen_time=status(12))
     answer = ask("app.use", left)
     assert answer.decision
-    assert ("screen_time", {"account_id": "left", "remaining_minutes": 12}) in answer.reasons
+    assert (
+        "screen_time",
+        {"kind": "screen_time", "account_id": "left", "remaining_minutes": 12},
+    ) in answer.reasons
 
 
 def test_a_reason_carries_the_settings_provenance() -> None:
@@ -187,11 +190,12 @@ def test_a_reason_carries_the_settings_provenance() -> None:
     (reason,) = ask("search", teen).reasons
     assert reason.kind == "setting"
     assert reason.fields == {
+        "kind": "setting",
         "account_id": "teen",
         "key": "search.enabled",
         "value": False,
         "source": "guardian",
-        "set_by": ({"kind": "guardian", "guardian_id": "g-1", "handle": "mum"},),
+        "set_by": [{"kind": "guardian", "guardian_id": "g-1", "handle": "mum"}],
     }
 
 

@@ -14,6 +14,7 @@ change feed, PostgreSQL's ``NOTIFY``) within the notification window. While thos
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from uuid import UUID
 
@@ -95,6 +96,10 @@ class Decisions:
         self._settings: dict[UUID, _Settings] = {}
         self._blocks: dict[UUID, frozenset[str]] = {}
         self._roles: dict[UUID, frozenset[str]] = {}
+        # What a decision reads of an account, whole, by its id's canonical text, for the day it
+        # was made; forgotten with any part of it (its record, settings or blocks).
+        self._known: dict[str, tuple[date, Known]] = {}
+        self._records_of_known: dict[str, AccountRecord] = {}
         settings_answers.on_resolved(self._keep_settings)
         bus.on_change(self._forget_change)
 
@@ -180,8 +185,24 @@ class Decisions:
         return decisions
 
     async def _party(self, raw: str, at: datetime, now: datetime, screen_time: bool) -> Account:
+        known = await self._known_account(raw, now.date())
+        if isinstance(known, Known) and screen_time:
+            record = self._records_of_known[known.account_id]
+            status = await self._screen_time.status_at(record, at, now)
+            return replace(known, screen_time=status, setting_reasons=known.setting_reasons)
+        return known
+
+    async def _known_account(self, raw: str, today: date) -> Account:
+        """The account as a decision reads it today, kept until it changes (a decision reads
+        accounts by the ids callers send: a canonical one is looked up as sent)."""
+        kept = self._known.get(raw)
+        if kept is not None and kept[0] == today and self._trusted():
+            return kept[1]
         account_id = _account_id(raw)
-        record = None if account_id is None else await self.account(account_id)
+        if account_id is None:
+            return Unknown(raw)
+        forgotten_before = self._forgotten
+        record = await self.account(account_id)
         if record is None:
             return Unknown(raw)
         held = (
@@ -193,16 +214,21 @@ class Decisions:
                 "since": record.held_since,
             }
         )
-        return Known(
+        known = Known(
             account_id=str(record.id),
-            settings=await self.effective(record, now.date()),
+            settings=await self.effective(record, today),
             timezone=zone(record.timezone),
             blocks=await self.blocks(record.id),
             held=held,
-            screen_time=(
-                await self._screen_time.status_at(record, at, now) if screen_time else None
-            ),
         )
+        if self._trusted() and self._forgotten == forgotten_before:
+            if len(self._known) >= self._max_entries and known.account_id not in self._known:
+                forgotten = next(iter(self._known))
+                del self._known[forgotten]
+                self._records_of_known.pop(forgotten, None)
+            self._known[known.account_id] = (today, known)
+            self._records_of_known[known.account_id] = record
+        return known
 
     # --- memory -----------------------------------------------------------------------------
 
@@ -224,15 +250,26 @@ class Decisions:
         if kind in _ACCOUNT_ROW:
             self._forgotten += 1
             self._accounts.pop(account_id, None)
+            self._forget_known(account_id)
         elif kind == ChangeKind.BLOCKS:
             self._forgotten += 1
             self._blocks.pop(account_id, None)
+            self._forget_known(account_id)
         elif kind == ChangeKind.ROLES:
             self._forgotten += 1
             self._roles.pop(account_id, None)
 
+    def _forget_known(self, account_id: UUID) -> None:
+        # The blocks an account made show in the other side's decisions too: both read them from
+        # this account's own entry, so forgetting it is enough.
+        key = str(account_id)
+        self._known.pop(key, None)
+        self._records_of_known.pop(key, None)
+
     def _forget_everything(self) -> None:
         self._forgotten += 1
+        self._known.clear()
+        self._records_of_known.clear()
         self._accounts.clear()
         self._settings.clear()
         self._blocks.clear()

@@ -12,16 +12,17 @@ thing that denied it comes first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from family_safety.domain.policy.catalog import CATALOG
 from family_safety.domain.screen_time.status import time_away_at
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from family_safety.domain.policy.engine import EffectiveSettings, Party
+    from family_safety.domain.policy.engine import EffectiveSettings
     from family_safety.domain.screen_time.status import ScreenTimeStatus
 
 Relationship = Literal["friend", "none"]
@@ -85,6 +86,9 @@ class Known:
     blocks: frozenset[str] = frozenset()
     held: Mapping[str, Any] | None = None  # {law_id, title, since} while held
     screen_time: ScreenTimeStatus | None = None
+    # The reasons its settings give, made once per account (the caller may keep the account for
+    # many decisions): ``setting_reason`` fills it.
+    setting_reasons: dict[str, Reason] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +102,8 @@ Account = Known | Unknown
 
 
 class Reason(NamedTuple):
-    """What decided, as on the wire: ``{kind, **fields}``."""
+    """What decided: its kind, and ``fields`` as on the wire (``{kind, ...}``, values in their
+    JSON form)."""
 
     kind: Literal["setting", "block", "screen_time", "held", "unknown-account"]
     fields: Mapping[str, Any]
@@ -122,27 +127,33 @@ def admits(audience: str, *, friend: bool, same: bool) -> bool:
 
 
 def setting_reason(account: Known, key: str) -> Reason:
-    """A setting as the account's effective settings show it (value canonical: the wire dumps
-    it)."""
-    setting = account.settings.settings[key]
-    set_by: tuple[Party, ...] = () if setting.bound is None else setting.bound.set_by
-    return Reason(
-        "setting",
-        {
-            "account_id": account.account_id,
-            "key": key,
-            "value": setting.value,
-            "source": setting.source,
-            "set_by": set_by,
-        },
-    )
+    """A setting as the account's effective settings show it (value, source, who set the bound),
+    in its JSON form."""
+    reason = account.setting_reasons.get(key)
+    if reason is None:
+        setting = account.settings.settings[key]
+        set_by = [] if setting.bound is None else [dict(party) for party in setting.bound.set_by]
+        reason = account.setting_reasons[key] = Reason(
+            "setting",
+            {
+                "kind": "setting",
+                "account_id": account.account_id,
+                "key": key,
+                "value": CATALOG[key].dump(setting.value),
+                "source": setting.source,
+                "set_by": set_by,
+            },
+        )
+    return reason
 
 
 def _account_reasons(account: Account) -> list[Reason]:
     if isinstance(account, Unknown):
-        return [Reason("unknown-account", {"account_id": account.account_id})]
+        return [
+            Reason("unknown-account", {"kind": "unknown-account", "account_id": account.account_id})
+        ]
     if account.held is not None:
-        return [Reason("held", {"account_id": account.account_id, **account.held})]
+        return [Reason("held", {"kind": "held", "account_id": account.account_id, **account.held})]
     return []
 
 
@@ -175,7 +186,11 @@ def decide(
                 denied.append(
                     Reason(
                         "block",
-                        {"blocker_id": blocker.account_id, "blocked_id": blocked.account_id},
+                        {
+                            "kind": "block",
+                            "blocker_id": blocker.account_id,
+                            "blocked_id": blocked.account_id,
+                        },
                     )
                 )
         same = subject.account_id == resource.account_id
@@ -209,7 +224,12 @@ def decide(
         check(not status.time_away.active, setting_reason(subject, TIME_AWAY))
         remaining = status.remaining_minutes
         left = Reason(
-            "screen_time", {"account_id": subject.account_id, "remaining_minutes": remaining}
+            "screen_time",
+            {
+                "kind": "screen_time",
+                "account_id": subject.account_id,
+                "remaining_minutes": remaining,
+            },
         )
         check(remaining is None or remaining > 0, left)
         if remaining is not None:  # the limit that counts, and who set it

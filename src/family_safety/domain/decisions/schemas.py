@@ -12,12 +12,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from family_safety.domain.decisions.hot_path import Question
 from family_safety.domain.decisions.rules import ACTIONS
-from family_safety.domain.policy.catalog import CATALOG
 from family_safety.domain.screen_time.usage_report import instant
 from family_safety.lib import problems
 
 if TYPE_CHECKING:
-    from family_safety.domain.decisions.rules import Decision, Reason
+    from family_safety.domain.decisions.rules import Decision
 
 MAX_EVALUATIONS = 100
 
@@ -162,21 +161,9 @@ class DecisionsOut(msgspec.Struct):
     evaluations: list[DecisionOut]
 
 
-def _reason_out(reason: Reason) -> dict[str, Any]:
-    fields = reason.fields
-    if reason.kind == "setting":
-        key = fields["key"]
-        return {
-            "kind": "setting",
-            **fields,
-            "value": CATALOG[key].dump(fields["value"]),
-            "set_by": [dict(party) for party in fields["set_by"]],
-        }
-    return {"kind": reason.kind, **fields}
-
-
 def decision_out(decision: Decision) -> DecisionOut:
     return DecisionOut(
         decision=decision.decision,
-        context=DecisionContextOut([_reason_out(reason) for reason in decision.reasons]),
+        # Each reason's fields are its wire form already (kept per account, shared by answers).
+        context=DecisionContextOut([dict(reason.fields) for reason in decision.reasons]),
     )
