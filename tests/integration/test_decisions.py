@@ -429,6 +429,38 @@ async def test_one_unknown_action_fails_the_whole_batch(people):
     assert [error["field"] for error in problem["errors"]] == ["evaluations.2.resource"]
 
 
+# --- the lane ---------------------------------------------------------------------------------
+
+
+async def test_the_lane_answers_what_litestar_answers(people):
+    """Valid questions are answered in front of Litestar (server/hot_routes.py); a query string
+    sends the same request to Litestar's controller."""
+    backend, adult, other, sixteen, fifteen = people
+    await adult.post("/v1/me/blocks", json={"handle": other.handle})
+    one = {
+        "subject": account(fifteen),
+        "action": {"name": "app.use"},
+        "context": {"at": "2026-12-07T13:00:00+01:00", "relationship": "friend", "x": 1},
+    }
+    batch = {
+        "subject": account(adult),
+        "resource": account(sixteen),
+        "evaluations": [
+            {"action": {"name": name}}
+            for name in ("message.send", "remix.create", "download", "suggest", "search")
+        ]
+        + [{"action": {"name": "download"}, "resource": account(other)}],
+    }
+    for path, body in (("/access/v1/evaluation", one), ("/access/v1/evaluations", batch)):
+        hot = await backend.post(path, json=body)
+        routed = await backend.post(path, json=body, params={"via": "router"})
+        assert hot.status_code == routed.status_code == 200
+        hot_headers = {k: v for k, v in hot.headers.items() if k != "x-request-id"}
+        routed_headers = {k: v for k, v in routed.headers.items() if k != "x-request-id"}
+        assert hot_headers == routed_headers
+        assert hot.content == routed.content
+
+
 # --- freshness ------------------------------------------------------------------------------------
 
 

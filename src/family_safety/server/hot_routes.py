@@ -23,8 +23,9 @@ The decisions' two POSTs (``/access/v1/evaluation`` and ``/access/v1/evaluations
 answered here too, on the same terms, when their answer is a 200: exactly that method and path,
 no query string, one ``Authorization``, a JSON ``Content-Type``, a body within the app's size
 limit that nests no deeper than the body gate allows (the same ``JsonDepthScanner``), a caller
-with the ``service`` or ``staff`` role (decisions' memory), and a body that validates as
-Litestar would validate it (the same pydantic models). Anything else (no role: 403, bad input:
+with the ``service`` or ``staff`` role (decisions' memory), and a body that validates
+(``decisions.schemas.lane_questions``: msgspec Structs accepting what Litestar's pydantic models
+accept, or less). Anything else (no role: 403, bad input:
 422, a malformed body: 400) is Litestar's, with the body the lane read replayed to it.
 
 It is installed where the app is built (server/app.py), inside the request log
@@ -42,20 +43,13 @@ from typing import TYPE_CHECKING
 
 import msgspec
 import structlog
-from pydantic import ValidationError
 
 from family_safety.domain.account_settings.hot_path import NotModified
 from family_safety.domain.auth.middleware import bearer_grant
 from family_safety.domain.auth.signed_in import signed_in_account
 from family_safety.domain.decisions.deps import may_decide
-from family_safety.domain.decisions.schemas import (
-    DecisionsOut,
-    EvaluationIn,
-    EvaluationsIn,
-    decision_out,
-)
+from family_safety.domain.decisions.schemas import DecisionsOut, decision_out, lane_questions
 from family_safety.lib.clock import utc_now
-from family_safety.lib.problems import Problem
 from family_safety.lib.request_body import MAX_BODY_BYTES, JsonDepthScanner
 from family_safety.server.logs import HTTP_SCOPE
 
@@ -115,11 +109,10 @@ async def _evaluation(
 ) -> Answer | None:
     if not await may_decide(components, account.id):
         return None
-    try:
-        question = EvaluationIn.model_validate_json(body).question()
-    except (ValidationError, Problem):
+    questions = lane_questions(body, batch=False)
+    if questions is None:
         return None
-    (decision,) = await components.decisions.evaluate([question], now)
+    (decision,) = await components.decisions.evaluate(questions, now)
     answer = _encode(decision_out(decision))
     return 200, [_JSON, _length(answer)], answer
 
@@ -129,9 +122,8 @@ async def _evaluations(
 ) -> Answer | None:
     if not await may_decide(components, account.id):
         return None
-    try:
-        questions = EvaluationsIn.model_validate_json(body).questions()
-    except (ValidationError, Problem):
+    questions = lane_questions(body, batch=True)
+    if questions is None:
         return None
     decisions = await components.decisions.evaluate(questions, now)
     answer = _encode(DecisionsOut([decision_out(decision) for decision in decisions]))

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from family_safety.domain.policy.catalog import CATALOG
-from family_safety.domain.screen_time.status import time_away_at
+from family_safety.domain.screen_time.status import covered_at
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -216,7 +216,7 @@ def decide(
         )
     if action.quiet_hours:
         windows = subject.settings.settings[QUIET_HOURS].value
-        quiet = time_away_at(at, subject.timezone, windows).active
+        quiet = covered_at(at, subject.timezone, windows)
         check(not quiet, setting_reason(subject, QUIET_HOURS))
     if action.screen_time:
         status = subject.screen_time
