@@ -164,3 +164,13 @@ async def concurrent_app_client(app: Litestar) -> AsyncIterator[httpx.AsyncClien
     finally:
         stop.set()
         await lifespan
+
+
+def laws_in_force(reader: Any) -> Any:
+    """The laws in force for a ``SettingsAnswers`` built in a test: the shipped statuses (a test
+    that changes one goes through ``PATCH /v1/laws/{id}`` and the app's own)."""
+    from family_safety.db.changes import ChangeBus, MemoryTrust
+    from family_safety.domain.laws.hot_path import LawsInForce
+
+    bus = ChangeBus()
+    return LawsInForce(reader, bus, MemoryTrust(bus, reader, keep=False))

@@ -2,7 +2,7 @@
 an account's hold below a minimum age
 
 Revision ID: a3c9e1f2b4d6
-Revises: 5f0c1a7e3b21
+Revises: c3a9e5d1f024 (laws)
 Create Date: 2026-12-07 04:10:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "a3c9e1f2b4d6"
-down_revision: str | None = "5f0c1a7e3b21"
+down_revision: str | None = "c3a9e5d1f024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -274,7 +274,6 @@ async def test_a_held_account_is_denied_everything_as_subject_or_resource(
     people, register, monkeypatch
 ):
     backend, adult, _, _, _ = people
-    teen = await register("teen_down_under", 15, country="AU")
     law = type(
         "Law",
         (),
@@ -285,7 +284,11 @@ async def test_a_held_account_is_denied_everything_as_subject_or_resource(
             "covers": lambda self, country, region: country == "AU",
         },
     )()
-    monkeypatch.setattr(holds, "applying_laws", lambda components, today: [law])
+    # Registered before the law applied; then it applies (the seam holds' own tests use).
+    applying: list = []
+    monkeypatch.setattr(holds, "applying_laws", lambda components, today: applying)
+    teen = await register("teen_down_under", 15, country="AU")
+    applying.append(law)
     assert (await teen.get("/v1/me")).json()["held"] is not None
     for action in ("search", "app.use", "notification.send"):
         answer = await ask(backend, action, teen)
@@ -482,3 +485,16 @@ async def test_a_change_is_seen_by_the_next_decision(people):
     assert allowed(await ask(backend, "notification.send", fifteen))
     await fifteen.patch("/v1/me/settings", json={"notifications.push": False})
     assert not allowed(await ask(backend, "notification.send", fifteen))
+
+
+async def test_a_laws_settings_decide_with_the_law_named(people, register):
+    """EU-DSA-28 for a 15-year-old in Germany: group invitations from no one, no push."""
+    backend, adult, _, _, _ = people
+    teen = await register("teen_berlin", 15, country="DE")
+    invite = await ask(backend, "group.invite", adult, teen, relationship="friend")
+    assert denied_by(invite) == [("setting", "messaging.group_invites")]
+    reason = setting(invite, "messaging.group_invites")
+    assert (reason["value"], reason["source"]) == ("no_one", "law")
+    push = await ask(backend, "notification.send", teen)
+    assert denied_by(push) == [("setting", "notifications.push")]
+    assert setting(push, "notifications.push")["source"] == "law"

@@ -416,3 +416,49 @@ async def test_a_teen_adds_daily_time_away(browsers):
         {"screen_time.time_away.start": "19:00", "screen_time.time_away.end": "19:00"},
     )
     assert "Please check: Time away" in same.text
+
+
+async def test_a_teen_asks_to_loosen_a_setting_and_a_guardian_approves_on_the_page(
+    browsers, register
+):
+    mum, sam = await register("mum", 40), browsers()
+    await _register(sam, "sam", 14)
+    code = (await mum.post("/v1/pairing-invitations", json={})).json()["code"]
+    await sam.post("/family/pairing", {"code": code})
+    await sam.post("/family/pairing/agree")
+    teen_id = (await mum.get("/v1/pairings")).json()["items"][0]["teen"]["id"]
+    home = await sam.get("/family/home")
+    assert "Ask to change a setting" in home.text
+    asked = await sam.post(
+        "/family/setting-requests",
+        {"key": "content.maturity", "value": '"all"', "note": "for films"},
+    )
+    assert "Your request was sent to your guardians." in asked.text
+    # Asking again for what needs no approval is refused in words.
+    refused = await sam.post(
+        "/family/setting-requests", {"key": "content.maturity", "value": '"13+"'}
+    )
+    assert "Your request was sent" not in refused.text
+    page_mum = browsers()
+    await page_mum.get("/family")
+    await page_mum.post("/family/sign-in", {"handle": "mum", "password": PASSWORD})
+    teen_page = await page_mum.get(f"/family/teens/{teen_id}")
+    assert "Setting requests" in teen_page.text
+    assert "for films" in teen_page.text
+    [request_id] = re.findall(
+        rf"/family/teens/{teen_id}/setting-requests/([0-9a-f-]+)", teen_page.text
+    )
+    approved = await page_mum.post(
+        f"/family/teens/{teen_id}/setting-requests/{request_id}", {"decision": "approve"}
+    )
+    assert "Approved: the setting is changed." in approved.text
+    assert "No setting requests waiting." in approved.text
+    settings = (await mum.get(f"/v1/teens/{teen_id}/settings")).json()["settings"]
+    assert settings["content.maturity"]["value"] == "all"
+    # A second decision on the page is refused in words, and changes nothing.
+    again = await page_mum.post(
+        f"/family/teens/{teen_id}/setting-requests/{request_id}", {"decision": "decline"}
+    )
+    assert "Approved: the setting is changed." not in again.text
+    settings = (await mum.get(f"/v1/teens/{teen_id}/settings")).json()["settings"]
+    assert settings["content.maturity"]["value"] == "all"

@@ -7,17 +7,19 @@ sets it to an Australian law of minimum age 16 while ``laws.applying`` is true."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from family_safety.db.engine import create_engine
 from family_safety.domain.ages import holds
+from family_safety.domain.safety import services as safety_services
 from family_safety.lib.clock import utc_now
-from tests.helpers import birthdate_for_age, expect_problem, pair
+from tests.helpers import PASSWORD, birthdate_for_age, expect_problem, pair
 
 TITLE = "Online Safety Amendment (Social Media Minimum Age) Act 2024"
 
@@ -182,3 +184,61 @@ async def test_the_sweep_holds_and_releases_accounts_never_served(laws, register
     kinds = await _kinds(teen)
     assert "account.held" in kinds
     assert "account.released" in kinds
+
+
+async def test_a_held_teen_sees_a_page_explaining_the_hold(held_family, client):
+    _, teen = held_family
+    client.cookies.clear()
+    first = await client.get("/family")
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', first.text).group(1)
+    signed_in = await client.post(
+        "/family/sign-in",
+        data={"_csrf_token": csrf, "handle": teen.handle, "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    home = await client.get("/family/home")
+    assert home.status_code == 403
+    assert "Your account is on hold" in home.text
+    assert TITLE in home.text
+    assert 'href="/family/help"' in home.text
+    assert (await client.get("/family/help")).status_code == 200
+
+
+async def _grant_staff(settings, handle: str) -> None:
+    """What `family-safety roles grant` does, from within a running test."""
+    engine = create_engine(settings)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            await safety_services.grant_role(session, handle, "staff", utc_now())
+    finally:
+        await engine.dispose()
+
+
+async def test_the_shipped_law_and_its_status_hold_and_release(client, register, settings):
+    """No seam here: the shipped AU-SMMA, in force since 2025-12-10, and staff changing it."""
+    body = {"password": PASSWORD, "country": "AU", "birthdate": birthdate_for_age(15).isoformat()}
+    refused = await client.post("/v1/accounts", json={**body, "handle": "aussie_15"})
+    assert TITLE in expect_problem(refused, 422, "minimum-age")["detail"]
+    staff = await register("staff_member", 35)
+    await _grant_staff(settings, staff.handle)
+
+    async def set_status(status: str) -> None:
+        changed = await staff.patch(
+            "/v1/laws/AU-SMMA", json={"status": status, "note": "court order"}
+        )
+        assert changed.status_code == 200, changed.text
+
+    await set_status("enjoined")
+    teen = await register("aussie_15", 15, country="AU")
+    parent = await register("parent_15", 45, country="AU")
+    await pair(parent, teen)
+    assert (await teen.get("/v1/me/settings")).status_code == 200
+    await set_status("in_force")
+    # The next request of the teen, on any path, meets the hold at once.
+    expect_problem(await teen.get("/v1/me/settings"), 403, "account-held")
+    assert (await teen.get("/v1/me")).json()["held"]["law_id"] == "AU-SMMA"
+    assert "account.held" in await _kinds(parent)
+    await set_status("enjoined")
+    assert (await teen.get("/v1/me/settings")).status_code == 200
+    assert "account.released" in await _kinds(parent)

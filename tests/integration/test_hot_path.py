@@ -18,6 +18,7 @@ from family_safety.domain.account_settings.hot_path import (
 )
 from family_safety.domain.policy.pack import load_default_pack
 from family_safety.lib.clock import utc_today
+from tests.helpers import laws_in_force
 
 
 async def test_an_answer_read_after_a_change_carries_the_changes_etag(register, settings):
@@ -28,7 +29,8 @@ async def test_an_answer_read_after_a_change_carries_the_changes_etag(register, 
         postgres = PostgresPool.for_engine(engine, 2)
     reader = HotPathReader(engine, postgres)
     pack = load_default_pack()
-    answers = SettingsAnswers(pack, reader, SettingsAnswerCache(1 << 20, typical_answers(pack)))
+    cache = SettingsAnswerCache(1 << 20, typical_answers(pack))
+    answers = SettingsAnswers(pack, laws_in_force(reader), reader, cache)
     try:
         stale = await load_account_record(reader, UUID(teen.id))
         changed = await teen.patch("/v1/me/settings", json={"search.enabled": False})

@@ -29,7 +29,7 @@ from family_safety.domain.account_settings.services import AccountSettingsServic
 from family_safety.domain.policy.pack import load_default_pack
 from family_safety.lib.clock import utc_today
 from tests.conftest import requires_postgres
-from tests.helpers import EVERY_DAY, daily, pair, set_limits
+from tests.helpers import EVERY_DAY, daily, laws_in_force, pair, set_limits
 
 CHOICES = {
     "downloads.allowed": False,
@@ -141,7 +141,8 @@ async def test_the_hot_answer_is_the_answer_the_orm_resolves(register, reads):
     teen = await _family(register)
     pack = load_default_pack()
     record = await load_account_record(reader, UUID(teen.id))
-    hot = SettingsAnswers(pack, reader, SettingsAnswerCache(1 << 20, typical_answers(pack)))
+    cache = SettingsAnswerCache(1 << 20, typical_answers(pack))
+    hot = SettingsAnswers(pack, laws_in_force(reader), reader, cache)
     answer = await hot.answer(record, utc_today(), None)
     assert isinstance(answer, Answer)
     account = await session.get(Account, UUID(teen.id))

@@ -2,9 +2,7 @@
 bound, a guardian approves or declines, the first decision stands, and an approval can be
 withdrawn, with the value back at the bound.
 
-The ``needs_guardian`` bound is read through one seam
-(``setting_requests.services.needs_guardian_bound``); until the pack holds one, the
-``bounded`` fixture puts ``account.private`` under it (a teen may choose ``true`` alone)."""
+The default pack's ``content.maturity`` needs a guardian to loosen past ``13+`` for 13-17."""
 
 from __future__ import annotations
 
@@ -12,22 +10,14 @@ import asyncio
 
 import pytest
 
-from family_safety.domain.setting_requests import services
 from tests.helpers import expect_problem, pair, set_limits
 
-KEY = "account.private"
+KEY = "content.maturity"
+BOUND, LOOSER = "13+", "all"
 
 
 @pytest.fixture
-def bounded(monkeypatch):
-    def bound(pack, band, key):
-        return True if key == KEY and band in pack.teen_bands else None
-
-    monkeypatch.setattr(services, "needs_guardian_bound", bound)
-
-
-@pytest.fixture
-async def family(bounded, register):
+async def family(register):
     first = await register("parent_one", 40)
     second = await register("parent_two", 42)
     teen = await register("teen_asks", 14)
@@ -36,7 +26,7 @@ async def family(bounded, register):
     return first, second, teen
 
 
-async def _ask(teen, value=False, **extra):
+async def _ask(teen, value=LOOSER, **extra):
     return await teen.post("/v1/me/setting-requests", json={"key": KEY, "value": value, **extra})
 
 
@@ -70,7 +60,7 @@ async def test_ask_approve_withdraw(family):
     assert request["status"] == "pending"
     assert (request["key"], request["value"], request["note"]) == (
         KEY,
-        False,
+        LOOSER,
         "my friends can't find me",
     )
     assert set(request) >= {"id", "key", "value", "note", "status", "created_at"}
@@ -85,15 +75,25 @@ async def test_ask_approve_withdraw(family):
     assert decided.status_code == 200, decided.text
     assert decided.json()["status"] == "approved"
     assert decided.json()["decided_by"] == first.id
-    # The teen's choice is the value at once.
-    assert (await _setting(teen))["value"] is False
+    # The teen's choice is the value at once, and the approval shows who allowed it.
+    setting = await _setting(teen)
+    assert setting["value"] == LOOSER
+    assert {"kind": "guardian_approval", "guardian_id": first.id, "handle": "parent_one"} in (
+        setting["bound"]["set_by"]
+    )
+    # The PATCH the approval allows is no longer refused.
+    patched = await teen.patch("/v1/me/settings", json={KEY: LOOSER})
+    assert patched.status_code == 200, patched.text
     assert "setting_request.decided" in await _kinds(teen)
     assert "setting_request.decided" in await _kinds(second)
 
     withdrawn = await first.delete(f"/v1/teens/{teen.id}/setting-requests/{request['id']}")
     assert withdrawn.status_code == 204, withdrawn.text
-    # Back at the bound.
-    assert (await _setting(teen))["value"] is True
+    # Back at the bound, and a looser PATCH needs an approval again.
+    assert (await _setting(teen))["value"] == BOUND
+    expect_problem(
+        await teen.patch("/v1/me/settings", json={KEY: LOOSER}), 403, "needs-guardian-approval"
+    )
     assert "setting_request.withdrawn" in await _kinds(teen)
     mine = (await teen.get("/v1/me/setting-requests")).json()["items"]
     assert [item["status"] for item in mine] == ["withdrawn"]
@@ -116,7 +116,7 @@ async def test_withdrawing_one_approval_keeps_what_another_allows(family):
             kept = request
     withdrawn = await first.delete(f"/v1/teens/{teen.id}/setting-requests/{kept['id']}")
     assert withdrawn.status_code == 204
-    assert (await _setting(teen))["value"] is False
+    assert (await _setting(teen))["value"] == LOOSER
 
 
 async def test_a_decline_changes_no_setting(family):
@@ -157,16 +157,17 @@ async def test_thirty_simultaneous_decisions_give_one_answer(family):
 async def test_bad_requests_change_nothing(family, register):
     first, _, teen = family
     cases = [
-        ({"key": KEY, "value": True}, 422, "validation"),  # not looser than the bound
+        ({"key": KEY, "value": BOUND}, 422, "validation"),  # not looser than the bound
+        ({"key": KEY, "value": "limited"}, 422, "validation"),
         ({"key": KEY, "value": "no"}, 422, "validation"),  # not a value of the key
         ({"key": "no.such", "value": True}, 422, "validation"),
         ({"key": "search.enabled", "value": True}, 422, "validation"),  # no bound on the key
-        ({"key": KEY, "value": False, "extra": 1}, 422, "validation"),
+        ({"key": KEY, "value": LOOSER, "extra": 1}, 422, "validation"),
     ]
     for body, status, slug in cases:
         expect_problem(await teen.post("/v1/me/setting-requests", json=body), status, slug)
     # A guardian's limit wins over an ask.
-    limited = await set_limits(first, teen.id, {KEY: True})
+    limited = await set_limits(first, teen.id, {KEY: BOUND})
     assert limited.status_code == 200, limited.text
     problem = expect_problem(await _ask(teen), 422, "validation")
     assert "@parent_one" in str(problem["errors"])
@@ -197,3 +198,13 @@ async def test_strangers_get_404(family, register):
     ):
         expect_problem(response, 404, "not-found")
     assert (await teen.get("/v1/me/setting-requests")).json()["items"][0]["status"] == "pending"
+
+
+async def test_the_export_holds_the_teens_setting_requests(family):
+    first, _, teen = family
+    request = await _asked(teen, note="films")
+    await first.post(_decision(teen.id, request["id"]), json={"approve": True})
+    exported = (await teen.get("/v1/me/export")).json()["setting_requests"]
+    assert [(r["id"], r["key"], r["value"], r["note"], r["status"]) for r in exported] == [
+        (request["id"], KEY, LOOSER, "films", "approved")
+    ]

@@ -29,6 +29,7 @@ class CountingReader:
             "Teen",
             date(2012, 5, 1),
             None,
+            None,
             "UTC",
             created,
             1,

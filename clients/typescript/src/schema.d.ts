@@ -674,6 +674,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/setting-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My setting requests, oldest first */
+        get: operations["V1MeSettingRequestsMine"];
+        put?: never;
+        /**
+         * Ask my guardians for a value looser than I may choose alone (teens, 13-17)
+         * @description `value` must be looser than the key's `needs_guardian` bound and break no gate or guardian limit (else 422); 409 `no-guardian` without a linked guardian. Each linked guardian gets `setting_request.created`.
+         */
+        post: operations["V1MeSettingRequestsAsk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/setting-requests/{request_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or decline a setting request
+         * @description The first decision stands: 409 `already-decided` after it. Approving sets the teen's choice to the value at once; it shows in `bound.set_by` as `guardian_approval`. The teen gets `setting_request.decided`.
+         */
+        post: operations["V1TeensTeenIdSettingRequestsRequestIdDecisionDecide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/setting-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This teen's setting requests, oldest first */
+        get: operations["V1TeensTeenIdSettingRequestsRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/setting-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw an approval
+         * @description The value returns to the `needs_guardian` bound; the teen gets `setting_request.withdrawn`. 404 for a request never approved.
+         */
+        delete: operations["V1TeensTeenIdSettingRequestsRequestIdWithdraw"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/safety/search-interventions": {
         parameters: {
             query?: never;
@@ -878,6 +956,47 @@ export interface paths {
          * @description `urgent`, then `high`, then `normal`; oldest first within each. Each report names its reporter (`{id, handle, display_name}`, null once that account is deleted) and, for `minor_exploitation`, the NCMEC escalation.
          */
         get: operations["V1ModerationReportsQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/laws/{law_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One law */
+        get: operations["V1LawsLawIdLaw"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a law's status (staff)
+         * @description `{status, note}`: an audit entry of the staff account; every account the law touches re-resolves at once, on every instance (its settings ETag changes when the laws applied to it do).
+         */
+        patch: operations["V1LawsLawIdChangeStatus"];
+        trace?: never;
+    };
+    "/v1/laws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The laws this service applies, with their status and rules
+         * @description A law applies to an account when `applies_now` and the account's country is in `countries` or its region in `regions`; an enjoined or proposed law is listed but applies nothing.
+         */
+        get: operations["V1LawsLaws"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1318,6 +1437,10 @@ export interface components {
             blocks: components["schemas"]["BlockOut"][];
             /** @description Roles an operator granted: `staff`, `partner`. */
             roles: string[];
+            /** @description The setting requests this account made, as `GET /v1/me/setting-requests` answers them. */
+            setting_requests: {
+                [key: string]: unknown;
+            }[];
             /** @description `days` (`{date, used_minutes}` of each local day with reported use), `time_requests` and `time_grants`, as the screen-time routes answer them. */
             screen_time: {
                 [key: string]: {
@@ -1470,6 +1593,13 @@ export interface components {
             /** @constant */
             kind: "guardian";
         };
+        /** HeldOut */
+        HeldOut: {
+            law_id: string | null;
+            title: string;
+            /** Format: date-time */
+            since: string;
+        };
         /** InterventionList */
         InterventionList: {
             version: string;
@@ -1522,6 +1652,33 @@ export interface components {
             code: string;
             token?: null;
         });
+        /** LawOut */
+        LawOut: {
+            /** @example EU-DSA-28 */
+            id: string;
+            title: string;
+            /** @description Where the law is published (a URL). */
+            citation: string;
+            /** @description ISO 3166-1 alpha-2 codes. */
+            countries: string[];
+            /** @description ISO 3166-2 codes, such as `US-NY`. */
+            regions: string[];
+            /** @enum {string} */
+            status: "in_force" | "enjoined" | "proposed";
+            effective_from: string | null;
+            /** @description Exclusive; null: no end. */
+            effective_until: string | null;
+            /** @description `status` is `in_force` and today (UTC) lies in `[effective_from, effective_until)`. */
+            applies_now: boolean;
+            minimum_age: number | null;
+            /** @description `{key, band, default?, gate?, needs_guardian?}`, values in wire form. */
+            rules: {
+                [key: string]: unknown;
+            }[];
+            /** @description Staff's note on the last status change. */
+            status_note: string | null;
+            status_changed_at: string | null;
+        };
         /** LawParty */
         LawParty: {
             law_id: string;
@@ -1533,6 +1690,12 @@ export interface components {
         LawRef: {
             law_id: string;
             title: string;
+        };
+        /** LawStatusChange */
+        LawStatusChange: {
+            /** @enum {string} */
+            status: "in_force" | "enjoined" | "proposed";
+            note: string;
         };
         /**
          * Limits
@@ -1815,7 +1978,7 @@ export interface components {
          * NotificationKind
          * @enum {string}
          */
-        NotificationKind: "link.created" | "link.ended" | "link.ended_at_18" | "limits.updated" | "band.changed" | "time_request.created" | "time_request.decided" | "time_grant.created" | "report.filed" | "report.updated";
+        NotificationKind: "link.created" | "link.ended" | "link.ended_at_18" | "limits.updated" | "band.changed" | "time_request.created" | "time_request.decided" | "time_grant.created" | "setting_request.created" | "setting_request.decided" | "setting_request.withdrawn" | "account.held" | "account.released" | "report.filed" | "report.updated";
         /** NotificationOut */
         NotificationOut: {
             /** Format: uuid */
@@ -1966,6 +2129,8 @@ export interface components {
             created_at: string;
             /** Format: date */
             birthdate: string;
+            /** @description Set while the account is held below a minimum age that applies to it: every path but signing in and out, `GET /v1/me`, the export, erasure, the laws and help answers 403 `account-held`. */
+            held?: components["schemas"]["HeldOut"] | null;
         };
         /** Page[AuditEntryOut] */
         "Page_family_safety.domain.audit.schemas.AuditEntryOut_": {
@@ -1975,6 +2140,11 @@ export interface components {
         /** Page[GuardianControls] */
         "Page_family_safety.domain.guardians.schemas.GuardianControls_": {
             items: components["schemas"]["GuardianControls"][];
+            next_cursor: string | null;
+        };
+        /** Page[LawOut] */
+        "Page_family_safety.domain.laws.schemas.LawOut_": {
+            items: components["schemas"]["LawOut"][];
             next_cursor: string | null;
         };
         /** Page[Link] */
@@ -2010,6 +2180,11 @@ export interface components {
         /** Page[TimeRequestOut] */
         "Page_family_safety.domain.screen_time.schemas.TimeRequestOut_": {
             items: components["schemas"]["TimeRequestOut"][];
+            next_cursor: string | null;
+        };
+        /** Page[SettingRequestOut] */
+        "Page_family_safety.domain.setting_requests.schemas.SettingRequestOut_": {
+            items: components["schemas"]["SettingRequestOut"][];
             next_cursor: string | null;
         };
         /** PasswordChange */
@@ -2373,12 +2548,40 @@ export interface components {
             /** @description Only when `source` is `law`: the law that decided the value. */
             law?: components["schemas"]["LawRef"] | null;
         };
+        /** SettingDecisionIn */
+        SettingDecisionIn: {
+            approve: boolean;
+        };
         /**
          * SettingKey
          * @description A key of the settings catalogue.
          * @enum {string}
          */
         SettingKey: "account.private" | "account.suggest_to_others" | "messaging.direct_messages" | "live.enabled" | "comments.who_can_comment" | "remix.duet_stitch" | "downloads.allowed" | "content.restricted_mode" | "content.keyword_filters" | "search.enabled" | "screen_time.daily_limit_minutes" | "screen_time.time_away" | "notifications.quiet_hours" | "notifications.push" | "feed.autoplay" | "feed.personalised" | "messaging.read_receipts" | "messaging.group_invites" | "location.sharing" | "content.maturity";
+        /** SettingRequestIn */
+        SettingRequestIn: {
+            key: components["schemas"]["SettingKey"];
+            /** @description The value asked for, in the setting's wire form. */
+            value: unknown[] | {
+                [key: string]: unknown;
+            } | string | boolean | number | null;
+            /** @description Free text; nothing invisible or hidden. */
+            note?: string | null;
+        };
+        /** SettingRequestOut */
+        SettingRequestOut: {
+            /** Format: uuid */
+            id: string;
+            key: string;
+            value: unknown;
+            note: string | null;
+            /** @enum {string} */
+            status: "pending" | "approved" | "declined" | "withdrawn";
+            /** Format: date-time */
+            created_at: string;
+            decided_at: string | null;
+            decided_by: string | null;
+        };
         /**
          * SettingSource
          * @description Where a value comes from.
@@ -5209,6 +5412,365 @@ export interface operations {
             };
         };
     };
+    V1MeSettingRequestsMine: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.domain.setting_requests.schemas.SettingRequestOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1MeSettingRequestsAsk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingRequestOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict. Problem types: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1TeensTeenIdSettingRequestsRequestIdDecisionDecide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingRequestOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict. Problem types: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1TeensTeenIdSettingRequestsRequests: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.domain.setting_requests.schemas.SettingRequestOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1TeensTeenIdSettingRequestsRequestIdWithdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     V1SafetySearchInterventionsInterventions: {
         parameters: {
             query?: never;
@@ -5875,6 +6437,171 @@ export interface operations {
             };
             /** @description Forbidden. Problem types: `forbidden`. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1LawsLawIdLaw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                law_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LawOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1LawsLawIdChangeStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                law_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LawStatusChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LawOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1LawsLaws: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.domain.laws.schemas.LawOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

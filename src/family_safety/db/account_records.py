@@ -26,6 +26,7 @@ class AccountRecord:
     display_name: str
     birthdate: date
     country: str | None
+    region: str | None  # ISO 3166-2, within country
     timezone: str
     created_at: datetime
     settings_version: int
@@ -50,6 +51,7 @@ _COLUMNS = (
     Account.display_name,
     Account.birthdate,
     Account.country,
+    Account.region,
     Account.timezone,
     Account.created_at,
     Account.settings_version,
@@ -98,6 +100,7 @@ async def load_signed_in_account(
         display_name,
         birthdate,
         country,
+        region,
         timezone,
         created_at,
         version,
@@ -114,6 +117,7 @@ async def load_signed_in_account(
         display_name,
         birthdate,
         country and sys.intern(country),
+        region and sys.intern(region),
         sys.intern(timezone),
         created_at,
         version,

@@ -50,6 +50,13 @@ class ChangeKind(StrEnum):
     SCREEN_TIME = "screen_time.changed"
     BLOCKS = "blocks.changed"  # the blocks the account made (decisions keep them in memory)
     ROLES = "roles.changed"  # the roles an operator granted the account
+    # A law's status changed: every process reads the statuses again, and every event stream
+    # hears it (its account's settings may follow other laws now: the ETag says whether).
+    LAWS = "laws.changed"
+
+
+ALL_ACCOUNTS = UUID(int=0)
+"""The account of a change that concerns every account (``ChangeKind.LAWS``)."""
 
 
 class Change(NamedTuple):
@@ -113,7 +120,12 @@ class ChangeBus:
             self._history.append(item)
             for listener in self._listeners:
                 listener(change)
-            for queue in self._subscribers.get(change.account_id, ()):
+            queues: Iterable[asyncio.Queue[Event | None]] = (
+                [queue for every in self._subscribers.values() for queue in every]
+                if change.account_id == ALL_ACCOUNTS
+                else self._subscribers.get(change.account_id, ())
+            )
+            for queue in queues:
                 if queue.full():  # a stream that cannot keep up is ended, not buffered forever
                     queue.get_nowait()
                     queue.put_nowait(None)
@@ -144,7 +156,8 @@ class ChangeBus:
         return [
             item
             for item in self._history
-            if int(item.id.partition("-")[2]) > after and item.change.account_id == account_id
+            if int(item.id.partition("-")[2]) > after
+            and item.change.account_id in (account_id, ALL_ACCOUNTS)
         ]
 
 

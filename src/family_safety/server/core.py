@@ -44,6 +44,8 @@ from family_safety.domain.events.controllers import EventsController
 from family_safety.domain.family_center.routes import family_center_routers, template_config
 from family_safety.domain.guardians.controllers import MyGuardiansController, TeenController
 from family_safety.domain.health.controllers import HealthController
+from family_safety.domain.laws.controllers import LawController
+from family_safety.domain.laws.hot_path import LawsInForce
 from family_safety.domain.notifications.controllers import NotificationController
 from family_safety.domain.pairing.controllers import InvitationController, PairingController
 from family_safety.domain.policy.pack import load_default_pack
@@ -140,6 +142,7 @@ ROUTES = [
     BlockController,
     ModerationController,
     DecisionController,
+    LawController,
 ]
 
 MIDDLEWARE: list[Middleware] = [
@@ -202,6 +205,7 @@ class ApplicationCore(InitPluginProtocol):
             [
                 self._write_every_line_at_the_end,
                 self._refuse_unmigrated_database,
+                self._read_laws_statuses,
                 self._hear_other_instances,
                 self._end_links_at_18,
             ]
@@ -224,8 +228,10 @@ class ApplicationCore(InitPluginProtocol):
         trust = MemoryTrust(bus, reader, keep=settings.freshness == Freshness.NOTIFY)
         announcer = Announcer(changes.CHANNEL, bus.notify_payload, bus.publish)
         signer = _signer(settings)
+        laws = LawsInForce(reader, bus, trust)
         settings_answers = SettingsAnswers(
             pack,
+            laws,
             reader,
             SettingsAnswerCache(
                 settings.settings_cache_megabytes * 1024 * 1024, typical_answers(pack)
@@ -262,10 +268,12 @@ class ApplicationCore(InitPluginProtocol):
                 reader,
                 settings_answers,
                 screen_time_statuses,
+                laws,
                 bus,
                 trust,
                 max_entries=kept,
             ),
+            laws=laws,
         )
 
     @asynccontextmanager
@@ -275,6 +283,13 @@ class ApplicationCore(InitPluginProtocol):
         head = migrations.head_revision()
         if await migrations.current_revision(self._engine) != head:
             raise migrations.DatabaseNotReady(migrations.NOT_MIGRATED)
+        yield
+
+    @asynccontextmanager
+    async def _read_laws_statuses(self, _app: Litestar) -> AsyncIterator[None]:
+        # The statuses staff set, before any answer names the laws applied.
+        assert self.components is not None
+        await self.components.laws.load()
         yield
 
     @asynccontextmanager

@@ -7,6 +7,7 @@ from family_safety.db.models.base import Base, metadata
 from family_safety.db.models.change_feed import ChangeFeedEntry
 from family_safety.db.models.idempotency import IdempotentRequest
 from family_safety.db.models.invitations import PairingCodeFailure, PairingInvitation
+from family_safety.db.models.laws import LawStatusOverride
 from family_safety.db.models.links import GuardianLimit, GuardianLink, LinkStatus
 from family_safety.db.models.notifications import Notification
 from family_safety.db.models.safety import AccountRole, Block, Report
@@ -23,6 +24,7 @@ __all__ = [
     "GuardianLimit",
     "GuardianLink",
     "IdempotentRequest",
+    "LawStatusOverride",
     "LinkStatus",
     "Notification",
     "PairingCodeFailure",

@@ -22,6 +22,7 @@ class Account(AuditedBase):
     password_hash: Mapped[str] = mapped_column(String(255))
     birthdate: Mapped[date] = mapped_column(Date)
     country: Mapped[str | None] = mapped_column(String(2), default=None)
+    region: Mapped[str | None] = mapped_column(String(6), default=None)  # ISO 3166-2, in country
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     settings_version: Mapped[int] = mapped_column(Integer, default=1)
     # The band last announced with a band.changed notification; null: the band it started in.

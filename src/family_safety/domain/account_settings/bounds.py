@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import Account, GuardianLimit, GuardianLink, SettingRequest
@@ -91,21 +91,17 @@ APPROVED = "approved"
 """The status of a setting request a guardian approved: an approval the settings read."""
 
 
-class Approval(NamedTuple):
-    """A guardian's approval of a value looser than a ``needs_guardian`` bound."""
+class StoredApproval(NamedTuple):
+    """A guardian's approval of a value looser than a ``needs_guardian`` bound, as stored."""
 
     guardian_id: UUID
     handle: str
     key: str
-    value: Any  # wire value, as stored
+    value: Any  # wire value
 
 
-async def approvals_of(session: AsyncSession, teen_id: UUID, today: date) -> list[Approval]:
-    """The teen's approvals standing today: approved setting requests whose guardian's link is
-    active, oldest first (an approval ends with its guardian's link, as a limit does).
-
-    The engine input ``laws`` adds takes these (``bound.set_by``: ``guardian_approval``)."""
-    rows = await session.execute(
+def _approvals_query(teen_id: Any, today: Any) -> Select[tuple[UUID, str, str, Any]]:
+    return (
         select(Account.id, Account.handle, SettingRequest.key, SettingRequest.value)
         .join(Account, Account.id == SettingRequest.decided_by)
         .join(
@@ -120,4 +116,19 @@ async def approvals_of(session: AsyncSession, teen_id: UUID, today: date) -> lis
         )
         .order_by(SettingRequest.id)
     )
-    return [Approval(*row) for row in rows]
+
+
+_APPROVALS_OF_ACTIVE_LINKS = HotQuery(_approvals_query(bindparam("teen_id"), bindparam("today")))
+
+
+async def approvals_of(session: AsyncSession, teen_id: UUID, today: date) -> list[StoredApproval]:
+    """The teen's approvals standing today: approved setting requests whose guardian's link is
+    active, oldest first (an approval ends with its guardian's link, as a limit does)."""
+    rows = await session.execute(_approvals_query(teen_id, today))
+    return [StoredApproval(*row) for row in rows]
+
+
+async def guardian_approvals(reader: HotReads, teen_id: UUID, today: date) -> list[StoredApproval]:
+    """``approvals_of`` in one hot-path read."""
+    rows = await reader.all(_APPROVALS_OF_ACTIVE_LINKS, {"teen_id": teen_id, "today": today})
+    return [StoredApproval(*row) for row in rows]

@@ -14,9 +14,13 @@ from sqlalchemy import bindparam, select
 
 from family_safety.db.hot_reads import HotQuery
 from family_safety.db.models import Account, SettingChoice
-from family_safety.domain.account_settings.bounds import guardian_limits
+from family_safety.domain.account_settings.bounds import guardian_approvals, guardian_limits
 from family_safety.domain.account_settings.schemas import effective_settings_out
-from family_safety.domain.account_settings.services import settings_etag, stored_values
+from family_safety.domain.account_settings.services import (
+    engine_approvals,
+    settings_etag,
+    stored_values,
+)
 from family_safety.domain.policy.engine import GuardianLimits, resolve
 from family_safety.lib.http_caching import etag_matches
 
@@ -29,7 +33,9 @@ if TYPE_CHECKING:
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.domain.account_settings.cache import SettingsAnswerCache
     from family_safety.domain.account_settings.services import SettingsSnapshot
+    from family_safety.domain.laws.hot_path import LawsInForce
     from family_safety.domain.policy.engine import EffectiveSettings
+    from family_safety.domain.policy.laws import Law
     from family_safety.domain.policy.pack import PolicyPack
 
     Resolved = Callable[[UUID, int, EffectiveSettings], None]
@@ -58,8 +64,15 @@ _encode = msgspec.json.Encoder().encode
 class SettingsAnswers:
     """Answers of GET /v1/me/settings for one process: the cache and the reads behind it."""
 
-    def __init__(self, pack: PolicyPack, reader: HotPathReader, cache: SettingsAnswerCache) -> None:
+    def __init__(
+        self,
+        pack: PolicyPack,
+        laws: LawsInForce,
+        reader: HotPathReader,
+        cache: SettingsAnswerCache,
+    ) -> None:
         self._pack = pack
+        self._laws = laws
         self._reader = reader
         self._cache = cache
         self._listeners: list[Resolved] = []
@@ -74,10 +87,11 @@ class SettingsAnswers:
         band = pack.band_for(account.birthdate, today)
         # An account exists only once it was old enough; this holds for every stored birthdate.
         assert band is not None
-        version, body = await self._read(account, band, today)
+        laws = self._laws.current().applying(account.country, account.region, today)
+        version, body = await self._read(account, band, today, laws)
         # The answer's own version: a change committed since the account was read must not be
         # cached, or answered, under the older ETag.
-        etag = settings_etag(pack, account.id, version, band)
+        etag = settings_etag(pack, account.id, version, band, tuple(law.id for law in laws))
         self._cache.put(account.id, etag, body)
         return Answer(etag, body)
 
@@ -87,7 +101,8 @@ class SettingsAnswers:
         """As ``answer`` when the ETag or the cache answers it; else None, with no read."""
         pack = self._pack
         band = pack.band_for(account.birthdate, today)
-        etag = settings_etag(pack, account.id, account.settings_version, band)
+        laws = self._laws.current().applying_ids(account.country, account.region, today)
+        etag = settings_etag(pack, account.id, account.settings_version, band, laws)
         if etag_matches(if_none_match, etag):
             return NotModified(etag)
         body = self._cache.get(account.id, etag)
@@ -113,18 +128,22 @@ class SettingsAnswers:
         band = self._pack.band_for(account.birthdate, today)
         # An account exists only once it was old enough; this holds for every stored birthdate.
         assert band is not None
-        version, effective = await self._resolve(account, band, today)
+        laws = self._laws.current().applying(account.country, account.region, today)
+        version, effective = await self._resolve(account, band, today, laws)
         body = _encode(effective_settings_out(effective, str(account.id)))
-        self._cache.put(account.id, settings_etag(self._pack, account.id, version, band), body)
+        etag = settings_etag(self._pack, account.id, version, band, effective.laws)
+        self._cache.put(account.id, etag, body)
         return effective
 
-    async def _read(self, account: AccountRecord, band: str, today: date) -> tuple[int, bytes]:
+    async def _read(
+        self, account: AccountRecord, band: str, today: date, laws: tuple[Law, ...]
+    ) -> tuple[int, bytes]:
         """The account's settings version and its encoded answer, read in one snapshot."""
-        version, effective = await self._resolve(account, band, today)
+        version, effective = await self._resolve(account, band, today, laws)
         return version, _encode(effective_settings_out(effective, str(account.id)))
 
     async def _resolve(
-        self, account: AnyAccount, band: str, today: date
+        self, account: AnyAccount, band: str, today: date, laws: tuple[Law, ...]
     ) -> tuple[int, EffectiveSettings]:
         """The account's settings version and its effective settings, read in one snapshot."""
         parameters = {"account_id": account.id}
@@ -132,6 +151,7 @@ class SettingsAnswers:
             version_row = await reads.all(_VERSION, parameters)
             choices = dict(await reads.all(_CHOICES, parameters))
             limits = await guardian_limits(reads, account.id, today)
+            approvals = await guardian_approvals(reads, account.id, today)
         version = version_row[0][0] if version_row else account.settings_version
         guardians = [
             GuardianLimits(
@@ -148,6 +168,8 @@ class SettingsAnswers:
             start_band=start_band,
             own_choices=stored_values(choices),
             guardians=guardians,
+            laws=laws,
+            approvals=engine_approvals(approvals),
         )
         for listener in self._listeners:
             listener(account.id, version, effective)

@@ -10,12 +10,18 @@ from sqlalchemy import select
 
 from family_safety.db.account_records import AnyAccount
 from family_safety.db.models import SettingChoice
-from family_safety.domain.account_settings.bounds import LinkedGuardian, linked_guardians
+from family_safety.domain.account_settings.bounds import (
+    LinkedGuardian,
+    StoredApproval,
+    approvals_of,
+    linked_guardians,
+)
 from family_safety.domain.account_settings.schemas import (
     EffectiveSettingsOut,
     effective_settings_out,
 )
 from family_safety.domain.audit import chain
+from family_safety.domain.laws.repository import read_book
 from family_safety.domain.policy.catalog import CATALOG, InvalidValue
 from family_safety.domain.policy.engine import (
     Approval,
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from family_safety.domain.policy.laws import Law
     from family_safety.domain.policy.pack import PolicyPack
 
 _log = structlog.get_logger("family_safety.settings")
@@ -44,10 +51,17 @@ Changes = dict[str, dict[str, Any]]
 
 
 def settings_etag(
-    pack: PolicyPack, account_id: UUID, settings_version: int, band: str | None
+    pack: PolicyPack,
+    account_id: UUID,
+    settings_version: int,
+    band: str | None,
+    laws: tuple[str, ...] = (),
 ) -> str:
     """Changes whenever the effective settings can: any write bumps the version; birthdays move
-    the band; a new pack has a new version."""
+    the band; a new pack has a new version; the laws applied (``policy.laws``) change with a
+    law's status, its dates, or the account's country and region."""
+    if laws:
+        return etag_of(account_id, settings_version, band, pack.id, pack.version, *laws)
     return etag_of(account_id, settings_version, band, pack.id, pack.version)
 
 
@@ -109,25 +123,31 @@ class AccountSettingsService:
         (today unless said: a link that has just ended is read as on its last day)."""
         choices = await self._choices(account)
         guardians = await linked_guardians(self.session, account.id, links_active_on or today)
-        return self._resolve(account, account.settings_version, today, choices, guardians)
+        laws = await self._laws(account, today)
+        approvals = await self._approvals(account, links_active_on or today)
+        return self._resolve(
+            account, account.settings_version, today, choices, guardians, laws, approvals
+        )
 
     async def update(
         self, account: AnyAccount, raw_changes: Mapping[str, Any], today: date, if_match: str | None
     ) -> SettingsSnapshot:
         """Apply every change or none: 412 when ``If-Match`` names an older version, 422 for any
         unknown key or bad value, then 403 for any value looser than a bound."""
-        version, band = await self._lock_and_check_precondition(account, today, if_match)
+        version, band, laws = await self._lock_and_check_precondition(account, today, if_match)
         parsed = parse_settings(raw_changes)
         guardians = await linked_guardians(self.session, account.id, today)
         bounds = engine_guardians(guardians)
-        approvals = await self._approvals(account)
+        approvals = await self._approvals(account, today)
         locked, needed = {}, {}
         for key, value in parsed.items():
-            parties = violations(self.pack, band=band, guardians=bounds, key=key, value=value)
+            parties = violations(
+                self.pack, band=band, guardians=bounds, key=key, value=value, laws=laws
+            )
             if parties:
                 locked[key] = parties
             elif asked := needs_approval(
-                self.pack, band=band, key=key, value=value, approvals=approvals
+                self.pack, band=band, key=key, value=value, laws=laws, approvals=approvals
             ):
                 needed[key] = asked
         if locked:
@@ -138,13 +158,13 @@ class AccountSettingsService:
         now = utc_now()
         changes = self._choose(account, choices, parsed, now)
         version = await self._commit(account, version, changes, "settings.changed", now)
-        return self._resolve(account, version, today, choices, guardians)
+        return self._resolve(account, version, today, choices, guardians, laws, approvals)
 
     async def reset(
         self, account: AnyAccount, key: str, today: date, if_match: str | None
     ) -> SettingsSnapshot:
         """Forget the holder's choice for ``key``: it follows the default again."""
-        version, _ = await self._lock_and_check_precondition(account, today, if_match)
+        version, _, laws = await self._lock_and_check_precondition(account, today, if_match)
         if key not in CATALOG:
             raise problems.invalid_field(key, "unknown setting")
         choices = await self._choices(account)
@@ -154,7 +174,8 @@ class AccountSettingsService:
             await self.session.delete(current)
         version = await self._commit(account, version, changes, "settings.reset", utc_now())
         guardians = await linked_guardians(self.session, account.id, today)
-        return self._resolve(account, version, today, choices, guardians)
+        approvals = await self._approvals(account, today)
+        return self._resolve(account, version, today, choices, guardians, laws, approvals)
 
     def keep_as_own_choices(
         self, snapshot: SettingsSnapshot, keys: Iterable[str], now: datetime
@@ -218,18 +239,20 @@ class AccountSettingsService:
 
     async def _lock_and_check_precondition(
         self, account: AnyAccount, today: date, if_match: str | None
-    ) -> tuple[int, str]:
+    ) -> tuple[int, str, tuple[Law, ...]]:
         """Serialise writers of this account, then compare ``If-Match`` with the current version.
-        Returns that version and the account's band today."""
+        Returns that version, the account's band today and the laws that apply to it."""
         version = (await chain.lock_account(self.session, account.id)).settings_version
         band = self.pack.band_for(account.birthdate, today)
         # An account exists only once it was old enough; this holds for every stored birthdate.
         assert band is not None
+        laws = await self._laws(account, today)
+        ids = tuple(law.id for law in laws)
         if if_match is not None and not etag_matches(
-            if_match, settings_etag(self.pack, account.id, version, band)
+            if_match, settings_etag(self.pack, account.id, version, band, ids)
         ):
             raise problems.precondition_failed()
-        return version, band
+        return version, band, laws
 
     def _resolve(
         self,
@@ -238,6 +261,8 @@ class AccountSettingsService:
         today: date,
         choices: dict[str, SettingChoice],
         guardians: list[LinkedGuardian],
+        laws: tuple[Law, ...],
+        approvals: Mapping[str, Approval],
     ) -> SettingsSnapshot:
         band = self.pack.band_for(account.birthdate, today)
         start_band = self.pack.band_for(account.birthdate, account.created_at.date())
@@ -250,14 +275,21 @@ class AccountSettingsService:
             start_band=start_band,
             own_choices=stored_values({key: choice.value for key, choice in choices.items()}),
             guardians=engine_guardians(guardians),
+            laws=laws,
+            approvals=approvals,
         )
-        etag = settings_etag(self.pack, account.id, settings_version, band)
+        etag = settings_etag(self.pack, account.id, settings_version, band, effective.laws)
         return SettingsSnapshot(account, band, choices, guardians, effective, etag)
 
-    async def _approvals(self, account: AnyAccount) -> dict[str, Approval]:
+    async def _laws(self, account: AnyAccount, today: date) -> tuple[Law, ...]:
+        """The laws that apply to the account today, as this transaction sees their statuses."""
+        book = await read_book(self.session)
+        return book.applying(account.country, account.region, today)
+
+    async def _approvals(self, account: AnyAccount, today: date) -> dict[str, Approval]:
         """The approvals in force for the account's ``needs_guardian`` bounds, by setting key
-        (the engine's input: see ``policy.engine.Approval``): none are stored yet."""
-        return {}
+        (the engine's input: see ``policy.engine.Approval``)."""
+        return engine_approvals(await approvals_of(self.session, account.id, today))
 
     async def _choices(self, account: AnyAccount) -> dict[str, SettingChoice]:
         rows = await self.session.scalars(
@@ -271,3 +303,24 @@ def engine_guardians(guardians: Iterable[LinkedGuardian]) -> list[GuardianLimits
         GuardianLimits(str(g.guardian.id), g.guardian.handle, stored_values(g.limits))
         for g in guardians
     ]
+
+
+def engine_approvals(stored: Iterable[StoredApproval]) -> dict[str, Approval]:
+    """The engine's approvals, one a key: the loosest value approved (the first approved of
+    equal ones)."""
+    found: dict[str, Approval] = {}
+    for approval in stored:
+        kind = CATALOG.get(approval.key)
+        if kind is None:
+            continue
+        parsed = stored_values({approval.key: approval.value})
+        if approval.key not in parsed:
+            continue
+        value = parsed[approval.key]
+        current = found.get(approval.key)
+        if current is None or (
+            kind.at_least_as_strict(current.value, value)
+            and not kind.at_least_as_strict(value, current.value)
+        ):
+            found[approval.key] = Approval(str(approval.guardian_id), approval.handle, value)
+    return found

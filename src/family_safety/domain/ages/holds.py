@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import or_, select
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
     from family_safety.db.account_records import AnyAccount
     from family_safety.domain.components import Components
+    from family_safety.domain.policy.laws import Law, LawBook
 
 SWEEP_BATCH = 100
 PACK_MINIMUM_AGE_TITLE = "minimum age"
@@ -85,17 +87,21 @@ def held(account: AnyAccount) -> Held | None:
 
 
 def applying_laws(components: Components, today: date) -> Sequence[MinimumAgeLaw]:
-    """The laws that apply today (status in force, in their dates).
+    """The laws with a minimum age that apply today anywhere (status in force, in their dates),
+    from the law book of this process (swapped on every instance when a status changes). Asked
+    on every request: memoised per book and day."""
+    return _minimum_age_laws(components.laws.current(), today)
 
-    SEAM: the one place holds ask which laws apply; the ``laws`` branch's registry of laws and
-    their statuses in force answers here once merged. Until then: none."""
-    return ()
+
+@lru_cache(maxsize=8)
+def _minimum_age_laws(book: LawBook, today: date) -> tuple[Law, ...]:
+    return tuple(
+        law for law in book.laws if law.minimum_age is not None and book.applies_now(law, today)
+    )
 
 
 def region_of(account: AnyAccount) -> str | None:
-    """SEAM: the account's ISO 3166-2 region, which the ``laws`` branch adds to the account."""
-    region: str | None = getattr(account, "region", None)
-    return region
+    return account.region
 
 
 def law_below_minimum_age(
@@ -122,6 +128,8 @@ def hold_due(
 
 def hold_change_due(account: AnyAccount, laws: Iterable[MinimumAgeLaw], today: date) -> bool:
     """Pure and cheap: should a hold begin, end or move to another law?"""
+    if account.held_since is None and not laws:  # most requests: nothing to compute
+        return False
     law = hold_due(account, laws, today)
     if account.held_since is None:
         return law is not None
@@ -218,7 +226,6 @@ async def review_holds(
 def _candidates(laws: Sequence[MinimumAgeLaw], today: date) -> ColumnElement[bool]:
     """Accounts held under a law, and accounts younger than a minimum age where it applies."""
     conditions: list[ColumnElement[bool]] = [Account.held_law_id.is_not(None)]
-    region_column = getattr(Account, "region", None)  # SEAM: the laws branch adds the column
     for law in laws:
         if law.minimum_age is None:
             continue
@@ -228,8 +235,8 @@ def _candidates(laws: Sequence[MinimumAgeLaw], today: date) -> ColumnElement[boo
         young = Account.birthdate > born_after
         if law.countries:
             conditions.append(Account.country.in_(sorted(law.countries)) & young)
-        if law.regions and region_column is not None:
-            conditions.append(region_column.in_(sorted(law.regions)) & young)
+        if law.regions:
+            conditions.append(Account.region.in_(sorted(law.regions)) & young)
     return or_(*conditions)
 
 

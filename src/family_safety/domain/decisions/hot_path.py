@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.domain.account_settings.hot_path import SettingsAnswers
     from family_safety.domain.decisions.rules import Account, Decision, Relationship
+    from family_safety.domain.laws.hot_path import LawsInForce
     from family_safety.domain.policy.engine import EffectiveSettings
     from family_safety.domain.policy.pack import PolicyPack
     from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
@@ -80,6 +81,7 @@ class Decisions:
         reader: HotPathReader,
         settings_answers: SettingsAnswers,
         screen_time: ScreenTimeStatuses,
+        laws: LawsInForce,
         bus: ChangeBus,
         trust: MemoryTrust,
         *,
@@ -89,6 +91,7 @@ class Decisions:
         self._reader = reader
         self._settings_answers = settings_answers
         self._screen_time = screen_time
+        self._laws = laws
         self._max_entries = max_entries
         self._trusted = trust.watch(self._forget_everything)
         self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
@@ -97,9 +100,9 @@ class Decisions:
         self._blocks: dict[UUID, frozenset[str]] = {}
         self._roles: dict[UUID, frozenset[str]] = {}
         # What a decision reads of an account, whole, by its id's canonical text, for the day it
-        # was made; forgotten with any part of it (its record, settings or blocks).
-        self._known: dict[str, tuple[date, Known]] = {}
-        self._records_of_known: dict[str, AccountRecord] = {}
+        # was made (with the record it was made from); forgotten with any part of it (its
+        # record, settings or blocks), and not used once other laws apply to it.
+        self._known: dict[str, tuple[date, Known, AccountRecord]] = {}
         settings_answers.on_resolved(self._keep_settings)
         bus.on_change(self._forget_change)
 
@@ -142,14 +145,15 @@ class Decisions:
         return blocked
 
     async def effective(self, account: AccountRecord, today: date) -> EffectiveSettings:
-        """The account's effective settings of its settings version, as the settings GET
-        answers them."""
+        """The account's effective settings of its settings version, under the laws that apply
+        to it today, as the settings GET answers them."""
         band = self._pack.band_for(account.birthdate, today)
         kept = self._settings.get(account.id)
         if (
             kept is not None
             and kept.settings_version == account.settings_version
             and kept.band == band
+            and kept.effective.laws == self._applying(account, today)
         ):
             return kept.effective
         # Resolved and heard by ``_keep_settings`` (of this version or a newer one).
@@ -185,26 +189,34 @@ class Decisions:
         return decisions
 
     async def _party(self, raw: str, at: datetime, now: datetime, screen_time: bool) -> Account:
-        known = await self._known_account(raw, now.date())
-        if isinstance(known, Known) and screen_time:
-            record = self._records_of_known[known.account_id]
+        known, record = await self._known_account(raw, now.date())
+        if isinstance(known, Known) and record is not None and screen_time:
             status = await self._screen_time.status_at(record, at, now)
             return replace(known, screen_time=status, setting_reasons=known.setting_reasons)
         return known
 
-    async def _known_account(self, raw: str, today: date) -> Account:
-        """The account as a decision reads it today, kept until it changes (a decision reads
-        accounts by the ids callers send: a canonical one is looked up as sent)."""
+    def _applying(self, account: AccountRecord, today: date) -> tuple[str, ...]:
+        return self._laws.current().applying_ids(account.country, account.region, today)
+
+    async def _known_account(self, raw: str, today: date) -> tuple[Account, AccountRecord | None]:
+        """The account as a decision reads it today, and its record; kept until it changes (a
+        decision reads accounts by the ids callers send: a canonical one is looked up as
+        sent)."""
         kept = self._known.get(raw)
-        if kept is not None and kept[0] == today and self._trusted():
-            return kept[1]
+        if (
+            kept is not None
+            and kept[0] == today
+            and self._trusted()
+            and kept[1].settings.laws == self._applying(kept[2], today)
+        ):
+            return kept[1], kept[2]
         account_id = _account_id(raw)
         if account_id is None:
-            return Unknown(raw)
+            return Unknown(raw), None
         forgotten_before = self._forgotten
         record = await self.account(account_id)
         if record is None:
-            return Unknown(raw)
+            return Unknown(raw), None
         held = (
             None
             if record.held_since is None
@@ -223,12 +235,9 @@ class Decisions:
         )
         if self._trusted() and self._forgotten == forgotten_before:
             if len(self._known) >= self._max_entries and known.account_id not in self._known:
-                forgotten = next(iter(self._known))
-                del self._known[forgotten]
-                self._records_of_known.pop(forgotten, None)
-            self._known[known.account_id] = (today, known)
-            self._records_of_known[known.account_id] = record
-        return known
+                del self._known[next(iter(self._known))]
+            self._known[known.account_id] = (today, known, record)
+        return known, record
 
     # --- memory -----------------------------------------------------------------------------
 
@@ -262,14 +271,11 @@ class Decisions:
     def _forget_known(self, account_id: UUID) -> None:
         # The blocks an account made show in the other side's decisions too: both read them from
         # this account's own entry, so forgetting it is enough.
-        key = str(account_id)
-        self._known.pop(key, None)
-        self._records_of_known.pop(key, None)
+        self._known.pop(str(account_id), None)
 
     def _forget_everything(self) -> None:
         self._forgotten += 1
         self._known.clear()
-        self._records_of_known.clear()
         self._accounts.clear()
         self._settings.clear()
         self._blocks.clear()

@@ -105,14 +105,18 @@ async def _message(
     """The event as sent, an empty one for a change that sends nothing (another session ended),
     or None when this stream's own session has ended."""
     kind = item.change.kind
-    if kind in (ChangeKind.SETTINGS, ChangeKind.SESSIONS):
+    if kind in (ChangeKind.SETTINGS, ChangeKind.SESSIONS, ChangeKind.LAWS):
         account = await components.signed_in.load(grant.account_id, grant.session_id)
         if account is None:
             return None
         if kind == ChangeKind.SESSIONS:
             return ServerSentEventMessage(data=None)
-        band = components.pack.band_for(account.birthdate, utc_today())
-        etag = settings_etag(components.pack, account.id, account.settings_version, band)
+        # A law's status changed: sent as settings.changed with the ETag of the laws now
+        # applied (a client holding that ETag has nothing to read again).
+        today = utc_today()
+        band = components.pack.band_for(account.birthdate, today)
+        laws = components.laws.current().applying_ids(account.country, account.region, today)
+        etag = settings_etag(components.pack, account.id, account.settings_version, band, laws)
         data = msgspec.json.encode({"etag": etag}).decode()
-        return ServerSentEventMessage(event=kind.value, id=item.id, data=data)
+        return ServerSentEventMessage(event=ChangeKind.SETTINGS.value, id=item.id, data=data)
     return ServerSentEventMessage(event=kind.value, id=item.id, data="{}")

@@ -21,6 +21,10 @@ from family_safety.domain.screen_time.deps import (
     TimeRequestServiceDep,
     UsageServiceDep,
 )
+from family_safety.domain.setting_requests.deps import (
+    SETTING_REQUEST_SERVICE,
+    SettingRequestServiceDep,
+)
 
 
 def provide_visit(
@@ -40,9 +44,15 @@ def provide_teen_overview(
     limits_service: LimitsServiceDep,
     usage_service: UsageServiceDep,
     time_request_service: TimeRequestServiceDep,
+    setting_request_service: SettingRequestServiceDep,
 ) -> TeenOverview:
     return TeenOverview(
-        db_session, settings_service, limits_service, usage_service, time_request_service
+        db_session,
+        settings_service,
+        limits_service,
+        usage_service,
+        time_request_service,
+        setting_request_service,
     )
 
 
@@ -51,6 +61,7 @@ TEEN_OVERVIEW = {
     **LIMITS_SERVICE,
     **USAGE_SERVICE,
     **TIME_REQUEST_SERVICE,
+    **SETTING_REQUEST_SERVICE,
     "teen_overview": Provide(provide_teen_overview, sync_to_thread=False),
 }
 """The overview, with the services it reads (a dependency comes with its own dependencies)."""

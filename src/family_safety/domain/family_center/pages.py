@@ -12,7 +12,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from family_safety.domain.family_center.session import SignInNeeded
+from family_safety.domain.family_center.session import HeldPage, SignInNeeded
 from family_safety.domain.family_center.web import PREFIX
 from family_safety.domain.family_center.words import problem_in_words, validation_words
 from family_safety.domain.safety.resources import is_minor
@@ -116,6 +116,16 @@ def sign_in_again(_: Request[Any, Any, Any], __: SignInNeeded) -> Response[Any]:
     return see_other(PREFIX)
 
 
+def held_page(_: Request[Any, Any, Any], held: HeldPage) -> Response[Any]:
+    """A held account's page, whatever it asked for: why, what it can still do, and help."""
+    return Template(
+        template_name="held.html",
+        context={"account": held.account, "flash": None, "title": held.account.held_title},
+        status_code=403,
+        headers=NO_STORE,
+    )
+
+
 def problem_page(request: Request[Any, Any, Any], problem: Problem) -> Response[Any]:
     """A problem outside a form (a teen page that is not yours, an ended link): the same problem
     as the API's, in words."""
@@ -131,6 +141,7 @@ def form_expired_page(_: Request[Any, Any, Any], __: PermissionDeniedException) 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     SignInNeeded: sign_in_again,
+    HeldPage: held_page,
     Problem: problem_page,
     PermissionDeniedException: form_expired_page,
 }

@@ -24,6 +24,18 @@ class SignInNeeded(Exception):
     """No live page session: the pages answer with a redirect to the sign-in page."""
 
 
+class HeldPage(Exception):
+    """A held account on a page it may not use: the pages explain the hold, with help."""
+
+    def __init__(self, account: AccountRecord) -> None:
+        super().__init__(account.held_title)
+        self.account = account
+
+
+HELD_MAY_SEE = frozenset({"/family/help", "/family/sign-out"})
+"""The pages a held account still sees (the API's own allowed paths stay open to it too)."""
+
+
 def start_session(request: Request[Any, Any, Any], components: Components, pair: SignedIn) -> None:
     grant = components.tokens.verify_access_token(pair.access_token)
     request.set_session(
@@ -62,6 +74,8 @@ async def provide_page_account(request: Request[Any, Any, Any]) -> AccountRecord
     if account is None:
         raise SignInNeeded
     request.state.page_account = account  # for a problem page, shown with the navigation
+    if account.held_since is not None and request.url.path not in HELD_MAY_SEE:
+        raise HeldPage(account)
     return account
 
 

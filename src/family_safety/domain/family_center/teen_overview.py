@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from family_safety.domain.links.access import GuardedTeen
     from family_safety.domain.screen_time.requests import TimeRequestService
     from family_safety.domain.screen_time.usage import UsageService
+    from family_safety.domain.setting_requests.services import SettingRequestService
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class TeenOverview:
     limits_service: LimitsService
     usage_service: UsageService
     time_request_service: TimeRequestService
+    setting_request_service: SettingRequestService
 
     async def page(
         self, visit: Visit, guarded: GuardedTeen, *, status_code: int = 200, form_error: str = ""
@@ -54,6 +56,7 @@ class TeenOverview:
         mine = await self.limits_service.limits(guarded)
         days = await self.usage_service.days(teen, None, None, 7, None, now)
         requests = await self.time_request_service.requests(teen, LIST_LIMIT, None, now)
+        setting_requests = await self.setting_request_service.pending(teen)
         history = await audit.page_for(self.db_session, teen.id, LIST_LIMIT, None)
         return visit.show(
             "guardian_teen.html",
@@ -66,6 +69,14 @@ class TeenOverview:
             status=await visit.components.screen_time_statuses.status(teen, now),
             chart=days_chart(days.items),
             pending=[r for r in requests.items if r.status == "pending"],
+            setting_requests=[
+                {
+                    "request": r,
+                    "label": LABELS.get(r.key, r.key),
+                    "value": value_words(r.key, r.value),
+                }
+                for r in setting_requests
+            ],
             history=list(reversed(history.items)),
             action_words=action_words,
             minutes_words=minutes_words,

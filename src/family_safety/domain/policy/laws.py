@@ -236,3 +236,67 @@ def _build(source: PackSource, law_file: _LawFile, pack: PolicyPack) -> Law:
 
 def _frozen(by_band: dict[str, dict[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
     return MappingProxyType({band: MappingProxyType(values) for band, values in by_band.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class StatusInForce:
+    """A law's status as staff set it (operational data), and the day it was set."""
+
+    status: LawStatus
+    since: date
+
+
+class LawBook:
+    """The shipped laws with the statuses in force: immutable (a status change makes a new book).
+
+    ``applying`` answers which laws apply to an account's country and region on a day, memoised:
+    the settings answers ask it on every request, so it is one dict lookup once warm. Pure: the
+    caller passes today and the statuses.
+    """
+
+    __slots__ = ("_applying", "_laws", "_statuses", "laws")
+
+    def __init__(self, laws: Iterable[Law], statuses: Mapping[str, StatusInForce]) -> None:
+        self.laws = by_id(laws)
+        self._laws = {law.id: law for law in self.laws}
+        self._statuses = dict(statuses)
+        self._applying: dict[
+            tuple[str | None, str | None, date], tuple[tuple[Law, ...], tuple[str, ...]]
+        ] = {}
+
+    def get(self, law_id: str) -> Law | None:
+        return self._laws.get(law_id)
+
+    def status(self, law: Law) -> LawStatus:
+        override = self._statuses.get(law.id)
+        return law.status if override is None else override.status
+
+    def applies_now(self, law: Law, today: date) -> bool:
+        override = self._statuses.get(law.id)
+        if override is None:
+            return law.applies_on(today, law.status)
+        return law.applies_on(today, override.status, override.since)
+
+    def applying(self, country: str | None, region: str | None, today: date) -> tuple[Law, ...]:
+        """The laws that apply now to an account in country and region, by id."""
+        return self._found(country, region, today)[0]
+
+    def applying_ids(self, country: str | None, region: str | None, today: date) -> tuple[str, ...]:
+        """Their ids (``policy.laws``; part of the settings ETag)."""
+        return self._found(country, region, today)[1]
+
+    def _found(
+        self, country: str | None, region: str | None, today: date
+    ) -> tuple[tuple[Law, ...], tuple[str, ...]]:
+        key = (country, region, today)
+        found = self._applying.get(key)
+        if found is None:
+            if len(self._applying) > 4096:  # days go by: forget the old ones
+                self._applying.clear()
+            laws = tuple(
+                law
+                for law in self.laws
+                if law.covers(country, region) and self.applies_now(law, today)
+            )
+            found = self._applying[key] = (laws, tuple(law.id for law in laws))
+        return found

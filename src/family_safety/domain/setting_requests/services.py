@@ -11,7 +11,6 @@ lane and the event streams re-resolve.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -25,13 +24,18 @@ from family_safety.domain.account_settings.bounds import (
     approvals_of,
     linked_guardians,
 )
-from family_safety.domain.account_settings.services import AccountSettingsService, engine_guardians
+from family_safety.domain.account_settings.services import (
+    AccountSettingsService,
+    engine_approvals,
+    engine_guardians,
+)
 from family_safety.domain.audit import chain
+from family_safety.domain.laws.repository import read_book
 from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.notifications.kinds import NotificationKind
 from family_safety.domain.notifications.services import notify
 from family_safety.domain.policy.catalog import CATALOG, InvalidValue
-from family_safety.domain.policy.engine import Party, violations
+from family_safety.domain.policy.engine import Party, needs_approval, violations
 from family_safety.domain.setting_requests.schemas import SettingRequestOut
 from family_safety.lib import problems
 from family_safety.lib.pagination import Page, decode_cursor, page_of
@@ -46,17 +50,6 @@ if TYPE_CHECKING:
 
 DECLINED = "declined"
 WITHDRAWN = "withdrawn"
-
-
-def needs_guardian_bound(pack: PolicyPack, band: str, key: str) -> Any | None:
-    """The loosest canonical value of key a teen of band may choose alone, or None.
-
-    SEAM: the one place this capability asks for the ``needs_guardian`` bound. It reads the
-    pack's ``needs_guardian`` (band -> key -> canonical value, beside ``gates``) that the
-    ``laws`` branch adds; a law's ``needs_guardian`` rule (``US-CA-SB976``) joins here once the
-    engine exposes the bound of an account's applying laws."""
-    by_band: Mapping[str, Mapping[str, Any]] = getattr(pack, "needs_guardian", {})
-    return by_band.get(band, {}).get(key)
 
 
 def request_out(request: SettingRequest) -> SettingRequestOut:
@@ -85,14 +78,6 @@ def _broken(party: Party) -> str:
     return f"breaks the limit of guardian @{party['handle']}"
 
 
-def _loosest(kind: Any, values: list[Any]) -> Any:
-    loosest = values[0]
-    for value in values[1:]:
-        if kind.at_least_as_strict(loosest, value):
-            loosest = value
-    return loosest
-
-
 @dataclass(frozen=True, slots=True)
 class SettingRequestService:
     session: AsyncSession
@@ -112,16 +97,19 @@ class SettingRequestService:
             raise problems.invalid_field("value", str(exc)) from exc
         band = self.pack.band_for(teen.birthdate, today)
         assert band is not None  # a teen's (the route's guard)
-        bound = needs_guardian_bound(self.pack, band, key)
-        if bound is None:
-            raise problems.invalid_field("value", f"{key} needs no guardian's approval")
-        if kind.at_least_as_strict(value, bound):
+        laws = (await read_book(self.session)).applying(teen.country, teen.region, today)
+        if not needs_approval(self.pack, band=band, key=key, value=value, laws=laws):
             raise problems.invalid_field(
-                "value", f"not looser than {kind.dump(bound)!r}, which you may choose alone"
+                "value", "not looser than what you may choose alone: no approval is needed"
             )
         linked = await linked_guardians(self.session, teen.id, today)
         parties = violations(
-            self.pack, band=band, guardians=engine_guardians(linked), key=key, value=value
+            self.pack,
+            band=band,
+            guardians=engine_guardians(linked),
+            key=key,
+            value=value,
+            laws=laws,
         )
         if parties:
             raise problems.validation(
@@ -162,6 +150,15 @@ class SettingRequestService:
         rows = list(await self.session.scalars(query.order_by(SettingRequest.id).limit(limit + 1)))
         page = page_of(rows, limit, lambda row: row.id)
         return Page(items=[request_out(row) for row in page.items], next_cursor=page.next_cursor)
+
+    async def all_of(self, teen: AnyAccount) -> list[SettingRequestOut]:
+        """Every setting request of the teen, oldest first (its export)."""
+        rows = await self.session.scalars(
+            select(SettingRequest)
+            .where(SettingRequest.account_id == teen.id)
+            .order_by(SettingRequest.id)
+        )
+        return [request_out(row) for row in rows]
 
     async def pending(self, teen: AnyAccount) -> list[SettingRequestOut]:
         """The teen's pending requests, oldest first (the guardian's page)."""
@@ -260,24 +257,27 @@ class SettingRequestService:
         await self.session.commit()
 
     async def _return_to_bound(self, teen: AnyAccount, key: str, now: datetime) -> dict[str, Any]:
-        """Hold the teen's choice for key at the loosest value still allowed: its bound, or an
-        approval still standing."""
-        band = self.pack.band_for(teen.birthdate, now.date())
-        bound = None if band is None else needs_guardian_bound(self.pack, band, key)
-        if bound is None:  # the bound no longer applies: the choice stands
-            return {}
-        kind = CATALOG[key]
-        standing = [
-            kind.parse(approval.value)
-            for approval in await approvals_of(self.session, teen.id, now.date())
-            if approval.key == key
-        ]
-        allowed = _loosest(kind, [bound, *standing])
+        """Hold the teen's choice for key at the loosest value it may choose without the
+        withdrawn approval: its ``needs_guardian`` bound, or an approval still standing."""
+        today = now.date()
+        band = self.pack.band_for(teen.birthdate, today)
+        members = getattr(CATALOG[key], "members", ())
         settings = AccountSettingsService(self.session, self.pack)
         choice = await settings.own_choice(teen, key)
-        if choice is None or kind.at_least_as_strict(choice, allowed):
+        if band is None or not members or choice is None:
             return {}
-        return await settings.choose_in_transaction(teen, {key: allowed}, now)
+        laws = (await read_book(self.session)).applying(teen.country, teen.region, today)
+        approvals = engine_approvals(await approvals_of(self.session, teen.id, today))
+
+        def allowed(value: Any) -> bool:
+            return not needs_approval(
+                self.pack, band=band, key=key, value=value, laws=laws, approvals=approvals
+            )
+
+        if allowed(choice):
+            return {}
+        loosest = next(value for value in members if allowed(value))  # the strictest always is
+        return await settings.choose_in_transaction(teen, {key: loosest}, now)
 
     async def _of(self, teen: AnyAccount, request_id: UUID) -> SettingRequest:
         """The teen's request of that id: 404 for none, or another account's."""

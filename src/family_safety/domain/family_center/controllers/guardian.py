@@ -20,6 +20,10 @@ from family_safety.domain.guardians.limits import replace_limits
 from family_safety.domain.links.access import guarded_teen
 from family_safety.domain.pairing.deps import PAIRING_SERVICE, PairingServiceDep
 from family_safety.domain.screen_time.deps import TIME_REQUEST_SERVICE, TimeRequestServiceDep
+from family_safety.domain.setting_requests.deps import (
+    SETTING_REQUEST_SERVICE,
+    SettingRequestServiceDep,
+)
 from family_safety.lib.clock import utc_now
 from family_safety.lib.problems import Problem
 
@@ -28,7 +32,12 @@ TEEN = PREFIX + "/teens/{teen_id}"
 
 class GuardianPages(Controller):
     path = PREFIX
-    dependencies = {**PAIRING_SERVICE, **TIME_REQUEST_SERVICE, **TEEN_OVERVIEW}
+    dependencies = {
+        **PAIRING_SERVICE,
+        **TIME_REQUEST_SERVICE,
+        **SETTING_REQUEST_SERVICE,
+        **TEEN_OVERVIEW,
+    }
 
     @post("/invitations")
     async def invite(self, visit: VisitDep, pairing_service: PairingServiceDep) -> Response[Any]:
@@ -120,5 +129,32 @@ class GuardianPages(Controller):
             return visit.refused(problem, TEEN.format(teen_id=teen_id))
         return visit.done(
             "Approved: more time given." if approve else "Request denied.",
+            TEEN.format(teen_id=teen_id),
+        )
+
+    @post("/teens/{teen_id:uuid}/setting-requests/{request_id:uuid}")
+    async def decide_setting(
+        self,
+        teen_id: FromPath[UUID],
+        request_id: FromPath[UUID],
+        visit: VisitDep,
+        db_session: DbSession,
+        setting_request_service: SettingRequestServiceDep,
+    ) -> Response[Any]:
+        guarded = await guarded_teen(db_session, visit.account.id, teen_id)
+        approve = (await visit.request.form()).get("decision") == "approve"
+        try:
+            await setting_request_service.decide(
+                visit.account,
+                guarded.teen,
+                guarded.link.id,
+                request_id,
+                approve=approve,
+                now=utc_now(),
+            )
+        except Problem as problem:
+            return visit.refused(problem, TEEN.format(teen_id=teen_id))
+        return visit.done(
+            "Approved: the setting is changed." if approve else "Request declined.",
             TEEN.format(teen_id=teen_id),
         )

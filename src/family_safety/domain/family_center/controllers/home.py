@@ -3,6 +3,7 @@ of changes, and ending a link (either side may)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -29,6 +30,7 @@ from family_safety.domain.family_center.words import (
 from family_safety.domain.guardians.deps import LIMITS_SERVICE, LimitsServiceDep
 from family_safety.domain.links.deps import LINK_SERVICE, LinkServiceDep
 from family_safety.domain.notifications import services as notifications
+from family_safety.domain.policy.catalog import CATALOG
 from family_safety.domain.screen_time.deps import TIME_REQUEST_SERVICE, TimeRequestServiceDep
 from family_safety.lib.clock import utc_now, utc_today
 
@@ -134,6 +136,7 @@ class HomePages(Controller):
         return visit.show(
             "teen_home.html",
             settings=[_setting_row(key, setting) for key, setting in answer.settings.items()],
+            askable=_askable(visit, answer.settings, today) if guardians.items else [],
             guardians=[
                 {
                     "link": g.link,
@@ -164,3 +167,25 @@ class HomePages(Controller):
     ) -> Response[Any]:
         await link_service.end(visit.account, link_id, utc_now())
         return visit.done("The link has ended.")
+
+
+def _askable(visit: Visit, settings: Any, today: Any) -> list[dict[str, Any]]:
+    """The settings a guardian's approval could loosen for this teen: each key with a
+    ``needs_guardian`` bound, and the values looser than what the teen has now."""
+    pack = visit.components.pack
+    band = pack.band_for(visit.account.birthdate, today)
+    rows = []
+    for key, bound in pack.needs_guardian.get(band or "", {}).items():
+        kind = CATALOG[key]
+        now = settings[key].value
+        members = getattr(kind, "members", ())
+        looser = [
+            (json.dumps(kind.dump(value)), value_words(key, kind.dump(value)))
+            for value in members
+            if not kind.at_least_as_strict(value, bound) and not kind.at_least_as_strict(value, now)
+        ]
+        if looser:
+            rows.append(
+                {"key": key, "id": key.replace(".", "-"), "label": LABELS[key], "choices": looser}
+            )
+    return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from litestar import Controller, Response, get, post
@@ -17,6 +18,11 @@ from family_safety.domain.pairing.deps import PAIRING_SERVICE, PairingServiceDep
 from family_safety.domain.pairing.schemas import InvitationProof
 from family_safety.domain.screen_time.deps import TIME_REQUEST_SERVICE, TimeRequestServiceDep
 from family_safety.domain.screen_time.schemas import TimeRequestIn
+from family_safety.domain.setting_requests.deps import (
+    SETTING_REQUEST_SERVICE,
+    SettingRequestServiceDep,
+)
+from family_safety.domain.setting_requests.schemas import SettingRequestIn
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.problems import Problem
@@ -28,7 +34,12 @@ CODE = "pairing_code"
 
 class TeenPages(Controller):
     path = PREFIX
-    dependencies = {**SETTINGS_SERVICE, **PAIRING_SERVICE, **TIME_REQUEST_SERVICE}
+    dependencies = {
+        **SETTINGS_SERVICE,
+        **PAIRING_SERVICE,
+        **TIME_REQUEST_SERVICE,
+        **SETTING_REQUEST_SERVICE,
+    }
 
     @post("/settings")
     async def save_settings(
@@ -112,3 +123,31 @@ class TeenPages(Controller):
         except (ValidationError, Problem) as refused:
             return visit.refused(refused)
         return visit.done("Your question was sent to your guardians.")
+
+    @post("/setting-requests")
+    async def ask_for_setting(
+        self, visit: VisitDep, setting_request_service: SettingRequestServiceDep
+    ) -> Response[Any]:
+        form = await visit.request.form()
+        try:
+            asked = SettingRequestIn.model_validate(
+                {
+                    "key": form.get("key", ""),
+                    "value": _json_or_none(form.get("value", "")),
+                    "note": form.get("note", "").strip() or None,
+                }
+            )
+            await setting_request_service.ask(
+                visit.account, str(asked.key), asked.value, asked.note, utc_now()
+            )
+        except (ValidationError, Problem) as refused:
+            return visit.refused(refused)
+        return visit.done("Your request was sent to your guardians.")
+
+
+def _json_or_none(text: str) -> Any:
+    """A form's JSON-encoded value (the pages write each choice so), or None when it is not."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
