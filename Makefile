@@ -55,13 +55,16 @@ format: $(VENV)/.synced
 
 # Load benchmarks against real servers (need wrk: apt-get install wrk): first the service at both
 # log levels beside a bare ASGI app on the same uvicorn, then every scenario at the default level
-# (INFO); BENCH_DATABASE_URL adds a PostgreSQL run. Then the engine micro-benchmark. Figures go
-# in BENCHMARKS.md.
+# (INFO), decisions included; BENCH_DATABASE_URL adds a PostgreSQL run. Then the block-visibility
+# window of decisions across two instances, and the engine micro-benchmark. Figures go in
+# BENCHMARKS.md.
 bench: $(VENV)/.synced
 	@command -v wrk >/dev/null || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
 	$(BIN)/python -m tests.bench.ceiling $(CEILING_ARGS)
 	$(BIN)/python -m tests.bench.load $(BENCH_ARGS)
 	$(if $(BENCH_DATABASE_URL),$(BIN)/python -m tests.bench.load --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS))
+	$(BIN)/python -m tests.bench.block_window --rounds 50
+	$(if $(BENCH_DATABASE_URL),$(BIN)/python -m tests.bench.block_window --rounds 50 --database-url $(BENCH_DATABASE_URL))
 	$(BIN)/pytest tests/bench --benchmark-only --benchmark-enable -q
 
 # The TypeScript client (needs node 20+ and npm): its schema regenerated from the app itself, no
