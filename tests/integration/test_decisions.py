@@ -18,7 +18,7 @@ from family_safety.db.engine import create_engine
 from family_safety.domain.ages import holds
 from family_safety.domain.safety import services as safety_services
 from family_safety.lib.clock import utc_now
-from tests.helpers import expect_problem, pair, set_limits
+from tests.helpers import PASSWORD, expect_problem, pair, set_limits
 
 NOON = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -306,6 +306,15 @@ async def test_an_unknown_account_is_a_denial_not_an_error(people):
         answer = await ask(backend, "message.send", subject, resource)
         missing = subject if isinstance(subject, str) else resource
         assert denied_by(answer) == [("unknown-account", missing)]
+
+
+async def test_an_erased_account_is_unknown_from_the_next_decision(people):
+    backend, adult, other, _, _ = people
+    assert allowed(await ask(backend, "message.send", adult, other))  # both in memory
+    erased = await other.request_delete("/v1/me", json={"password": PASSWORD})
+    assert erased.status_code == 204, erased.text
+    answer = await ask(backend, "message.send", adult, other)
+    assert denied_by(answer) == [("unknown-account", other.id)]
 
 
 # --- batches ------------------------------------------------------------------------------------
