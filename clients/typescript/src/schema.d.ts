@@ -1066,6 +1066,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** AccountPrivateNeedsGuardian */
+        AccountPrivateNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** AccountPrivatePolicy */
         AccountPrivatePolicy: {
             /** @description The JSON Schema of a value. */
@@ -1075,6 +1081,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["AccountPrivateDefaults"];
             gates: components["schemas"]["AccountPrivateGates"];
+            needs_guardian: components["schemas"]["AccountPrivateNeedsGuardian"];
             /** @constant */
             key: "account.private";
         };
@@ -1105,6 +1112,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** AccountSuggestToOthersNeedsGuardian */
+        AccountSuggestToOthersNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** AccountSuggestToOthersPolicy */
         AccountSuggestToOthersPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1114,6 +1127,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["AccountSuggestToOthersDefaults"];
             gates: components["schemas"]["AccountSuggestToOthersGates"];
+            needs_guardian: components["schemas"]["AccountSuggestToOthersNeedsGuardian"];
             /** @constant */
             key: "account.suggest_to_others";
         };
@@ -1220,6 +1234,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** CommentsWhoCanCommentNeedsGuardian */
+        CommentsWhoCanCommentNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** CommentsWhoCanCommentPolicy */
         CommentsWhoCanCommentPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1229,6 +1249,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["CommentsWhoCanCommentDefaults"];
             gates: components["schemas"]["CommentsWhoCanCommentGates"];
+            needs_guardian: components["schemas"]["CommentsWhoCanCommentNeedsGuardian"];
             /** @constant */
             key: "comments.who_can_comment";
         };
@@ -1264,6 +1285,12 @@ export interface components {
             "16-17": null | string[];
             "18+": null | string[];
         };
+        /** ContentKeywordFiltersNeedsGuardian */
+        ContentKeywordFiltersNeedsGuardian: {
+            "13-15": null | string[];
+            "16-17": null | string[];
+            "18+": null | string[];
+        };
         /** ContentKeywordFiltersPolicy */
         ContentKeywordFiltersPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1273,6 +1300,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentKeywordFiltersDefaults"];
             gates: components["schemas"]["ContentKeywordFiltersGates"];
+            needs_guardian: components["schemas"]["ContentKeywordFiltersNeedsGuardian"];
             /** @constant */
             key: "content.keyword_filters";
         };
@@ -1308,6 +1336,12 @@ export interface components {
             "16-17": null | ("all" | "13+" | "limited");
             "18+": null | ("all" | "13+" | "limited");
         };
+        /** ContentMaturityNeedsGuardian */
+        ContentMaturityNeedsGuardian: {
+            "13-15": null | ("all" | "13+" | "limited");
+            "16-17": null | ("all" | "13+" | "limited");
+            "18+": null | ("all" | "13+" | "limited");
+        };
         /** ContentMaturityPolicy */
         ContentMaturityPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1317,6 +1351,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentMaturityDefaults"];
             gates: components["schemas"]["ContentMaturityGates"];
+            needs_guardian: components["schemas"]["ContentMaturityNeedsGuardian"];
             /** @constant */
             key: "content.maturity";
         };
@@ -1348,6 +1383,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** ContentRestrictedModeNeedsGuardian */
+        ContentRestrictedModeNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** ContentRestrictedModePolicy */
         ContentRestrictedModePolicy: {
             /** @description The JSON Schema of a value. */
@@ -1357,6 +1398,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentRestrictedModeDefaults"];
             gates: components["schemas"]["ContentRestrictedModeGates"];
+            needs_guardian: components["schemas"]["ContentRestrictedModeNeedsGuardian"];
             /** @constant */
             key: "content.restricted_mode";
         };
@@ -1425,6 +1467,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** DownloadsAllowedNeedsGuardian */
+        DownloadsAllowedNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** DownloadsAllowedPolicy */
         DownloadsAllowedPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1434,6 +1482,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["DownloadsAllowedDefaults"];
             gates: components["schemas"]["DownloadsAllowedGates"];
+            needs_guardian: components["schemas"]["DownloadsAllowedNeedsGuardian"];
             /** @constant */
             key: "downloads.allowed";
         };
@@ -1593,6 +1642,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** FeedAutoplayNeedsGuardian */
+        FeedAutoplayNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** FeedAutoplayPolicy */
         FeedAutoplayPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1602,6 +1657,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["FeedAutoplayDefaults"];
             gates: components["schemas"]["FeedAutoplayGates"];
+            needs_guardian: components["schemas"]["FeedAutoplayNeedsGuardian"];
             /** @constant */
             key: "feed.autoplay";
         };
@@ -1632,6 +1688,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** FeedPersonalisedNeedsGuardian */
+        FeedPersonalisedNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** FeedPersonalisedPolicy */
         FeedPersonalisedPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1641,6 +1703,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["FeedPersonalisedDefaults"];
             gates: components["schemas"]["FeedPersonalisedGates"];
+            needs_guardian: components["schemas"]["FeedPersonalisedNeedsGuardian"];
             /** @constant */
             key: "feed.personalised";
         };
@@ -1851,6 +1914,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** LiveEnabledNeedsGuardian */
+        LiveEnabledNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** LiveEnabledPolicy */
         LiveEnabledPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1860,6 +1929,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["LiveEnabledDefaults"];
             gates: components["schemas"]["LiveEnabledGates"];
+            needs_guardian: components["schemas"]["LiveEnabledNeedsGuardian"];
             /** @constant */
             key: "live.enabled";
         };
@@ -1890,6 +1960,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** LocationSharingNeedsGuardian */
+        LocationSharingNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** LocationSharingPolicy */
         LocationSharingPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1899,6 +1975,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["LocationSharingDefaults"];
             gates: components["schemas"]["LocationSharingGates"];
+            needs_guardian: components["schemas"]["LocationSharingNeedsGuardian"];
             /** @constant */
             key: "location.sharing";
         };
@@ -1933,6 +2010,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** MessagingDirectMessagesNeedsGuardian */
+        MessagingDirectMessagesNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** MessagingDirectMessagesPolicy */
         MessagingDirectMessagesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1942,6 +2025,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingDirectMessagesDefaults"];
             gates: components["schemas"]["MessagingDirectMessagesGates"];
+            needs_guardian: components["schemas"]["MessagingDirectMessagesNeedsGuardian"];
             /** @constant */
             key: "messaging.direct_messages";
         };
@@ -1977,6 +2061,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** MessagingGroupInvitesNeedsGuardian */
+        MessagingGroupInvitesNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** MessagingGroupInvitesPolicy */
         MessagingGroupInvitesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1986,6 +2076,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingGroupInvitesDefaults"];
             gates: components["schemas"]["MessagingGroupInvitesGates"];
+            needs_guardian: components["schemas"]["MessagingGroupInvitesNeedsGuardian"];
             /** @constant */
             key: "messaging.group_invites";
         };
@@ -2017,6 +2108,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** MessagingReadReceiptsNeedsGuardian */
+        MessagingReadReceiptsNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** MessagingReadReceiptsPolicy */
         MessagingReadReceiptsPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2026,6 +2123,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingReadReceiptsDefaults"];
             gates: components["schemas"]["MessagingReadReceiptsGates"];
+            needs_guardian: components["schemas"]["MessagingReadReceiptsNeedsGuardian"];
             /** @constant */
             key: "messaging.read_receipts";
         };
@@ -2048,6 +2146,7 @@ export interface components {
             /** Format: date */
             birthdate: string;
             country?: string | null;
+            region?: string | null;
             /** @default UTC */
             timezone?: string;
             display_name?: string | null;
@@ -2111,6 +2210,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** NotificationsPushNeedsGuardian */
+        NotificationsPushNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** NotificationsPushPolicy */
         NotificationsPushPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2120,6 +2225,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["NotificationsPushDefaults"];
             gates: components["schemas"]["NotificationsPushGates"];
+            needs_guardian: components["schemas"]["NotificationsPushNeedsGuardian"];
             /** @constant */
             key: "notifications.push";
         };
@@ -2192,6 +2298,30 @@ export interface components {
                 end: string;
             }[];
         };
+        /** NotificationsQuietHoursNeedsGuardian */
+        NotificationsQuietHoursNeedsGuardian: {
+            "13-15": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
         /** NotificationsQuietHoursPolicy */
         NotificationsQuietHoursPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2201,6 +2331,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["NotificationsQuietHoursDefaults"];
             gates: components["schemas"]["NotificationsQuietHoursGates"];
+            needs_guardian: components["schemas"]["NotificationsQuietHoursNeedsGuardian"];
             /** @constant */
             key: "notifications.quiet_hours";
         };
@@ -2228,6 +2359,8 @@ export interface components {
             display_name: string;
             age_band: components["schemas"]["AgeBand"];
             country: string | null;
+            /** @description ISO 3166-2, within `country`; null: none given. */
+            region: string | null;
             timezone: string;
             /** Format: date-time */
             created_at: string;
@@ -2349,6 +2482,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "only_me");
             "18+": null | ("everyone" | "friends" | "only_me");
         };
+        /** RemixDuetStitchNeedsGuardian */
+        RemixDuetStitchNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "only_me");
+            "16-17": null | ("everyone" | "friends" | "only_me");
+            "18+": null | ("everyone" | "friends" | "only_me");
+        };
         /** RemixDuetStitchPolicy */
         RemixDuetStitchPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2358,6 +2497,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["RemixDuetStitchDefaults"];
             gates: components["schemas"]["RemixDuetStitchGates"];
+            needs_guardian: components["schemas"]["RemixDuetStitchNeedsGuardian"];
             /** @constant */
             key: "remix.duet_stitch";
         };
@@ -2496,6 +2636,36 @@ export interface components {
                 sun: number | null;
             };
         };
+        /** ScreenTimeDailyLimitMinutesNeedsGuardian */
+        ScreenTimeDailyLimitMinutesNeedsGuardian: {
+            "13-15": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "16-17": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "18+": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+        };
         /** ScreenTimeDailyLimitMinutesPolicy */
         ScreenTimeDailyLimitMinutesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2505,6 +2675,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ScreenTimeDailyLimitMinutesDefaults"];
             gates: components["schemas"]["ScreenTimeDailyLimitMinutesGates"];
+            needs_guardian: components["schemas"]["ScreenTimeDailyLimitMinutesNeedsGuardian"];
             /** @constant */
             key: "screen_time.daily_limit_minutes";
         };
@@ -2585,6 +2756,30 @@ export interface components {
                 end: string;
             }[];
         };
+        /** ScreenTimeTimeAwayNeedsGuardian */
+        ScreenTimeTimeAwayNeedsGuardian: {
+            "13-15": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
         /** ScreenTimeTimeAwayPolicy */
         ScreenTimeTimeAwayPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2594,6 +2789,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ScreenTimeTimeAwayDefaults"];
             gates: components["schemas"]["ScreenTimeTimeAwayGates"];
+            needs_guardian: components["schemas"]["ScreenTimeTimeAwayNeedsGuardian"];
             /** @constant */
             key: "screen_time.time_away";
         };
@@ -2630,6 +2826,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** SearchEnabledNeedsGuardian */
+        SearchEnabledNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** SearchEnabledPolicy */
         SearchEnabledPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2639,6 +2841,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["SearchEnabledDefaults"];
             gates: components["schemas"]["SearchEnabledGates"];
+            needs_guardian: components["schemas"]["SearchEnabledNeedsGuardian"];
             /** @constant */
             key: "search.enabled";
         };

@@ -209,18 +209,20 @@ async def review_holds(
     after: UUID | None = None
     while True:
         async with sessions() as session:
-            query = select(Account.id).where(_candidates(laws, today))
+            query = select(Account).where(_candidates(laws, today))
             if after is not None:
                 query = query.where(Account.id > after)
-            ids = list(await session.scalars(query.order_by(Account.id).limit(SWEEP_BATCH)))
-        if not ids:
+            batch = list(await session.scalars(query.order_by(Account.id).limit(SWEEP_BATCH)))
+        if not batch:
             return counts["held"], counts["released"]
-        for account_id in ids:
+        # Only the accounts whose hold changes get a transaction of their own (most held
+        # accounts stay held from one sweep to the next).
+        for account_id in [a.id for a in batch if hold_change_due(a, laws, today)]:
             async with sessions() as session:
                 if (changed := await review_hold(session, account_id, laws, now)) is not None:
                     counts[changed] += 1
                 await session.commit()
-        after = ids[-1]
+        after = batch[-1].id
 
 
 def _candidates(laws: Sequence[MinimumAgeLaw], today: date) -> ColumnElement[bool]:

@@ -14,6 +14,7 @@ from family_safety.domain.family_center.pages import LIST_LIMIT
 from family_safety.domain.family_center.words import (
     LABELS,
     action_words,
+    law_shown,
     minutes_words,
     value_words,
 )
@@ -114,6 +115,7 @@ def _limit_rows(
                 "field": field,
                 "now": value_words(key, answer.settings[key].value),
                 "notes": notes,
+                "law": law_shown(answer.settings[key]),
             }
         )
     return rows
