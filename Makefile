@@ -55,14 +55,16 @@ format: $(VENV)/.synced
 
 # Load benchmarks against real servers (need wrk: apt-get install wrk): first the service at both
 # log levels beside a bare ASGI app on the same uvicorn, then every scenario at the default level
-# (INFO); BENCH_DATABASE_URL adds a PostgreSQL run. Then a bystander beside sign-in floods of 250
-# and 400 (its worst and p99 wait), and the engine micro-benchmark. Figures go
-# in BENCHMARKS.md.
+# (INFO), decisions included; BENCH_DATABASE_URL adds a PostgreSQL run. Then the block-visibility
+# window of decisions across two instances, a bystander beside sign-in floods of 250 and 400 (its
+# worst and p99 wait), and the engine micro-benchmark. Figures go in BENCHMARKS.md.
 bench: $(VENV)/.synced
 	@command -v wrk >/dev/null || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
 	$(BIN)/python -m tests.bench.ceiling $(CEILING_ARGS)
 	$(BIN)/python -m tests.bench.load $(BENCH_ARGS)
 	$(if $(BENCH_DATABASE_URL),$(BIN)/python -m tests.bench.load --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS))
+	$(BIN)/python -m tests.bench.block_window --rounds 50
+	$(if $(BENCH_DATABASE_URL),$(BIN)/python -m tests.bench.block_window --rounds 50 --database-url $(BENCH_DATABASE_URL))
 	$(BIN)/python -m tests.bench.flood --sign-ins 250 400
 	$(BIN)/pytest tests/bench --benchmark-only --benchmark-enable -q
 

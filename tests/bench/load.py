@@ -107,6 +107,26 @@ TARGET_PUT_P99_MS = 100.0
 TARGET_USAGE_PER_SECOND = 1_000.0  # issue 13, PostgreSQL
 TARGET_USAGE_P99_MS = 50.0
 TARGET_PEAK_RSS_MIB = 300.0
+# Issue 26, decisions: one evaluation as a share of /health/live (both databases, notify), a
+# batch's decisions a second per worker, and one evaluation's p99.
+TARGET_EVALUATION_RATIO = 0.60
+TARGET_BATCH_DECISIONS_PER_SECOND = 20_000.0
+TARGET_EVALUATION_P99_MS = 10.0
+EVALUATION_BODIES = 256  # one evaluation: the scenario cycles over this many questions
+BATCH_BODIES = 8  # batches of 100: the scenario cycles over this many
+BATCH_SIZE = 100
+BLOCK_EVERY = 10  # every tenth teen blocks the next one
+# The actions a client back end asks about most, in the mix the scenarios send.
+DECISION_ACTIONS = (
+    "message.send",
+    "comment.create",
+    "download",
+    "group.invite",
+    "suggest",
+    "search",
+    "notification.send",
+    "app.use",
+)
 
 _REQUESTS_PER_SECOND = re.compile(r"^Requests/sec:\s+([\d.]+)\s*$", re.MULTILINE)
 _PERCENTILE = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", re.MULTILINE)
@@ -248,6 +268,11 @@ class Population:
     def guardian_of(self, teen_index: int) -> UUID:
         return self.guardian_ids[teen_index // TEENS_PER_GUARDIAN]
 
+    @property
+    def service_id(self) -> UUID:
+        """The account granted the ``service`` role (the first guardian)."""
+        return self.guardian_ids[0]
+
     def is_bounded(self, teen_index: int) -> bool:
         """Half of the teens have a guardian bounding SEEDED_LIMITS."""
         return teen_index % 2 == 0
@@ -335,6 +360,17 @@ def refresh_token_rows(population: Population, now: datetime) -> Iterator[dict[s
         }
 
 
+def block_rows(population: Population, now: datetime) -> Iterator[dict[str, Any]]:
+    teens = population.teen_ids
+    for index in range(0, len(teens) - 1, BLOCK_EVERY):
+        yield {
+            "id": uuid7(),
+            "blocker_id": teens[index],
+            "blocked_id": teens[index + 1],
+            "created_at": now,
+        }
+
+
 def batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     iterator = iter(rows)
     while batch := list(islice(iterator, SEED_BATCH_ROWS)):
@@ -379,6 +415,13 @@ async def seed(database_url: str, population: Population) -> None:
             await insert_rows(connection, "guardian_link", links)
             await insert_rows(connection, "guardian_limit", limits)
             await insert_rows(connection, "refresh_token", refresh_token_rows(population, now))
+            # The first guardian is also the platform's back end, asking for decisions.
+            await insert_rows(
+                connection,
+                "account_role",
+                [{"account_id": population.service_id, "role": "service", "granted_at": now}],
+            )
+            await insert_rows(connection, "block", block_rows(population, now))
     finally:
         await engine.dispose()
 
@@ -811,6 +854,52 @@ def match_scenario() -> Scenario:
     return Scenario("GET /v1/safety/search-interventions/match", "GET", 200, lines)
 
 
+def question(population: Population, number: int) -> dict[str, Any]:
+    """One evaluation of the mix: a teen acting on a teen or on a guardian, or alone."""
+    teens, guardians = population.teen_ids, population.guardian_ids
+    resource = (
+        guardians[number % len(guardians)] if number % 2 else teens[(number + 1) % len(teens)]
+    )
+    return {
+        "subject": {"type": "account", "id": str(teens[number % len(teens)])},
+        "action": {"name": DECISION_ACTIONS[number % len(DECISION_ACTIONS)]},
+        "resource": {"type": "account", "id": str(resource)},
+        "context": {"relationship": "friend" if number % 3 == 0 else "none"},
+    }
+
+
+async def ask_each(base_url: str, token: str, path: str, bodies: Sequence[str]) -> None:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        for body in bodies:
+            answer = await client.post(path, content=body, headers=headers)
+            if answer.status_code != 200:
+                raise HarnessError(f"{path} answered {answer.status_code}: {answer.text}")
+
+
+def evaluation_scenario(population: Population, service_token: str) -> Scenario:
+    bodies = tuple(json.dumps(question(population, n)) for n in range(EVALUATION_BODIES))
+    lines = [f"/access/v1/evaluation\t{service_token}\t"]
+    return Scenario("POST /access/v1/evaluation", "POST", 200, lines, "", bodies)
+
+
+def evaluations_scenario(population: Population, service_token: str) -> Scenario:
+    bodies = tuple(
+        json.dumps(
+            {
+                "evaluations": [
+                    question(population, batch * BATCH_SIZE + n) for n in range(BATCH_SIZE)
+                ]
+            }
+        )
+        for batch in range(BATCH_BODIES)
+    )
+    lines = [f"/access/v1/evaluations\t{service_token}\t"]
+    return Scenario(
+        f"POST /access/v1/evaluations ({BATCH_SIZE} each)", "POST", 200, lines, "", bodies
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The run
 
@@ -825,6 +914,8 @@ class Results:
     status: Measurement
     match: Measurement
     forged: Measurement
+    evaluation: Measurement
+    evaluations: Measurement
     limits_audit_entries: int
     preparation_retries: int
     peak_rss_bytes: int
@@ -863,6 +954,16 @@ def drive_load(options: Options, server: Server, seeded: Seeded, work_dir: Path)
     status = measure(status_scenario(teen_tokens))
     match = measure(match_scenario())
     forged_tokens = measure(forged_token_scenario(teen_tokens))
+    service_token = seeded.guardian_tokens[0]
+    one, batch = (
+        evaluation_scenario(population, service_token),
+        evaluations_scenario(population, service_token),
+    )
+    # Decisions are read from memory: every account the scenarios ask about is read once first.
+    progress("warming: every question of the decision scenarios asked once")
+    asyncio.run(ask_each(server.base_url, service_token, "/access/v1/evaluations", batch.bodies))
+    evaluation = measure(one)
+    evaluations = measure(batch)
     return Results(
         health=health,
         settings=settings,
@@ -872,6 +973,8 @@ def drive_load(options: Options, server: Server, seeded: Seeded, work_dir: Path)
         status=status,
         match=match,
         forged=forged_tokens,
+        evaluation=evaluation,
+        evaluations=evaluations,
         limits_audit_entries=asyncio.run(
             count_audit_entries(seeded.database_url, "limits.updated")
         ),
@@ -1009,6 +1112,7 @@ def target_rows(results: Results, options: Options) -> list[tuple[str, str, bool
             percent(results.match.requests_per_second, ceiling),
             results.match.requests_per_second >= 0.7 * ceiling,
         ),
+        *decision_rows(results, options),
         (
             "peak RSS < 300 MB a worker" + ("" if options.warm_all else " (without --warm-all)"),
             f"{peak_mib:.0f} MiB",
@@ -1025,6 +1129,31 @@ def target_rows(results: Results, options: Options) -> list[tuple[str, str, bool
             ),
         )
     return rows
+
+
+def decision_rows(results: Results, options: Options) -> list[tuple[str, str, bool]]:
+    """Issue 26's targets: one evaluation's share of /health/live and its p99, a batch's
+    decisions a second per worker; every answer a 200."""
+    ceiling = results.health.requests_per_second
+    one, batch = results.evaluation, results.evaluations
+    decisions = batch.requests_per_second * BATCH_SIZE / options.workers
+    return [
+        (
+            f"one evaluation >= {TARGET_EVALUATION_RATIO:.0%} of /health/live, no errors",
+            f"{percent(one.requests_per_second, ceiling)}, {one.error_detail()}",
+            one.requests_per_second >= TARGET_EVALUATION_RATIO * ceiling and one.errors == 0,
+        ),
+        (
+            f"one evaluation p99 < 10 ms at {options.connections} connections",
+            f"{one.p99_ms:.2f} ms",
+            one.p99_ms < TARGET_EVALUATION_P99_MS,
+        ),
+        (
+            f"a batch of {BATCH_SIZE}: >= 20,000 decisions/s a worker, no errors",
+            f"{decisions:,.0f}/s, {batch.error_detail()}",
+            decisions >= TARGET_BATCH_DECISIONS_PER_SECOND and batch.errors == 0,
+        ),
+    ]
 
 
 def report(
@@ -1045,6 +1174,8 @@ def report(
         results.status,
         results.match,
         results.forged,
+        results.evaluation,
+        results.evaluations,
     )
     lines = [
         f"### Load benchmark, {description}, {options.teens:,} teens",

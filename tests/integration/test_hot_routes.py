@@ -88,11 +88,12 @@ async def test_the_hot_routes_answer_what_litestars_controllers_answer(register)
 # once the lane does what it does (or answers without needing it).
 HONOURED_MIDDLEWARE = {
     BearerAuthenticationMiddleware: "the lane makes its check: auth.signed_in.signed_in_account",
-    RequestBodyGate: "a GET has no body to refuse",
+    RequestBodyGate: "a GET has no body to refuse; the lane reads the decisions' POST bodies "
+    "within the same size limit and the same JsonDepthScanner, else hands them over",
 }
 HONOURED_BEFORE_SEND = {
     "closing_handler.<locals>.handler": "closes a request's database session: the lane opens none",
-    "keep_the_contract.<locals>.allow_every_method": "answers OPTIONS: the lane answers GET only",
+    "keep_the_contract.<locals>.allow_every_method": "answers OPTIONS; the lane: GET, POST",
 }
 
 

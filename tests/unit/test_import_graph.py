@@ -105,3 +105,23 @@ def test_the_policy_engine_imports_nothing_of_the_service_but_two_pure_rules() -
         if not target.startswith("family_safety.domain.policy")
     }
     assert policy <= {"family_safety.lib.pack_files", "family_safety.lib.text"}
+
+
+def test_the_decision_rules_are_pure() -> None:
+    # decisions.rules decides from values alone: the engine's effective settings (the catalogue
+    # gives a value's JSON form) and screen time's pure status (time away and quiet hours are
+    # read with its window arithmetic).
+    imports = _imports()
+    rules = imports["family_safety.domain.decisions.rules"]
+    assert {target.rsplit(".", 1)[0] for target in rules} <= {
+        "family_safety.domain.policy.catalog",
+        "family_safety.domain.screen_time.status",
+    }
+    status = {
+        target.rsplit(".", 1)[0] for target in imports["family_safety.domain.screen_time.status"]
+    }
+    assert status <= {
+        "family_safety.domain.policy.catalog",
+        "family_safety.domain.screen_time.days",
+        "family_safety.domain.screen_time.intervals",
+    }

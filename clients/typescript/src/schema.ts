@@ -964,6 +964,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/access/v1/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * May this account do this now?
+         * @description `subject` and `resource` are `{type: "account", id}`, `action` is `{name}`, `context` may hold `relationship` (`friend` or `none`, default `none`) and `at` (RFC 3339, default now). `context.reasons` lists what decided, each `{kind, ...}`: `setting` (`account_id`, `key`, `value`, `source`, `set_by` as effective settings show them), `block` (`blocker_id`, `blocked_id`), `screen_time` (`remaining_minutes`), `held` or `unknown-account`; a denial lists what denied it. An unknown account is a denial, not an error. An unknown action, a subject or resource that is not an account, or a malformed `at`: 422. For accounts with the `service` or `staff` role; anyone else: 403.
+         */
+        post: operations["AccessV1EvaluationEvaluation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/access/v1/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Up to 100 decisions at once
+         * @description Each item's `subject`, `action`, `resource` and `context` default to the top-level ones; the answers come in the items' order. More than 100 items: 422. `subject` and `resource` are `{type: "account", id}`, `action` is `{name}`, `context` may hold `relationship` (`friend` or `none`, default `none`) and `at` (RFC 3339, default now). `context.reasons` lists what decided, each `{kind, ...}`: `setting` (`account_id`, `key`, `value`, `source`, `set_by` as effective settings show them), `block` (`blocker_id`, `blocked_id`), `screen_time` (`remaining_minutes`), `held` or `unknown-account`; a denial lists what denied it. An unknown account is a denial, not an error. An unknown action, a subject or resource that is not an account, or a malformed `at`: 422. For accounts with the `service` or `staff` role; anyone else: 403.
+         */
+        post: operations["AccessV1EvaluationsEvaluations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/laws/{law_id}": {
         parameters: {
             query?: never;
@@ -1107,6 +1147,14 @@ export interface components {
             id: string;
             handle: string;
             display_name: string;
+        };
+        /** ActionIn */
+        ActionIn: {
+            /** @enum {string} */
+            name: "message.send" | "comment.create" | "remix.create" | "download" | "group.invite" | "suggest" | "live.start" | "search" | "location.share" | "notification.send" | "app.use";
+            properties?: {
+                [key: string]: unknown;
+            } | null;
         };
         /**
          * AgeBand
@@ -1364,6 +1412,15 @@ export interface components {
             /** @description Only when `source` is `law`: the law that decided the value. */
             law?: components["schemas"]["LawRef"] | null;
         };
+        /** ContextIn */
+        ContextIn: {
+            /**
+             * @default none
+             * @enum {string}
+             */
+            relationship?: "friend" | "none";
+            at?: string | null;
+        };
         /** DayOut */
         DayOut: {
             /** Format: date */
@@ -1372,11 +1429,26 @@ export interface components {
             limit_minutes: number | null;
             granted_minutes: number;
         };
+        /** DecisionContextOut */
+        DecisionContextOut: {
+            reasons?: {
+                [key: string]: unknown;
+            }[];
+        };
         /** DecisionIn */
         DecisionIn: {
             approve: boolean;
             /** @description When approving: minutes to grant instead of those asked. */
             minutes?: number | null;
+        };
+        /** DecisionOut */
+        DecisionOut: {
+            decision: boolean;
+            context: components["schemas"]["DecisionContextOut"];
+        };
+        /** DecisionsOut */
+        DecisionsOut: {
+            evaluations: components["schemas"]["DecisionOut"][];
         };
         /** DownloadsAllowedBound */
         DownloadsAllowedBound: {
@@ -1455,12 +1527,44 @@ export interface components {
             policy: components["schemas"]["PolicyRef"];
             settings: components["schemas"]["EffectiveSettingsMap"];
         };
+        /** EntityIn */
+        EntityIn: {
+            /** @constant */
+            type: "account";
+            /** @example 7c9e6679-... */
+            id: string;
+            properties?: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** Escalation */
         Escalation: {
             /** @constant */
             to: "NCMEC";
             /** @enum {string} */
             status: "required" | "filed";
+        };
+        /** EvaluationIn */
+        EvaluationIn: {
+            subject: components["schemas"]["EntityIn"];
+            action: components["schemas"]["ActionIn"];
+            resource?: components["schemas"]["EntityIn"] | null;
+            context?: components["schemas"]["ContextIn"] | null;
+        };
+        /** EvaluationItemIn */
+        EvaluationItemIn: {
+            subject?: components["schemas"]["EntityIn"] | null;
+            action?: components["schemas"]["ActionIn"] | null;
+            resource?: components["schemas"]["EntityIn"] | null;
+            context?: components["schemas"]["ContextIn"] | null;
+        };
+        /** EvaluationsIn */
+        EvaluationsIn: {
+            subject?: components["schemas"]["EntityIn"] | null;
+            action?: components["schemas"]["ActionIn"] | null;
+            resource?: components["schemas"]["EntityIn"] | null;
+            context?: components["schemas"]["ContextIn"] | null;
+            evaluations: components["schemas"]["EvaluationItemIn"][];
         };
         /** Evidence */
         Evidence: {
@@ -6640,6 +6744,148 @@ export interface operations {
             };
             /** @description Forbidden. Problem types: `forbidden`. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AccessV1EvaluationEvaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluationIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AccessV1EvaluationsEvaluations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluationsIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionsOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

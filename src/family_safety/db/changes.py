@@ -48,6 +48,8 @@ class ChangeKind(StrEnum):
     SESSIONS = "sessions.ended"  # some or every sign-in session of the account ended
     NOTIFICATION = "notification.created"
     SCREEN_TIME = "screen_time.changed"
+    BLOCKS = "blocks.changed"  # the blocks the account made (decisions keep them in memory)
+    ROLES = "roles.changed"  # the roles an operator granted the account
     # A law's status changed: every process reads the statuses again, and every event stream
     # hears it (its account's settings may follow other laws now: the ETag says whether).
     LAWS = "laws.changed"

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from family_safety.db.writes import Writer
     from family_safety.domain.account_settings.hot_path import SettingsAnswers
     from family_safety.domain.auth.signed_in import SignedInAccounts
+    from family_safety.domain.decisions.hot_path import Decisions
     from family_safety.domain.laws.hot_path import LawsInForce
     from family_safety.domain.policy.pack import PolicyPack
     from family_safety.domain.safety.matching import InterventionMatcher
@@ -42,4 +43,5 @@ class Components:
     safety: SafetyPacks  # resources, report categories and next steps
     interventions: InterventionMatcher  # search interventions
     metrics: Metrics  # GET /metrics: requests counted by the request log, gauges read per scrape
+    decisions: Decisions  # POST /access/v1/evaluation(s): what they read, kept in memory
     laws: LawsInForce  # the shipped laws with the statuses staff set

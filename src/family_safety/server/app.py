@@ -13,7 +13,8 @@ from litestar.openapi.spec import SecurityScheme
 
 from family_safety.lib.config import Settings
 from family_safety.lib.problems import PROBLEM_DETAILS
-from family_safety.server.core import MAX_BODY_BYTES, ApplicationCore
+from family_safety.lib.request_body import MAX_BODY_BYTES
+from family_safety.server.core import ApplicationCore
 from family_safety.server.openapi import SCHEMA_PLUGINS, OfflineSwaggerUI, keep_the_contract
 from family_safety.server.tuning import tune_gc_for_a_server, tune_malloc_for_a_server
 

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.db import migrations
+from family_safety.db.changes import ChangeBus, session_info
 from family_safety.db.engine import create_engine
 from family_safety.domain.safety.services.roles import ROLES
 from family_safety.lib.config import Settings
@@ -250,7 +251,10 @@ async def _change_role(settings: Settings, action: str, handle: str, role: str) 
 
     engine = create_engine(settings)
     try:
-        async with AsyncSession(engine, expire_on_commit=False) as session:
+        # A change noted here reaches running instances (PostgreSQL's NOTIFY, SQLite's change
+        # feed): they forget the roles they keep.
+        info = session_info(ChangeBus())
+        async with AsyncSession(engine, expire_on_commit=False, info=info) as session:
             if action == "grant":
                 changed = await grant_role(session, handle, role, datetime.now(UTC))
             else:

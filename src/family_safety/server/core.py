@@ -38,6 +38,8 @@ from family_safety.domain.auth.middleware import BearerAuthenticationMiddleware
 from family_safety.domain.auth.signed_in import SignedInAccounts
 from family_safety.domain.components import Components
 from family_safety.domain.data_rights.controllers import MeController
+from family_safety.domain.decisions.controllers import DecisionController
+from family_safety.domain.decisions.hot_path import Decisions
 from family_safety.domain.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
 from family_safety.domain.events.controllers import EventsController
 from family_safety.domain.family_center.routes import family_center_routers, template_config
@@ -99,9 +101,6 @@ if TYPE_CHECKING:
 
     from family_safety.domain.policy.pack import PolicyPack
 
-MAX_BODY_BYTES = 64 * 1024
-"""Passed to ``Litestar(request_max_body_size=...)`` by ``app.create_app``: Litestar 2.25 reads
-this one from its constructor's argument, not from the config a plugin returns."""
 
 _log = structlog.get_logger("family_safety")
 
@@ -157,6 +156,7 @@ ROUTES = [
     BlockController,
     ModerationController,
     WebhookController,
+    DecisionController,
     LawController,
 ]
 
@@ -291,6 +291,9 @@ class ApplicationCore(InitPluginProtocol):
             ),
         )
         kept = settings.signed_in_cache_entries
+        screen_time_statuses = ScreenTimeStatuses(
+            pack, settings_answers, reader, bus, trust, max_entries=kept
+        )
         return Components(
             settings=settings,
             pack=pack,
@@ -306,9 +309,7 @@ class ApplicationCore(InitPluginProtocol):
             reader=reader,
             writer=Writer(engine, announcer, postgres),
             settings_answers=settings_answers,
-            screen_time_statuses=ScreenTimeStatuses(
-                pack, settings_answers, reader, bus, trust, max_entries=kept
-            ),
+            screen_time_statuses=screen_time_statuses,
             sessions=async_sessionmaker(engine, expire_on_commit=False, info=session_info(bus)),
             changes=bus,
             signed_in=SignedInAccounts(reader, bus, trust, max_entries=kept),
@@ -316,6 +317,16 @@ class ApplicationCore(InitPluginProtocol):
             safety=load_default_packs(),
             interventions=default_matcher(),
             metrics=Metrics(),
+            decisions=Decisions(
+                pack,
+                reader,
+                settings_answers,
+                screen_time_statuses,
+                laws,
+                bus,
+                trust,
+                max_entries=kept,
+            ),
             laws=laws,
         )
 

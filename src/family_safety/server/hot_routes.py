@@ -29,6 +29,15 @@ about ten times a settings GET: hundreds of them at once kept the loop from serv
 bystanders for seconds (issue 23). Requests that need a token are left to Litestar, so a 401
 still comes first for them.
 
+The decisions' two POSTs (``/access/v1/evaluation`` and ``/access/v1/evaluations``) are
+answered here too, on the same terms, when their answer is a 200: exactly that method and path,
+no query string, one ``Authorization``, a JSON ``Content-Type``, a body within the app's size
+limit that nests no deeper than the body gate allows (the same ``JsonDepthScanner``), a caller
+with the ``service`` or ``staff`` role (decisions' memory), and a body that validates
+(``decisions.schemas.lane_questions``: msgspec Structs accepting what Litestar's pydantic models
+accept, or less). Anything else (no role: 403, bad input:
+422, a malformed body: 400) is Litestar's, with the body the lane read replayed to it.
+
 It is installed where the app is built (server/app.py), inside the request log
 (``logs.RequestLog``), which asks it first and names its route in the access line.
 
@@ -48,21 +57,25 @@ import structlog
 from family_safety.domain.account_settings.hot_path import NotModified
 from family_safety.domain.auth.middleware import bearer_grant
 from family_safety.domain.auth.signed_in import signed_in_account
+from family_safety.domain.decisions.deps import may_decide
+from family_safety.domain.decisions.schemas import DecisionsOut, decision_out, lane_questions
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_now
+from family_safety.lib.request_body import MAX_BODY_BYTES, JsonDepthScanner
 from family_safety.server.logs import HTTP_SCOPE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
     from datetime import datetime
 
     from litestar.types import Scope
 
     from family_safety.db.account_records import SignedInAccount
     from family_safety.domain.components import Components
-    from family_safety.server.logs import Answer
+    from family_safety.server.logs import Answer, BufferedReceive
 
     HotRoute = Callable[[Components, SignedInAccount, datetime, str | None], Answer | None]
+    BodyRoute = Callable[[Components, SignedInAccount, datetime, bytes], Awaitable[Answer | None]]
 
 _log = structlog.get_logger("family_safety.server.hot_routes")
 
@@ -116,6 +129,42 @@ def _overloaded() -> Answer:
     return problem.status_code, [*headers, _length(body)], body
 
 
+async def _evaluation(
+    components: Components, account: SignedInAccount, now: datetime, body: bytes
+) -> Answer | None:
+    if not await may_decide(components, account.id):
+        return None
+    questions = lane_questions(body, batch=False)
+    if questions is None:
+        return None
+    (decision,) = await components.decisions.evaluate(questions, now)
+    answer = _encode(decision_out(decision))
+    return 200, [_JSON, _length(answer)], answer
+
+
+async def _evaluations(
+    components: Components, account: SignedInAccount, now: datetime, body: bytes
+) -> Answer | None:
+    if not await may_decide(components, account.id):
+        return None
+    questions = lane_questions(body, batch=True)
+    if questions is None:
+        return None
+    decisions = await components.decisions.evaluate(questions, now)
+    answer = _encode(DecisionsOut([decision_out(decision) for decision in decisions]))
+    return 200, [_JSON, _length(answer)], answer
+
+
+BODY_ROUTES: dict[str, BodyRoute] = {
+    "/access/v1/evaluation": _evaluation,
+    "/access/v1/evaluations": _evaluations,
+}
+
+
+def _json(content_type: bytes) -> bool:
+    return content_type.partition(b";")[0].strip().lower() == b"application/json"
+
+
 class HotRoutes:
     """The lane (``logs.Lane``): the answers of the ``ROUTES`` it can give in full, and the
     sign-in flood it sheds (see the module); None for every other request, which the
@@ -125,31 +174,63 @@ class HotRoutes:
         self._components = components
         self._overloaded = _overloaded()
 
-    async def answer(self, scope: Scope) -> tuple[str, Answer] | None:
-        path = scope["path"]
+    async def answer(self, scope: Scope, receive: BufferedReceive) -> tuple[str, Answer] | None:
+        if scope["type"] != HTTP_SCOPE:
+            return None
+        path, method = scope["path"], scope["method"]
         if (
-            path in SHED_WHEN_HASHING_IS_FULL
-            and scope["type"] == HTTP_SCOPE
-            and scope["method"] == "POST"
+            method == "POST"
+            and path in SHED_WHEN_HASHING_IS_FULL
             and self._components.hasher.is_full
         ):
             status, headers, body = self._overloaded
             return path, (status, list(headers), body)  # the request log appends to headers
-        route = (
-            ROUTES.get(path)
-            if scope["type"] == HTTP_SCOPE
-            and scope["method"] == "GET"
-            and not scope["query_string"]
-            else None
-        )
-        if route is None:
+        if scope["query_string"]:
+            return None
+        route = ROUTES.get(path) if method == "GET" else None
+        body_route = BODY_ROUTES.get(path) if method == "POST" else None
+        if route is None and body_route is None:
             return None
         try:
-            answer = await self._answer(route, scope)
+            if route is not None:
+                answer = await self._answer(route, scope)
+            else:
+                assert body_route is not None
+                answer = await self._answer_body(body_route, scope, receive)
         except Exception as exc:  # Litestar answers it, mapping the error (503, say)
             _log.warning("hot route handed to Litestar", error=type(exc).__name__, exc_info=exc)
             return None
         return None if answer is None else (path, answer)  # the path is its route template
+
+    async def _answer_body(
+        self, route: BodyRoute, scope: Scope, receive: BufferedReceive
+    ) -> Answer | None:
+        authorization = content_type = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                if authorization is not None:
+                    return None
+                authorization = value.decode("latin-1")
+            elif name == b"content-type":
+                if content_type is not None:
+                    return None
+                content_type = value
+        if authorization is None or content_type is None or not _json(content_type):
+            return None
+        components = self._components
+        grant = bearer_grant(components.tokens, authorization)
+        if grant is None:
+            return None
+        now = utc_now()
+        account = await signed_in_account(
+            components, grant.account_id, grant.session_id, now, from_memory=True
+        )
+        if account is None:
+            return None
+        body = await receive.body(MAX_BODY_BYTES)
+        if body is None or not JsonDepthScanner().feed(body):
+            return None
+        return await route(components, account, now, body)
 
     async def _answer(self, route: HotRoute, scope: Scope) -> Answer | None:
         authorization = if_none_match = None

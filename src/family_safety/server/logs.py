@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         HTTPScope,
         Message,
         Receive,
+        ReceiveMessage,
         Scope,
         Send,
     )
@@ -301,11 +302,44 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 """A whole HTTP answer: status, headers, body."""
 
 
+class BufferedReceive:
+    """A request's ``receive`` that the lane may read the body from first: what it read is
+    replayed to the application, then the rest comes from the server."""
+
+    __slots__ = ("_read", "_receive")
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._read: list[ReceiveMessage] = []
+
+    async def body(self, max_bytes: int) -> bytes | None:
+        """The whole body; None when it is longer than ``max_bytes`` or the client left (what
+        was read is still replayed)."""
+        chunks = []
+        size = 0
+        while True:
+            message = await self._receive()
+            self._read.append(message)
+            if message["type"] != "http.request":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def __call__(self) -> ReceiveMessage:
+        return self._read.pop(0) if self._read else await self._receive()
+
+
 class Lane(Protocol):
     """What answers some requests before the application sees them (server/hot_routes.py)."""
 
-    async def answer(self, scope: Scope) -> tuple[str, Answer] | None:
-        """The whole answer and its route template, or None to hand the request on."""
+    async def answer(self, scope: Scope, receive: BufferedReceive) -> tuple[str, Answer] | None:
+        """The whole answer and its route template, or None to hand the request on (with what
+        it read of the body replayed by ``receive``)."""
 
 
 class RequestLog:
@@ -332,9 +366,13 @@ class RequestLog:
         # token still restores what was bound before (e.g. when the app is called in a test).
         bound = structlog.contextvars.bind_contextvars(request_id=request_id.decode())
         try:
-            answered = None if self._lane is None else await self._lane.answer(scope)
-            if answered is None:
+            if self._lane is None:
                 await self._routed(scope, receive, send, started, request_id)
+                return
+            buffered = BufferedReceive(receive)
+            answered = await self._lane.answer(scope, buffered)
+            if answered is None:
+                await self._routed(scope, buffered, send, started, request_id)
                 return
             route, (status, headers, body) = answered
             headers.append((REQUEST_ID_HEADER, request_id))

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from family_safety.domain.policy.catalog import DailyLimit, Window
     from family_safety.domain.policy.engine import EffectiveSettings
     from family_safety.domain.policy.pack import PolicyPack
+    from family_safety.domain.screen_time.status import ScreenTimeStatus
 
 
 @lru_cache(maxsize=1024)
@@ -116,6 +117,19 @@ class ScreenTimeStatuses:
             )
         return _status_out(now, tz, limits, reported)
 
+    async def status_at(self, account: AnyAccount, at: datetime, now: datetime) -> ScreenTimeStatus:
+        """The status at ``at`` (a decision's moment, now unless said) as the pure rules give it,
+        from the same memory as ``status``: the limits of the settings of now, the usage and
+        grants of ``at``'s local day."""
+        tz = zone(account.timezone)
+        day = local_date(at, tz)
+        limits = self._kept_limits(account, now) or await self._read_limits(account, now)
+        # Read as of the earlier of the two: every pause still running at either is read.
+        reported = self._kept_day(account.id, day) or await self._read_day(
+            account.id, day, min(at, now)
+        )
+        return _pure_status(at, tz, limits, reported)
+
     def remembered(self, account: AnyAccount, now: datetime) -> StatusOut | None:
         """As ``status`` when memory holds the account's limits and day; else None, with no
         read."""
@@ -191,16 +205,20 @@ class ScreenTimeStatuses:
         self._today.clear()
 
 
+def _pure_status(
+    now: datetime, tz: ZoneInfo, limits: _ScreenTimeLimits, reported: Reported
+) -> ScreenTimeStatus:
+    return status(
+        now,
+        tz,
+        usage=reported.usage,
+        daily_limit=limits.daily_limit,
+        time_away=limits.time_away,
+        grants=reported.grants,
+    )
+
+
 def _status_out(
     now: datetime, tz: ZoneInfo, limits: _ScreenTimeLimits, reported: Reported
 ) -> StatusOut:
-    return status_out(
-        status(
-            now,
-            tz,
-            usage=reported.usage,
-            daily_limit=limits.daily_limit,
-            time_away=limits.time_away,
-            grants=reported.grants,
-        )
-    )
+    return status_out(_pure_status(now, tz, limits, reported))

@@ -157,6 +157,12 @@ def time_away_at(
     return TimeAway(True, end)
 
 
+def covered_at(now: datetime, tz: ZoneInfo, windows: tuple[Window, ...]) -> bool:
+    """Whether now falls in one of the windows (read on the wall clock, as ``time_away_at``
+    reads them), without asking until when: what a decision needs of quiet hours."""
+    return _covers(coverage(windows), now, tz)
+
+
 def _minute_of_week(now: datetime, tz: ZoneInfo) -> int:
     local = now.astimezone(tz)
     return local.weekday() * MINUTES_PER_DAY + local.hour * 60 + local.minute

@@ -85,7 +85,7 @@ def parse_usage_report(raw: object, now: datetime) -> UsageReport:
 def _interval(raw: object, now: datetime) -> tuple[datetime, datetime]:
     if not isinstance(raw, Mapping) or raw.keys() != _INTERVAL_FIELDS:
         raise ValueError("must be an object with start and end")
-    start, end = _instant(raw["start"], "start"), _instant(raw["end"], "end")
+    start, end = instant(raw["start"], "start"), instant(raw["end"], "end")
     if not start < end:
         raise ValueError("start must be before end")
     if end - start > MAX_INTERVAL_LENGTH:
@@ -97,7 +97,9 @@ def _interval(raw: object, now: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _instant(raw: object, name: str) -> datetime:
+def instant(raw: object, name: str) -> datetime:
+    """An RFC 3339 date and time with an offset (or an aware datetime); ValueError naming
+    ``name`` otherwise."""
     if isinstance(raw, datetime) and raw.utcoffset() is not None:
         return raw
     if isinstance(raw, str) and _RFC3339.fullmatch(raw):

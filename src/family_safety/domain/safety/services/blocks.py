@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from family_safety.db import changes
+from family_safety.db.changes import ChangeKind
 from family_safety.db.models import Account, Block
 from family_safety.domain.safety.schemas import BlockOut
 from family_safety.domain.safety.services.accounts import (
@@ -67,6 +69,8 @@ class BlockService:
             raise problems.block_limit_reached(MAX_BLOCKS)
         block = Block(blocker_id=blocker.id, blocked_id=blocked.id, created_at=now)
         session.add(block)
+        # Decisions keep each account's blocks in memory: every instance forgets them.
+        changes.note(session, blocker.id, ChangeKind.BLOCKS)
         try:
             await session.commit()
         except IntegrityError:
@@ -94,4 +98,5 @@ class BlockService:
         await self.session.execute(
             delete(Block).where(Block.blocker_id == blocker.id, Block.blocked_id == blocked_id)
         )
+        changes.note(self.session, blocker.id, ChangeKind.BLOCKS)
         await self.session.commit()

@@ -1,6 +1,7 @@
 """The roles an operator grants (``family-safety roles``): staff work the moderation queue;
 a partner's reports are filed on the partner channel, at high priority; a service account (a
-platform's back end) manages webhooks."""
+platform's back end) manages webhooks and asks for decisions. A grant or a revoke is noted on the
+change bus (``roles.changed``), so running instances forget the roles they keep."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
+from family_safety.db import changes
+from family_safety.db.changes import ChangeKind
 from family_safety.db.models import AccountRole
 from family_safety.domain.safety.services.accounts import account_by_handle
 
@@ -50,6 +53,7 @@ async def grant_role(session: AsyncSession, handle: str, role: str, now: datetim
     if await session.get(AccountRole, (account.id, role)) is not None:
         return False
     session.add(AccountRole(account_id=account.id, role=role, granted_at=now))
+    changes.note(session, account.id, ChangeKind.ROLES)
     await session.commit()
     return True
 
@@ -60,5 +64,6 @@ async def revoke_role(session: AsyncSession, handle: str, role: str) -> bool:
     result = await session.execute(
         delete(AccountRole).where(AccountRole.account_id == account.id, AccountRole.role == role)
     )
+    changes.note(session, account.id, ChangeKind.ROLES)
     await session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Decisions: may this account do this now? (shared/API.md, "Decisions"; AuthZEN's shape)."""
