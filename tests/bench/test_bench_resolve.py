@@ -49,6 +49,13 @@ FIRST_GUARDIAN = {
     },
     "screen_time.time_away": [{"days": WEEKDAYS, "start": "08:30", "end": "15:00"}],
     "notifications.quiet_hours": [{"days": ["sat", "sun"], "start": "23:00", "end": "09:00"}],
+    "notifications.push": True,
+    "feed.autoplay": False,
+    "feed.personalised": False,
+    "messaging.read_receipts": True,
+    "messaging.group_invites": "friends",
+    "location.sharing": False,
+    "content.maturity": "13+",
 }
 SECOND_GUARDIAN = {
     "account.private": True,
@@ -64,6 +71,13 @@ SECOND_GUARDIAN = {
     "screen_time.daily_limit_minutes": 75,
     "screen_time.time_away": [{"days": ["sun"], "start": "22:00", "end": "06:00"}],
     "notifications.quiet_hours": [{"days": WEEKDAYS, "start": "21:00", "end": "07:30"}],
+    "notifications.push": False,
+    "feed.autoplay": False,
+    "feed.personalised": True,
+    "messaging.read_receipts": False,
+    "messaging.group_invites": "no_one",
+    "location.sharing": False,
+    "content.maturity": "limited",
 }
 
 

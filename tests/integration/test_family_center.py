@@ -784,7 +784,7 @@ async def test_the_profile_page_changes_what_the_api_shows_and_tells_guardians(b
 
     saved = await kai.post(
         "/family/profile",
-        {"display_name": "Kai R", "country": "AU", "timezone": "Australia/Sydney"},
+        {"display_name": "Kai R", "country": "NZ", "timezone": "Pacific/Auckland"},
     )
     assert "Your profile is saved." in saved.text
     assert 'value="Kai R"' in saved.text
@@ -798,7 +798,7 @@ async def test_the_profile_page_changes_what_the_api_shows_and_tells_guardians(b
     assert told["fields"] == ["country", "timezone"]
 
     refused = await kai.post(
-        "/family/profile", {"display_name": "x" * 65, "country": "AU", "timezone": "UTC"}
+        "/family/profile", {"display_name": "x" * 65, "country": "NZ", "timezone": "UTC"}
     )
     assert refused.status_code == 422
     assert 'role="alert"' in refused.text

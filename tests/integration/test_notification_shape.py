@@ -16,7 +16,7 @@ from family_safety.domain.safety import services as safety_services
 from family_safety.lib.clock import utc_now
 from tests.helpers import birthdate_for_age, pair, set_limits
 
-PARTIES = {"teen", "guardian", "ended_by", "decided_by", "granted_by"}
+PARTIES = {"teen", "guardian", "account", "ended_by", "decided_by", "granted_by", "withdrawn_by"}
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 HARASSMENT = {
@@ -71,12 +71,34 @@ async def every_kind_of_notification(register, settings) -> list[dict]:
         f"/v1/moderation/reports/{reported.json()['id']}", json={"status": "actioned"}
     )
     assert worked.status_code == 200, worked.text
+    asked_setting = await sam.post(
+        "/v1/me/setting-requests", json={"key": "content.maturity", "value": "all"}
+    )
+    assert asked_setting.status_code == 201, asked_setting.text
+    setting_request = f"/v1/teens/{sam.id}/setting-requests/{asked_setting.json()['id']}"
+    approved = await mum.post(f"{setting_request}/decision", json={"approve": True})
+    assert approved.status_code == 200, approved.text
+    assert (await mum.delete(setting_request)).status_code == 204
+
+    # A law's minimum age holds an account, and its release lets it go (AU-SMMA: 16).
+    async def au_smma(status: str) -> None:
+        changed = await staff.patch("/v1/laws/AU-SMMA", json={"status": status, "note": "court"})
+        assert changed.status_code == 200, changed.text
+
+    await au_smma("enjoined")
+    ali = await register("ali_au", 15, country="AU")
+    await pair(mum, ali)
+    await au_smma("in_force")
+    assert (await ali.get("/v1/me/settings")).status_code == 403  # held on the next request
+    await au_smma("enjoined")
+    assert (await ali.get("/v1/me/settings")).status_code == 200  # released
+
     moved = await sam.patch("/v1/me", json={"timezone": "Europe/London"})
     assert moved.status_code == 200, moved.text
     assert (await dad.delete(f"/v1/pairings/{dads_link['id']}")).status_code == 204
     notifications = []
     with on_the_18th_birthday():
-        for person in (mum, dad, sam, kai):
+        for person in (mum, dad, sam, kai, ali):
             await person.sign_in()  # yesterday's access tokens have expired
             answer = await person.get("/v1/me/notifications", params={"limit": 100})
             assert answer.status_code == 200, answer.text

@@ -24,12 +24,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import or_, select
 
+from family_safety.db import outbox
 from family_safety.db.models import Account
+from family_safety.db.outbox import EventType
 from family_safety.domain.ages.birthdays import age_today
 from family_safety.domain.audit import chain
 from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.notifications.kinds import NotificationKind
-from family_safety.domain.notifications.services import notify
+from family_safety.domain.notifications.services import notify, party
 from family_safety.lib.clock import utc_now
 
 if TYPE_CHECKING:
@@ -179,10 +181,17 @@ async def review_hold(
         changes={"held": {"from": before, "to": _audited(account)}},
         at=now,
     )
-    data["account_id"] = str(account.id)
+    data["account"] = party(account)
+    released = law is None
+    outbox.enqueue(
+        session,
+        EventType.ACCOUNT_RELEASED if released else EventType.ACCOUNT_HELD,
+        account_id=account.id,
+        law_id=data["law_id"],
+    )
     for recipient in [account.id, *await active_guardian_ids(session, account.id, today)]:
         notify(session, recipient, kind, data, now)
-    return "released" if law is None else "held"
+    return "released" if released else "held"
 
 
 async def review_hold_now(

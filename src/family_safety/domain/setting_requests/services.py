@@ -33,7 +33,7 @@ from family_safety.domain.audit import chain
 from family_safety.domain.laws.repository import read_book
 from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.notifications.kinds import NotificationKind
-from family_safety.domain.notifications.services import notify
+from family_safety.domain.notifications.services import notify, party
 from family_safety.domain.policy.catalog import CATALOG, InvalidValue
 from family_safety.domain.policy.engine import Party, needs_approval, violations
 from family_safety.domain.setting_requests.schemas import SettingRequestOut
@@ -128,7 +128,12 @@ class SettingRequestService:
         self.session.add(request)
         await self.session.flush()
         await self._audit("created", teen, now, None, _audited(request, PENDING))
-        data = {"request_id": str(request.id), "teen_id": str(teen.id), "key": key}
+        data = {
+            "request_id": str(request.id),
+            "teen_id": str(teen.id),
+            "teen": party(teen),
+            "key": key,
+        }
         for guardian in linked:
             notify(
                 self.session,
@@ -207,10 +212,11 @@ class SettingRequestService:
         data = {
             "request_id": str(request.id),
             "teen_id": str(teen.id),
+            "teen": party(teen),
             "key": request.key,
             "value": request.value,
             "status": decided,
-            "decided_by": str(guardian.id),
+            "decided_by": party(guardian),
         }
         others = await active_guardian_ids(self.session, teen.id, now.date())
         for account_id in [teen.id, *(other for other in others if other != guardian.id)]:
@@ -250,8 +256,9 @@ class SettingRequestService:
         data = {
             "request_id": str(request.id),
             "teen_id": str(teen.id),
+            "teen": party(teen),
             "key": request.key,
-            "withdrawn_by": str(guardian.id),
+            "withdrawn_by": party(guardian),
         }
         notify(self.session, teen.id, NotificationKind.SETTING_REQUEST_WITHDRAWN, data, now)
         await self.session.commit()
