@@ -1,6 +1,7 @@
 """Every table, one module per aggregate; Alembic autogenerates from this metadata."""
 
 from family_safety.db.models.accounts import Account, RegistrationAttempt
+from family_safety.db.models.age_signals import AgeSignalIssuer, AgeSignalReceipt
 from family_safety.db.models.audit import AuditEntry
 from family_safety.db.models.auth import RefreshToken, SignInFailure
 from family_safety.db.models.base import Base, metadata
@@ -17,6 +18,8 @@ from family_safety.db.models.settings import SettingChoice, SettingRequest
 __all__ = [
     "Account",
     "AccountRole",
+    "AgeSignalIssuer",
+    "AgeSignalReceipt",
     "AuditEntry",
     "Base",
     "Block",

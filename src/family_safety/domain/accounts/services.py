@@ -30,9 +30,7 @@ REGISTRATION_WINDOW = timedelta(hours=1)
 
 
 def age_band(pack: PolicyPack, account: AnyAccount, today: date) -> str:
-    band = pack.band_for(account.birthdate, today)
-    # An account exists only once it was old enough; this holds for every stored birthdate.
-    assert band is not None
+    band = pack.settings_band(account.age_birthdate, today)
     return band
 
 

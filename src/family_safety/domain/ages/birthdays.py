@@ -13,6 +13,7 @@ authentication middleware calls before any route serves an account whose band ha
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import structlog
@@ -30,7 +31,7 @@ from family_safety.domain.policy.transitions import lifted_gates
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
-    from datetime import date, datetime
+    from datetime import datetime
     from uuid import UUID
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,15 +44,53 @@ SWEEP_BATCH = 100
 _log = structlog.get_logger("family_safety.domain.ages.birthdays")
 
 
+VERIFIED = "verified"
+"""The only method whose signal may raise an account's age."""
+
+
 def age_today(account: AnyAccount, today: date) -> int:
-    """What this account's age is today: the one home of it (holds, minimum ages). Today the
-    birthdate alone says; an age signal will be one more input here."""
-    return age_on(account.birthdate, today)
+    """What this account's age is today: the one home of it (bands, gates, holds, minimum ages,
+    who may be a guardian or be guarded). Its inputs are the birthdate and the kept age signal,
+    folded into one date when the signal is applied (``assured_birthdate``)."""
+    return age_on(account.age_birthdate, today)
+
+
+def band_today(pack: PolicyPack, account: AnyAccount, today: date) -> str | None:
+    """The account's band today, from ``age_today``'s date; None: under the minimum age."""
+    return pack.band_for(account.age_birthdate, today)
+
+
+def assured_birthdate(
+    birthdate: date, lower: int | None, upper: int | None, method: str, on: date
+) -> date | None:
+    """The birthdate an age signal received on ``on`` makes the account's age count from, or
+    None when it leaves the birthdate's age as it is. The age is lowered to ``upper`` when the
+    birthdate says more (any method), and raised to ``lower`` when it says less (``verified``
+    only); the range is the age on that day and grows a year older every year, as a birthdate's."""
+    counted = birthdate
+    if upper is not None:
+        earliest = _years_before(on, upper + 1) + timedelta(days=1)  # aged upper on ``on``
+        counted = max(counted, earliest)
+    if lower is not None and method == VERIFIED:
+        latest = _years_before(on, lower)  # aged lower on ``on``
+        counted = min(counted, latest)
+    return None if counted == birthdate else counted
+
+
+def _years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier; 29 February becomes 28 February (who was born on it is
+    that age on the day, as ``age_on`` counts)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return date(day.year - years, 2, 28)
 
 
 def band_change_due(pack: PolicyPack, account: AnyAccount, today: date) -> bool:
-    """Pure and cheap: has the account entered a band it has not been told about?"""
-    return pack.band_for(account.birthdate, today) != _announced_band(pack, account)
+    """Pure and cheap: has the account entered a band it has not been told about? (Under the
+    minimum age, which only an age signal makes an account, it has no band: it is held.)"""
+    band = band_today(pack, account, today)
+    return band is not None and band != _announced_band(pack, account)
 
 
 async def apply_birthdays(
@@ -130,7 +169,7 @@ async def _announce_band_change(
     if not band_change_due(pack, account, today):
         return
     announced = _announced_band(pack, account)
-    band = pack.band_for(account.birthdate, today)
+    band = band_today(pack, account, today)
     # An account exists only once it was old enough: it had a band when it was created (or was
     # told of one since), and has one now.
     assert announced is not None

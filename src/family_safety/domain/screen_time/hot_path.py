@@ -130,7 +130,11 @@ class ScreenTimeStatuses:
         kept = self._settings.get(account.id)
         if kept is None or kept.settings_version != account.settings_version:
             return None
-        return kept if kept.band == self._pack.band_for(account.birthdate, now.date()) else None
+        return (
+            kept
+            if kept.band == self._pack.settings_band(account.age_birthdate, now.date())
+            else None
+        )
 
     async def _read_limits(self, account: AnyAccount, now: datetime) -> _ScreenTimeLimits:
         effective = await self._settings_answers.effective(account, now.date())

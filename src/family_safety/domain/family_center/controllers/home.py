@@ -173,7 +173,7 @@ def _askable(visit: Visit, settings: Any, today: Any) -> list[dict[str, Any]]:
     """The settings a guardian's approval could loosen for this teen: each key with a
     ``needs_guardian`` bound, and the values looser than what the teen has now."""
     pack = visit.components.pack
-    band = pack.band_for(visit.account.birthdate, today)
+    band = pack.band_for(visit.account.age_birthdate, today)
     rows = []
     for key, bound in pack.needs_guardian.get(band or "", {}).items():
         kind = CATALOG[key]
