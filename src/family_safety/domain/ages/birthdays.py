@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from family_safety.db import changes
 from family_safety.db.changes import ChangeKind
 from family_safety.db.models import Account, GuardianLink, LinkStatus
-from family_safety.domain.links.lifecycle import end_link_at_18
+from family_safety.domain.links.lifecycle import end_link_at_18, end_link_no_longer_adult
 from family_safety.domain.links.repository import links_ending_by
 from family_safety.domain.notifications.kinds import NotificationKind
 from family_safety.domain.notifications.services import notify
@@ -114,6 +114,37 @@ async def apply_birthdays(
         for link in list(due):
             await end_link_at_18(session, pack, link)
         await session.commit()
+
+
+async def age_changed(
+    session: AsyncSession, pack: PolicyPack, account: Account, now: datetime
+) -> None:
+    """What a change of the account's age (an age signal applied to its row) changes, written in
+    the caller's transaction, as a birthday would: the holder hears of its new band; its links as
+    a teen end from the day it is 18 (as at 18), or later when it became younger; its links as a
+    guardian end when it is no longer of a guardian's age. (Its hold: ``holds.review_hold``.)"""
+    today = now.date()
+    await session.flush()
+    await _announce_band_change(session, pack, account, today, now)
+    as_teen = await session.scalars(
+        select(GuardianLink).where(
+            GuardianLink.teen_id == account.id, GuardianLink.status == LinkStatus.ACTIVE.value
+        )
+    )
+    for link in list(as_teen):
+        link.ends_on = max(today, pack.adult_on(account.age_birthdate))
+        await session.flush()
+        if link.ends_on <= today:
+            await end_link_at_18(session, pack, link)
+    if pack.is_guardian_band(band_today(pack, account, today)):
+        return
+    as_guardian = await session.scalars(
+        select(GuardianLink).where(
+            GuardianLink.guardian_id == account.id, GuardianLink.active_on(today)
+        )
+    )
+    for link in list(as_guardian):
+        await end_link_no_longer_adult(session, pack, link, now)
 
 
 async def end_links_at_18(
