@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import html
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -30,7 +32,7 @@ from family_safety.db.engine import create_engine
 from family_safety.domain.age_signals.repository import add_issuer, sweep_receipts
 from family_safety.lib.clock import utc_now
 from family_safety.server import cli
-from tests.helpers import age_signal, expect_problem, pair
+from tests.helpers import PASSWORD, age_signal, expect_problem, pair
 
 
 @dataclass
@@ -494,3 +496,36 @@ def _thumbprint_of(private_key: Ed25519PrivateKey) -> str:
     )
     digest = hashlib.sha256(canonical.encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+async def _page(client, handle: str, path: str) -> str:
+    """``path`` of Family Center, as ``handle`` signed in to the pages sees it."""
+    client.cookies.clear()
+    first = await client.get("/family")
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', first.text)
+    assert csrf is not None
+    form = {"_csrf_token": csrf.group(1), "handle": handle, "password": PASSWORD}
+    signed_in = await client.post("/family/sign-in", data=form, follow_redirects=False)
+    assert signed_in.status_code == 303, signed_in.text
+    page = await client.get(path)
+    assert page.status_code == 200, page.text
+    client.cookies.clear()
+    return html.unescape(page.text)
+
+
+async def test_the_pages_tell_the_teen_and_the_guardian_what_an_app_store_said(
+    client, register, apple
+):
+    guardian = await register("guardian", 40)
+    teen = await register("teen_16", 16, display_name="Robin")
+    await pair(guardian, teen)
+    teen_page = await _page(client, "teen_16", "/family/home")
+    assert "An app store said" not in teen_page
+    await _applied(client, apple.sign(teen.id, 13, 15, "estimated"))
+
+    teen_page = await _page(client, "teen_16", "/family/home")
+    assert "An app store said you are 13 to 15, from its own estimate." in teen_page
+    assert "follow the rules for ages 13 to 15" in teen_page
+    guardian_page = await _page(client, "guardian", f"/family/teens/{teen.id}")
+    assert "An app store said Robin is 13 to 15, from its own estimate." in guardian_page
+    assert teen.account["birthdate"] not in guardian_page

@@ -22,6 +22,7 @@ from family_safety.domain.family_center.web import PREFIX
 from family_safety.domain.family_center.words import (
     LABELS,
     action_words,
+    age_assurance_words,
     minutes_words,
     notification_words,
     party_words,
@@ -149,6 +150,7 @@ class HomePages(Controller):
             questions=list(reversed(asked.items))[:QUESTIONS_SHOWN],
             answer_words=ANSWER_WORDS,
             news=await _whats_new(db_session, teen, {}),
+            assurance=age_assurance_words(teen, answer.age_band),
         )
 
     @get("/history")
