@@ -13,7 +13,7 @@ authentication middleware calls before any route serves an account whose band ha
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 import structlog
@@ -66,15 +66,14 @@ def assured_birthdate(
     """The birthdate an age signal received on ``on`` makes the account's age count from, or
     None when it leaves the birthdate's age as it is. The age is lowered to ``upper`` when the
     birthdate says more (any method), and raised to ``lower`` when it says less (``verified``
-    only); the range is the age on that day and grows a year older every year, as a birthdate's."""
-    counted = birthdate
-    if upper is not None:
-        earliest = _years_before(on, upper + 1) + timedelta(days=1)  # aged upper on ``on``
-        counted = max(counted, earliest)
-    if lower is not None and method == VERIFIED:
-        latest = _years_before(on, lower)  # aged lower on ``on``
-        counted = min(counted, latest)
-    return None if counted == birthdate else counted
+    only), as of that day: the account counts as having turned that age on it, and grows a year
+    older every year from then on, as a birthdate does."""
+    age = age_on(birthdate, on)
+    if upper is not None and age > upper:
+        return _years_before(on, upper)  # turned ``upper`` that day: that age for a year
+    if lower is not None and age < lower and method == VERIFIED:
+        return _years_before(on, lower)  # turned ``lower`` that day
+    return None
 
 
 def _years_before(day: date, years: int) -> date:
