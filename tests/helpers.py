@@ -211,3 +211,19 @@ def age_signal(
     headers = {"kid": kid, "typ": "age-signal+jwt", **(header or {})}
     headers = {name: value for name, value in headers.items() if value is not None}
     return jwt.encode(payload, private_key, algorithm=algorithm, headers=headers)
+
+
+async def grant_role(settings: Any, handle: str, role: str) -> None:
+    """What `family-safety roles grant` does, from within a running test."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from family_safety.db.engine import create_engine
+    from family_safety.domain.safety import services as safety_services
+    from family_safety.lib.clock import utc_now
+
+    engine = create_engine(settings)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            await safety_services.grant_role(session, handle, role, utc_now())
+    finally:
+        await engine.dispose()

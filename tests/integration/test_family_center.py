@@ -462,3 +462,24 @@ async def test_a_teen_asks_to_loosen_a_setting_and_a_guardian_approves_on_the_pa
     assert "Approved: the setting is changed." not in again.text
     settings = (await mum.get(f"/v1/teens/{teen_id}/settings")).json()["settings"]
     assert settings["content.maturity"]["value"] == "all"
+
+
+async def test_the_pages_show_a_law_set_value_with_the_laws_title_and_citation(browsers, register):
+    mum = await register("mum", 40, country="DE")
+    await register("lena", 14, country="DE")
+    lena = browsers()
+    await lena.get("/family")
+    await lena.post("/family/sign-in", {"handle": "lena", "password": PASSWORD})
+    home = await lena.get("/family/home")
+    eu = (await mum.get("/v1/laws/EU-DSA-28")).json()
+    link = f'Set by law: <a href="{html.escape(eu["citation"])}" rel="noopener">{eu["title"]}</a>'
+    assert link in home.text  # push notifications, autoplay, read receipts, downloads
+    code = (await mum.post("/v1/pairing-invitations", json={})).json()["code"]
+    await lena.post("/family/pairing", {"code": code})
+    await lena.post("/family/pairing/agree")
+    page_mum = browsers()
+    await page_mum.get("/family")
+    await page_mum.post("/family/sign-in", {"handle": "mum", "password": PASSWORD})
+    teen_id = (await mum.get("/v1/pairings")).json()["items"][0]["teen"]["id"]
+    teen_page = await page_mum.get(f"/family/teens/{teen_id}")
+    assert link in teen_page.text

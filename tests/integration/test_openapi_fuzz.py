@@ -117,6 +117,9 @@ CONTRACT_REFUSALS = {
     "GET /v1/me/reports": CURSOR_IS_OPAQUE,
     "POST /v1/me/blocks": ["422"],
     "GET /v1/me/blocks": CURSOR_IS_OPAQUE,
+    "GET /v1/laws": CURSOR_IS_OPAQUE,
+    # A note is free text (as above).
+    "PATCH /v1/laws/{law_id}": ["422"],
 }
 # The operations that take `If-Match`, and where their current ETag is read.
 PRECONDITIONED = {

@@ -198,3 +198,13 @@ async def test_strangers_get_404(family, register):
     ):
         expect_problem(response, 404, "not-found")
     assert (await teen.get("/v1/me/setting-requests")).json()["items"][0]["status"] == "pending"
+
+
+async def test_the_export_holds_the_teens_setting_requests(family):
+    first, _, teen = family
+    request = await _asked(teen, note="films")
+    await first.post(_decision(teen.id, request["id"]), json={"approve": True})
+    exported = (await teen.get("/v1/me/export")).json()["setting_requests"]
+    assert [(r["id"], r["key"], r["value"], r["note"], r["status"]) for r in exported] == [
+        (request["id"], KEY, LOOSER, "films", "approved")
+    ]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from family_safety.db import change_feed
 from family_safety.db.changes import (
+    ALL_ACCOUNTS,
     HISTORY,
     SUBSCRIBER_QUEUE,
     Change,
@@ -176,3 +177,18 @@ async def test_on_sqlite_requests_of_one_turn_of_the_event_loop_share_one_check(
     await asyncio.sleep(0)  # a request scheduled now: its bytes arrived after the commit
     trust.epoch()
     assert (feed.checks, heard) == (checks + 2, [change])
+
+
+async def test_a_change_for_every_account_reaches_every_stream_and_travels_to_other_instances():
+    bus, other = ChangeBus(), ChangeBus()
+    one, two = uuid.uuid4(), uuid.uuid4()
+    queues = [bus.subscribe(one), bus.subscribe(two)]
+    laws_changed = Change(ALL_ACCOUNTS, ChangeKind.LAWS)
+    bus.publish([laws_changed])
+    heard = [queue.get_nowait() for queue in queues]
+    assert [event.change for event in heard if event is not None] == [laws_changed] * 2
+    assert [event.change for event in bus.since(f"{bus.epoch}-0", one) or []] == [laws_changed]
+    received: list[Change] = []
+    other.on_change(received.append)
+    other.publish_payload(bus.notify_payload([laws_changed]))
+    assert received == [laws_changed]

@@ -674,6 +674,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/setting-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My setting requests, oldest first */
+        get: operations["V1MeSettingRequestsMine"];
+        put?: never;
+        /**
+         * Ask my guardians for a value looser than I may choose alone (teens, 13-17)
+         * @description `value` must be looser than the key's `needs_guardian` bound and break no gate or guardian limit (else 422); 409 `no-guardian` without a linked guardian. Each linked guardian gets `setting_request.created`.
+         */
+        post: operations["V1MeSettingRequestsAsk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/setting-requests/{request_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or decline a setting request
+         * @description The first decision stands: 409 `already-decided` after it. Approving sets the teen's choice to the value at once; it shows in `bound.set_by` as `guardian_approval`. The teen gets `setting_request.decided`.
+         */
+        post: operations["V1TeensTeenIdSettingRequestsRequestIdDecisionDecide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/setting-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This teen's setting requests, oldest first */
+        get: operations["V1TeensTeenIdSettingRequestsRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teens/{teen_id}/setting-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw an approval
+         * @description The value returns to the `needs_guardian` bound; the teen gets `setting_request.withdrawn`. 404 for a request never approved.
+         */
+        delete: operations["V1TeensTeenIdSettingRequestsRequestIdWithdraw"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/safety/search-interventions": {
         parameters: {
             query?: never;
@@ -886,6 +964,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/laws/{law_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One law */
+        get: operations["V1LawsLawIdLaw"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a law's status (staff)
+         * @description `{status, note}`: an audit entry of the staff account; every account the law touches re-resolves at once, on every instance (its settings ETag changes when the laws applied to it do).
+         */
+        patch: operations["V1LawsLawIdChangeStatus"];
+        trace?: never;
+    };
+    "/v1/laws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The laws this service applies, with their status and rules
+         * @description A law applies to an account when `applies_now` and the account's country is in `countries` or its region in `regions`; an enjoined or proposed law is listed but applies nothing.
+         */
+        get: operations["V1LawsLaws"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -907,6 +1026,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** AccountPrivateNeedsGuardian */
+        AccountPrivateNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** AccountPrivatePolicy */
         AccountPrivatePolicy: {
             /** @description The JSON Schema of a value. */
@@ -916,6 +1041,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["AccountPrivateDefaults"];
             gates: components["schemas"]["AccountPrivateGates"];
+            needs_guardian: components["schemas"]["AccountPrivateNeedsGuardian"];
             /** @constant */
             key: "account.private";
         };
@@ -946,6 +1072,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** AccountSuggestToOthersNeedsGuardian */
+        AccountSuggestToOthersNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** AccountSuggestToOthersPolicy */
         AccountSuggestToOthersPolicy: {
             /** @description The JSON Schema of a value. */
@@ -955,6 +1087,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["AccountSuggestToOthersDefaults"];
             gates: components["schemas"]["AccountSuggestToOthersGates"];
+            needs_guardian: components["schemas"]["AccountSuggestToOthersNeedsGuardian"];
             /** @constant */
             key: "account.suggest_to_others";
         };
@@ -1053,6 +1186,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** CommentsWhoCanCommentNeedsGuardian */
+        CommentsWhoCanCommentNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** CommentsWhoCanCommentPolicy */
         CommentsWhoCanCommentPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1062,6 +1201,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["CommentsWhoCanCommentDefaults"];
             gates: components["schemas"]["CommentsWhoCanCommentGates"];
+            needs_guardian: components["schemas"]["CommentsWhoCanCommentNeedsGuardian"];
             /** @constant */
             key: "comments.who_can_comment";
         };
@@ -1097,6 +1237,12 @@ export interface components {
             "16-17": null | string[];
             "18+": null | string[];
         };
+        /** ContentKeywordFiltersNeedsGuardian */
+        ContentKeywordFiltersNeedsGuardian: {
+            "13-15": null | string[];
+            "16-17": null | string[];
+            "18+": null | string[];
+        };
         /** ContentKeywordFiltersPolicy */
         ContentKeywordFiltersPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1106,6 +1252,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentKeywordFiltersDefaults"];
             gates: components["schemas"]["ContentKeywordFiltersGates"];
+            needs_guardian: components["schemas"]["ContentKeywordFiltersNeedsGuardian"];
             /** @constant */
             key: "content.keyword_filters";
         };
@@ -1141,6 +1288,12 @@ export interface components {
             "16-17": null | ("all" | "13+" | "limited");
             "18+": null | ("all" | "13+" | "limited");
         };
+        /** ContentMaturityNeedsGuardian */
+        ContentMaturityNeedsGuardian: {
+            "13-15": null | ("all" | "13+" | "limited");
+            "16-17": null | ("all" | "13+" | "limited");
+            "18+": null | ("all" | "13+" | "limited");
+        };
         /** ContentMaturityPolicy */
         ContentMaturityPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1150,6 +1303,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentMaturityDefaults"];
             gates: components["schemas"]["ContentMaturityGates"];
+            needs_guardian: components["schemas"]["ContentMaturityNeedsGuardian"];
             /** @constant */
             key: "content.maturity";
         };
@@ -1181,6 +1335,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** ContentRestrictedModeNeedsGuardian */
+        ContentRestrictedModeNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** ContentRestrictedModePolicy */
         ContentRestrictedModePolicy: {
             /** @description The JSON Schema of a value. */
@@ -1190,6 +1350,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ContentRestrictedModeDefaults"];
             gates: components["schemas"]["ContentRestrictedModeGates"];
+            needs_guardian: components["schemas"]["ContentRestrictedModeNeedsGuardian"];
             /** @constant */
             key: "content.restricted_mode";
         };
@@ -1234,6 +1395,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** DownloadsAllowedNeedsGuardian */
+        DownloadsAllowedNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** DownloadsAllowedPolicy */
         DownloadsAllowedPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1243,6 +1410,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["DownloadsAllowedDefaults"];
             gates: components["schemas"]["DownloadsAllowedGates"];
+            needs_guardian: components["schemas"]["DownloadsAllowedNeedsGuardian"];
             /** @constant */
             key: "downloads.allowed";
         };
@@ -1318,6 +1486,10 @@ export interface components {
             blocks: components["schemas"]["BlockOut"][];
             /** @description Roles an operator granted: `staff`, `partner`. */
             roles: string[];
+            /** @description The setting requests this account made, as `GET /v1/me/setting-requests` answers them. */
+            setting_requests: {
+                [key: string]: unknown;
+            }[];
             /** @description `days` (`{date, used_minutes}` of each local day with reported use), `time_requests` and `time_grants`, as the screen-time routes answer them. */
             screen_time: {
                 [key: string]: {
@@ -1366,6 +1538,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** FeedAutoplayNeedsGuardian */
+        FeedAutoplayNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** FeedAutoplayPolicy */
         FeedAutoplayPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1375,6 +1553,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["FeedAutoplayDefaults"];
             gates: components["schemas"]["FeedAutoplayGates"];
+            needs_guardian: components["schemas"]["FeedAutoplayNeedsGuardian"];
             /** @constant */
             key: "feed.autoplay";
         };
@@ -1405,6 +1584,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** FeedPersonalisedNeedsGuardian */
+        FeedPersonalisedNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** FeedPersonalisedPolicy */
         FeedPersonalisedPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1414,6 +1599,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["FeedPersonalisedDefaults"];
             gates: components["schemas"]["FeedPersonalisedGates"];
+            needs_guardian: components["schemas"]["FeedPersonalisedNeedsGuardian"];
             /** @constant */
             key: "feed.personalised";
         };
@@ -1470,6 +1656,13 @@ export interface components {
             /** @constant */
             kind: "guardian";
         };
+        /** HeldOut */
+        HeldOut: {
+            law_id: string | null;
+            title: string;
+            /** Format: date-time */
+            since: string;
+        };
         /** InterventionList */
         InterventionList: {
             version: string;
@@ -1522,6 +1715,33 @@ export interface components {
             code: string;
             token?: null;
         });
+        /** LawOut */
+        LawOut: {
+            /** @example EU-DSA-28 */
+            id: string;
+            title: string;
+            /** @description Where the law is published (a URL). */
+            citation: string;
+            /** @description ISO 3166-1 alpha-2 codes. */
+            countries: string[];
+            /** @description ISO 3166-2 codes, such as `US-NY`. */
+            regions: string[];
+            /** @enum {string} */
+            status: "in_force" | "enjoined" | "proposed";
+            effective_from: string | null;
+            /** @description Exclusive; null: no end. */
+            effective_until: string | null;
+            /** @description `status` is `in_force` and today (UTC) lies in `[effective_from, effective_until)`. */
+            applies_now: boolean;
+            minimum_age: number | null;
+            /** @description `{key, band, default?, gate?, needs_guardian?}`, values in wire form. */
+            rules: {
+                [key: string]: unknown;
+            }[];
+            /** @description Staff's note on the last status change. */
+            status_note: string | null;
+            status_changed_at: string | null;
+        };
         /** LawParty */
         LawParty: {
             law_id: string;
@@ -1533,6 +1753,12 @@ export interface components {
         LawRef: {
             law_id: string;
             title: string;
+        };
+        /** LawStatusChange */
+        LawStatusChange: {
+            /** @enum {string} */
+            status: "in_force" | "enjoined" | "proposed";
+            note: string;
         };
         /**
          * Limits
@@ -1584,6 +1810,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** LiveEnabledNeedsGuardian */
+        LiveEnabledNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** LiveEnabledPolicy */
         LiveEnabledPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1593,6 +1825,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["LiveEnabledDefaults"];
             gates: components["schemas"]["LiveEnabledGates"];
+            needs_guardian: components["schemas"]["LiveEnabledNeedsGuardian"];
             /** @constant */
             key: "live.enabled";
         };
@@ -1623,6 +1856,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** LocationSharingNeedsGuardian */
+        LocationSharingNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** LocationSharingPolicy */
         LocationSharingPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1632,6 +1871,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["LocationSharingDefaults"];
             gates: components["schemas"]["LocationSharingGates"];
+            needs_guardian: components["schemas"]["LocationSharingNeedsGuardian"];
             /** @constant */
             key: "location.sharing";
         };
@@ -1666,6 +1906,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** MessagingDirectMessagesNeedsGuardian */
+        MessagingDirectMessagesNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** MessagingDirectMessagesPolicy */
         MessagingDirectMessagesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1675,6 +1921,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingDirectMessagesDefaults"];
             gates: components["schemas"]["MessagingDirectMessagesGates"];
+            needs_guardian: components["schemas"]["MessagingDirectMessagesNeedsGuardian"];
             /** @constant */
             key: "messaging.direct_messages";
         };
@@ -1710,6 +1957,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "no_one");
             "18+": null | ("everyone" | "friends" | "no_one");
         };
+        /** MessagingGroupInvitesNeedsGuardian */
+        MessagingGroupInvitesNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "no_one");
+            "16-17": null | ("everyone" | "friends" | "no_one");
+            "18+": null | ("everyone" | "friends" | "no_one");
+        };
         /** MessagingGroupInvitesPolicy */
         MessagingGroupInvitesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1719,6 +1972,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingGroupInvitesDefaults"];
             gates: components["schemas"]["MessagingGroupInvitesGates"];
+            needs_guardian: components["schemas"]["MessagingGroupInvitesNeedsGuardian"];
             /** @constant */
             key: "messaging.group_invites";
         };
@@ -1750,6 +2004,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** MessagingReadReceiptsNeedsGuardian */
+        MessagingReadReceiptsNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** MessagingReadReceiptsPolicy */
         MessagingReadReceiptsPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1759,6 +2019,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["MessagingReadReceiptsDefaults"];
             gates: components["schemas"]["MessagingReadReceiptsGates"];
+            needs_guardian: components["schemas"]["MessagingReadReceiptsNeedsGuardian"];
             /** @constant */
             key: "messaging.read_receipts";
         };
@@ -1781,6 +2042,7 @@ export interface components {
             /** Format: date */
             birthdate: string;
             country?: string | null;
+            region?: string | null;
             /** @default UTC */
             timezone?: string;
             display_name?: string | null;
@@ -1815,7 +2077,7 @@ export interface components {
          * NotificationKind
          * @enum {string}
          */
-        NotificationKind: "link.created" | "link.ended" | "link.ended_at_18" | "limits.updated" | "band.changed" | "time_request.created" | "time_request.decided" | "time_grant.created" | "report.filed" | "report.updated";
+        NotificationKind: "link.created" | "link.ended" | "link.ended_at_18" | "limits.updated" | "band.changed" | "time_request.created" | "time_request.decided" | "time_grant.created" | "setting_request.created" | "setting_request.decided" | "setting_request.withdrawn" | "account.held" | "account.released" | "report.filed" | "report.updated";
         /** NotificationOut */
         NotificationOut: {
             /** Format: uuid */
@@ -1844,6 +2106,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** NotificationsPushNeedsGuardian */
+        NotificationsPushNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** NotificationsPushPolicy */
         NotificationsPushPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1853,6 +2121,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["NotificationsPushDefaults"];
             gates: components["schemas"]["NotificationsPushGates"];
+            needs_guardian: components["schemas"]["NotificationsPushNeedsGuardian"];
             /** @constant */
             key: "notifications.push";
         };
@@ -1925,6 +2194,30 @@ export interface components {
                 end: string;
             }[];
         };
+        /** NotificationsQuietHoursNeedsGuardian */
+        NotificationsQuietHoursNeedsGuardian: {
+            "13-15": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
         /** NotificationsQuietHoursPolicy */
         NotificationsQuietHoursPolicy: {
             /** @description The JSON Schema of a value. */
@@ -1934,6 +2227,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["NotificationsQuietHoursDefaults"];
             gates: components["schemas"]["NotificationsQuietHoursGates"];
+            needs_guardian: components["schemas"]["NotificationsQuietHoursNeedsGuardian"];
             /** @constant */
             key: "notifications.quiet_hours";
         };
@@ -1961,11 +2255,15 @@ export interface components {
             display_name: string;
             age_band: components["schemas"]["AgeBand"];
             country: string | null;
+            /** @description ISO 3166-2, within `country`; null: none given. */
+            region: string | null;
             timezone: string;
             /** Format: date-time */
             created_at: string;
             /** Format: date */
             birthdate: string;
+            /** @description Set while the account is held below a minimum age that applies to it: every path but signing in and out, `GET /v1/me`, the export, erasure, the laws and help answers 403 `account-held`. */
+            held?: components["schemas"]["HeldOut"] | null;
         };
         /** Page[AuditEntryOut] */
         "Page_family_safety.domain.audit.schemas.AuditEntryOut_": {
@@ -1975,6 +2273,11 @@ export interface components {
         /** Page[GuardianControls] */
         "Page_family_safety.domain.guardians.schemas.GuardianControls_": {
             items: components["schemas"]["GuardianControls"][];
+            next_cursor: string | null;
+        };
+        /** Page[LawOut] */
+        "Page_family_safety.domain.laws.schemas.LawOut_": {
+            items: components["schemas"]["LawOut"][];
             next_cursor: string | null;
         };
         /** Page[Link] */
@@ -2010,6 +2313,11 @@ export interface components {
         /** Page[TimeRequestOut] */
         "Page_family_safety.domain.screen_time.schemas.TimeRequestOut_": {
             items: components["schemas"]["TimeRequestOut"][];
+            next_cursor: string | null;
+        };
+        /** Page[SettingRequestOut] */
+        "Page_family_safety.domain.setting_requests.schemas.SettingRequestOut_": {
+            items: components["schemas"]["SettingRequestOut"][];
             next_cursor: string | null;
         };
         /** PasswordChange */
@@ -2070,6 +2378,12 @@ export interface components {
             "16-17": null | ("everyone" | "friends" | "only_me");
             "18+": null | ("everyone" | "friends" | "only_me");
         };
+        /** RemixDuetStitchNeedsGuardian */
+        RemixDuetStitchNeedsGuardian: {
+            "13-15": null | ("everyone" | "friends" | "only_me");
+            "16-17": null | ("everyone" | "friends" | "only_me");
+            "18+": null | ("everyone" | "friends" | "only_me");
+        };
         /** RemixDuetStitchPolicy */
         RemixDuetStitchPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2079,6 +2393,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["RemixDuetStitchDefaults"];
             gates: components["schemas"]["RemixDuetStitchGates"];
+            needs_guardian: components["schemas"]["RemixDuetStitchNeedsGuardian"];
             /** @constant */
             key: "remix.duet_stitch";
         };
@@ -2217,6 +2532,36 @@ export interface components {
                 sun: number | null;
             };
         };
+        /** ScreenTimeDailyLimitMinutesNeedsGuardian */
+        ScreenTimeDailyLimitMinutesNeedsGuardian: {
+            "13-15": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "16-17": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+            "18+": null | {
+                mon: number | null;
+                tue: number | null;
+                wed: number | null;
+                thu: number | null;
+                fri: number | null;
+                sat: number | null;
+                sun: number | null;
+            };
+        };
         /** ScreenTimeDailyLimitMinutesPolicy */
         ScreenTimeDailyLimitMinutesPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2226,6 +2571,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ScreenTimeDailyLimitMinutesDefaults"];
             gates: components["schemas"]["ScreenTimeDailyLimitMinutesGates"];
+            needs_guardian: components["schemas"]["ScreenTimeDailyLimitMinutesNeedsGuardian"];
             /** @constant */
             key: "screen_time.daily_limit_minutes";
         };
@@ -2306,6 +2652,30 @@ export interface components {
                 end: string;
             }[];
         };
+        /** ScreenTimeTimeAwayNeedsGuardian */
+        ScreenTimeTimeAwayNeedsGuardian: {
+            "13-15": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "16-17": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+            "18+": null | {
+                /** @description The days the window starts on. */
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                start: string;
+                /** @description Before start: the window crosses midnight. */
+                end: string;
+            }[];
+        };
         /** ScreenTimeTimeAwayPolicy */
         ScreenTimeTimeAwayPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2315,6 +2685,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["ScreenTimeTimeAwayDefaults"];
             gates: components["schemas"]["ScreenTimeTimeAwayGates"];
+            needs_guardian: components["schemas"]["ScreenTimeTimeAwayNeedsGuardian"];
             /** @constant */
             key: "screen_time.time_away";
         };
@@ -2351,6 +2722,12 @@ export interface components {
             "16-17": null | boolean;
             "18+": null | boolean;
         };
+        /** SearchEnabledNeedsGuardian */
+        SearchEnabledNeedsGuardian: {
+            "13-15": null | boolean;
+            "16-17": null | boolean;
+            "18+": null | boolean;
+        };
         /** SearchEnabledPolicy */
         SearchEnabledPolicy: {
             /** @description The JSON Schema of a value. */
@@ -2360,6 +2737,7 @@ export interface components {
             strictness: string;
             defaults: components["schemas"]["SearchEnabledDefaults"];
             gates: components["schemas"]["SearchEnabledGates"];
+            needs_guardian: components["schemas"]["SearchEnabledNeedsGuardian"];
             /** @constant */
             key: "search.enabled";
         };
@@ -2373,12 +2751,40 @@ export interface components {
             /** @description Only when `source` is `law`: the law that decided the value. */
             law?: components["schemas"]["LawRef"] | null;
         };
+        /** SettingDecisionIn */
+        SettingDecisionIn: {
+            approve: boolean;
+        };
         /**
          * SettingKey
          * @description A key of the settings catalogue.
          * @enum {string}
          */
         SettingKey: "account.private" | "account.suggest_to_others" | "messaging.direct_messages" | "live.enabled" | "comments.who_can_comment" | "remix.duet_stitch" | "downloads.allowed" | "content.restricted_mode" | "content.keyword_filters" | "search.enabled" | "screen_time.daily_limit_minutes" | "screen_time.time_away" | "notifications.quiet_hours" | "notifications.push" | "feed.autoplay" | "feed.personalised" | "messaging.read_receipts" | "messaging.group_invites" | "location.sharing" | "content.maturity";
+        /** SettingRequestIn */
+        SettingRequestIn: {
+            key: components["schemas"]["SettingKey"];
+            /** @description The value asked for, in the setting's wire form. */
+            value: unknown[] | {
+                [key: string]: unknown;
+            } | string | boolean | number | null;
+            /** @description Free text; nothing invisible or hidden. */
+            note?: string | null;
+        };
+        /** SettingRequestOut */
+        SettingRequestOut: {
+            /** Format: uuid */
+            id: string;
+            key: string;
+            value: unknown;
+            note: string | null;
+            /** @enum {string} */
+            status: "pending" | "approved" | "declined" | "withdrawn";
+            /** Format: date-time */
+            created_at: string;
+            decided_at: string | null;
+            decided_by: string | null;
+        };
         /**
          * SettingSource
          * @description Where a value comes from.
@@ -5209,6 +5615,365 @@ export interface operations {
             };
         };
     };
+    V1MeSettingRequestsMine: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.domain.setting_requests.schemas.SettingRequestOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1MeSettingRequestsAsk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingRequestOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict. Problem types: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1TeensTeenIdSettingRequestsRequestIdDecisionDecide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingRequestOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict. Problem types: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1TeensTeenIdSettingRequestsRequests: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.domain.setting_requests.schemas.SettingRequestOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1TeensTeenIdSettingRequestsRequestIdWithdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                teen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     V1SafetySearchInterventionsInterventions: {
         parameters: {
             query?: never;
@@ -5875,6 +6640,171 @@ export interface operations {
             };
             /** @description Forbidden. Problem types: `forbidden`. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1LawsLawIdLaw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                law_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LawOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1LawsLawIdChangeStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                law_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LawStatusChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LawOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1LawsLaws: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.domain.laws.schemas.LawOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

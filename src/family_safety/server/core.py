@@ -281,10 +281,21 @@ class ApplicationCore(InitPluginProtocol):
 
     @asynccontextmanager
     async def _read_laws_statuses(self, _app: Litestar) -> AsyncIterator[None]:
-        # The statuses staff set, before any answer names the laws applied.
-        assert self.components is not None
-        await self.components.laws.load()
-        yield
+        # The statuses staff set, before any answer names the laws applied. Where memory is not
+        # kept (freshness "read"), no change is heard: the statuses are read again every second.
+        components = self.components
+        assert components is not None
+        await components.laws.load()
+        if self.settings.freshness == Freshness.NOTIFY:
+            yield
+            return
+        reread = asyncio.create_task(components.laws.reload_every(1.0))
+        try:
+            yield
+        finally:
+            reread.cancel()
+            with suppress(asyncio.CancelledError):
+                await reread
 
     @asynccontextmanager
     async def _hear_other_instances(self, _app: Litestar) -> AsyncIterator[None]:

@@ -80,6 +80,7 @@ def test_describe_answers_bands_and_every_setting_with_schema_defaults_and_gates
         "strictness": "everyone → friends → no_one",
         "defaults": {"13-15": "no_one", "16-17": "no_one", "18+": "everyone"},
         "gates": {"13-15": "no_one", "16-17": None, "18+": None},
+        "needs_guardian": {"13-15": None, "16-17": None, "18+": None},
     }
     daily = described["settings"][10]
     assert daily["defaults"]["18+"] == dict.fromkeys(EVERY_DAY)
@@ -249,3 +250,9 @@ def test_a_file_without_bands_is_refused(tmp_path: Path) -> None:
     error = load_broken(tmp_path, 'id = "x"\nversion = "1"\nminimum_age = 13\n')
     assert str(error).startswith("broken.toml")
     assert "Field required" in str(error)
+
+
+def test_the_policy_shows_the_content_level_needs_a_guardian_to_loosen() -> None:
+    described = msgspec.to_builtins(policy_out(load_default_pack()))
+    maturity = next(item for item in described["settings"] if item["key"] == "content.maturity")
+    assert maturity["needs_guardian"] == {"13-15": "13+", "16-17": "13+", "18+": None}

@@ -113,6 +113,10 @@ class SettingsAnswers:
         self._cache.put(snapshot.account.id, snapshot.etag, body)
         return Answer(snapshot.etag, body)
 
+    def laws_of(self, account: AnyAccount, today: date) -> tuple[str, ...]:
+        """The ids of the laws that apply to the account today (from memory)."""
+        return self._laws.current().applying_ids(account.country, account.region, today)
+
     def on_resolved(self, listener: Resolved) -> None:
         """Tell ``listener`` of every account's effective settings this resolves (the account's
         id, the settings version they are of, the settings), as it resolves them: what keeps a

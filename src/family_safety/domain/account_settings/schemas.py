@@ -136,7 +136,7 @@ def policy_out(pack: PolicyPack) -> PolicyOut:
 def _policy_setting(pack: PolicyPack, key: str, kind: SettingKind[Any]) -> msgspec.Struct:
     types = POLICY_SETTING[key]
     bands = [(band, field_name(band)) for band in pack.band_names]
-    gates = pack.gates
+    gates, needs = pack.gates, pack.needs_guardian
     return types.item(
         schema=kind.json_schema(),
         strictness=kind.strictness,
@@ -146,6 +146,12 @@ def _policy_setting(pack: PolicyPack, key: str, kind: SettingKind[Any]) -> msgsp
         gates=types.gates(
             **{
                 name: kind.dump(gates[band][key]) if key in gates[band] else None
+                for band, name in bands
+            }
+        ),
+        needs_guardian=types.needs_guardian(
+            **{
+                name: kind.dump(needs[band][key]) if key in needs.get(band, {}) else None
                 for band, name in bands
             }
         ),

@@ -46,6 +46,21 @@ Handle = Annotated[
 ]
 Password = Annotated[str, Field(min_length=10, max_length=128, examples=["correct horse battery"])]
 Country = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_known_country)]
+
+
+def _uppercase(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
+Region = Annotated[
+    str,
+    BeforeValidator(_uppercase),
+    Field(
+        pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$",
+        examples=["US-CA"],
+        description="ISO 3166-2 subdivision code; it must lie in `country`.",
+    ),
+]
 TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
 
 
@@ -58,6 +73,7 @@ class NewAccount(_Input):
     password: Password
     birthdate: date
     country: Country | None = None
+    region: Region | None = None
     timezone: TimeZone = "UTC"
     display_name: Annotated[FreeText | None, Field(min_length=1, max_length=64)] = None
 
@@ -84,6 +100,7 @@ class AgeAssuranceOut(BaseModel):
 class PublicAccount(AccountSummary):
     age_band: AgeBand
     country: str | None
+    region: str | None = Field(description="ISO 3166-2, within `country`; null: none given.")
     timezone: str
     created_at: datetime
     age_assurance: AgeAssuranceOut | None = Field(

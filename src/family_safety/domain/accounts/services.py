@@ -46,6 +46,7 @@ def own_view(pack: PolicyPack, account: AnyAccount, today: date) -> OwnAccount:
         display_name=account.display_name,
         age_band=age_band(pack, account, today),
         country=account.country,
+        region=account.region,
         timezone=account.timezone,
         created_at=account.created_at,
         birthdate=account.birthdate,
@@ -83,9 +84,11 @@ def _check_birthdate(pack: PolicyPack, birthdate: date, today: date) -> None:
 def _check_minimum_age_by_law(components: Components, new: NewAccount, today: date) -> None:
     """422 ``minimum-age`` naming the law when one that applies where the account would be sets
     a minimum age above its age."""
-    region = getattr(new, "region", None)  # SEAM: the laws branch adds the region
     law = law_below_minimum_age(
-        holds.applying_laws(components, today), new.country, region, age_on(new.birthdate, today)
+        holds.applying_laws(components, today),
+        new.country,
+        new.region,
+        age_on(new.birthdate, today),
     )
     if law is not None and law.minimum_age is not None:
         raise problems.minimum_age(problems.under_law(law.title), law.minimum_age)
@@ -105,6 +108,10 @@ async def register(
     is held."""
     per_address_per_hour = components.settings.registrations_per_address_per_hour
     _check_birthdate(components.pack, new.birthdate, now.date())
+    if new.region is not None and new.region.partition("-")[0] != new.country:
+        raise problems.invalid_field(
+            "region", f"{new.region} does not lie in country {new.country or '(none given)'}"
+        )
     _check_minimum_age_by_law(components, new, now.date())
     await refuse_when_over_limits(
         session,
@@ -125,6 +132,7 @@ async def register(
         password_hash=password_hash,
         birthdate=new.birthdate,
         country=new.country,
+        region=new.region,
         timezone=new.timezone,
     )
     await session.execute(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func, or_, select
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
     from family_safety.db.account_records import AnyAccount
     from family_safety.domain.components import Components
+    from family_safety.domain.policy.laws import LawBook
 
 SWEEP_BATCH = 100
 PACK_MINIMUM_AGE_TITLE = "minimum age"
@@ -100,12 +102,20 @@ class PackMinimumAge:
 
 
 def applying_laws(components: Components, today: date) -> Sequence[MinimumAgeLaw]:
-    """The laws that apply today anywhere (status in force, in their dates), from the law book
-    of this process (swapped on every instance when a status changes), and the pack's own
-    minimum age."""
-    book = components.laws.current()
-    laws: list[MinimumAgeLaw] = [law for law in book.laws if book.applies_now(law, today)]
-    return [*laws, PackMinimumAge(components.pack.minimum_age)]
+    """The laws with a minimum age that apply today anywhere (status in force, in their dates),
+    from the law book of this process (swapped on every instance when a status changes), and the
+    pack's own minimum age. Asked on every request: memoised per book and day."""
+    return _minimum_age_laws(components.laws.current(), today, components.pack.minimum_age)
+
+
+@lru_cache(maxsize=8)
+def _minimum_age_laws(
+    book: LawBook, today: date, pack_minimum_age: int
+) -> tuple[MinimumAgeLaw, ...]:
+    laws: tuple[MinimumAgeLaw, ...] = tuple(
+        law for law in book.laws if law.minimum_age is not None and book.applies_now(law, today)
+    )
+    return (*laws, PackMinimumAge(pack_minimum_age))
 
 
 def region_of(account: AnyAccount) -> str | None:
@@ -136,6 +146,8 @@ def hold_due(
 
 def hold_change_due(account: AnyAccount, laws: Iterable[MinimumAgeLaw], today: date) -> bool:
     """Pure and cheap: should a hold begin, end or move to another law?"""
+    if account.held_since is None and not laws:  # most requests: nothing to compute
+        return False
     law = hold_due(account, laws, today)
     if account.held_since is None:
         return law is not None
@@ -213,18 +225,20 @@ async def review_holds(
     after: UUID | None = None
     while True:
         async with sessions() as session:
-            query = select(Account.id).where(_candidates(laws, today))
+            query = select(Account).where(_candidates(laws, today))
             if after is not None:
                 query = query.where(Account.id > after)
-            ids = list(await session.scalars(query.order_by(Account.id).limit(SWEEP_BATCH)))
-        if not ids:
+            batch = list(await session.scalars(query.order_by(Account.id).limit(SWEEP_BATCH)))
+        if not batch:
             return counts["held"], counts["released"]
-        for account_id in ids:
+        # Only the accounts whose hold changes get a transaction of their own (most held
+        # accounts stay held from one sweep to the next).
+        for account_id in [a.id for a in batch if hold_change_due(a, laws, today)]:
             async with sessions() as session:
                 if (changed := await review_hold(session, account_id, laws, now)) is not None:
                     counts[changed] += 1
                 await session.commit()
-        after = ids[-1]
+        after = batch[-1].id
 
 
 def _candidates(laws: Sequence[MinimumAgeLaw], today: date) -> ColumnElement[bool]:

@@ -38,6 +38,10 @@ class Export(BaseModel):
     reports: list[ReportOut] = Field(description="The reports this account filed, with evidence.")
     blocks: list[BlockOut] = Field(description="The accounts this account blocks.")
     roles: list[str] = Field(description="Roles an operator granted: `staff`, `partner`.")
+    setting_requests: list[dict[str, Any]] = Field(
+        description="The setting requests this account made, as `GET /v1/me/setting-requests` "
+        "answers them."
+    )
     screen_time: dict[str, list[dict[str, Any]]] = Field(
         description="`days` (`{date, used_minutes}` of each local day with reported use), "
         "`time_requests` and `time_grants`, as the screen-time routes answer them."

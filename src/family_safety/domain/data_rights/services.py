@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+import msgspec
 from sqlalchemy import delete, select
 
 from family_safety.db.models import (
@@ -26,6 +27,7 @@ from family_safety.domain.notifications.kinds import NotificationKind
 from family_safety.domain.notifications.schemas import NotificationOut
 from family_safety.domain.safety import services as safety
 from family_safety.domain.screen_time import export as screen_time
+from family_safety.domain.setting_requests.services import SettingRequestService
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_now
 
@@ -100,6 +102,10 @@ class DataRightsService:
             blocks=held_by_safety.blocks,
             roles=held_by_safety.roles,
             screen_time=await screen_time.export_of(session, account, utc_now()),
+            setting_requests=[
+                msgspec.to_builtins(request)
+                for request in await SettingRequestService(session, self.pack).all_of(account)
+            ],
         )
 
     async def erase(

@@ -15,6 +15,7 @@ from family_safety.domain.family_center.words import (
     LABELS,
     action_words,
     age_assurance_words,
+    law_shown,
     minutes_words,
     value_words,
 )
@@ -120,6 +121,7 @@ def _limit_rows(
                 "field": field,
                 "now": value_words(key, answer.settings[key].value),
                 "notes": notes,
+                "law": law_shown(answer.settings[key]),
             }
         )
     return rows

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from family_safety.domain.policy.laws import load_shipped_laws
+
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
@@ -131,6 +133,20 @@ def validation_words(error: ValidationError) -> str:
         field = ".".join(str(part) for part in item["loc"]) or "form"
         parts.append(f"{field.replace('_', ' ').title()}: {item['msg'].lower()}")
     return "Please check: " + "; ".join(parts)
+
+
+def law_shown(setting: Any) -> dict[str, str] | None:
+    """The law that set a setting's value, to show with its title and a link to its citation:
+    the law whose default or bound decided it (``law``), else a law whose bound it sits on."""
+    law_id = setting.law.law_id if setting.law is not None else None
+    bound = setting.bound
+    if law_id is None and bound is not None and bound.value == setting.value:
+        law_id = next((party.law_id for party in bound.set_by if party.kind == "law"), None)
+    law = None if law_id is None else _SHIPPED_LAWS.get(law_id)
+    return None if law is None else {"title": law.title, "citation": law.citation}
+
+
+_SHIPPED_LAWS = {law.id: law for law in load_shipped_laws()}
 
 
 def party_words(party: Any) -> str:

@@ -47,6 +47,12 @@ class LawsInForce:
         if generation == self._generation:
             self.book = book
 
+    async def reload_every(self, seconds: float) -> None:
+        """Read the statuses again every ``seconds`` (where no change is heard), until cancelled."""
+        while True:
+            await asyncio.sleep(seconds)
+            await self._load_logged()
+
     def swap(self, book: LawBook) -> None:
         """The book of a status change this process has just committed."""
         self._generation += 1

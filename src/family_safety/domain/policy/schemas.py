@@ -274,6 +274,7 @@ class PolicySettingTypes(NamedTuple):
     item: type[msgspec.Struct]  # {key, schema, strictness, defaults, gates}
     defaults: type[msgspec.Struct]  # {band: value}
     gates: type[msgspec.Struct]  # {band: value or null}
+    needs_guardian: type[msgspec.Struct]  # {band: value or null}
 
 
 def _policy_setting(key: str) -> PolicySettingTypes:
@@ -289,6 +290,12 @@ def _policy_setting(key: str) -> PolicySettingTypes:
         {band: _typed(_nullable(answered)) for band in _BANDS},
         doc=f"The gate on {key} in every band (null: none).",
     )
+    needs_guardian = _closed_struct(
+        f"{name}NeedsGuardian",
+        {band: _typed(_nullable(answered)) for band in _BANDS},
+        doc=f"The loosest {key} a teen may choose without a guardian's approval, in every band "
+        "(null: any value the bounds allow).",
+    )
     item = _closed_struct(
         f"{name}Policy",
         {
@@ -298,11 +305,13 @@ def _policy_setting(key: str) -> PolicySettingTypes:
             "strictness": str,
             "defaults": defaults,
             "gates": gates,
+            "needs_guardian": needs_guardian,
         },
-        doc=f"{key}: its JSON Schema, strictness, and its default and gate in every band.",
+        doc=f"{key}: its JSON Schema, strictness, and its default, gate and needs_guardian "
+        "bound in every band.",
         key=key,
     )
-    return PolicySettingTypes(item, defaults, gates)
+    return PolicySettingTypes(item, defaults, gates, needs_guardian)
 
 
 POLICY_SETTING = {key: _policy_setting(key) for key in CATALOG}

@@ -59,6 +59,7 @@ class _ScreenTimeLimits(NamedTuple):
     # and the pack (kept instead of the ETag: no string an account, no digest a request).
     settings_version: int
     band: str
+    laws: tuple[str, ...]  # the laws applied (a law's status change moves them)
     daily_limit: DailyLimit
     time_away: tuple[Window, ...]
 
@@ -68,6 +69,7 @@ def _limits_of(settings_version: int, effective: EffectiveSettings) -> _ScreenTi
     return _ScreenTimeLimits(
         settings_version,
         effective.band,
+        effective.laws,
         _shared(settings[DAILY_LIMIT].value),
         _shared(settings[TIME_AWAY].value),
     )
@@ -126,15 +128,14 @@ class ScreenTimeStatuses:
 
     def _kept_limits(self, account: AnyAccount, now: datetime) -> _ScreenTimeLimits | None:
         """The daily limit and time away of the account's effective settings, when memory holds
-        those of its settings version and band."""
+        those of its settings version, band and laws."""
         kept = self._settings.get(account.id)
         if kept is None or kept.settings_version != account.settings_version:
             return None
-        return (
-            kept
-            if kept.band == self._pack.settings_band(account.age_birthdate, now.date())
-            else None
-        )
+        today = now.date()
+        if kept.band != self._pack.settings_band(account.age_birthdate, today):
+            return None
+        return kept if kept.laws == self._settings_answers.laws_of(account, today) else None
 
     async def _read_limits(self, account: AnyAccount, now: datetime) -> _ScreenTimeLimits:
         effective = await self._settings_answers.effective(account, now.date())

@@ -150,6 +150,15 @@ class SettingRequestService:
         page = page_of(rows, limit, lambda row: row.id)
         return Page(items=[request_out(row) for row in page.items], next_cursor=page.next_cursor)
 
+    async def all_of(self, teen: AnyAccount) -> list[SettingRequestOut]:
+        """Every setting request of the teen, oldest first (its export)."""
+        rows = await self.session.scalars(
+            select(SettingRequest)
+            .where(SettingRequest.account_id == teen.id)
+            .order_by(SettingRequest.id)
+        )
+        return [request_out(row) for row in rows]
+
     async def pending(self, teen: AnyAccount) -> list[SettingRequestOut]:
         """The teen's pending requests, oldest first (the guardian's page)."""
         rows = await self.session.scalars(

@@ -23,6 +23,7 @@ from family_safety.domain.family_center.words import (
     LABELS,
     action_words,
     age_assurance_words,
+    law_shown,
     minutes_words,
     notification_words,
     party_words,
@@ -62,7 +63,10 @@ async def _whats_new(
 
 
 def _set_by(setting: EffectiveSettingView) -> str:
-    """Who decided a setting's value, for its holder: "Set by @mum", "Set by your age"."""
+    """Who decided a setting's value, for its holder: "Set by @mum", "Set by your age",
+    "Set by law: ..." (the page links the law's title to its citation)."""
+    if law_shown(setting) is not None:
+        return "Set by law:"
     bound = setting.bound
     if bound is not None and bound.value == setting.value:
         return "Set by " + " and ".join(party_words(party) for party in bound.set_by)
@@ -82,6 +86,7 @@ def _setting_row(key: str, setting: EffectiveSettingView) -> dict[str, Any]:
         "value": value_words(key, setting.value),
         "current": forms.choice_value(setting.value),
         "set_by": _set_by(setting),
+        "law": law_shown(setting),
         "choices": choices if choices and len(choices) > 1 else None,
         # More hidden words is always stricter: a teen may add their own.
         "words": "\n".join(setting.value) if key == forms.KEYWORDS else None,
