@@ -60,6 +60,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/age-signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply an age signal from a trusted issuer
+         * @description The signal authenticates itself: a compact JWS (`typ` `age-signal+jwt`, `EdDSA` or `ES256`) signed with the key of the issuer named in `iss`. The account keeps its strongest signal; a weaker one is recorded and changes nothing (`applied: false`). A signal may lower the account's age (any method); only `verified` may raise it.
+         */
+        post: operations["V1AgeSignalsReceive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -1108,6 +1128,16 @@ export interface components {
             handle: string;
             display_name: string;
         };
+        /** AgeAssuranceOut */
+        AgeAssuranceOut: {
+            /** @enum {string} */
+            method: "self_declared" | "guardian_declared" | "estimated" | "verified";
+            issuer: string;
+            lower: number | null;
+            upper: number | null;
+            /** Format: date-time */
+            at: string;
+        };
         /**
          * AgeBand
          * @description An age band of the policy, youngest first.
@@ -1119,6 +1149,20 @@ export interface components {
             band: components["schemas"]["AgeBand"];
             /** @constant */
             kind: "age_gate";
+        };
+        /** AgeSignalIn */
+        AgeSignalIn: {
+            /** @description A compact JWS: header `{alg: EdDSA or ES256, kid, typ: age-signal+jwt}`, claims `{iss, sub, iat, exp, jti, age_range: {lower, upper}, method}`. */
+            signal: string;
+        };
+        /** AgeSignalOut */
+        AgeSignalOut: {
+            /** Format: uuid */
+            account_id: string;
+            /** @description True when the signal was at least as strong as the kept one and replaced it; false when it was weaker: recorded, and nothing changed. */
+            applied: boolean;
+            age_band: components["schemas"]["AgeBand"];
+            age_assurance: components["schemas"]["AgeAssuranceOut"] | null;
         };
         /** AuditActor */
         AuditActor: {
@@ -2260,6 +2304,8 @@ export interface components {
             timezone: string;
             /** Format: date-time */
             created_at: string;
+            /** @description Null, or the kept age signal: its age decides the band, the gates and who may be a guardian or be guarded. Never the birthdate. */
+            age_assurance?: components["schemas"]["AgeAssuranceOut"] | null;
             /** Format: date */
             birthdate: string;
             /** @description Set while the account is held below a minimum age that applies to it: every path but signing in and out, `GET /v1/me`, the export, erasure, the laws and help answers 403 `account-held`. */
@@ -3137,6 +3183,84 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1AgeSignalsReceive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgeSignalIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgeSignalOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict. Problem types: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
