@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.db.engine import create_engine
 from family_safety.domain.age_signals.repository import add_issuer, sweep_receipts
+from family_safety.domain.ages import holds
 from family_safety.lib.clock import utc_now
 from family_safety.server import cli
 from tests.helpers import PASSWORD, age_signal, expect_problem, pair
@@ -529,3 +530,59 @@ async def test_the_pages_tell_the_teen_and_the_guardian_what_an_app_store_said(
     guardian_page = await _page(client, "guardian", f"/family/teens/{teen.id}")
     assert "An app store said Robin is 13 to 15, from its own estimate." in guardian_page
     assert teen.account["birthdate"] not in guardian_page
+
+
+async def test_refusals_come_in_the_contracts_order(client, register, apple):
+    teen = await register("teen_14", 14)
+    unknown = str(uuid.uuid4())
+    bad_range = {"lower": 16, "upper": 13}
+    # 401 before 404: an unknown account with a bad signature says nothing of the account.
+    forged = apple.sign(unknown, 13, 15, "verified", header={"kid": "nobody"})
+    expect_problem(await _send(client, forged), 401, "invalid-signal")
+    # 404 before 422, 422 before 409.
+    signal = apple.sign(unknown, 0, 0, "verified", age_range=bad_range)
+    expect_problem(await _send(client, signal), 404, "not-found")
+    assert (await _send(client, apple.sign(teen.id, 13, 15, "verified", jti="x"))).is_success
+    again = apple.sign(teen.id, 0, 0, "verified", jti="x", age_range=bad_range)
+    expect_problem(await _send(client, again), 422, "validation")
+
+
+async def test_an_adult_made_a_teen_may_be_guarded(client, register, apple):
+    guardian = await register("guardian", 40)
+    adult = await register("adult", 25)
+    expect_problem(
+        await adult.post(
+            "/v1/pairings",
+            json={"code": (await guardian.post("/v1/pairing-invitations", json={})).json()["code"]},
+        ),
+        403,
+        "not-a-teen",
+    )
+    await _applied(client, apple.sign(adult.id, 16, 17, "verified"))
+    link = await pair(guardian, adult)
+    assert link["status"] == "active"
+    settings = (await guardian.get(f"/v1/teens/{adult.id}/settings")).json()
+    assert settings["age_band"] == "16-17"
+
+
+async def test_a_signal_below_a_laws_minimum_age_holds_under_that_law(
+    client, register, apple, monkeypatch
+):
+    @dataclass(frozen=True)
+    class AustralianLaw:
+        id: str = "AU-SMMA"
+        title: str = "Online Safety Amendment (Social Media Minimum Age) Act 2024"
+        minimum_age: int | None = 16
+        countries: frozenset[str] = frozenset({"AU"})
+        regions: frozenset[str] = frozenset()
+
+        def covers(self, country: str | None, region: str | None) -> bool:
+            return country in self.countries
+
+    monkeypatch.setattr(holds, "applying_laws", lambda components, today: [AustralianLaw()])
+    aussie = await register("aussie", 30, country="AU")
+    assert (await aussie.get("/v1/me")).json()["held"] is None
+    await _applied(client, apple.sign(aussie.id, 13, 15, "estimated"))
+    held = (await aussie.get("/v1/me")).json()["held"]
+    assert (held["law_id"], held["title"]) == ("AU-SMMA", AustralianLaw.title)
+    expect_problem(await aussie.get("/v1/me/settings"), 403, "account-held")
