@@ -5,6 +5,9 @@ default); a dropped listener never leaves a stale answer."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 
 import httpx
@@ -213,3 +216,55 @@ def test_workers_serve_on_the_embedded_default(tmp_path, servers):
 
     asyncio.run(scenario())
     assert server.stop() == 0
+
+
+def test_a_law_status_changed_through_one_instance_applies_through_the_other(tmp_path, servers):
+    """A law's status is changed once; every instance answers with it (the settings ETag names
+    the laws applied), on SQLite at once (the change feed)."""
+    env = {"FAMILY_SAFETY_DATA_DIR": str(tmp_path)}
+    first = start_server(env, tmp_path / "first.log")
+    servers.append(first)
+    second = start_server(env, tmp_path / "second.log")
+    servers.append(second)
+
+    async def scenario() -> None:
+        async with (
+            httpx.AsyncClient(base_url=first.base_url, timeout=30) as one,
+            httpx.AsyncClient(base_url=second.base_url, timeout=30) as other,
+        ):
+            person = {"password": "correct horse battery"}
+            for handle, birthdate, extra in (
+                ("ny_teen", "2011-06-01", {"country": "US", "region": "US-NY"}),
+                ("staffer", "1980-01-01", {}),
+            ):
+                body = {"handle": handle, "birthdate": birthdate, **person, **extra}
+                assert (await one.post("/v1/accounts", json=body)).status_code == 201
+            await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "family_safety", "roles", "grant", "staffer", "staff"],
+                env={**os.environ, **env},
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+            tokens = {}
+            for handle in ("ny_teen", "staffer"):
+                signed_in = await one.post("/v1/auth/token", json={"handle": handle, **person})
+                tokens[handle] = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+            teen = tokens["ny_teen"]
+            before = await other.get("/v1/me/settings", headers=teen)
+            assert before.json()["policy"]["laws"] == []
+            changed = await one.patch(
+                "/v1/laws/US-NY-SAFE",
+                json={"status": "in_force", "note": "signed"},
+                headers=tokens["staffer"],
+            )
+            assert changed.status_code == 200, changed.text
+            after = await other.get(
+                "/v1/me/settings", headers={**teen, "If-None-Match": before.headers["etag"]}
+            )
+            assert after.status_code == 200
+            assert after.json()["policy"]["laws"] == ["US-NY-SAFE"]
+            assert after.json()["settings"]["feed.personalised"]["source"] == "law"
+
+    asyncio.run(scenario())

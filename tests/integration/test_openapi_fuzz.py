@@ -118,6 +118,12 @@ CONTRACT_REFUSALS = {
     "POST /v1/me/blocks": ["422"],
     "GET /v1/me/blocks": CURSOR_IS_OPAQUE,
     "GET /v1/laws": CURSOR_IS_OPAQUE,
+    "GET /v1/me/setting-requests": CURSOR_IS_OPAQUE,
+    "GET /v1/teens/{teen_id}/setting-requests": CURSOR_IS_OPAQUE,
+    # A setting request's value is checked against its key's kind in the catalogue, and must be
+    # looser than the key's needs_guardian bound and break no gate or limit: rules across two
+    # fields and the account's bounds that no schema states.
+    "POST /v1/me/setting-requests": ["422"],
     # A note is free text (as above).
     "PATCH /v1/laws/{law_id}": ["422"],
 }

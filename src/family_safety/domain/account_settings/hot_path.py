@@ -80,6 +80,8 @@ class SettingsAnswers:
     async def answer(
         self, account: AccountRecord, today: date, if_none_match: str | None
     ) -> NotModified | Answer:
+        if self._laws.pending:  # a law's status change heard: read it before answering
+            await self._laws.settled()
         remembered = self.remembered(account, today, if_none_match)
         if remembered is not None:
             return remembered
@@ -96,7 +98,10 @@ class SettingsAnswers:
     def remembered(
         self, account: AccountRecord, today: date, if_none_match: str | None
     ) -> NotModified | Answer | None:
-        """As ``answer`` when the ETag or the cache answers it; else None, with no read."""
+        """As ``answer`` when the ETag or the cache answers it; else None, with no read (also
+        while a law's status change is being read)."""
+        if self._laws.pending:
+            return None
         pack = self._pack
         band = pack.settings_band(account.age_birthdate, today)
         laws = self._laws.current().applying_ids(account.country, account.region, today)
@@ -113,8 +118,11 @@ class SettingsAnswers:
         self._cache.put(snapshot.account.id, snapshot.etag, body)
         return Answer(snapshot.etag, body)
 
-    def laws_of(self, account: AnyAccount, today: date) -> tuple[str, ...]:
-        """The ids of the laws that apply to the account today (from memory)."""
+    def laws_of(self, account: AnyAccount, today: date) -> tuple[str, ...] | None:
+        """The ids of the laws that apply to the account today (from memory); None while a
+        law's status change is being read."""
+        if self._laws.pending:
+            return None
         return self._laws.current().applying_ids(account.country, account.region, today)
 
     def on_resolved(self, listener: Resolved) -> None:
@@ -128,7 +136,8 @@ class SettingsAnswers:
         them), of its settings version or a newer one, never an older; their answer is kept, as
         ``answer`` keeps it."""
         band = self._pack.settings_band(account.age_birthdate, today)
-        laws = self._laws.current().applying(account.country, account.region, today)
+        book = await self._laws.settled()
+        laws = book.applying(account.country, account.region, today)
         version, effective = await self._resolve(account, band, today, laws)
         body = _encode(effective_settings_out(effective, str(account.id)))
         etag = settings_etag(self._pack, account.id, version, band, effective.laws)

@@ -115,7 +115,8 @@ async def _message(
         # applied (a client holding that ETag has nothing to read again).
         today = utc_today()
         band = components.pack.settings_band(account.age_birthdate, today)
-        laws = components.laws.current().applying_ids(account.country, account.region, today)
+        book = await components.laws.settled()
+        laws = book.applying_ids(account.country, account.region, today)
         etag = settings_etag(components.pack, account.id, account.settings_version, band, laws)
         data = msgspec.json.encode({"etag": etag}).decode()
         return ServerSentEventMessage(event=ChangeKind.SETTINGS.value, id=item.id, data=data)

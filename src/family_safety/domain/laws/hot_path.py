@@ -30,14 +30,30 @@ class LawsInForce:
     def __init__(self, reader: HotPathReader, bus: ChangeBus, trust: MemoryTrust) -> None:
         self.book: LawBook = book_of(())  # the shipped statuses until load() has read the table
         self._reader = reader
-        self._reloading: set[asyncio.Task[None]] = set()
+        self._reloading: set[asyncio.Task[None]] = set()  # reads of changes heard
+        self._background: set[asyncio.Task[None]] = set()  # reads after changes may be missed
         self._generation = 0  # counts the books swapped in, so an older read never wins
         bus.on_change(self._heard)
-        self._trusted = trust.watch(self._reload_soon)
+        # When changes may have been missed (a listener dropped), read again, without holding
+        # answers back: nothing says a status changed.
+        self._trusted = trust.watch(lambda: self._reload_soon(self._background))
 
     def current(self) -> LawBook:
         """The book to answer with now (a missed change, once noticed, reads the statuses)."""
         self._trusted()
+        return self.book
+
+    @property
+    def pending(self) -> bool:
+        """Whether a change was heard whose statuses are still being read: what answers from
+        memory alone must not answer now (``settled`` waits for them)."""
+        self._trusted()
+        return bool(self._reloading)
+
+    async def settled(self) -> LawBook:
+        """The book, once every change heard so far has been read."""
+        while self._reloading:
+            await asyncio.gather(*self._reloading, return_exceptions=True)
         return self.book
 
     async def load(self) -> None:
@@ -60,15 +76,15 @@ class LawsInForce:
 
     def _heard(self, change: Change) -> None:
         if change.kind == ChangeKind.LAWS:
-            self._reload_soon()
+            self._reload_soon(self._reloading)
 
-    def _reload_soon(self) -> None:
+    def _reload_soon(self, tasks: set[asyncio.Task[None]]) -> None:
         try:
             task = asyncio.get_running_loop().create_task(self._load_logged())
         except RuntimeError:  # no loop (a change published outside the app): read at start
             return
-        self._reloading.add(task)
-        task.add_done_callback(self._reloading.discard)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     async def _load_logged(self) -> None:
         try:
