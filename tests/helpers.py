@@ -243,6 +243,43 @@ def laws_in_force(reader: Any) -> Any:
     return LawsInForce(reader, bus, MemoryTrust(bus, reader, keep=False))
 
 
+def age_signal(
+    private_key: Any,
+    kid: str,
+    *,
+    iss: str,
+    sub: str,
+    lower: int | None,
+    upper: int | None,
+    method: str,
+    algorithm: str = "EdDSA",
+    header: dict[str, Any] | None = None,
+    **claims: Any,
+) -> str:
+    """A signed age signal (API.md, Age signals): issued now, for five minutes, a fresh jti;
+    ``claims`` and ``header`` override or add (a value of None removes it)."""
+    import secrets
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    payload: dict[str, Any] = {
+        "iss": iss,
+        "sub": sub,
+        "iat": now,
+        "exp": now + 300,
+        "jti": secrets.token_urlsafe(12),
+        "age_range": {"lower": lower, "upper": upper},
+        "method": method,
+        **claims,
+    }
+    payload = {name: value for name, value in payload.items() if value is not None}
+    headers = {"kid": kid, "typ": "age-signal+jwt", **(header or {})}
+    headers = {name: value for name, value in headers.items() if value is not None}
+    return jwt.encode(payload, private_key, algorithm=algorithm, headers=headers)
+
+
 async def grant_role(settings: Any, handle: str, role: str) -> None:
     """What `family-safety roles grant` does, from within a running test."""
     from sqlalchemy.ext.asyncio import AsyncSession

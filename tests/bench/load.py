@@ -24,8 +24,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -454,6 +455,31 @@ async def prepare_database(database_url: str, population: Population) -> None:
     await seed(database_url, population)
 
 
+SIGNAL_ISSUER = "bench-relay"
+FORGED_SIGNALS = 64
+
+
+async def register_signal_issuer(database_url: str) -> str:
+    """Trust an issuer of age signals, as ``family-safety issuers add`` does; its key id."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from family_safety.domain.age_signals.repository import add_issuer
+
+    pem = (
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
+    engine = create_engine(Settings(database_url=database_url))
+    try:
+        async with AsyncSession(engine) as session:
+            return (await add_issuer(session, SIGNAL_ISSUER, pem)).kid
+    finally:
+        await engine.dispose()
+
+
 # ---------------------------------------------------------------------------------------------
 # Tokens
 
@@ -466,6 +492,7 @@ class Seeded:
     population: Population
     teen_tokens: list[str]
     guardian_tokens: list[str]
+    signal_kid: str  # the key id of a trusted issuer of age signals
 
 
 def mint_access_tokens(
@@ -797,6 +824,39 @@ def forged_token_scenario(teen_tokens: Sequence[str]) -> Scenario:
     return Scenario("GET /v1/me/settings, forged tokens (401)", "GET", 401, lines)
 
 
+def forged_signal_scenario(kid: str, teen_ids: Sequence[UUID]) -> Scenario:
+    """A flood of forged age signals: each names the trusted issuer and its key id, and is
+    signed by another key (a new one each), so each costs the server one signature check."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from tests.helpers import age_signal
+
+    bodies = tuple(
+        json.dumps(
+            {
+                "signal": age_signal(
+                    Ed25519PrivateKey.generate(),
+                    kid,
+                    iss=SIGNAL_ISSUER,
+                    sub=str(teen_ids[index % len(teen_ids)]),
+                    lower=18,
+                    upper=None,
+                    method="verified",
+                    exp=int(time.time()) + 600,
+                )
+            }
+        )
+        for index in range(FORGED_SIGNALS)
+    )
+    return Scenario(
+        "POST /v1/age-signals, forged signals (401)",
+        "POST",
+        401,
+        ["/v1/age-signals\t\t"],
+        "",
+        bodies,
+    )
+
+
 def limits_scenario(population: Population, guardian_tokens: Sequence[str]) -> Scenario:
     token_of = dict(zip(population.guardian_ids, guardian_tokens, strict=True))
     lines = [
@@ -916,6 +976,8 @@ class Results:
     forged: Measurement
     evaluation: Measurement
     evaluations: Measurement
+    forged_signals: Measurement
+    settings_beside_forged_signals: Measurement
     limits_audit_entries: int
     preparation_retries: int
     peak_rss_bytes: int
@@ -964,6 +1026,22 @@ def drive_load(options: Options, server: Server, seeded: Seeded, work_dir: Path)
     asyncio.run(ask_each(server.base_url, service_token, "/access/v1/evaluations", batch.bodies))
     evaluation = measure(one)
     evaluations = measure(batch)
+    # The settings GET while forged age signals flood the same server, then the flood alone.
+    signals = forged_signal_scenario(seeded.signal_kid, population.teen_ids)
+    flood_dir = work_dir / "flood"
+    flood_dir.mkdir(exist_ok=True)
+    with ThreadPoolExecutor(1) as pool:
+        longer = replace(options, duration=options.duration + 2)  # outlasts the measurement
+        flooding = pool.submit(run_wrk, signals, longer, server.base_url, flood_dir)
+        time.sleep(1)  # the flood under way first
+        beside = run_wrk(
+            replace(settings_scenario(teen_tokens), name="GET /v1/me/settings, beside the flood"),
+            options,
+            server.base_url,
+            work_dir,
+        )
+        flooding.result()
+    forged_signals = measure(signals)
     return Results(
         health=health,
         settings=settings,
@@ -975,6 +1053,8 @@ def drive_load(options: Options, server: Server, seeded: Seeded, work_dir: Path)
         forged=forged_tokens,
         evaluation=evaluation,
         evaluations=evaluations,
+        forged_signals=forged_signals,
+        settings_beside_forged_signals=beside,
         limits_audit_entries=asyncio.run(
             count_audit_entries(seeded.database_url, "limits.updated")
         ),
@@ -1001,6 +1081,7 @@ def prepare(options: Options, database_url: str, data_dir: Path) -> tuple[Seeded
         population=population,
         teen_tokens=mint_access_tokens(signer, population.teen_ids, population.session_of),
         guardian_tokens=mint_access_tokens(signer, population.guardian_ids, population.session_of),
+        signal_kid=asyncio.run(register_signal_issuer(database_url)),
     )
     return seeded, seed_seconds
 
@@ -1176,6 +1257,8 @@ def report(
         results.forged,
         results.evaluation,
         results.evaluations,
+        results.forged_signals,
+        results.settings_beside_forged_signals,
     )
     lines = [
         f"### Load benchmark, {description}, {options.teens:,} teens",

@@ -23,6 +23,7 @@ class CountingReader:
         account_id = parameters["account_id"]
         created = datetime(2026, 1, 1, tzinfo=UTC)
         held = (None, None, None)  # not held
+        assured = (None,) * 6  # no age signal
         return (
             account_id,
             "teen",
@@ -35,6 +36,7 @@ class CountingReader:
             1,
             None,
             *held,
+            *assured,
             alive,
         )
 

@@ -35,6 +35,18 @@ class AccountRecord:
     held_law_id: str | None
     held_title: str | None
     held_since: datetime | None
+    # The kept age signal (``domain/age_signals``): null ``assurance_at``, none.
+    assurance_method: str | None
+    assurance_issuer: str | None
+    assurance_lower: int | None
+    assurance_upper: int | None
+    assurance_at: datetime | None
+    assured_birthdate: date | None
+
+    @property
+    def age_birthdate(self) -> date:
+        """The date this account's age counts from: the birthdate, moved by an age signal."""
+        return self.assured_birthdate or self.birthdate
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +71,12 @@ _COLUMNS = (
     Account.held_law_id,
     Account.held_title,
     Account.held_since,
+    Account.assurance_method,
+    Account.assurance_issuer,
+    Account.assurance_lower,
+    Account.assurance_upper,
+    Account.assurance_at,
+    Account.assured_birthdate,
 )
 
 
@@ -108,6 +126,12 @@ async def load_signed_in_account(
         held_law_id,
         held_title,
         held_since,
+        method,
+        issuer,
+        lower,
+        upper,
+        assured_at,
+        assured_birthdate,
     ) = row[:-1]
     # Kept in memory for every signed-in account: the caller's id objects, and one copy of each
     # time zone, country and band name, not one a record.
@@ -125,6 +149,12 @@ async def load_signed_in_account(
         held_law_id,
         held_title,
         held_since,
+        method,
+        issuer,
+        lower,
+        upper,
+        assured_at,
+        assured_birthdate,
         session_id,
     )
 

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.db.writes import Writer
     from family_safety.domain.account_settings.hot_path import SettingsAnswers
+    from family_safety.domain.age_signals.hot_path import TrustedIssuers
     from family_safety.domain.auth.signed_in import SignedInAccounts
     from family_safety.domain.decisions.hot_path import Decisions
     from family_safety.domain.laws.hot_path import LawsInForce
@@ -45,3 +46,4 @@ class Components:
     metrics: Metrics  # GET /metrics: requests counted by the request log, gauges read per scrape
     decisions: Decisions  # POST /access/v1/evaluation(s): what they read, kept in memory
     laws: LawsInForce  # the shipped laws with the statuses staff set
+    age_issuers: TrustedIssuers  # the keys of the issuers of age signals

@@ -21,7 +21,8 @@ class Born(Protocol):
     """What a guard reads of the signed-in account (the auth middleware's user)."""
 
     @property
-    def birthdate(self) -> date: ...
+    def age_birthdate(self) -> date:
+        """The date the account's age counts from (its birthdate, moved by an age signal)."""
 
 
 SignedIn = ASGIConnection[BaseRouteHandler, Born, Any, Any]
@@ -34,7 +35,7 @@ async def guardians_only(connection: SignedIn, _: BaseRouteHandler) -> None:
         # authentication: there is no account to look at, and the answer holds nothing private.
         return
     pack = connection.app.state.components.pack
-    if pack.is_teen(pack.band_for(connection.user.birthdate, utc_today())):
+    if pack.is_teen(pack.band_for(connection.user.age_birthdate, utc_today())):
         raise problems.forbidden()
 
 
@@ -43,6 +44,6 @@ async def teens_only(connection: SignedIn, _: BaseRouteHandler) -> None:
     if connection.scope.get("method") == "OPTIONS":
         return  # as above: no account, nothing private
     pack = connection.app.state.components.pack
-    band = pack.band_for(connection.user.birthdate, utc_today())
+    band = pack.band_for(connection.user.age_birthdate, utc_today())
     if band is None or not pack.is_teen(band):
         raise problems.forbidden()

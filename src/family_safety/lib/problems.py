@@ -148,6 +148,11 @@ unauthorized = ProblemType(
 invalid_credentials = ProblemType(
     401, "invalid-credentials", "The handle or the password is wrong."
 )
+invalid_signal = ProblemType(
+    401,
+    "invalid-signal",
+    "This age signal is not one a trusted issuer signed for this service, or it has expired.",
+)
 invalid_refresh_token = ProblemType(
     401, "invalid-refresh-token", "The refresh token is spent, revoked or unknown."
 )
@@ -186,6 +191,9 @@ invitation_limit_reached = ProblemType(
     "invitation-limit-reached",
     "At most {max_live} invitations can be live at once; revoke one or let it expire.",
     (5,),
+)
+signal_replayed = ProblemType(
+    409, "signal-replayed", "This age signal (its jti) has been received before."
 )
 request_in_progress = ProblemType(
     409, "request-in-progress", "A request with this key is still running."

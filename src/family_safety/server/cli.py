@@ -331,6 +331,45 @@ def _webhooks_work(settings: Settings, _args: argparse.Namespace) -> int:
     return asyncio.run(_deliver_webhooks(settings))
 
 
+async def _change_issuers(settings: Settings, args: argparse.Namespace) -> int:
+    from family_safety.domain.age_signals.repository import (
+        IssuerExists,
+        add_issuer,
+        list_issuers,
+        remove_issuer,
+    )
+    from family_safety.lib.security.public_keys import PublicKeyError
+
+    engine = create_engine(settings)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            if args.action == "add":
+                issuer = await add_issuer(session, args.name, args.public_key.read_bytes())
+                print(issuer.kid)
+            elif args.action == "list":
+                for issuer in await list_issuers(session):
+                    print(f"{issuer.name}\t{issuer.algorithm}\t{issuer.kid}")
+            elif not await remove_issuer(session, args.name):
+                print(f"no issuer is named {args.name!r}", file=sys.stderr)
+                return 1
+    except OSError as exc:
+        print(f"cannot read the public key: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except PublicKeyError as exc:
+        print(f"{args.public_key}: {exc}", file=sys.stderr)
+        return 1
+    except IssuerExists as exc:
+        print(f"the issuer {exc.args[0]!r} has that name or that key already", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def _issuers(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_change_issuers(settings, args))
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document ``/schema/openapi.json`` serves, from an app built on a throwaway
     data dir (nothing is migrated or served)."""
@@ -359,6 +398,13 @@ def _openapi(_settings: Settings, args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _issuer_name(name: str) -> str:
+    """An issuer's name is the ``iss`` of its signals: 1-64 printable characters, no spaces."""
+    if not 1 <= len(name) <= 64 or not name.isprintable() or any(c.isspace() for c in name):
+        raise argparse.ArgumentTypeError("1-64 printable characters without spaces")
+    return name
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -426,6 +472,18 @@ def _parser() -> argparse.ArgumentParser:
         "work", help="deliver webhooks until stopped (beside serve, or instead of its worker)"
     )
     webhooks.set_defaults(run=_webhooks_work, needs=(True, False))
+
+    issuers = commands.add_parser("issuers", help="trusted issuers of age signals")
+    issuer_actions = issuers.add_subparsers(dest="action", required=True)
+    add = issuer_actions.add_parser("add", help="trust an issuer; prints the key id it signs with")
+    add.add_argument("name", type=_issuer_name)
+    add.add_argument(
+        "--public-key", type=Path, required=True, help="a PEM Ed25519 or P-256 public key"
+    )
+    issuer_actions.add_parser("list", help="name, algorithm and key id of each issuer")
+    remove = issuer_actions.add_parser("remove", help="stop trusting an issuer")
+    remove.add_argument("name")
+    issuers.set_defaults(run=_issuers)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document the app serves")
     openapi.add_argument("path", nargs="?", help="the file to write (default: standard output)")

@@ -31,6 +31,9 @@ from family_safety.domain.account_settings.cache import SettingsAnswerCache
 from family_safety.domain.account_settings.controllers import MySettingsController, PolicyController
 from family_safety.domain.account_settings.hot_path import SettingsAnswers, typical_answers
 from family_safety.domain.accounts.controllers import AccountController
+from family_safety.domain.age_signals.controllers import AgeSignalController
+from family_safety.domain.age_signals.hot_path import TrustedIssuers
+from family_safety.domain.age_signals.services import sweep_receipts_now
 from family_safety.domain.ages import birthdays, holds
 from family_safety.domain.audit.controllers import AuditController
 from family_safety.domain.auth.controllers import AuthController, JwksController, PasswordController
@@ -131,6 +134,7 @@ ROUTES = [
     HealthController,
     MetricsController,
     AccountController,
+    AgeSignalController,
     MeController,
     AuthController,
     JwksController,
@@ -328,6 +332,7 @@ class ApplicationCore(InitPluginProtocol):
                 max_entries=kept,
             ),
             laws=laws,
+            age_issuers=TrustedIssuers(reader),
         )
 
     @asynccontextmanager
@@ -382,7 +387,10 @@ class ApplicationCore(InitPluginProtocol):
                 self.pack,
                 utc_today,
                 self.settings.birthday_sweep_seconds,
-                more=[("reviewed holds", lambda: holds.review_holds_today(components))],
+                more=[
+                    ("reviewed holds", lambda: holds.review_holds_today(components)),
+                    ("swept age signal receipts", lambda: sweep_receipts_now(components)),
+                ],
             )
         )
         try:

@@ -1,6 +1,7 @@
 """Every table, one module per aggregate; Alembic autogenerates from this metadata."""
 
 from family_safety.db.models.accounts import Account, RegistrationAttempt
+from family_safety.db.models.age_signals import AgeSignalIssuer, AgeSignalReceipt
 from family_safety.db.models.audit import AuditEntry
 from family_safety.db.models.auth import RefreshToken, SignInFailure
 from family_safety.db.models.base import Base, metadata
@@ -18,6 +19,8 @@ from family_safety.db.models.webhooks import WebhookDelivery, WebhookEndpoint, W
 __all__ = [
     "Account",
     "AccountRole",
+    "AgeSignalIssuer",
+    "AgeSignalReceipt",
     "AuditEntry",
     "Base",
     "Block",

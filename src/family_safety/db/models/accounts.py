@@ -39,6 +39,21 @@ class Account(AuditedBase):
     held_law_id: Mapped[str | None] = mapped_column(String(64), default=None)
     held_title: Mapped[str | None] = mapped_column(String(200), default=None)
     held_since: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # The strongest age signal received (``domain/age_signals``): its method, issuer, inclusive
+    # range and when it came; null ``assurance_at``: none. ``assured_birthdate``: the birthdate
+    # the account's age counts from once the signal is applied
+    # (``ages.birthdays.assured_birthdate``); null, the birthdate itself.
+    assurance_method: Mapped[str | None] = mapped_column(String(20), default=None)
+    assurance_issuer: Mapped[str | None] = mapped_column(String(64), default=None)
+    assurance_lower: Mapped[int | None] = mapped_column(Integer, default=None)
+    assurance_upper: Mapped[int | None] = mapped_column(Integer, default=None)
+    assurance_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    assured_birthdate: Mapped[date | None] = mapped_column(Date, default=None)
+
+    @property
+    def age_birthdate(self) -> date:
+        """The date this account's age counts from: the birthdate, moved by an age signal."""
+        return self.assured_birthdate or self.birthdate
 
 
 class RegistrationAttempt(Base):

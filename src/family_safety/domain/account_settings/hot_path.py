@@ -90,9 +90,7 @@ class SettingsAnswers:
         if remembered is not None:
             return remembered
         pack = self._pack
-        band = pack.band_for(account.birthdate, today)
-        # An account exists only once it was old enough; this holds for every stored birthdate.
-        assert band is not None
+        band = pack.settings_band(account.age_birthdate, today)
         laws = self._laws.current().applying(account.country, account.region, today)
         version, body = await self._read(account, band, today, laws)
         # The answer's own version: a change committed since the account was read must not be
@@ -109,7 +107,7 @@ class SettingsAnswers:
         if self._laws.pending:
             return None
         pack = self._pack
-        band = pack.band_for(account.birthdate, today)
+        band = pack.settings_band(account.age_birthdate, today)
         laws = self._laws.current().applying_ids(account.country, account.region, today)
         etag = settings_etag(pack, account.id, account.settings_version, band, laws)
         if etag_matches(if_none_match, etag):
@@ -141,9 +139,7 @@ class SettingsAnswers:
         """The account's effective settings today, read and resolved now (listeners hear of
         them), of its settings version or a newer one, never an older; their answer is kept, as
         ``answer`` keeps it."""
-        band = self._pack.band_for(account.birthdate, today)
-        # An account exists only once it was old enough; this holds for every stored birthdate.
-        assert band is not None
+        band = self._pack.settings_band(account.age_birthdate, today)
         book = await self._laws.settled()
         laws = book.applying(account.country, account.region, today)
         version, effective = await self._resolve(account, band, today, laws)

@@ -243,9 +243,7 @@ class AccountSettingsService:
         """Serialise writers of this account, then compare ``If-Match`` with the current version.
         Returns that version, the account's band today and the laws that apply to it."""
         version = (await chain.lock_account(self.session, account.id)).settings_version
-        band = self.pack.band_for(account.birthdate, today)
-        # An account exists only once it was old enough; this holds for every stored birthdate.
-        assert band is not None
+        band = self.pack.settings_band(account.age_birthdate, today)
         laws = await self._laws(account, today)
         ids = tuple(law.id for law in laws)
         if if_match is not None and not etag_matches(
@@ -264,10 +262,9 @@ class AccountSettingsService:
         laws: tuple[Law, ...],
         approvals: Mapping[str, Approval],
     ) -> SettingsSnapshot:
-        band = self.pack.band_for(account.birthdate, today)
+        band = self.pack.settings_band(account.age_birthdate, today)
         start_band = self.pack.band_for(account.birthdate, account.created_at.date())
-        # An account exists only once it was old enough: it had a band then, and has one now.
-        assert band is not None
+        # An account exists only once it was old enough: it had a band when it was created.
         assert start_band is not None
         effective = resolve(
             self.pack,

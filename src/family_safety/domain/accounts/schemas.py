@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 from zoneinfo import available_timezones
 
@@ -110,12 +110,28 @@ class AccountSummary(BaseModel):
     display_name: str
 
 
+class AgeAssuranceOut(BaseModel):
+    """The strongest age signal the account has had (``POST /v1/age-signals``): how the age was
+    assured, by which issuer, the inclusive range it declared, and when it was received."""
+
+    method: Literal["self_declared", "guardian_declared", "estimated", "verified"]
+    issuer: str
+    lower: int | None
+    upper: int | None
+    at: datetime
+
+
 class PublicAccount(AccountSummary):
     age_band: AgeBand
     country: str | None
     region: str | None = Field(description="ISO 3166-2, within `country`; null: none given.")
     timezone: str
     created_at: datetime
+    age_assurance: AgeAssuranceOut | None = Field(
+        default=None,
+        description="Null, or the kept age signal: its age decides the band, the gates and who "
+        "may be a guardian or be guarded. Never the birthdate.",
+    )
 
 
 class HeldOut(BaseModel):

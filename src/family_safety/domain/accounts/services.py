@@ -10,7 +10,12 @@ from sqlalchemy.exc import IntegrityError
 
 from family_safety.db.account_records import AnyAccount
 from family_safety.db.models import Account, RegistrationAttempt
-from family_safety.domain.accounts.schemas import HeldOut, NewAccount, OwnAccount
+from family_safety.domain.accounts.schemas import (
+    AgeAssuranceOut,
+    HeldOut,
+    NewAccount,
+    OwnAccount,
+)
 from family_safety.domain.ages import holds
 from family_safety.domain.ages.holds import held, law_below_minimum_age
 from family_safety.domain.policy.pack import age_on
@@ -30,9 +35,7 @@ REGISTRATION_WINDOW = timedelta(hours=1)
 
 
 def age_band(pack: PolicyPack, account: AnyAccount, today: date) -> str:
-    band = pack.band_for(account.birthdate, today)
-    # An account exists only once it was old enough; this holds for every stored birthdate.
-    assert band is not None
+    band = pack.settings_band(account.age_birthdate, today)
     return band
 
 
@@ -50,6 +53,22 @@ def own_view(pack: PolicyPack, account: AnyAccount, today: date) -> OwnAccount:
         held=None
         if (hold := held(account)) is None
         else HeldOut(law_id=hold.law_id, title=hold.title, since=hold.since),
+        age_assurance=assurance_view(account),
+    )
+
+
+def assurance_view(account: AnyAccount) -> AgeAssuranceOut | None:
+    """The kept age signal as the account object shows it: never the birthdate it implies."""
+    if account.assurance_at is None or account.assurance_method is None:
+        return None
+    return AgeAssuranceOut.model_validate(
+        {
+            "method": account.assurance_method,
+            "issuer": account.assurance_issuer,
+            "lower": account.assurance_lower,
+            "upper": account.assurance_upper,
+            "at": account.assurance_at,
+        }
     )
 
 

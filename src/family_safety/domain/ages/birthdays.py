@@ -13,6 +13,7 @@ authentication middleware calls before any route serves an account whose band ha
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from typing import TYPE_CHECKING
 
 import structlog
@@ -22,7 +23,7 @@ from family_safety.db import changes, outbox
 from family_safety.db.changes import ChangeKind
 from family_safety.db.models import Account, GuardianLink, LinkStatus
 from family_safety.db.outbox import EventType
-from family_safety.domain.links.lifecycle import end_link_at_18
+from family_safety.domain.links.lifecycle import end_link_at_18, end_link_no_longer_adult
 from family_safety.domain.links.repository import links_ending_by
 from family_safety.domain.notifications.kinds import NotificationKind
 from family_safety.domain.notifications.services import notify
@@ -31,7 +32,7 @@ from family_safety.domain.policy.transitions import lifted_gates
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
-    from datetime import date, datetime
+    from datetime import datetime
     from uuid import UUID
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -44,15 +45,52 @@ SWEEP_BATCH = 100
 _log = structlog.get_logger("family_safety.domain.ages.birthdays")
 
 
+VERIFIED = "verified"
+"""The only method whose signal may raise an account's age."""
+
+
 def age_today(account: AnyAccount, today: date) -> int:
-    """What this account's age is today: the one home of it (holds, minimum ages). Today the
-    birthdate alone says; an age signal will be one more input here."""
-    return age_on(account.birthdate, today)
+    """What this account's age is today: the one home of it (bands, gates, holds, minimum ages,
+    who may be a guardian or be guarded). Its inputs are the birthdate and the kept age signal,
+    folded into one date when the signal is applied (``assured_birthdate``)."""
+    return age_on(account.age_birthdate, today)
+
+
+def band_today(pack: PolicyPack, account: AnyAccount, today: date) -> str | None:
+    """The account's band today, from ``age_today``'s date; None: under the minimum age."""
+    return pack.band_for(account.age_birthdate, today)
+
+
+def assured_birthdate(
+    birthdate: date, lower: int | None, upper: int | None, method: str, on: date
+) -> date | None:
+    """The birthdate an age signal received on ``on`` makes the account's age count from, or
+    None when it leaves the birthdate's age as it is. The age is lowered to ``upper`` when the
+    birthdate says more (any method), and raised to ``lower`` when it says less (``verified``
+    only), as of that day: the account counts as having turned that age on it, and grows a year
+    older every year from then on, as a birthdate does."""
+    age = age_on(birthdate, on)
+    if upper is not None and age > upper:
+        return _years_before(on, upper)  # turned ``upper`` that day: that age for a year
+    if lower is not None and age < lower and method == VERIFIED:
+        return _years_before(on, lower)  # turned ``lower`` that day
+    return None
+
+
+def _years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier; 29 February becomes 28 February (who was born on it is
+    that age on the day, as ``age_on`` counts)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return date(day.year - years, 2, 28)
 
 
 def band_change_due(pack: PolicyPack, account: AnyAccount, today: date) -> bool:
-    """Pure and cheap: has the account entered a band it has not been told about?"""
-    return pack.band_for(account.birthdate, today) != _announced_band(pack, account)
+    """Pure and cheap: has the account entered a band it has not been told about? (Under the
+    minimum age, which only an age signal makes an account, it has no band: it is held.)"""
+    band = band_today(pack, account, today)
+    return band is not None and band != _announced_band(pack, account)
 
 
 async def apply_birthdays(
@@ -76,6 +114,37 @@ async def apply_birthdays(
         for link in list(due):
             await end_link_at_18(session, pack, link)
         await session.commit()
+
+
+async def age_changed(
+    session: AsyncSession, pack: PolicyPack, account: Account, now: datetime
+) -> None:
+    """What a change of the account's age (an age signal applied to its row) changes, written in
+    the caller's transaction, as a birthday would: the holder hears of its new band; its links as
+    a teen end from the day it is 18 (as at 18), or later when it became younger; its links as a
+    guardian end when it is no longer of a guardian's age. (Its hold: ``holds.review_hold``.)"""
+    today = now.date()
+    await session.flush()
+    await _announce_band_change(session, pack, account, today, now)
+    as_teen = await session.scalars(
+        select(GuardianLink).where(
+            GuardianLink.teen_id == account.id, GuardianLink.status == LinkStatus.ACTIVE.value
+        )
+    )
+    for link in list(as_teen):
+        link.ends_on = max(today, pack.adult_on(account.age_birthdate))
+        await session.flush()
+        if link.ends_on <= today:
+            await end_link_at_18(session, pack, link)
+    if pack.is_guardian_band(band_today(pack, account, today)):
+        return
+    as_guardian = await session.scalars(
+        select(GuardianLink).where(
+            GuardianLink.guardian_id == account.id, GuardianLink.active_on(today)
+        )
+    )
+    for link in list(as_guardian):
+        await end_link_no_longer_adult(session, pack, link, now)
 
 
 async def end_links_at_18(
@@ -131,7 +200,7 @@ async def _announce_band_change(
     if not band_change_due(pack, account, today):
         return
     announced = _announced_band(pack, account)
-    band = pack.band_for(account.birthdate, today)
+    band = band_today(pack, account, today)
     # An account exists only once it was old enough: it had a band when it was created (or was
     # told of one since), and has one now.
     assert announced is not None

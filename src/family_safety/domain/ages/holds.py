@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from family_safety.db import outbox
 from family_safety.db.models import Account
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from family_safety.db.account_records import AnyAccount
     from family_safety.domain.components import Components
-    from family_safety.domain.policy.laws import Law, LawBook
+    from family_safety.domain.policy.laws import LawBook
 
 SWEEP_BATCH = 100
 PACK_MINIMUM_AGE_TITLE = "minimum age"
@@ -88,18 +88,36 @@ def held(account: AnyAccount) -> Held | None:
     return Held(account.held_law_id, title, account.held_since)
 
 
+@dataclass(frozen=True, slots=True)
+class PackMinimumAge:
+    """The pack's own minimum age as a law that applies everywhere: only an age signal can make
+    an account younger (registration refuses it), and its hold has ``law_id`` null."""
+
+    minimum_age: int
+    id: str = ""  # no law: held_law_id null
+    title: str = PACK_MINIMUM_AGE_TITLE
+    countries: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+
+    def covers(self, country: str | None, region: str | None) -> bool:
+        return True
+
+
 def applying_laws(components: Components, today: date) -> Sequence[MinimumAgeLaw]:
     """The laws with a minimum age that apply today anywhere (status in force, in their dates),
-    from the law book of this process (swapped on every instance when a status changes). Asked
-    on every request: memoised per book and day."""
-    return _minimum_age_laws(components.laws.current(), today)
+    from the law book of this process (swapped on every instance when a status changes), and the
+    pack's own minimum age. Asked on every request: memoised per book and day."""
+    return _minimum_age_laws(components.laws.current(), today, components.pack.minimum_age)
 
 
 @lru_cache(maxsize=8)
-def _minimum_age_laws(book: LawBook, today: date) -> tuple[Law, ...]:
-    return tuple(
+def _minimum_age_laws(
+    book: LawBook, today: date, pack_minimum_age: int
+) -> tuple[MinimumAgeLaw, ...]:
+    laws: tuple[MinimumAgeLaw, ...] = tuple(
         law for law in book.laws if law.minimum_age is not None and book.applies_now(law, today)
     )
+    return (*laws, PackMinimumAge(pack_minimum_age))
 
 
 def region_of(account: AnyAccount) -> str | None:
@@ -110,13 +128,13 @@ def law_below_minimum_age(
     laws: Iterable[MinimumAgeLaw], country: str | None, region: str | None, age: int
 ) -> MinimumAgeLaw | None:
     """Of the laws given, the one with the highest minimum age above age that covers the place
-    (ties: the first by id), or None."""
+    (ties: the first by id), or None; below the pack's own minimum age, that one."""
     found = [
-        (-law.minimum_age, law.id, law)
+        (law.id != "", -law.minimum_age, law.id, law)
         for law in laws
         if law.minimum_age is not None and age < law.minimum_age and law.covers(country, region)
     ]
-    return min(found, key=lambda item: item[:2])[2] if found else None
+    return min(found, key=lambda item: item[:3])[3] if found else None
 
 
 def hold_due(
@@ -135,9 +153,7 @@ def hold_change_due(account: AnyAccount, laws: Iterable[MinimumAgeLaw], today: d
     law = hold_due(account, laws, today)
     if account.held_since is None:
         return law is not None
-    if account.held_law_id is None:  # a hold of the pack's own minimum age is not a law's
-        return False
-    return law is None or law.id != account.held_law_id
+    return law is None or (law.id or None) != account.held_law_id
 
 
 def may_pass_while_held(method: str, path: str) -> bool:
@@ -167,10 +183,10 @@ async def review_hold(
         kind, action = NotificationKind.ACCOUNT_RELEASED, "account.released"
         data: dict[str, Any] = {"law_id": before["law_id"], "title": before["title"]}
     else:
-        account.held_law_id, account.held_title = law.id, law.title
+        account.held_law_id, account.held_title = law.id or None, law.title
         account.held_since = account.held_since or now
         kind, action = NotificationKind.ACCOUNT_HELD, "account.held"
-        data = {"law_id": law.id, "title": law.title, "minimum_age": law.minimum_age}
+        data = {"law_id": law.id or None, "title": law.title, "minimum_age": law.minimum_age}
     # The audit entry moves the settings version: the account is forgotten from memory on every
     # instance, and its next request reads the hold.
     await chain.record(
@@ -235,15 +251,16 @@ async def review_holds(
 
 
 def _candidates(laws: Sequence[MinimumAgeLaw], today: date) -> ColumnElement[bool]:
-    """Accounts held under a law, and accounts younger than a minimum age where it applies."""
-    conditions: list[ColumnElement[bool]] = [Account.held_law_id.is_not(None)]
+    """Held accounts, and accounts younger than a law's minimum age where it applies (by the
+    date their age counts from, ``Account.age_birthdate``)."""
+    conditions: list[ColumnElement[bool]] = [Account.held_since.is_not(None)]
     for law in laws:
         if law.minimum_age is None:
             continue
         # Born after this day: younger than the minimum age today (a day early at most; the
         # review checks the exact age).
         born_after = today - timedelta(days=366 * law.minimum_age)
-        young = Account.birthdate > born_after
+        young = func.coalesce(Account.assured_birthdate, Account.birthdate) > born_after
         if law.countries:
             conditions.append(Account.country.in_(sorted(law.countries)) & young)
         if law.regions:

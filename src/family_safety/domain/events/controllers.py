@@ -114,7 +114,7 @@ async def _message(
         # A law's status changed: sent as settings.changed with the ETag of the laws now
         # applied (a client holding that ETag has nothing to read again).
         today = utc_today()
-        band = components.pack.band_for(account.birthdate, today)
+        band = components.pack.settings_band(account.age_birthdate, today)
         book = await components.laws.settled()
         laws = book.applying_ids(account.country, account.region, today)
         etag = settings_etag(components.pack, account.id, account.settings_version, band, laws)

@@ -14,6 +14,7 @@ from family_safety.domain.family_center.pages import LIST_LIMIT
 from family_safety.domain.family_center.words import (
     LABELS,
     action_words,
+    age_assurance_words,
     law_shown,
     minutes_words,
     value_words,
@@ -63,6 +64,11 @@ class TeenOverview:
             "guardian_teen.html",
             status_code=status_code,
             teen=teen,
+            assurance=age_assurance_words(
+                teen,
+                visit.components.pack.settings_band(teen.age_birthdate, now.date()),
+                name=teen.display_name,
+            ),
             link=guarded.link,
             rows=_limit_rows(visit.components, snapshot, guarded, mine),
             etag=limits_etag(guarded.link),

@@ -322,3 +322,46 @@ def notification_words(kind: str, data: dict[str, Any], me: str, teens: dict[str
             return f"Your age group changed. You can now choose: {keys}. Nothing changed by itself."
         return "Your age group changed. Nothing changed by itself."
     return kind.replace(".", " ").replace("_", " ").capitalize() + "."
+
+
+_ASSURED_BY = {
+    "self_declared": "as you told it",
+    "guardian_declared": "as a parent or guardian told it",
+    "estimated": "from its own estimate",
+    "verified": "after checking",
+}
+_ASSURED_BY_THEM = {
+    "self_declared": "as they told it",
+    "guardian_declared": "as a parent or guardian told it",
+    "estimated": "from its own estimate",
+    "verified": "after checking",
+}
+
+
+def _age_range_words(lower: int | None, upper: int | None) -> str:
+    if lower is not None and upper is not None:
+        return f"{lower}" if lower == upper else f"{lower} to {upper}"
+    return f"{lower} or older" if lower is not None else f"{upper} or younger"
+
+
+def _band_words(band: str) -> str:
+    return "18 or older" if band.endswith("+") else band.replace("-", " to ")
+
+
+def age_assurance_words(account: Any, band: str, *, name: str | None = None) -> str | None:
+    """What an app store said about the account's age, and what that changes, in plain words:
+    to the holder (``name`` None) or to a guardian about the teen ``name``. None: no signal."""
+    if account.assurance_method is None:
+        return None
+    said = _age_range_words(account.assurance_lower, account.assurance_upper)
+    if name is None:
+        how = _ASSURED_BY[account.assurance_method]
+        return (
+            f"An app store said you are {said}, {how}. That is the age that counts here: your "
+            f"settings, and what you can change, follow the rules for ages {_band_words(band)}."
+        )
+    how = _ASSURED_BY_THEM[account.assurance_method]
+    return (
+        f"An app store said {name} is {said}, {how}. That is the age that counts here: their "
+        f"settings, and what they can change, follow the rules for ages {_band_words(band)}."
+    )

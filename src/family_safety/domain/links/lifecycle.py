@@ -39,13 +39,23 @@ async def end_link(
     now: datetime,
 ) -> bool:
     """One side ends an active link; False when it had already ended (at 18 included)."""
-    return await _end(session, pack, link, ended_by=ended_by, now=now)
+    return await _end(session, pack, link, ended_by=ended_by, now=now, at_18=False)
 
 
 async def end_link_at_18(session: AsyncSession, pack: PolicyPack, link: GuardianLink) -> bool:
     """Write down the end of a link whose teen has turned 18 (it stopped being active on that
     day whatever is written); False when that is already done."""
-    return await _end(session, pack, link, ended_by=None, now=midnight_utc(link.ends_on))
+    return await _end(
+        session, pack, link, ended_by=None, now=midnight_utc(link.ends_on), at_18=True
+    )
+
+
+async def end_link_no_longer_adult(
+    session: AsyncSession, pack: PolicyPack, link: GuardianLink, now: datetime
+) -> bool:
+    """End an active link whose guardian is no longer of a guardian's age (an age signal made
+    it younger): status ``ended``, ended by nobody, both sides told; False when it had ended."""
+    return await _end(session, pack, link, ended_by=None, now=now, at_18=False)
 
 
 async def _end(
@@ -55,10 +65,10 @@ async def _end(
     *,
     ended_by: AnyAccount | None,
     now: datetime,
+    at_18: bool,
 ) -> bool:
     await chain.lock_account(session, link.teen_id)
     await session.refresh(link)
-    at_18 = ended_by is None
     if link.status != LinkStatus.ACTIVE.value or (not at_18 and not link.is_active_on(now.date())):
         return False
     status = LinkStatus.ENDED_AT_18 if at_18 else LinkStatus.ENDED
@@ -94,9 +104,13 @@ async def _end(
         at=now,
         link_id=link.id,
     )
-    _notify_ended(session, link, teen=teen, guardian=guardian, ended_by=ended_by, now=now)
+    _notify_ended(
+        session, link, teen=teen, guardian=guardian, ended_by=ended_by, now=now, at_18=at_18
+    )
     if at_18:
         reason = "turned_18"
+    elif ended_by is None:
+        reason = "age_changed"  # an age signal: the guardian is no longer an adult
     else:
         reason = "ended_by_teen" if actor.role == chain.ActorRole.SELF else "ended_by_guardian"
     outbox.enqueue(
@@ -131,12 +145,16 @@ def _notify_ended(
     guardian: AnyAccount,
     ended_by: AnyAccount | None,
     now: datetime,
+    at_18: bool,
 ) -> None:
     link_id = str(link.id)
-    if ended_by is None:
+    if ended_by is None:  # ended by itself: both sides are told
+        kind = NotificationKind.LINK_ENDED_AT_18 if at_18 else NotificationKind.LINK_ENDED
         for recipient, role, other in ((teen, "guardian", guardian), (guardian, "teen", teen)):
-            data = {"link_id": link_id, role: party(other)}
-            notify(session, recipient.id, NotificationKind.LINK_ENDED_AT_18, data, now)
+            data: dict[str, object] = {"link_id": link_id, role: party(other)}
+            if not at_18:
+                data["ended_by"] = None
+            notify(session, recipient.id, kind, data, now)
         return
     if ended_by.id == teen.id:
         recipient, role, other = guardian, "teen", teen

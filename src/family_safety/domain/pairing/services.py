@@ -206,7 +206,7 @@ class PairingService:
             guardian_id=guardian.id,
             teen_id=teen.id,
             created_at=now,
-            ends_on=self.pack.adult_on(teen.birthdate),
+            ends_on=self.pack.adult_on(teen.age_birthdate),
         )
         self.session.add(link)
         await self.session.flush()
@@ -246,7 +246,7 @@ class PairingService:
     ) -> tuple[PairingInvitation, Account]:
         """Every refusal, in the contract's order; spends nothing."""
         invitation = await self._find(teen, proof, now)
-        if not self.pack.is_teen(self.pack.band_for(teen.birthdate, today)):
+        if not self.pack.is_teen(self.pack.band_for(teen.age_birthdate, today)):
             raise problems.not_a_teen(self.pack)
         guardian = await self.session.get_one(Account, invitation.guardian_id)
         if not self._is_adult(guardian, today):
@@ -322,4 +322,4 @@ class PairingService:
         )
 
     def _is_adult(self, account: AnyAccount, today: date) -> bool:
-        return self.pack.is_guardian_band(self.pack.band_for(account.birthdate, today))
+        return self.pack.is_guardian_band(self.pack.band_for(account.age_birthdate, today))

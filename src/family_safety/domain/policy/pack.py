@@ -104,6 +104,11 @@ class PolicyPack:
                 return band.name
         return None
 
+    def settings_band(self, birthdate: date, today: date) -> str:
+        """The band whose defaults and gates apply: ``band_for``, or the youngest band under the
+        minimum age (only an age signal makes an account that young, and it is then held)."""
+        return self.band_for(birthdate, today) or self.bands[0].name
+
     def is_teen(self, band: str | None) -> bool:
         """Whether band (None: under the minimum age, see band_for) is a teen band."""
         return band in self.teen_bands

@@ -23,7 +23,7 @@ _NOT_FOR_18_PLUS = frozenset({"under_18"})
 
 def is_minor(pack: PolicyPack, account: AnyAccount, today: date) -> bool:
     """The one question this module asks of ages: is the account under 18 (a teen band) today."""
-    band = pack.band_for(account.birthdate, today)
+    band = pack.band_for(account.age_birthdate, today)
     return band is not None and pack.is_teen(band)
 
 

@@ -147,7 +147,7 @@ class ScreenTimeStatuses:
         if kept is None or kept.settings_version != account.settings_version:
             return None
         today = now.date()
-        if kept.band != self._pack.band_for(account.birthdate, today):
+        if kept.band != self._pack.settings_band(account.age_birthdate, today):
             return None
         return kept if kept.laws == self._settings_answers.laws_of(account, today) else None
 

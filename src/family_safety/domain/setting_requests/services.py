@@ -95,8 +95,7 @@ class SettingRequestService:
             value = kind.parse(raw_value)
         except InvalidValue as exc:
             raise problems.invalid_field("value", str(exc)) from exc
-        band = self.pack.band_for(teen.birthdate, today)
-        assert band is not None  # a teen's (the route's guard)
+        band = self.pack.settings_band(teen.age_birthdate, today)
         laws = (await read_book(self.session)).applying(teen.country, teen.region, today)
         if not needs_approval(self.pack, band=band, key=key, value=value, laws=laws):
             raise problems.invalid_field(
@@ -267,7 +266,7 @@ class SettingRequestService:
         """Hold the teen's choice for key at the loosest value it may choose without the
         withdrawn approval: its ``needs_guardian`` bound, or an approval still standing."""
         today = now.date()
-        band = self.pack.band_for(teen.birthdate, today)
+        band = self.pack.settings_band(teen.age_birthdate, today)
         members = getattr(CATALOG[key], "members", ())
         settings = AccountSettingsService(self.session, self.pack)
         choice = await settings.own_choice(teen, key)

@@ -28,6 +28,7 @@ from family_safety.domain.family_center.web import PREFIX
 from family_safety.domain.family_center.words import (
     LABELS,
     action_words,
+    age_assurance_words,
     law_shown,
     minutes_words,
     notification_words,
@@ -184,6 +185,7 @@ class HomePages(Controller):
             questions=list(reversed(asked.items))[:QUESTIONS_SHOWN],
             answer_words=ANSWER_WORDS,
             news=await _whats_new(db_session, teen, {}),
+            assurance=age_assurance_words(teen, answer.age_band),
         )
 
     @get("/history")
@@ -230,7 +232,7 @@ def _askable(visit: Visit, settings: Any, today: Any) -> list[dict[str, Any]]:
     """The settings a guardian's approval could loosen for this teen: each key with a
     ``needs_guardian`` bound, and the values looser than what the teen has now."""
     pack = visit.components.pack
-    band = pack.band_for(visit.account.birthdate, today)
+    band = pack.band_for(visit.account.age_birthdate, today)
     rows = []
     for key, bound in pack.needs_guardian.get(band or "", {}).items():
         kind = CATALOG[key]
