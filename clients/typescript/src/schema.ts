@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The service's entry points; browsers go to the Family Center
+         * @description With `Accept` preferring `text/html` (a browser): 303 to `/family`. Otherwise: a JSON index of the API, the OpenAPI document, the Family Center and health.
+         */
+        get: operations["Index"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -40,6 +60,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This process's metrics (Prometheus text format), to the allowed addresses
+         * @description Requests by route template, method and status, their durations, database pools, cache sizes, open event streams and webhook deliveries. Any address not in `FAMILY_SAFETY_METRICS_ALLOW_IPS` gets 404.
+         */
+        get: operations["MetricsMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/accounts": {
         parameters: {
             query?: never;
@@ -54,6 +94,26 @@ export interface paths {
          * @description Under 13 is refused (`minimum-age`); only its holder ever sees `birthdate`.
          */
         post: operations["V1AccountsRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/age-signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply an age signal from a trusted issuer
+         * @description The signal authenticates itself: a compact JWS (`typ` `age-signal+jwt`, `EdDSA` or `ES256`) signed with the key of the issuer named in `iss`. The account keeps its strongest signal; a weaker one is recorded and changes nothing (`applied: false`). A signal may lower the account's age (any method); only `verified` may raise it.
+         */
+        post: operations["V1AgeSignalsReceive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -78,7 +138,11 @@ export interface paths {
         delete: operations["V1MeErase"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change my profile
+         * @description Only the fields named change, by the registration's rules; null puts one back to its registration default (the handle, no country, `UTC`). `birthdate` is never changed here (422). A new `timezone` moves today's screen time, quiet hours and time away at once; a new `country` re-resolves the settings. Every change is audited; a 13-17 account's guardians are told of a new country or time zone (`profile.changed`).
+         */
+        patch: operations["V1MeChange"];
         trace?: never;
     };
     "/v1/me/export": {
@@ -297,7 +361,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The invitation's token as a QR code */
+        /**
+         * The invitation's token as a QR code
+         * @description `?content=link`: the QR code holds instead the link to the Family Center page that previews the invitation (`/family/pair?token=…` on the service's public base URL), which a phone's camera opens.
+         */
         get: operations["V1PairingInvitationsInvitationIdQrSvgQr"];
         put?: never;
         post?: never;
@@ -964,6 +1031,119 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoints, oldest first (service, staff) */
+        get: operations["V1WebhooksEndpoints"];
+        put?: never;
+        /**
+         * Subscribe an endpoint to events (service, staff)
+         * @description The answer holds the endpoint's `secret`, shown this once. The URL must be `https` and reach a public address (422 `webhook-url-not-allowed`), unless the operator lists its host in `FAMILY_SAFETY_WEBHOOK_ALLOW_HOSTS`.
+         */
+        post: operations["V1WebhooksCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One endpoint, without its secret (service, staff) */
+        get: operations["V1WebhooksEndpointIdEndpoint"];
+        put?: never;
+        post?: never;
+        /** Delete an endpoint and its deliveries (service, staff) */
+        delete: operations["V1WebhooksEndpointIdDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{endpoint_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's deliveries, oldest first (service, staff) */
+        get: operations["V1WebhooksEndpointIdDeliveriesDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{endpoint_id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable an endpoint again (service, staff)
+         * @description After a 410 disabled it: its pending deliveries are attempted again.
+         */
+        post: operations["V1WebhooksEndpointIdEnableEnable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attempt a delivery again now (service, staff) */
+        post: operations["V1WebhooksEndpointIdDeliveriesDeliveryIdRetryRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{endpoint_id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new secret (service, staff)
+         * @description The previous secret signs beside the new one for 24 hours: two `v1,` signatures in `webhook-signature`.
+         */
+        post: operations["V1WebhooksEndpointIdSecretRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/access/v1/evaluation": {
         parameters: {
             query?: never;
@@ -1156,6 +1336,16 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** AgeAssuranceOut */
+        AgeAssuranceOut: {
+            /** @enum {string} */
+            method: "self_declared" | "guardian_declared" | "estimated" | "verified";
+            issuer: string;
+            lower: number | null;
+            upper: number | null;
+            /** Format: date-time */
+            at: string;
+        };
         /**
          * AgeBand
          * @description An age band of the policy, youngest first.
@@ -1167,6 +1357,20 @@ export interface components {
             band: components["schemas"]["AgeBand"];
             /** @constant */
             kind: "age_gate";
+        };
+        /** AgeSignalIn */
+        AgeSignalIn: {
+            /** @description A compact JWS: header `{alg: EdDSA or ES256, kid, typ: age-signal+jwt}`, claims `{iss, sub, iat, exp, jti, age_range: {lower, upper}, method}`. */
+            signal: string;
+        };
+        /** AgeSignalOut */
+        AgeSignalOut: {
+            /** Format: uuid */
+            account_id: string;
+            /** @description True when the signal was at least as strong as the kept one and replaced it; false when it was weaker: recorded, and nothing changed. */
+            applied: boolean;
+            age_band: components["schemas"]["AgeBand"];
+            age_assurance: components["schemas"]["AgeAssuranceOut"] | null;
         };
         /** AuditActor */
         AuditActor: {
@@ -1450,6 +1654,21 @@ export interface components {
         DecisionsOut: {
             evaluations: components["schemas"]["DecisionOut"][];
         };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            message_id: string;
+            /** @enum {string} */
+            type: "settings.changed" | "link.created" | "link.ended" | "time_request.created" | "time_request.decided" | "report.filed" | "age_band.changed" | "account.held" | "account.released" | "account.deleted";
+            /** @enum {string} */
+            state: "pending" | "delivered" | "failed";
+            attempts: number;
+            last_status: number | null;
+            last_attempt_at: string | null;
+            next_attempt_at: string | null;
+        };
         /** DownloadsAllowedBound */
         DownloadsAllowedBound: {
             value: boolean;
@@ -1526,6 +1745,18 @@ export interface components {
             age_band: components["schemas"]["AgeBand"];
             policy: components["schemas"]["PolicyRef"];
             settings: components["schemas"]["EffectiveSettingsMap"];
+        };
+        /** EndpointOut */
+        EndpointOut: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: ("settings.changed" | "link.created" | "link.ended" | "time_request.created" | "time_request.decided" | "report.filed" | "age_band.changed" | "account.held" | "account.released" | "account.deleted")[];
+            description: string | null;
+            /** @enum {string} */
+            state: "active" | "disabled";
+            /** Format: date-time */
+            created_at: string;
         };
         /** EntityIn */
         EntityIn: {
@@ -2156,6 +2387,26 @@ export interface components {
             /** @example sam_14 */
             handle: string;
         };
+        /** NewEndpoint */
+        NewEndpoint: {
+            url: string;
+            events: ("settings.changed" | "link.created" | "link.ended" | "time_request.created" | "time_request.decided" | "report.filed" | "age_band.changed" | "account.held" | "account.released" | "account.deleted")[];
+            description?: string | null;
+        };
+        /** NewEndpointOut */
+        NewEndpointOut: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: ("settings.changed" | "link.created" | "link.ended" | "time_request.created" | "time_request.decided" | "report.filed" | "age_band.changed" | "account.held" | "account.released" | "account.deleted")[];
+            description: string | null;
+            /** @enum {string} */
+            state: "active" | "disabled";
+            /** Format: date-time */
+            created_at: string;
+            /** @description `whsec_` and the base64 of 32 random bytes. */
+            secret: string;
+        };
         /** NewInvitation */
         NewInvitation: Record<string, never>;
         /** NewReport */
@@ -2181,7 +2432,7 @@ export interface components {
          * NotificationKind
          * @enum {string}
          */
-        NotificationKind: "link.created" | "link.ended" | "link.ended_at_18" | "limits.updated" | "band.changed" | "time_request.created" | "time_request.decided" | "time_grant.created" | "setting_request.created" | "setting_request.decided" | "setting_request.withdrawn" | "account.held" | "account.released" | "report.filed" | "report.updated";
+        NotificationKind: "link.created" | "link.ended" | "link.ended_at_18" | "limits.updated" | "band.changed" | "time_request.created" | "time_request.decided" | "time_grant.created" | "setting_request.created" | "setting_request.decided" | "setting_request.withdrawn" | "account.held" | "account.released" | "report.filed" | "report.updated" | "profile.changed";
         /** NotificationOut */
         NotificationOut: {
             /** Format: uuid */
@@ -2364,6 +2615,8 @@ export interface components {
             timezone: string;
             /** Format: date-time */
             created_at: string;
+            /** @description Null, or the kept age signal: its age decides the band, the gates and who may be a guardian or be guarded. Never the birthdate. */
+            age_assurance?: components["schemas"]["AgeAssuranceOut"] | null;
             /** Format: date */
             birthdate: string;
             /** @description Set while the account is held below a minimum age that applies to it: every path but signing in and out, `GET /v1/me`, the export, erasure, the laws and help answers 403 `account-held`. */
@@ -2424,6 +2677,16 @@ export interface components {
             items: components["schemas"]["SettingRequestOut"][];
             next_cursor: string | null;
         };
+        /** Page[DeliveryOut] */
+        "Page_family_safety.domain.webhooks.schemas.DeliveryOut_": {
+            items: components["schemas"]["DeliveryOut"][];
+            next_cursor: string | null;
+        };
+        /** Page[EndpointOut] */
+        "Page_family_safety.domain.webhooks.schemas.EndpointOut_": {
+            items: components["schemas"]["EndpointOut"][];
+            next_cursor: string | null;
+        };
         /** PasswordChange */
         PasswordChange: {
             current_password: string;
@@ -2456,6 +2719,13 @@ export interface components {
             status: number;
             detail: string;
             errors?: components["schemas"]["FieldError"][] | null;
+        };
+        /** ProfileChange */
+        ProfileChange: {
+            display_name?: string | null;
+            country?: string | null;
+            region?: string | null;
+            timezone?: string | null;
         };
         /** RefreshRequest */
         RefreshRequest: {
@@ -2855,6 +3125,11 @@ export interface components {
             /** @description Only when `source` is `law`: the law that decided the value. */
             law?: components["schemas"]["LawRef"] | null;
         };
+        /** SecretOut */
+        SecretOut: {
+            /** @description The new secret; the previous one signs beside it for 24 hours. */
+            secret: string;
+        };
         /** SettingDecisionIn */
         SettingDecisionIn: {
             approve: boolean;
@@ -3064,6 +3339,26 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    Index: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     HealthLiveLive: {
         parameters: {
             query?: never;
@@ -3166,6 +3461,35 @@ export interface operations {
             };
         };
     };
+    MetricsMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain; version=0.0.4; charset=utf-8": string;
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     V1AccountsRegister: {
         parameters: {
             query?: never;
@@ -3241,6 +3565,84 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1AgeSignalsReceive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgeSignalIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgeSignalOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict. Problem types: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3360,6 +3762,80 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable. Problem types: `overloaded`, `service-unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1MeChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    "cache-control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnAccount"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable. Problem types: `service-unavailable`. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4126,7 +4602,10 @@ export interface operations {
     };
     V1PairingInvitationsInvitationIdQrSvgQr: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description What the code holds: the token (default) or the link. */
+                content?: "token" | "link";
+            };
             header?: never;
             path: {
                 invitation_id: string;
@@ -4185,6 +4664,15 @@ export interface operations {
             };
             /** @description Gone. Problem types: `invitation-expired`. */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6753,6 +7241,513 @@ export interface operations {
             };
             /** @description Unprocessable Entity. Problem types: `validation`. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1WebhooksEndpoints: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.domain.webhooks.schemas.EndpointOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1WebhooksCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewEndpoint"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewEndpointOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `malformed-body`, `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large. Problem types: `payload-too-large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1WebhooksEndpointIdEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1WebhooksEndpointIdDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1WebhooksEndpointIdDeliveriesDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_family_safety.domain.webhooks.schemas.DeliveryOut_"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity. Problem types: `validation`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1WebhooksEndpointIdEnableEnable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1WebhooksEndpointIdDeliveriesDeliveryIdRetryRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V1WebhooksEndpointIdSecretRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretOut"];
+                };
+            };
+            /** @description Bad Request. Problem types: `bad-request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized. Problem types: `unauthorized`. */
+            401: {
+                headers: {
+                    /** @description `Bearer`: send a valid access token. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden. Problem types: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found. Problem types: `not-found`. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
