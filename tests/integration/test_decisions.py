@@ -432,7 +432,7 @@ async def test_one_unknown_action_fails_the_whole_batch(people):
         await backend.post("/access/v1/evaluations", json={"evaluations": items}), 422, "validation"
     )
     fields = [error["field"] for error in problem["errors"]]
-    assert fields == ["evaluations.1.action.name"], problem
+    assert fields == ["evaluations[1].action.name"], problem
     # With every action known, the item lacking what its action needs is named.
     items[1]["action"]["name"] = "search"
     problem = expect_problem(

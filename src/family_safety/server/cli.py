@@ -350,17 +350,13 @@ async def _change_issuers(settings: Settings, args: argparse.Namespace) -> int:
                 for issuer in await list_issuers(session):
                     print(f"{issuer.name}\t{issuer.algorithm}\t{issuer.kid}")
             elif not await remove_issuer(session, args.name):
-                print(f"no issuer is named {args.name!r}", file=sys.stderr)
-                return 1
+                return _fail(f"no issuer is named {args.name!r}")
     except OSError as exc:
-        print(f"cannot read the public key: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+        return _fail(f"cannot read the public key: {exc.strerror or exc}")
     except PublicKeyError as exc:
-        print(f"{args.public_key}: {exc}", file=sys.stderr)
-        return 1
+        return _fail(f"{args.public_key}: {exc}")
     except IssuerExists as exc:
-        print(f"the issuer {exc.args[0]!r} has that name or that key already", file=sys.stderr)
-        return 1
+        return _fail(f"the issuer {exc.args[0]!r} has that name or that key already")
     finally:
         await engine.dispose()
     return 0
@@ -483,7 +479,7 @@ def _parser() -> argparse.ArgumentParser:
     issuer_actions.add_parser("list", help="name, algorithm and key id of each issuer")
     remove = issuer_actions.add_parser("remove", help="stop trusting an issuer")
     remove.add_argument("name")
-    issuers.set_defaults(run=_issuers)
+    issuers.set_defaults(run=_issuers, needs=(True, False))
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document the app serves")
     openapi.add_argument("path", nargs="?", help="the file to write (default: standard output)")
