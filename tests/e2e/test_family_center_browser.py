@@ -188,7 +188,9 @@ def test_a_guardian_and_a_teen_play_the_whole_story(server, browser, shots):
     expect(sam.page.get_by_text("Set by @mum").first).to_be_visible()
     sam.check("teen-home-linked")
     sam.page.get_by_label("Minutes").fill("20")
-    sam.page.get_by_label("Why").fill("Finishing a school project")
+    sam.page.get_by_role("region", name="Ask for more time").get_by_label("Why").fill(
+        "Finishing a school project"
+    )
     sam.page.get_by_role("button", name="Ask for more time").click()
     expect(sam.page.get_by_text("Your question was sent to your guardians.")).to_be_visible()
 
