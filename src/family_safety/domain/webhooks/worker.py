@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import structlog
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from family_safety.db.engine import READ_ONLY
@@ -157,9 +157,19 @@ class WebhookWorker:
                     select(WebhookEndpoint).where(WebhookEndpoint.state == ACTIVE)
                 )
             )
-            accounts = await self._settings_of(session, messages)
+            # One DELETE for the batch; the ETags only when an endpoint will hear of settings.
+            await session.execute(
+                delete(WebhookMessage).where(WebhookMessage.id.in_([m.id for m in messages]))
+            )
+            wanted = {event for endpoint in endpoints for event in endpoint.events}
+            accounts = (
+                await self._settings_of(session, messages)
+                if EventType.SETTINGS_CHANGED in wanted
+                else {}
+            )
             for message in messages:
-                await session.delete(message)
+                if message.type not in wanted:
+                    continue
                 subscribed = [e for e in endpoints if message.type in e.events]
                 body = self._body(message, accounts) if subscribed else None
                 if body is None:
