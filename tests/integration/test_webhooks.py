@@ -280,11 +280,12 @@ async def test_every_change_is_delivered_thin_and_signed(
     assert all(item["attempts"] == 1 and item["last_status"] == 204 for item in items)
 
 
+@pytest.mark.parametrize("country", [None, "DE"])  # DE: the EU's DSA guidelines apply
 async def test_settings_changed_carries_the_etag_the_settings_answer(
-    register, service, settings, engine, receiver
+    register, service, settings, engine, receiver, country
 ):
     await subscribe(service, receiver.url, ["settings.changed"])
-    teen = await register("teen", 14)
+    teen = await register("teen", 14, country=country)
     changed = await teen.patch("/v1/me/settings", json={"comments.who_can_comment": "no_one"})
     assert changed.status_code == 200, changed.text
     await drain(worker_for(engine, settings))

@@ -34,6 +34,7 @@ from family_safety.db.engine import READ_ONLY
 from family_safety.db.models import Account, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from family_safety.db.outbox import FIELDS, EventType
 from family_safety.domain.account_settings.services import settings_etag
+from family_safety.domain.laws.repository import read_book
 from family_safety.domain.webhooks.delivery import Attempt, next_wait, send
 from family_safety.domain.webhooks.services import ACTIVE, DELIVERED, DISABLED, FAILED, PENDING
 from family_safety.lib.safe_http import UrlPolicy, guarded_client
@@ -193,7 +194,8 @@ class WebhookWorker:
     async def _settings_of(
         self, session: AsyncSession, messages: list[WebhookMessage]
     ) -> dict[str, str]:
-        """The settings ETag, now, of each account a settings.changed message names (one read)."""
+        """The settings ETag, now, of each account a settings.changed message names: the one the
+        settings GET answers (its band by its age, signals included, and the laws applied)."""
         ids = {
             UUID(json.loads(message.data)["account_id"])
             for message in messages
@@ -202,16 +204,17 @@ class WebhookWorker:
         if not ids:
             return {}
         today = datetime.now(UTC).date()
-        rows = await session.execute(
-            select(Account.id, Account.birthdate, Account.settings_version).where(
-                Account.id.in_(ids)
-            )
-        )
+        book = await read_book(session)  # the laws in force, as the settings answer reads them
+        accounts = await session.scalars(select(Account).where(Account.id.in_(ids)))
         return {
-            str(account_id): settings_etag(
-                self._pack, account_id, version, self._pack.band_for(birthdate, today)
+            str(account.id): settings_etag(
+                self._pack,
+                account.id,
+                account.settings_version,
+                self._pack.settings_band(account.age_birthdate, today),
+                book.applying_ids(account.country, account.region, today),
             )
-            for account_id, birthdate, version in rows
+            for account in accounts
         }
 
     def _body(self, message: WebhookMessage, etags: dict[str, str]) -> str | None:
