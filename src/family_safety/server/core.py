@@ -408,20 +408,21 @@ class ApplicationCore(InitPluginProtocol):
     async def _sweep_what_retention_no_longer_covers(self, _app: Litestar) -> AsyncIterator[None]:
         components = self.components
         assert components is not None
+        stop = asyncio.Event()
         sweep = asyncio.create_task(
             retention.sweep_periodically(
                 components.sessions,
                 self.retention,
                 utc_now,
                 self.settings.retention_sweep_seconds,
+                stop,
             )
         )
         try:
             yield
         finally:
-            sweep.cancel()
-            with suppress(asyncio.CancelledError):
-                await sweep
+            stop.set()  # a batch under way commits first: no transaction is cancelled midway
+            await sweep
 
     @asynccontextmanager
     async def _export_every_span_at_the_end(self, _app: Litestar) -> AsyncIterator[None]:

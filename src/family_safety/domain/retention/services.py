@@ -12,6 +12,7 @@ sweeping at once only repeat each other's work.
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -117,13 +118,18 @@ async def sweep_periodically(
     plan: tuple[Swept, ...],
     now: Callable[[], datetime],
     interval_seconds: float,
+    stop: asyncio.Event,
 ) -> None:
     """Sweep a minute after the start (sooner with a shorter interval: a process restarted more
-    often than hourly still sweeps), then every interval until cancelled; a failure is logged
-    and retried next time."""
+    often than hourly still sweeps), then every interval until ``stop`` is set; a failure is
+    logged and retried next time. A sweep under way when ``stop`` is set ends first: it is never
+    cancelled inside a transaction, where it would hold the writer's lock."""
     wait = min(FIRST_SWEEP_SECONDS, interval_seconds)
     while True:
-        await asyncio.sleep(wait)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+        if stop.is_set():
+            return
         wait = interval_seconds
         try:
             deleted = await sweep(sessions, plan, now())
