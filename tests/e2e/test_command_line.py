@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # a real process per test, run by `make test-e2e`
+
 COMMAND = shutil.which("family-safety") or str(
     Path(__file__).parents[2] / ".venv/bin/family-safety"
 )
