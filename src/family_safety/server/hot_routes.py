@@ -165,6 +165,24 @@ def _json(content_type: bytes) -> bool:
     return content_type.partition(b";")[0].strip().lower() == b"application/json"
 
 
+def _each_once(
+    scope: Scope, names: tuple[bytes, bytes]
+) -> tuple[bytes | None, bytes | None] | None:
+    """The values of two headers (None when absent); None when either is sent twice, which
+    Litestar answers."""
+    first = second = None
+    for name, value in scope["headers"]:
+        if name == names[0]:
+            if first is not None:
+                return None
+            first = value
+        elif name == names[1]:
+            if second is not None:
+                return None
+            second = value
+    return first, second
+
+
 class HotRoutes:
     """The lane (``logs.Lane``): the answers of the ``ROUTES`` it can give in full, and the
     sign-in flood it sheds (see the module); None for every other request, which the
@@ -205,54 +223,44 @@ class HotRoutes:
     async def _answer_body(
         self, route: BodyRoute, scope: Scope, receive: BufferedReceive
     ) -> Answer | None:
-        authorization = content_type = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                if authorization is not None:
-                    return None
-                authorization = value.decode("latin-1")
-            elif name == b"content-type":
-                if content_type is not None:
-                    return None
-                content_type = value
+        headers = _each_once(scope, (b"authorization", b"content-type"))
+        if headers is None:
+            return None
+        authorization, content_type = headers
         if authorization is None or content_type is None or not _json(content_type):
             return None
-        components = self._components
-        grant = bearer_grant(components.tokens, authorization)
-        if grant is None:
+        signed_in = await self._signed_in(authorization)
+        if signed_in is None:
             return None
-        now = utc_now()
-        account = await signed_in_account(
-            components, grant.account_id, grant.session_id, now, from_memory=True
-        )
-        if account is None:
-            return None
+        account, now = signed_in
         body = await receive.body(MAX_BODY_BYTES)
         if body is None or not JsonDepthScanner().feed(body):
             return None
-        return await route(components, account, now, body)
+        return await route(self._components, account, now, body)
 
     async def _answer(self, route: HotRoute, scope: Scope) -> Answer | None:
-        authorization = if_none_match = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                if authorization is not None:
-                    return None
-                authorization = value.decode("latin-1")
-            elif name == b"if-none-match":
-                if if_none_match is not None:
-                    return None
-                if_none_match = value.decode("latin-1")
+        headers = _each_once(scope, (b"authorization", b"if-none-match"))
+        if headers is None:
+            return None
+        authorization, if_none_match = headers
         if authorization is None:
             return None
+        signed_in = await self._signed_in(authorization)
+        if signed_in is None:
+            return None
+        account, now = signed_in
+        etags = None if if_none_match is None else if_none_match.decode("latin-1")
+        return route(self._components, account, now, etags)
+
+    async def _signed_in(self, authorization: bytes) -> tuple[SignedInAccount, datetime] | None:
+        """The account a bearer token signs in, kept in memory, and the moment it was checked;
+        None when Litestar must answer (no valid token, an account not in memory)."""
         components = self._components
-        grant = bearer_grant(components.tokens, authorization)
+        grant = bearer_grant(components.tokens, authorization.decode("latin-1"))
         if grant is None:
             return None
         now = utc_now()
         account = await signed_in_account(
             components, grant.account_id, grant.session_id, now, from_memory=True
         )
-        if account is None:
-            return None
-        return route(components, account, now, if_none_match)
+        return None if account is None else (account, now)
