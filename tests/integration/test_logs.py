@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
+from datetime import datetime
 
+import pytest
 import structlog
 from litestar.testing import AsyncTestClient
 
 from family_safety.server.app import create_app
-from family_safety.server.logs import configure_logging, write_logs_here
+from family_safety.server.logs import (
+    ACCESS_LOGGER,
+    RequestLog,
+    configure_logging,
+    write_logs_here,
+)
 from tests.helpers import CHEAP_HASHER
 
 LINES = 2_000
@@ -77,3 +85,45 @@ def test_readable_lines_mask_secrets_too(capsys):
     assert "[info     ] signed in" in line
     assert "[family_safety.test] n=1 password=***" in line
     assert "hunter2" not in line
+
+
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "console"])
+@pytest.mark.parametrize("route", ["/v1/things/{thing_id}", None], ids=["routed", "unrouted"])
+async def test_an_access_line_reads_as_every_other_line(capsys, as_json, route):
+    """The access line skips the logger's processors for speed: it must still be the very line
+    a logger would write with the same fields (layout, order, quoting, level, logger name)."""
+
+    async def app(scope, receive, send):
+        if route is not None:
+            scope["path_template"] = route
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def ignore(message):
+        pass
+
+    configure_logging("INFO", as_json=as_json)
+    scope = {
+        "type": "http",
+        "method": "DELETE",
+        "path": "/v1/things/1",
+        "headers": [(b"x-request-id", b"r-7")],
+    }
+    await RequestLog(app)(scope, None, ignore)
+    structlog.get_logger(ACCESS_LOGGER).info(
+        "request", request_id="r-7", method="DELETE", route=route, status=204, duration_ms=0.0
+    )
+    written, logged = capsys.readouterr().err.splitlines()
+    if as_json:
+        written_fields, logged_fields = json.loads(written), json.loads(logged)
+        for fields in (written_fields, logged_fields):
+            assert isinstance(fields.pop("duration_ms"), float)
+            datetime.fromisoformat(fields.pop("timestamp"))
+        assert written_fields == logged_fields
+        assert list(json.loads(written)) == list(json.loads(logged))  # the same key order too
+    else:
+        time_and_duration = re.compile(r"^\S+ | duration_ms=[0-9.]+ ")
+        assert time_and_duration.sub("", written) == time_and_duration.sub("", logged)
+        assert f"[{ACCESS_LOGGER}] duration_ms=" in written
+        assert f"route={route} status=204" in written
+        datetime.fromisoformat(written.split(" ", 1)[0])
