@@ -17,6 +17,19 @@ through both instances, staff enjoin ``EU-DSA-28`` through the first. It prints:
 - what the reader saw meanwhile: its reads, failures, p50, p99 and worst latency;
 - the time one sweep of the holds takes over the accounts (``ages.holds.review_holds``).
 
+The service re-resolves lazily: the change swaps each instance's law book (the first through
+its own PATCH, the second when it hears the change), every touched account's ETag changes with
+it, and each account's next read resolves its answer again from the database. So the second
+figure is how fast both instances answer every touched account cold, as fast as the harness
+asks (``--concurrency`` connections to each instance at once).
+
+The harness keeps its own cost small, so that on a small machine the servers and PostgreSQL
+have the CPU: rows are seeded with ``COPY``, tokens are minted while they are, requests go over
+bare keep-alive connections (``plain_http``, not httpx), both instances are warmed at once, and
+the reader runs in a process of its own (its latencies are the service's, not this event loop's
+queue). Progress lines (stderr) time each phase. At 100,000 accounts on 2 shared cores, expect
+the seeding and minting to take about a minute, the warming a few minutes.
+
 A measurement, never a test; its figures go in BENCHMARKS.md with the machine they ran on.
 """
 
@@ -24,37 +37,39 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import random
 import secrets
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import httpx
 from sqlalchemy import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from tests.bench.load import (
     ISSUER,
     PASSWORD,
     account_rows,
-    insert_rows,
     mint_access_tokens,
     postgres_admin,
     progress,
     server_environment,
     years_before,
 )
-from tests.e2e.conftest import start_server
+from tests.bench.plain_http import Connection
+from tests.e2e.conftest import STARTUP_TIMEOUT_SECONDS, Server, start_server
 from uuid_utils.compat import uuid7
 
 from family_safety.db import migrations
 from family_safety.db.engine import create_engine
+from family_safety.db.models import metadata
 from family_safety.domain.ages import holds
 from family_safety.domain.laws.repository import read_book
 from family_safety.domain.safety import services as safety_services
@@ -63,10 +78,15 @@ from family_safety.lib.security.keyring import create_keyring, load_keyring
 from family_safety.lib.security.passwords import PasswordHasher
 from family_safety.lib.security.tokens import TokenSigner
 
+if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
+    from multiprocessing.synchronize import Event
+
 LAW = "EU-DSA-28"
 STAFF_HANDLE = "bench_staff"
-CONCURRENCY = 16
+CONCURRENCY = 32  # connections to each instance while fetching every account
 READER_PAUSE_SECONDS = 0.002
+SETTINGS = "/v1/me/settings"
 
 
 @dataclass
@@ -97,21 +117,50 @@ def _session_rows(session_of: dict[UUID, UUID], now: datetime) -> Iterator[dict[
         }
 
 
-async def seed(database_url: str, accounts: int) -> Seeded:
-    password_hash = await PasswordHasher(memory_kib=19 * 1024, time_cost=2).hash(PASSWORD)
-    now = datetime.now(UTC)
-    today = now.date()
+async def copy_rows(
+    connection: AsyncConnection, table_name: str, rows: Iterable[dict[str, Any]]
+) -> None:
+    """``COPY`` the rows into the table (PostgreSQL), each value as SQLAlchemy would bind it."""
+    listed = list(rows)
+    if not listed:
+        return
+    table = metadata.tables[table_name]
+    columns = list(listed[0])
+    dialect = connection.dialect
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    ]
+    records = [
+        tuple(
+            value if process is None else process(value)
+            for process, value in zip(processors, (row[name] for name in columns), strict=True)
+        )
+        for row in listed
+    ]
+    driver = (await connection.get_raw_connection()).driver_connection  # asyncpg's own
+    assert driver is not None
+    await driver.copy_records_to_table(table_name, records=records, columns=columns)
+
+
+def population(accounts: int) -> Seeded:
     au_ids = [uuid7() for _ in range(accounts // 2)]
     de_ids = [uuid7() for _ in range(accounts - accounts // 2)]
     staff_id = uuid7()
     session_of = {account_id: uuid7() for account_id in (*au_ids, *de_ids, staff_id)}
+    return Seeded(au_ids, de_ids, staff_id, session_of)
+
+
+async def seed(database_url: str, seeded: Seeded) -> None:
+    password_hash = await PasswordHasher(memory_kib=19 * 1024, time_cost=2).hash(PASSWORD)
+    now = datetime.now(UTC)
+    today = now.date()
     engine = create_engine(Settings(database_url=database_url))
     try:
         async with engine.begin() as connection:
             for ids, country, age, prefix in (
-                (au_ids, "AU", 17, "bench_au_"),
-                (de_ids, "DE", 14, "bench_de_"),
-                ([staff_id], None, 40, STAFF_HANDLE),
+                (seeded.au_ids, "AU", 17, "bench_au_"),
+                (seeded.de_ids, "DE", 14, "bench_de_"),
+                ([seeded.staff_id], None, 40, STAFF_HANDLE),
             ):
                 birthdate = years_before(today, age) - timedelta(days=100)
                 rows = account_rows(
@@ -121,59 +170,91 @@ async def seed(database_url: str, accounts: int) -> Seeded:
                     password_hash,
                     now,
                 )
-                await insert_rows(
+                await copy_rows(
                     connection, "account", ({**row, "country": country} for row in rows)
                 )
-            await insert_rows(connection, "refresh_token", _session_rows(session_of, now))
+            await copy_rows(connection, "refresh_token", _session_rows(seeded.session_of, now))
         async with AsyncSession(engine, expire_on_commit=False) as session:
             await safety_services.grant_role(session, STAFF_HANDLE, "staff", now)
     finally:
         await engine.dispose()
-    return Seeded(au_ids, de_ids, staff_id, session_of)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    status: int
+    etag: str | None
+
+
+def bearer(token: str, etag: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if etag is not None:
+        headers["If-None-Match"] = etag
+    return headers
 
 
 async def fetch_all(
     base_url: str, tokens: Sequence[str], etags: Sequence[str | None] | None = None
-) -> list[httpx.Response]:
-    """Each token's settings, CONCURRENCY at a time (with its If-None-Match, when given)."""
-    results: list[httpx.Response | None] = [None] * len(tokens)
+) -> list[Fetched]:
+    """Each token's settings, over CONCURRENCY keep-alive connections at once (with its
+    If-None-Match, when given)."""
+    results: list[Fetched | None] = [None] * len(tokens)
     queue = iter(range(len(tokens)))
 
-    async def worker(client: httpx.AsyncClient) -> None:
-        for index in queue:
-            headers = {"Authorization": f"Bearer {tokens[index]}"}
-            if etags is not None and etags[index] is not None:
-                headers["If-None-Match"] = str(etags[index])
-            results[index] = await client.get("/v1/me/settings", headers=headers)
+    async def worker() -> None:
+        connection = Connection(base_url)
+        try:
+            for index in queue:
+                etag = None if etags is None else etags[index]
+                answer = await connection.get(SETTINGS, bearer(tokens[index], etag))
+                results[index] = Fetched(answer.status, answer.headers.get("etag"))
+        finally:
+            await connection.close()
 
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-        await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
     return [result for result in results if result is not None]
 
 
-async def reader(
-    bases: Sequence[str], tokens: Sequence[str], reads: Reads, stop: asyncio.Event
-) -> None:
+async def warm(base_url: str, tokens: Sequence[str]) -> list[str]:
+    """Every token's settings once (their answers are then in the instance's memory): the
+    ETag of each."""
+    started = time.perf_counter()
+    answers = await fetch_all(base_url, tokens)
+    failed = [answer.status for answer in answers if answer.status != 200 or not answer.etag]
+    if failed:
+        raise RuntimeError(f"warming {base_url}: {len(failed)} answers failed ({set(failed)})")
+    progress(f"  {base_url}: {len(answers):,} answers in {time.perf_counter() - started:.1f} s")
+    return [str(answer.etag) for answer in answers]
+
+
+async def reader(bases: Sequence[str], tokens: Sequence[str], stop: Event, reading: Event) -> Reads:
     """Fetch settings of random accounts through both instances until stopped."""
-    clients = [httpx.AsyncClient(base_url=base, timeout=30) for base in bases]
+    reads = Reads()
+    connections = [Connection(base) for base in bases]
     try:
         while not stop.is_set():
-            client = random.choice(clients)
+            connection = random.choice(connections)
             started = time.perf_counter()
             try:
-                response = await client.get(
-                    "/v1/me/settings",
-                    headers={"Authorization": f"Bearer {random.choice(tokens)}"},
-                )
-                if response.status_code != 200:
-                    reads.failures.append(str(response.status_code))
-            except httpx.TransportError as exc:
+                answer = await connection.get(SETTINGS, bearer(random.choice(tokens)))
+                if answer.status != 200:
+                    reads.failures.append(str(answer.status))
+            except (OSError, asyncio.IncompleteReadError) as exc:
                 reads.failures.append(type(exc).__name__)
             reads.latencies_ms.append((time.perf_counter() - started) * 1000)
+            reading.set()
             await asyncio.sleep(READER_PAUSE_SECONDS)
     finally:
-        for client in clients:
-            await client.aclose()
+        for connection in connections:
+            await connection.close()
+    return reads
+
+
+def read_until_stopped(
+    bases: Sequence[str], tokens: Sequence[str], stop: Event, reading: Event, out: Queue[Reads]
+) -> None:
+    """The reader, in a process of its own."""
+    out.put(asyncio.run(reader(bases, tokens, stop, reading)))
 
 
 async def until_fresh(base: str, tokens: list[str], old: list[str]) -> None:
@@ -181,57 +262,79 @@ async def until_fresh(base: str, tokens: list[str], old: list[str]) -> None:
     pending = list(range(len(tokens)))
     while pending:
         answers = await fetch_all(base, [tokens[i] for i in pending], [old[i] for i in pending])
-        pending = [
-            i for i, answer in zip(pending, answers, strict=True) if answer.status_code != 200
-        ]
+        pending = [i for i, answer in zip(pending, answers, strict=True) if answer.status != 200]
 
 
-async def measure(bases: list[str], seeded: Seeded, signer: TokenSigner, database_url: str) -> None:
-    au_tokens = mint_access_tokens(signer, seeded.au_ids, seeded.session_of)
-    de_tokens = mint_access_tokens(signer, seeded.de_ids, seeded.session_of)
-    [staff] = mint_access_tokens(signer, [seeded.staff_id], seeded.session_of)
-    old: dict[str, tuple[list[str], list[str]]] = {}
-    for base in bases:
-        progress(f"warming {base}: every account's settings once")
-        started = time.perf_counter()
-        au = [answer.headers["etag"] for answer in await fetch_all(base, au_tokens)]
-        de = [answer.headers["etag"] for answer in await fetch_all(base, de_tokens)]
-        progress(f"  {len(au) + len(de):,} answers in {time.perf_counter() - started:.1f} s")
-        old[base] = (au, de)
-    reads, stop = Reads(), asyncio.Event()
-    reading = asyncio.create_task(reader(bases, [*au_tokens, *de_tokens], reads, stop))
-    await asyncio.sleep(1)
-    async with httpx.AsyncClient(base_url=bases[0], timeout=60) as client:
+async def first_new_answer(base: str, token: str, etag: str, committed: float) -> float:
+    """Seconds from ``committed`` until ``base`` answers the account's settings afresh."""
+    connection = Connection(base)
+    try:
+        while True:
+            seen = await connection.get(SETTINGS, bearer(token, etag))
+            if seen.status == 200:
+                return time.perf_counter() - committed
+            await asyncio.sleep(0.001)
+    finally:
+        await connection.close()
+
+
+async def enjoin(base: str, staff_token: str) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         changed = await client.patch(
             f"/v1/laws/{LAW}",
             json={"status": "enjoined", "note": "benchmark"},
-            headers={"Authorization": f"Bearer {staff}"},
+            headers={"Authorization": f"Bearer {staff_token}"},
         )
-    committed = time.perf_counter()
     assert changed.status_code == 200, changed.text
-    probe_token, probe_etag = de_tokens[0], old[bases[1]][1][0]
-    async with httpx.AsyncClient(base_url=bases[1], timeout=30) as other:
-        while True:
-            seen = await other.get(
-                "/v1/me/settings",
-                headers={"Authorization": f"Bearer {probe_token}", "If-None-Match": probe_etag},
-            )
-            if seen.status_code == 200:
-                first_window = time.perf_counter() - committed
-                break
-            await asyncio.sleep(0.001)
-    await asyncio.gather(*(until_fresh(base, de_tokens, old[base][1]) for base in bases))
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    au: list[str]
+    de: list[str]
+    staff: str
+
+
+def mint(signer: TokenSigner, seeded: Seeded) -> Tokens:
+    au = mint_access_tokens(signer, seeded.au_ids, seeded.session_of)
+    de = mint_access_tokens(signer, seeded.de_ids, seeded.session_of)
+    [staff] = mint_access_tokens(signer, [seeded.staff_id], seeded.session_of)
+    return Tokens(au, de, staff)
+
+
+async def measure(bases: list[str], tokens: Tokens, database_url: str) -> None:
+    progress(f"warming {' and '.join(bases)} at once: every account's settings once through each")
+    started = time.perf_counter()
+    warmed = await asyncio.gather(*(warm(base, [*tokens.au, *tokens.de]) for base in bases))
+    progress(f"  both warm in {time.perf_counter() - started:.1f} s")
+    split = len(tokens.au)
+    old = {base: (etags[:split], etags[split:]) for base, etags in zip(bases, warmed, strict=True)}
+    context = multiprocessing.get_context("spawn")
+    stop, reading, out = context.Event(), context.Event(), context.Queue()
+    process = context.Process(
+        target=read_until_stopped, args=(bases, [*tokens.au, *tokens.de], stop, reading, out)
+    )
+    process.start()
+    if not await asyncio.to_thread(reading.wait, 120):
+        raise RuntimeError("the reader did not start reading")
+    await asyncio.sleep(1)
+    progress(f"enjoining {LAW} through {bases[0]}")
+    await enjoin(bases[0], tokens.staff)
+    committed = time.perf_counter()
+    first_window = await first_new_answer(bases[1], tokens.de[0], old[bases[1]][1][0], committed)
+    progress(f"  the second instance answers afresh after {first_window * 1000:.1f} ms")
+    await asyncio.gather(*(until_fresh(base, tokens.de, old[base][1]) for base in bases))
     every_window = time.perf_counter() - committed
+    progress(f"  every {LAW} account fresh from both after {every_window:.2f} s")
     stop.set()
-    await reading
+    reads: Reads = await asyncio.to_thread(out.get, True, 120)
+    await asyncio.to_thread(process.join, 30)
     unchanged = [
-        answer.status_code
-        for base in bases
-        for answer in await fetch_all(base, au_tokens, old[base][0])
+        answer.status for base in bases for answer in await fetch_all(base, tokens.au, old[base][0])
     ]
     latencies = sorted(reads.latencies_ms)
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    print(f"accounts: {len(au_tokens) + len(de_tokens):,} ({len(de_tokens):,} under {LAW})")
+    print(f"accounts: {len(tokens.au) + len(tokens.de):,} ({len(tokens.de):,} under {LAW})")
     print(f"status change -> second instance's first new answer: {first_window * 1000:.1f} ms")
     print(
         f"status change -> every {LAW} account's new answer from both instances: "
@@ -246,6 +349,10 @@ async def measure(bases: list[str], seeded: Seeded, signer: TokenSigner, databas
         f"({sorted(set(reads.failures))}), p50 {statistics.median(latencies):.1f} ms, "
         f"p99 {p99:.1f} ms, max {latencies[-1]:.1f} ms"
     )
+    await sweep_holds(database_url)
+
+
+async def sweep_holds(database_url: str) -> None:
     engine = create_engine(Settings(database_url=database_url))
     try:
         sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -263,6 +370,32 @@ async def measure(bases: list[str], seeded: Seeded, signer: TokenSigner, databas
         await engine.dispose()
 
 
+async def seed_and_mint(url: str, seeded: Seeded, signer: TokenSigner) -> Tokens:
+    """Seed the database while the tokens are minted (in a thread: the seeding waits on
+    PostgreSQL)."""
+    started = time.perf_counter()
+    minting = asyncio.create_task(asyncio.to_thread(mint, signer, seeded))
+    await seed(url, seeded)
+    progress(f"  seeded in {time.perf_counter() - started:.1f} s")
+    tokens = await minting
+    progress(f"  seeded and minted in {time.perf_counter() - started:.1f} s")
+    return tokens
+
+
+def wait_until_live(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the server exited on start:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.base_url}/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer within {STARTUP_TIMEOUT_SECONDS} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", required=True, help="a PostgreSQL server")
@@ -272,18 +405,22 @@ def main() -> None:
     server_url = Settings(database_url=options.database_url).resolved_database_url
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     asyncio.run(postgres_admin(server_url, [f"CREATE DATABASE {name}"]))
-    servers = []
+    servers: list[Server] = []
     try:
         asyncio.run(migrations.upgrade(Settings(database_url=url)))
-        progress(f"seeding {options.accounts:,} accounts")
-        seeded = asyncio.run(seed(url, options.accounts))
         data_dir = Path(tempfile.mkdtemp())
         keyring_path = Settings(data_dir=data_dir).resolved_keyring_path
         create_keyring(keyring_path)
         signer = TokenSigner(load_keyring(keyring_path), issuer=ISSUER)
+        progress(f"seeding {options.accounts:,} accounts and minting their tokens")
+        tokens = asyncio.run(seed_and_mint(url, population(options.accounts), signer))
         env = server_environment(data_dir, url, log_level="WARNING")
-        servers = [start_server(env, data_dir / f"{n}.log") for n in ("a", "b")]
-        asyncio.run(measure([s.base_url for s in servers], seeded, signer, url))
+        progress("starting two servers at once")
+        servers.append(start_server(env, data_dir / "a.log", wait=False))
+        servers.append(start_server(env, data_dir / "b.log"))
+        wait_until_live(servers[0])
+        progress("  both are live")
+        asyncio.run(measure([s.base_url for s in servers], tokens, url))
     finally:
         for server in servers:
             server.stop()
