@@ -26,7 +26,7 @@ from family_safety.domain.ages import birthdays, holds
 from family_safety.domain.audit import chain
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_now
-from family_safety.lib.security.public_keys import InvalidSignature, unverified_kid, verify_signed
+from family_safety.lib.security.public_keys import InvalidSignature, read_signed, verify_signed
 
 if TYPE_CHECKING:
     from datetime import date
@@ -71,10 +71,11 @@ class _Signal:
 async def verified_signal(issuers: TrustedIssuers, token: str) -> dict[str, Any]:
     """The claims of a signal a trusted issuer signed, or 401 ``invalid-signal`` with one log
     line naming the failed check (never the signal, a key or a claim's value)."""
-    await issuers.refresh_for(unverified_kid(token))
     try:
+        signed = read_signed(token)
+        await issuers.refresh_for(signed.header.get("kid"))
         _, claims = verify_signed(
-            token,
+            signed,
             typ=SIGNAL_TYPE,
             find_key=issuers.find,
             required=REQUIRED_CLAIMS,
