@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import jwt
@@ -30,9 +31,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.db.engine import create_engine
 from family_safety.domain.age_signals.repository import add_issuer, sweep_receipts
+from family_safety.domain.age_signals.services import VERIFIED_IN_FRONT
 from family_safety.domain.ages import holds
 from family_safety.lib.clock import utc_now
+from family_safety.lib.security import public_keys
 from family_safety.server import cli
+from family_safety.server.hot_routes import HotRoutes
+from family_safety.server.logs import RequestLog
 from tests.helpers import PASSWORD, age_signal, expect_problem, pair
 
 
@@ -417,6 +422,106 @@ async def test_every_forgery_is_401_with_one_log_line_and_no_secret(
     # Nothing changed; nothing was written.
     me = (await teen.get("/v1/me")).json()
     assert (me["age_band"], me["age_assurance"]) == ("13-15", None)
+
+
+def _without_request_id(headers: Any) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name != "x-request-id"}
+
+
+async def test_a_forgery_is_refused_in_front_of_litestar_as_litestar_refuses_it(
+    client, register, apple, google, monkeypatch
+):
+    """The lane (server/hot_routes.py) answers a signal that does not verify: the same status,
+    headers and body, byte for byte, as the controller (a query string is Litestar's to answer,
+    and this route takes no query parameter), after one signature check at most."""
+    teen = await register("teen_15", 15)
+    checks = _count_signature_checks(monkeypatch)
+    for name, forged in _forgeries(apple, google, teen.id).items():
+        checks.clear()
+        in_front = await _send(client, forged)
+        assert len(checks) <= 1, name
+        routed = await client.post(
+            "/v1/age-signals", json={"signal": forged}, params={"via": "router"}
+        )
+        assert (in_front.status_code, routed.status_code) == (401, 401), name
+        assert _without_request_id(in_front.headers) == _without_request_id(routed.headers), name
+        assert in_front.content == routed.content, name
+    # A signal that verifies is checked once, in front, and applied by Litestar.
+    checks.clear()
+    assert (await _applied(client, apple.sign(teen.id, 16, 17, "verified")))["applied"]
+    assert len(checks) == 1
+
+
+def _count_signature_checks(monkeypatch) -> list[str]:
+    """The keys' algorithms, one for each signature checked from now on."""
+    checked: list[str] = []
+    for name, check in public_keys._CHECKS.items():
+
+        def counted(*arguments: Any, name: str = name, check: Any = check) -> bool:
+            checked.append(name)
+            return bool(check.verify(*arguments))
+
+        monkeypatch.setitem(public_keys._CHECKS, name, SimpleNamespace(verify=counted))
+    return checked
+
+
+class _Litestar:
+    """Stands in for Litestar's handler: records the scopes handed to it."""
+
+    def __init__(self) -> None:
+        self.scopes: list[dict[str, Any]] = []
+
+    async def __call__(self, scope, _receive, send) -> None:
+        self.scopes.append(scope)
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+async def _through_the_lane(app, body: bytes, content_type: bytes = b"application/json"):
+    """What the lane in front of a stand-in for Litestar answers to a POST of ``body``."""
+    litestar = _Litestar()
+    lane = RequestLog(litestar, HotRoutes(app.state.components))
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/age-signals",
+        "raw_path": b"/v1/age-signals",
+        "query_string": b"",
+        "headers": [(b"content-type", content_type)],
+    }
+    sent: list[dict[str, Any]] = []
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await lane(scope, receive, send)
+    return sent[0]["status"], litestar.scopes
+
+
+async def test_only_a_signal_that_verifies_reaches_litestar(client, register, apple):
+    teen = await register("teen_15", 15)
+    forged = apple.sign(teen.id, 18, None, "verified", header={"kid": "nobody"})
+    status, handed = await _through_the_lane(client.app, json.dumps({"signal": forged}).encode())
+    assert (status, handed) == (401, [])
+    # A signal that verifies goes on, its claims with it; so does a body Litestar refuses.
+    signal = apple.sign(teen.id, 16, 17, "verified")
+    status, handed = await _through_the_lane(client.app, json.dumps({"signal": signal}).encode())
+    assert status == 299
+    assert handed[0]["state"][VERIFIED_IN_FRONT][0] == signal
+    for body, content_type in [
+        (json.dumps({"signal": forged, "more": 1}), b"application/json"),
+        (json.dumps({"signal": ""}), b"application/json"),
+        (json.dumps([forged]), b"application/json"),
+        ("{not json", b"application/json"),
+        (json.dumps({"signal": forged}), b"text/plain"),
+    ]:
+        status, handed = await _through_the_lane(client.app, body.encode(), content_type)
+        assert status == 299, body
+        assert VERIFIED_IN_FRONT not in handed[0].get("state", {}), body
 
 
 async def test_a_little_clock_skew_is_allowed(client, register, apple):

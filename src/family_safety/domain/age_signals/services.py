@@ -88,6 +88,28 @@ async def verified_signal(issuers: TrustedIssuers, token: str) -> dict[str, Any]
     return claims
 
 
+VERIFIED_IN_FRONT = "family_safety.age_signals.verified"
+"""The key, in a request's scope state, of the signal the lane verified and its claims."""
+
+
+async def verify_in_front(issuers: TrustedIssuers, state: dict[str, Any], token: str) -> None:
+    """Verify a signal before Litestar sees it (the lane, server/hot_routes.py), refusing it as
+    :func:`verified_signal` does; a signal that verifies is left in ``state`` (the request's
+    scope state) for :func:`verified_once`, so that it is checked once."""
+    state[VERIFIED_IN_FRONT] = (token, await verified_signal(issuers, token))
+
+
+async def verified_once(
+    issuers: TrustedIssuers, state: dict[str, Any] | None, token: str
+) -> dict[str, Any]:
+    """The claims of the signal, verified in front of Litestar or now."""
+    verified = None if state is None else state.get(VERIFIED_IN_FRONT)
+    if verified is not None and verified[0] == token:
+        claims: dict[str, Any] = verified[1]
+        return claims
+    return await verified_signal(issuers, token)
+
+
 async def receive(
     session: AsyncSession, components: Components, claims: dict[str, Any], now: datetime
 ) -> SignalResult:
