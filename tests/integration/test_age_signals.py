@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
+from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.db.engine import create_engine
@@ -36,9 +37,17 @@ from family_safety.domain.ages import holds
 from family_safety.lib.clock import utc_now
 from family_safety.lib.security import public_keys
 from family_safety.server import cli
+from family_safety.server.app import create_app
 from family_safety.server.hot_routes import HotRoutes
 from family_safety.server.logs import RequestLog
-from tests.helpers import PASSWORD, age_signal, expect_problem, pair
+from tests.helpers import (
+    CHEAP_HASHER,
+    PASSWORD,
+    age_signal,
+    birthdate_for_age,
+    expect_problem,
+    pair,
+)
 
 
 @dataclass
@@ -522,6 +531,57 @@ async def test_only_a_signal_that_verifies_reaches_litestar(client, register, ap
         status, handed = await _through_the_lane(client.app, body.encode(), content_type)
         assert status == 299, body
         assert VERIFIED_IN_FRONT not in handed[0].get("state", {}), body
+
+
+async def test_past_its_budget_of_checks_a_signal_is_503_unchecked_until_the_budget_refills(
+    settings, monkeypatch
+):
+    """A flood of signals naming a trusted key takes at most the budget of signature checks a
+    second (``age_signal_checks_per_second``): past it, 503 ``overloaded`` with ``Retry-After``
+    before any check, in front of Litestar and through it alike; a signal that costs no check
+    is still refused 401, and a second later signals are checked again."""
+    budget = 2
+    tight = settings.model_copy(update={"age_signal_checks_per_second": budget})
+    async with AsyncTestClient(app=create_app(tight, hasher=CHEAP_HASHER)) as client:
+        apple = await _register(
+            tight, client.app, "apple-relay", Ed25519PrivateKey.generate(), "EdDSA"
+        )
+        born = birthdate_for_age(15).isoformat()
+        account = {"handle": "teen_15", "password": PASSWORD, "birthdate": born}
+        teen_id = (await client.post("/v1/accounts", json=account)).json()["id"]
+        forger = Ed25519PrivateKey.generate()
+
+        def forged() -> str:
+            return age_signal(
+                forger,
+                apple.kid,
+                iss=apple.name,
+                sub=teen_id,
+                lower=18,
+                upper=None,
+                method="verified",
+            )
+
+        checks = _count_signature_checks(monkeypatch)
+        for _ in range(budget):
+            expect_problem(await _send(client, forged()), 401, "invalid-signal")
+        over = [
+            await _send(client, forged()),
+            await client.post(
+                "/v1/age-signals", json={"signal": forged()}, params={"via": "router"}
+            ),
+            await _send(client, apple.sign(teen_id, 16, 17, "verified")),
+        ]
+        for answer in over:
+            expect_problem(answer, 503, "overloaded")
+            assert answer.headers["retry-after"] == "1"
+            assert "age signals" in answer.json()["detail"]
+        assert len(checks) == budget
+        unknown_key = apple.sign(teen_id, 16, 17, "verified", header={"kid": "nobody"})
+        expect_problem(await _send(client, unknown_key), 401, "invalid-signal")
+        await asyncio.sleep(1.2 / budget)  # a token refilled
+        assert (await _applied(client, apple.sign(teen_id, 16, 17, "verified")))["applied"]
+        assert len(checks) == budget + 1
 
 
 async def test_a_little_clock_skew_is_allowed(client, register, apple):

@@ -213,7 +213,7 @@ class HotRoutes:
 
     def __init__(self, components: Components) -> None:
         self._components = components
-        self._overloaded = _problem(problems.overloaded())
+        self._overloaded = _problem(problems.overloaded("passwords"))
 
     async def answer(self, scope: Scope, receive: BufferedReceive) -> tuple[str, Answer] | None:
         if scope["type"] != HTTP_SCOPE:

@@ -26,8 +26,9 @@ class AgeSignalController(Controller):
         description="The signal authenticates itself: a compact JWS (`typ` `age-signal+jwt`, "
         "`EdDSA` or `ES256`) signed with the key of the issuer named in `iss`. The account keeps "
         "its strongest signal; a weaker one is recorded and changes nothing (`applied: false`). "
-        "A signal may lower the account's age (any method); only `verified` may raise it.",
-        responses=problem_responses(400, 401, 404, 409, 413, 422),
+        "A signal may lower the account's age (any method); only `verified` may raise it. Past "
+        "the process's budget of signature checks a second, 503 `overloaded` (`Retry-After`).",
+        responses=problem_responses(400, 401, 404, 409, 413, 422, 503),
     )
     async def receive(
         self,

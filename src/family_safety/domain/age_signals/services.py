@@ -26,7 +26,12 @@ from family_safety.domain.ages import birthdays, holds
 from family_safety.domain.audit import chain
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_now
-from family_safety.lib.security.public_keys import InvalidSignature, read_signed, verify_signed
+from family_safety.lib.security.public_keys import (
+    ChecksExhausted,
+    InvalidSignature,
+    read_signed,
+    verify_signed,
+)
 
 if TYPE_CHECKING:
     from datetime import date
@@ -70,7 +75,9 @@ class _Signal:
 
 async def verified_signal(issuers: TrustedIssuers, token: str) -> dict[str, Any]:
     """The claims of a signal a trusted issuer signed, or 401 ``invalid-signal`` with one log
-    line naming the failed check (never the signal, a key or a claim's value)."""
+    line naming the failed check (never the signal, a key or a claim's value); 503
+    ``overloaded`` (``Retry-After``), unchecked, when it names a trusted key but this process
+    has checked its budget of signatures this second (``TrustedIssuers.may_check``)."""
     try:
         signed = read_signed(token)
         await issuers.refresh_for(signed.header.get("kid"))
@@ -81,10 +88,13 @@ async def verified_signal(issuers: TrustedIssuers, token: str) -> dict[str, Any]
             required=REQUIRED_CLAIMS,
             leeway_seconds=LEEWAY_SECONDS,
             max_life_seconds=MAX_LIFE_SECONDS,
+            may_check=issuers.may_check,
         )
     except InvalidSignature as exc:
         _log.warning("age signal refused", reason=str(exc))
         raise problems.invalid_signal() from None
+    except ChecksExhausted:  # the access line tells it; a line each would flood the log too
+        raise problems.overloaded("age signals") from None
     return claims
 
 

@@ -48,6 +48,10 @@ class InvalidSignature(Exception):
     failed check only."""
 
 
+class ChecksExhausted(Exception):
+    """No signature may be checked now (``verify_signed``'s ``may_check`` said no)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TrustedKey:
     owner: str  # who signs with it: the ``iss`` its tokens must carry
@@ -145,12 +149,14 @@ def verify_signed(
     required: tuple[str, ...],
     leeway_seconds: int,
     max_life_seconds: int,
+    may_check: Callable[[], bool],
 ) -> tuple[TrustedKey, dict[str, Any]]:
     """The key that signed the token and its verified claims: header ``typ`` and ``alg`` (that of
     the key named by ``kid``), signature, ``iss`` (the key's owner), ``exp`` and ``iat`` (within
     ``leeway_seconds`` of now) and ``exp`` at most ``max_life_seconds`` after ``iat``. One
     signature check at most, and the claims read only after it; nothing is read but
-    ``find_key``."""
+    ``find_key``. ``may_check`` is asked just before that check, once the token names a trusted
+    key: when it says no, ``ChecksExhausted``, and nothing is checked."""
     header = signed.header
     alg = header.get("alg")
     if alg not in ALGORITHMS:
@@ -163,6 +169,8 @@ def verify_signed(
         raise InvalidSignature("unknown kid")
     if alg != key.algorithm:
         raise InvalidSignature("algorithm does not match the key")
+    if not may_check():
+        raise ChecksExhausted
     if not _CHECKS[key.algorithm].verify(signed.signing_input, key.key, signed.signature):
         raise InvalidSignature("bad signature")
     try:
