@@ -145,35 +145,30 @@ def _problem(problem: problems.Problem) -> Answer:
     return problem.status_code, [*headers, _length(body)], body
 
 
-async def _evaluation(
-    components: Components, account: SignedInAccount, now: datetime, body: bytes
-) -> Answer | None:
-    if not await may_decide(components, account.id):
-        return None
-    questions = lane_questions(body, batch=False)
-    if questions is None:
-        return None
-    (decision,) = await components.decisions.evaluate(questions, now)
-    answer = _encode(decision_out(decision))
-    return 200, [_JSON, _length(answer)], answer
+def _decisions(*, batch: bool) -> BodyRoute:
+    """The 200 of a decisions POST: ``/access/v1/evaluations`` (``batch``), answering
+    ``{evaluations: [...]}``, or ``/access/v1/evaluation``, answering its one decision."""
 
+    async def decide(
+        components: Components, account: SignedInAccount, now: datetime, body: bytes
+    ) -> Answer | None:
+        if not await may_decide(components, account.id):
+            return None
+        questions = lane_questions(body, batch=batch)
+        if questions is None:
+            return None
+        decisions = [
+            decision_out(one) for one in await components.decisions.evaluate(questions, now)
+        ]
+        answer = _encode(DecisionsOut(decisions) if batch else decisions[0])
+        return 200, [_JSON, _length(answer)], answer
 
-async def _evaluations(
-    components: Components, account: SignedInAccount, now: datetime, body: bytes
-) -> Answer | None:
-    if not await may_decide(components, account.id):
-        return None
-    questions = lane_questions(body, batch=True)
-    if questions is None:
-        return None
-    decisions = await components.decisions.evaluate(questions, now)
-    answer = _encode(DecisionsOut([decision_out(decision) for decision in decisions]))
-    return 200, [_JSON, _length(answer)], answer
+    return decide
 
 
 BODY_ROUTES: dict[str, BodyRoute] = {
-    "/access/v1/evaluation": _evaluation,
-    "/access/v1/evaluations": _evaluations,
+    "/access/v1/evaluation": _decisions(batch=False),
+    "/access/v1/evaluations": _decisions(batch=True),
 }
 
 
