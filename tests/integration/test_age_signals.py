@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import jwt
@@ -26,14 +27,27 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
+from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from family_safety.db.engine import create_engine
 from family_safety.domain.age_signals.repository import add_issuer, sweep_receipts
+from family_safety.domain.age_signals.services import VERIFIED_IN_FRONT
 from family_safety.domain.ages import holds
 from family_safety.lib.clock import utc_now
+from family_safety.lib.security import public_keys
 from family_safety.server import cli
-from tests.helpers import PASSWORD, age_signal, expect_problem, pair
+from family_safety.server.app import create_app
+from family_safety.server.hot_routes import HotRoutes
+from family_safety.server.logs import RequestLog
+from tests.helpers import (
+    CHEAP_HASHER,
+    PASSWORD,
+    age_signal,
+    birthdate_for_age,
+    expect_problem,
+    pair,
+)
 
 
 @dataclass
@@ -417,6 +431,157 @@ async def test_every_forgery_is_401_with_one_log_line_and_no_secret(
     # Nothing changed; nothing was written.
     me = (await teen.get("/v1/me")).json()
     assert (me["age_band"], me["age_assurance"]) == ("13-15", None)
+
+
+def _without_request_id(headers: Any) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name != "x-request-id"}
+
+
+async def test_a_forgery_is_refused_in_front_of_litestar_as_litestar_refuses_it(
+    client, register, apple, google, monkeypatch
+):
+    """The lane (server/hot_routes.py) answers a signal that does not verify: the same status,
+    headers and body, byte for byte, as the controller (a query string is Litestar's to answer,
+    and this route takes no query parameter), after one signature check at most."""
+    teen = await register("teen_15", 15)
+    checks = _count_signature_checks(monkeypatch)
+    for name, forged in _forgeries(apple, google, teen.id).items():
+        checks.clear()
+        in_front = await _send(client, forged)
+        assert len(checks) <= 1, name
+        routed = await client.post(
+            "/v1/age-signals", json={"signal": forged}, params={"via": "router"}
+        )
+        assert (in_front.status_code, routed.status_code) == (401, 401), name
+        assert _without_request_id(in_front.headers) == _without_request_id(routed.headers), name
+        assert in_front.content == routed.content, name
+    # A signal that verifies is checked once, in front, and applied by Litestar.
+    checks.clear()
+    assert (await _applied(client, apple.sign(teen.id, 16, 17, "verified")))["applied"]
+    assert len(checks) == 1
+
+
+def _count_signature_checks(monkeypatch) -> list[str]:
+    """The keys' algorithms, one for each signature checked from now on."""
+    checked: list[str] = []
+    for name, check in public_keys._CHECKS.items():
+
+        def counted(*arguments: Any, name: str = name, check: Any = check) -> bool:
+            checked.append(name)
+            return bool(check.verify(*arguments))
+
+        monkeypatch.setitem(public_keys._CHECKS, name, SimpleNamespace(verify=counted))
+    return checked
+
+
+class _Litestar:
+    """Stands in for Litestar's handler: records the scopes handed to it."""
+
+    def __init__(self) -> None:
+        self.scopes: list[dict[str, Any]] = []
+
+    async def __call__(self, scope, _receive, send) -> None:
+        self.scopes.append(scope)
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+async def _through_the_lane(app, body: bytes, content_type: bytes = b"application/json"):
+    """What the lane in front of a stand-in for Litestar answers to a POST of ``body``."""
+    litestar = _Litestar()
+    lane = RequestLog(litestar, HotRoutes(app.state.components))
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/age-signals",
+        "raw_path": b"/v1/age-signals",
+        "query_string": b"",
+        "headers": [(b"content-type", content_type)],
+    }
+    sent: list[dict[str, Any]] = []
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await lane(scope, receive, send)
+    return sent[0]["status"], litestar.scopes
+
+
+async def test_only_a_signal_that_verifies_reaches_litestar(client, register, apple):
+    teen = await register("teen_15", 15)
+    forged = apple.sign(teen.id, 18, None, "verified", header={"kid": "nobody"})
+    status, handed = await _through_the_lane(client.app, json.dumps({"signal": forged}).encode())
+    assert (status, handed) == (401, [])
+    # A signal that verifies goes on, its claims with it; so does a body Litestar refuses.
+    signal = apple.sign(teen.id, 16, 17, "verified")
+    status, handed = await _through_the_lane(client.app, json.dumps({"signal": signal}).encode())
+    assert status == 299
+    assert handed[0]["state"][VERIFIED_IN_FRONT][0] == signal
+    for body, content_type in [
+        (json.dumps({"signal": forged, "more": 1}), b"application/json"),
+        (json.dumps({"signal": ""}), b"application/json"),
+        (json.dumps([forged]), b"application/json"),
+        ("{not json", b"application/json"),
+        (json.dumps({"signal": forged}), b"text/plain"),
+    ]:
+        status, handed = await _through_the_lane(client.app, body.encode(), content_type)
+        assert status == 299, body
+        assert VERIFIED_IN_FRONT not in handed[0].get("state", {}), body
+
+
+async def test_past_its_budget_of_checks_a_signal_is_503_unchecked_until_the_budget_refills(
+    settings, monkeypatch
+):
+    """A flood of signals naming a trusted key takes at most the budget of signature checks a
+    second (``age_signal_checks_per_second``): past it, 503 ``overloaded`` with ``Retry-After``
+    before any check, in front of Litestar and through it alike; a signal that costs no check
+    is still refused 401, and a second later signals are checked again."""
+    budget = 2
+    tight = settings.model_copy(update={"age_signal_checks_per_second": budget})
+    async with AsyncTestClient(app=create_app(tight, hasher=CHEAP_HASHER)) as client:
+        apple = await _register(
+            tight, client.app, "apple-relay", Ed25519PrivateKey.generate(), "EdDSA"
+        )
+        born = birthdate_for_age(15).isoformat()
+        account = {"handle": "teen_15", "password": PASSWORD, "birthdate": born}
+        teen_id = (await client.post("/v1/accounts", json=account)).json()["id"]
+        forger = Ed25519PrivateKey.generate()
+
+        def forged() -> str:
+            return age_signal(
+                forger,
+                apple.kid,
+                iss=apple.name,
+                sub=teen_id,
+                lower=18,
+                upper=None,
+                method="verified",
+            )
+
+        checks = _count_signature_checks(monkeypatch)
+        for _ in range(budget):
+            expect_problem(await _send(client, forged()), 401, "invalid-signal")
+        over = [
+            await _send(client, forged()),
+            await client.post(
+                "/v1/age-signals", json={"signal": forged()}, params={"via": "router"}
+            ),
+            await _send(client, apple.sign(teen_id, 16, 17, "verified")),
+        ]
+        for answer in over:
+            expect_problem(answer, 503, "overloaded")
+            assert answer.headers["retry-after"] == "1"
+            assert "age signals" in answer.json()["detail"]
+        assert len(checks) == budget
+        unknown_key = apple.sign(teen_id, 16, 17, "verified", header={"kid": "nobody"})
+        expect_problem(await _send(client, unknown_key), 401, "invalid-signal")
+        await asyncio.sleep(1.2 / budget)  # a token refilled
+        assert (await _applied(client, apple.sign(teen_id, 16, 17, "verified")))["applied"]
+        assert len(checks) == budget + 1
 
 
 async def test_a_little_clock_skew_is_allowed(client, register, apple):

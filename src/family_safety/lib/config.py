@@ -93,6 +93,12 @@ class Settings(BaseSettings):
         description="Per process: hashes that may wait for a worker; past that, sign-in, "
         "registration, password change and account deletion answer 503 `overloaded`.",
     )
+    age_signal_checks_per_second: float = Field(
+        default=200,
+        ge=1,
+        description="Per process: signature checks of age signals a second (as many at once "
+        "after a quiet second); past that, `POST /v1/age-signals` answers 503 `overloaded`.",
+    )
     database_pool_size: int = Field(
         default=10,
         ge=1,

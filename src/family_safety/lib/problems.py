@@ -277,7 +277,8 @@ internal_error = ProblemType(500, "internal-error", "Something went wrong on our
 overloaded = ProblemType(
     503,
     "overloaded",
-    "Too many passwords are being checked right now; retry shortly.",
+    "Too many {what} are being checked right now; retry shortly.",
+    ("passwords",),
     headers={"Retry-After": str(RETRY_AFTER_OVERLOADED_SECONDS)},
 )
 service_unavailable = ProblemType(
@@ -525,7 +526,7 @@ def _from_database_unavailable(exc: Exception) -> Problem:
 
 
 def _from_hashing_overloaded(_exc: HashingOverloaded) -> Problem:
-    return overloaded()
+    return overloaded("passwords")
 
 
 def _from_unexpected(exc: Exception) -> Problem:

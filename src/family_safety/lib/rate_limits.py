@@ -1,8 +1,10 @@
 """Sliding-window limits on failures (wrong passwords, wrong pairing codes), counted in the
-database so they hold across every instance."""
+database so they hold across every instance; and a budget of work a second, per process
+(``TokenBucket``), counted in memory."""
 
 from __future__ import annotations
 
+import time
 from math import ceil
 from typing import TYPE_CHECKING, Protocol, cast
 
@@ -56,3 +58,27 @@ async def record_failure(session: AsyncSession, failure: Failure, *, window: tim
     await session.execute(delete(model).where(failed_at <= failure.at - window))
     session.add(failure)
     await session.commit()
+
+
+class TokenBucket:
+    """At most ``rate`` takes a second on average, and ``rate`` at once after a quiet second:
+    a bucket of ``rate`` tokens refilled at ``rate`` a second, one token a take. In memory, for
+    one process and its event loop."""
+
+    __slots__ = ("_level", "_rate", "_refilled_at")
+
+    def __init__(self, rate: float) -> None:
+        self._rate = rate
+        self._level = rate
+        self._refilled_at = time.monotonic()
+
+    def take(self) -> bool:
+        """Take a token; False, taking none, when the bucket is empty."""
+        now = time.monotonic()
+        level = min(self._rate, self._level + (now - self._refilled_at) * self._rate)
+        self._refilled_at = now
+        if level < 1:
+            self._level = level
+            return False
+        self._level = level - 1
+        return True

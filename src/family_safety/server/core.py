@@ -332,7 +332,7 @@ class ApplicationCore(InitPluginProtocol):
                 max_entries=kept,
             ),
             laws=laws,
-            age_issuers=TrustedIssuers(reader),
+            age_issuers=TrustedIssuers(reader, settings.age_signal_checks_per_second),
         )
 
     @asynccontextmanager

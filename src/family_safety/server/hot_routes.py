@@ -38,6 +38,16 @@ with the ``service`` or ``staff`` role (decisions' memory), and a body that vali
 accept, or less). Anything else (no role: 403, bad input:
 422, a malformed body: 400) is Litestar's, with the body the lane read replayed to it.
 
+Forged age signals are refused here too. ``POST /v1/age-signals`` is anyone's to send, and each
+signal costs a signature check, so a flood of forged ones is the flood it invites. The lane reads
+the body of such a POST (a JSON ``Content-Type``, within the size and depth limits, a body
+``AgeSignalIn`` accepts: ``age_signals.schemas.lane_signal``) and checks the signal with the
+controller's own check (``age_signals.services.verify_in_front``): one that does not verify is
+answered 401 ``invalid-signal`` here, the controller's answer byte for byte and its one log line,
+for one signature check and no routing, body model or session. One that verifies is Litestar's to
+apply, its claims handed over in the scope's state so that it is not checked twice; so is every
+body Litestar would refuse first (400, 413, 422).
+
 It is installed where the app is built (server/app.py), inside the request log
 (``logs.RequestLog``), which asks it first and names its route in the access line.
 
@@ -55,6 +65,8 @@ import msgspec
 import structlog
 
 from family_safety.domain.account_settings.hot_path import NotModified
+from family_safety.domain.age_signals.schemas import lane_signal
+from family_safety.domain.age_signals.services import verify_in_front
 from family_safety.domain.auth.middleware import bearer_grant
 from family_safety.domain.auth.signed_in import signed_in_account
 from family_safety.domain.decisions.deps import may_decide
@@ -118,10 +130,14 @@ SHED_WHEN_HASHING_IS_FULL = frozenset({"/v1/auth/token", "/v1/accounts"})
 """The anonymous POSTs that hash a password: refused here while hashing is full."""
 
 
-def _overloaded() -> Answer:
-    """The problem ``refuse_when_full`` makes Litestar answer, as the lane sends it."""
-    problem = problems.overloaded()
-    body = _encode(problems.body(problem))
+AGE_SIGNALS = "/v1/age-signals"
+"""Its POST: a signal that does not verify is refused here, one signature check and no more."""
+
+
+def _problem(problem: problems.Problem) -> Answer:
+    """A problem as Litestar answers it (``ProblemDetailsException.to_response``): the same
+    headers, and the same body, byte for byte (its ``status`` first)."""
+    body = _encode({"status": problem.status_code, **problems.body(problem)})
     headers = [(b"content-type", problems.PROBLEM_MEDIA_TYPE.encode())]
     headers += [
         (name.lower().encode(), value.encode()) for name, value in (problem.headers or {}).items()
@@ -129,35 +145,30 @@ def _overloaded() -> Answer:
     return problem.status_code, [*headers, _length(body)], body
 
 
-async def _evaluation(
-    components: Components, account: SignedInAccount, now: datetime, body: bytes
-) -> Answer | None:
-    if not await may_decide(components, account.id):
-        return None
-    questions = lane_questions(body, batch=False)
-    if questions is None:
-        return None
-    (decision,) = await components.decisions.evaluate(questions, now)
-    answer = _encode(decision_out(decision))
-    return 200, [_JSON, _length(answer)], answer
+def _decisions(*, batch: bool) -> BodyRoute:
+    """The 200 of a decisions POST: ``/access/v1/evaluations`` (``batch``), answering
+    ``{evaluations: [...]}``, or ``/access/v1/evaluation``, answering its one decision."""
 
+    async def decide(
+        components: Components, account: SignedInAccount, now: datetime, body: bytes
+    ) -> Answer | None:
+        if not await may_decide(components, account.id):
+            return None
+        questions = lane_questions(body, batch=batch)
+        if questions is None:
+            return None
+        decisions = [
+            decision_out(one) for one in await components.decisions.evaluate(questions, now)
+        ]
+        answer = _encode(DecisionsOut(decisions) if batch else decisions[0])
+        return 200, [_JSON, _length(answer)], answer
 
-async def _evaluations(
-    components: Components, account: SignedInAccount, now: datetime, body: bytes
-) -> Answer | None:
-    if not await may_decide(components, account.id):
-        return None
-    questions = lane_questions(body, batch=True)
-    if questions is None:
-        return None
-    decisions = await components.decisions.evaluate(questions, now)
-    answer = _encode(DecisionsOut([decision_out(decision) for decision in decisions]))
-    return 200, [_JSON, _length(answer)], answer
+    return decide
 
 
 BODY_ROUTES: dict[str, BodyRoute] = {
-    "/access/v1/evaluation": _evaluation,
-    "/access/v1/evaluations": _evaluations,
+    "/access/v1/evaluation": _decisions(batch=False),
+    "/access/v1/evaluations": _decisions(batch=True),
 }
 
 
@@ -165,22 +176,29 @@ def _json(content_type: bytes) -> bool:
     return content_type.partition(b";")[0].strip().lower() == b"application/json"
 
 
-def _each_once(
-    scope: Scope, names: tuple[bytes, bytes]
-) -> tuple[bytes | None, bytes | None] | None:
-    """The values of two headers (None when absent); None when either is sent twice, which
+def _each_once(scope: Scope, *names: bytes) -> list[bytes | None] | None:
+    """The values of these headers (None when absent); None when one is sent twice, which
     Litestar answers."""
-    first = second = None
+    values: list[bytes | None] = [None] * len(names)
     for name, value in scope["headers"]:
-        if name == names[0]:
-            if first is not None:
+        if name in names:
+            index = names.index(name)
+            if values[index] is not None:
                 return None
-            first = value
-        elif name == names[1]:
-            if second is not None:
-                return None
-            second = value
-    return first, second
+            values[index] = value
+    return values
+
+
+async def _json_body(content_type: bytes | None, receive: BufferedReceive) -> bytes | None:
+    """The body of a JSON request, read whole within the app's size limit, nesting no deeper
+    than the body gate allows (``RequestBodyGate``); None for any other, which Litestar answers
+    (what was read replayed to it)."""
+    if content_type is None or not _json(content_type):
+        return None
+    body = await receive.body(MAX_BODY_BYTES)
+    if body is None or not JsonDepthScanner().feed(body):
+        return None
+    return body
 
 
 class HotRoutes:
@@ -190,7 +208,7 @@ class HotRoutes:
 
     def __init__(self, components: Components) -> None:
         self._components = components
-        self._overloaded = _overloaded()
+        self._overloaded = _problem(problems.overloaded("passwords"))
 
     async def answer(self, scope: Scope, receive: BufferedReceive) -> tuple[str, Answer] | None:
         if scope["type"] != HTTP_SCOPE:
@@ -205,16 +223,15 @@ class HotRoutes:
             return path, (status, list(headers), body)  # the request log appends to headers
         if scope["query_string"]:
             return None
-        route = ROUTES.get(path) if method == "GET" else None
-        body_route = BODY_ROUTES.get(path) if method == "POST" else None
-        if route is None and body_route is None:
-            return None
         try:
-            if route is not None:
+            if method == "GET" and (route := ROUTES.get(path)) is not None:
                 answer = await self._answer(route, scope)
-            else:
-                assert body_route is not None
+            elif method == "POST" and (body_route := BODY_ROUTES.get(path)) is not None:
                 answer = await self._answer_body(body_route, scope, receive)
+            elif method == "POST" and path == AGE_SIGNALS:
+                answer = await self._refuse_signal(scope, receive)
+            else:
+                return None
         except Exception as exc:  # Litestar answers it, mapping the error (503, say)
             _log.warning("hot route handed to Litestar", error=type(exc).__name__, exc_info=exc)
             return None
@@ -223,7 +240,7 @@ class HotRoutes:
     async def _answer_body(
         self, route: BodyRoute, scope: Scope, receive: BufferedReceive
     ) -> Answer | None:
-        headers = _each_once(scope, (b"authorization", b"content-type"))
+        headers = _each_once(scope, b"authorization", b"content-type")
         if headers is None:
             return None
         authorization, content_type = headers
@@ -233,13 +250,34 @@ class HotRoutes:
         if signed_in is None:
             return None
         account, now = signed_in
-        body = await receive.body(MAX_BODY_BYTES)
-        if body is None or not JsonDepthScanner().feed(body):
+        body = await _json_body(content_type, receive)
+        if body is None:
             return None
         return await route(self._components, account, now, body)
 
+    async def _refuse_signal(self, scope: Scope, receive: BufferedReceive) -> Answer | None:
+        """401 ``invalid-signal`` for a signal that does not verify, as the controller would
+        answer it, after the one signature check and nothing else: no routing, no body model,
+        no session. A signal that verifies is Litestar's to apply, its claims handed over in
+        the scope's state (``verify_in_front``), and so is a body ``AgeSignalIn`` would refuse
+        (400, 422)."""
+        headers = _each_once(scope, b"content-type")
+        if headers is None:
+            return None
+        body = await _json_body(headers[0], receive)
+        signal = None if body is None else lane_signal(body)
+        if signal is None:
+            return None
+        try:
+            await verify_in_front(
+                self._components.age_issuers, scope.setdefault("state", {}), signal
+            )
+        except problems.Problem as problem:
+            return _problem(problem)
+        return None
+
     async def _answer(self, route: HotRoute, scope: Scope) -> Answer | None:
-        headers = _each_once(scope, (b"authorization", b"if-none-match"))
+        headers = _each_once(scope, b"authorization", b"if-none-match")
         if headers is None:
             return None
         authorization, if_none_match = headers

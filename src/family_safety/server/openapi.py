@@ -107,7 +107,8 @@ _PROOF = {
     410: ["invitation-expired"],
     429: ["rate-limited"],
 }
-# Routes that hash a password: past the hashing queue, 503 `overloaded`.
+# Routes that hash a password: past the hashing queue, 503 `overloaded`; age signals, past the
+# budget of signature checks.
 _HASHING = {503: ["overloaded", "service-unavailable"]}
 _IDEMPOTENT = {
     409: ["request-in-progress"],
@@ -140,6 +141,11 @@ OPERATION_SLUGS: dict[str, dict[int, list[str]]] = {
     "POST /v1/teens/{teen_id}/time-requests/{request_id}/decision": {
         409: ["request-decided"],
         410: ["request-expired"],
+    },
+    "POST /v1/age-signals": {
+        401: ["invalid-signal"],
+        409: ["signal-replayed"],
+        503: _HASHING[503],
     },
     "POST /v1/reports": {422: ["validation", "evidence-not-allowed"]},
     "POST /v1/me/blocks": {409: ["block-limit-reached"]},

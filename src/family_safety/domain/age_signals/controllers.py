@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from litestar import Controller, post
+from typing import Any
+
+from litestar import Controller, Request, post
 from litestar.params import JSONBody
 
 from family_safety.domain.accounts.services import assurance_view
 from family_safety.domain.age_signals.schemas import AgeSignalIn, AgeSignalOut
-from family_safety.domain.age_signals.services import receive, verified_signal
+from family_safety.domain.age_signals.services import receive, verified_once
 from family_safety.domain.dependencies import PUBLIC_ROUTE_OPT, AppComponents
 from family_safety.lib.clock import utc_now
 from family_safety.lib.problems import problem_responses
@@ -24,12 +26,21 @@ class AgeSignalController(Controller):
         description="The signal authenticates itself: a compact JWS (`typ` `age-signal+jwt`, "
         "`EdDSA` or `ES256`) signed with the key of the issuer named in `iss`. The account keeps "
         "its strongest signal; a weaker one is recorded and changes nothing (`applied: false`). "
-        "A signal may lower the account's age (any method); only `verified` may raise it.",
-        responses=problem_responses(400, 401, 404, 409, 413, 422),
+        "A signal may lower the account's age (any method); only `verified` may raise it. Past "
+        "the process's budget of signature checks a second, 503 `overloaded` (`Retry-After`).",
+        responses=problem_responses(400, 401, 404, 409, 413, 422, 503),
     )
-    async def receive(self, data: JSONBody[AgeSignalIn], components: AppComponents) -> AgeSignalOut:
-        # The signature first, with no session opened: a forged signal costs one check.
-        claims = await verified_signal(components.age_issuers, data.signal)
+    async def receive(
+        self,
+        data: JSONBody[AgeSignalIn],
+        components: AppComponents,
+        request: Request[Any, Any, Any],
+    ) -> AgeSignalOut:
+        # The signature first, with no session opened: a forged signal costs one check, made
+        # (and refused) by the lane in front of Litestar, or else here.
+        claims = await verified_once(
+            components.age_issuers, request.scope.get("state"), data.signal
+        )
         async with components.sessions() as session:
             result = await receive(session, components, claims, utc_now())
         return AgeSignalOut(

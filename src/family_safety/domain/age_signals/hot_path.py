@@ -1,4 +1,6 @@
-"""The trusted issuers' keys in memory: a signal is checked against them with no read.
+"""The trusted issuers' keys in memory: a signal is checked against them with no read; and the
+budget of those checks a second (``Settings.age_signal_checks_per_second``), so that a flood of
+signals signed with the wrong key takes at most that many checks' time a second.
 
 An issuer added or removed by ``family-safety issuers`` (another process) is seen within
 ``REFRESH_SECONDS``; a ``kid`` not in memory reads them again at most every
@@ -12,6 +14,7 @@ import time
 from typing import TYPE_CHECKING
 
 from family_safety.domain.age_signals.repository import read_trusted_keys
+from family_safety.lib.rate_limits import TokenBucket
 
 if TYPE_CHECKING:
     from family_safety.db.hot_reads import HotPathReader
@@ -22,8 +25,9 @@ UNKNOWN_KID_SECONDS = 2.0
 
 
 class TrustedIssuers:
-    def __init__(self, reader: HotPathReader) -> None:
+    def __init__(self, reader: HotPathReader, checks_per_second: float) -> None:
         self._reader = reader
+        self.may_check = TokenBucket(checks_per_second).take
         self._keys: dict[str, TrustedKey] = {}
         self._read_at = float("-inf")
         self._reading = asyncio.Lock()

@@ -26,7 +26,12 @@ from family_safety.domain.ages import birthdays, holds
 from family_safety.domain.audit import chain
 from family_safety.lib import problems
 from family_safety.lib.clock import utc_now
-from family_safety.lib.security.public_keys import InvalidSignature, unverified_kid, verify_signed
+from family_safety.lib.security.public_keys import (
+    ChecksExhausted,
+    InvalidSignature,
+    read_signed,
+    verify_signed,
+)
 
 if TYPE_CHECKING:
     from datetime import date
@@ -70,21 +75,49 @@ class _Signal:
 
 async def verified_signal(issuers: TrustedIssuers, token: str) -> dict[str, Any]:
     """The claims of a signal a trusted issuer signed, or 401 ``invalid-signal`` with one log
-    line naming the failed check (never the signal, a key or a claim's value)."""
-    await issuers.refresh_for(unverified_kid(token))
+    line naming the failed check (never the signal, a key or a claim's value); 503
+    ``overloaded`` (``Retry-After``), unchecked, when it names a trusted key but this process
+    has checked its budget of signatures this second (``TrustedIssuers.may_check``)."""
     try:
+        signed = read_signed(token)
+        await issuers.refresh_for(signed.header.get("kid"))
         _, claims = verify_signed(
-            token,
+            signed,
             typ=SIGNAL_TYPE,
             find_key=issuers.find,
             required=REQUIRED_CLAIMS,
             leeway_seconds=LEEWAY_SECONDS,
             max_life_seconds=MAX_LIFE_SECONDS,
+            may_check=issuers.may_check,
         )
     except InvalidSignature as exc:
         _log.warning("age signal refused", reason=str(exc))
         raise problems.invalid_signal() from None
+    except ChecksExhausted:  # the access line tells it; a line each would flood the log too
+        raise problems.overloaded("age signals") from None
     return claims
+
+
+VERIFIED_IN_FRONT = "family_safety.age_signals.verified"
+"""The key, in a request's scope state, of the signal the lane verified and its claims."""
+
+
+async def verify_in_front(issuers: TrustedIssuers, state: dict[str, Any], token: str) -> None:
+    """Verify a signal before Litestar sees it (the lane, server/hot_routes.py), refusing it as
+    :func:`verified_signal` does; a signal that verifies is left in ``state`` (the request's
+    scope state) for :func:`verified_once`, so that it is checked once."""
+    state[VERIFIED_IN_FRONT] = (token, await verified_signal(issuers, token))
+
+
+async def verified_once(
+    issuers: TrustedIssuers, state: dict[str, Any] | None, token: str
+) -> dict[str, Any]:
+    """The claims of the signal, verified in front of Litestar or now."""
+    verified = None if state is None else state.get(VERIFIED_IN_FRONT)
+    if verified is not None and verified[0] == token:
+        claims: dict[str, Any] = verified[1]
+        return claims
+    return await verified_signal(issuers, token)
 
 
 async def receive(
