@@ -38,35 +38,26 @@ LABELS: dict[str, str] = {
     "content.maturity": "Content level",
 }
 
-# What each value of a yes/no or a choice setting reads as.
+# What each value of a yes/no or a choice setting reads as. Most yes/no settings read On or Off,
+# and the "who can" settings offering everyone, friends or no one read their choices alike.
+ON_OFF: dict[Any, str] = {True: "On", False: "Off"}
+WHO_CAN: dict[Any, str] = {"everyone": "Everyone", "friends": "Friends only", "no_one": "No one"}
 VALUE_WORDS: dict[str, dict[Any, str]] = {
     "account.private": {True: "Private", False: "Public"},
-    "account.suggest_to_others": {True: "On", False: "Off"},
-    "live.enabled": {True: "On", False: "Off"},
+    "account.suggest_to_others": ON_OFF,
+    "live.enabled": ON_OFF,
     "downloads.allowed": {True: "Allowed", False: "Not allowed"},
-    "content.restricted_mode": {True: "On", False: "Off"},
-    "search.enabled": {True: "On", False: "Off"},
-    "messaging.direct_messages": {
-        "everyone": "Everyone",
-        "friends": "Friends only",
-        "no_one": "No one",
-    },
-    "comments.who_can_comment": {
-        "everyone": "Everyone",
-        "friends": "Friends only",
-        "no_one": "No one",
-    },
+    "content.restricted_mode": ON_OFF,
+    "search.enabled": ON_OFF,
+    "messaging.direct_messages": WHO_CAN,
+    "comments.who_can_comment": WHO_CAN,
     "remix.duet_stitch": {"everyone": "Everyone", "friends": "Friends only", "only_me": "Only me"},
-    "notifications.push": {True: "On", False: "Off"},
-    "feed.autoplay": {True: "On", False: "Off"},
+    "notifications.push": ON_OFF,
+    "feed.autoplay": ON_OFF,
     "feed.personalised": {True: "On", False: "Off: newest first"},
-    "messaging.read_receipts": {True: "On", False: "Off"},
-    "messaging.group_invites": {
-        "everyone": "Everyone",
-        "friends": "Friends only",
-        "no_one": "No one",
-    },
-    "location.sharing": {True: "On", False: "Off"},
+    "messaging.read_receipts": ON_OFF,
+    "messaging.group_invites": WHO_CAN,
+    "location.sharing": ON_OFF,
     "content.maturity": {
         "all": "Everything",
         "13+": "Fine for 13 and up",

@@ -3,7 +3,8 @@ and the questions they ask."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
@@ -26,6 +27,13 @@ from family_safety.domain.setting_requests.deps import (
 )
 from family_safety.lib.clock import utc_now
 from family_safety.lib.problems import Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from family_safety.domain.family_center.pages import Visit
 
 TEEN = PREFIX + "/teens/{teen_id}"
 
@@ -117,24 +125,10 @@ class GuardianPages(Controller):
         db_session: DbSession,
         time_request_service: TimeRequestServiceDep,
     ) -> Response[Any]:
-        guarded = await guarded_teen(db_session, visit.account.id, teen_id)
-        approve = (await visit.request.form()).get("decision") == "approve"
-        try:
-            await time_request_service.decide(
-                visit.account,
-                guarded.teen,
-                guarded.link.id,
-                request_id,
-                approve=approve,
-                minutes=None,
-                now=utc_now(),
-            )
-        except Problem as problem:
-            return visit.refused(problem, TEEN.format(teen_id=teen_id))
-        return visit.done(
-            "Approved: more time given." if approve else "Request denied.",
-            TEEN.format(teen_id=teen_id),
-        )
+        # The page's buttons give the minutes asked (the API may give others).
+        decide = partial(time_request_service.decide, minutes=None)
+        said = ("Approved: more time given.", "Request denied.")
+        return await _answer(visit, db_session, teen_id, request_id, decide, said)
 
     @post("/teens/{teen_id:uuid}/setting-requests/{request_id:uuid}")
     async def decide_setting(
@@ -145,20 +139,33 @@ class GuardianPages(Controller):
         db_session: DbSession,
         setting_request_service: SettingRequestServiceDep,
     ) -> Response[Any]:
-        guarded = await guarded_teen(db_session, visit.account.id, teen_id)
-        approve = (await visit.request.form()).get("decision") == "approve"
-        try:
-            await setting_request_service.decide(
-                visit.account,
-                guarded.teen,
-                guarded.link.id,
-                request_id,
-                approve=approve,
-                now=utc_now(),
-            )
-        except Problem as problem:
-            return visit.refused(problem, TEEN.format(teen_id=teen_id))
-        return visit.done(
-            "Approved: the setting is changed." if approve else "Request declined.",
-            TEEN.format(teen_id=teen_id),
+        decide = setting_request_service.decide
+        said = ("Approved: the setting is changed.", "Request declined.")
+        return await _answer(visit, db_session, teen_id, request_id, decide, said)
+
+
+async def _answer(
+    visit: Visit,
+    db_session: AsyncSession,
+    teen_id: UUID,
+    request_id: UUID,
+    decide: Callable[..., Awaitable[object]],
+    said: tuple[str, str],
+) -> Response[Any]:
+    """A guardian's Approve or Deny button on a teen's request (more time, a setting), decided
+    by its service's ``decide``: back to the teen's page, saying what was done (``said``: when
+    approved, when not) or why it was not."""
+    guarded = await guarded_teen(db_session, visit.account.id, teen_id)
+    approve = (await visit.request.form()).get("decision") == "approve"
+    try:
+        await decide(
+            visit.account,
+            guarded.teen,
+            guarded.link.id,
+            request_id,
+            approve=approve,
+            now=utc_now(),
         )
+    except Problem as problem:
+        return visit.refused(problem, TEEN.format(teen_id=teen_id))
+    return visit.done(said[0] if approve else said[1], TEEN.format(teen_id=teen_id))
