@@ -106,7 +106,9 @@ class DataRightsService:
             screen_time=await screen_time.export_of(session, account, utc_now()),
             setting_requests=[
                 msgspec.to_builtins(request)
-                for request in await SettingRequestService(session, self.pack).all_of(account)
+                for request in await SettingRequestService(session, self.pack).all_of(
+                    account, utc_now()
+                )
             ],
         )
 

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from sqlalchemy import select
 
-from family_safety.db.models import ScreenTimeDay, TimeGrant, TimeRequest
-from family_safety.domain.screen_time.days import local_date, zone
+from family_safety.db.models import ScreenTimeDay, TimeGrant
 from family_safety.domain.screen_time.grants import grant_of
-from family_safety.domain.screen_time.requests import request_out
+from family_safety.domain.screen_time.requests import TimeRequestService
 from family_safety.domain.screen_time.schemas import grant_out
 
 if TYPE_CHECKING:
@@ -23,14 +22,10 @@ if TYPE_CHECKING:
 
 async def export_of(session: AsyncSession, account: AnyAccount, now: datetime) -> dict[str, Any]:
     """The account's used time per local day, its requests and its grants."""
-    today = local_date(now, zone(account.timezone))
     days = await session.scalars(
         select(ScreenTimeDay)
         .where(ScreenTimeDay.account_id == account.id)
         .order_by(ScreenTimeDay.day)
-    )
-    requests = await session.scalars(
-        select(TimeRequest).where(TimeRequest.account_id == account.id).order_by(TimeRequest.id)
     )
     grants = await session.scalars(
         select(TimeGrant).where(TimeGrant.account_id == account.id).order_by(TimeGrant.id)
@@ -38,7 +33,7 @@ async def export_of(session: AsyncSession, account: AnyAccount, now: datetime) -
     exported: dict[str, Any] = msgspec.to_builtins(
         {
             "days": [{"date": day.day, "used_minutes": day.used_seconds // 60} for day in days],
-            "time_requests": [request_out(request, today) for request in requests],
+            "time_requests": await TimeRequestService(session).all_of(account, now),
             "time_grants": [grant_out(grant_of(grant)) for grant in grants],
         }
     )

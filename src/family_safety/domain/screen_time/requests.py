@@ -1,38 +1,40 @@
 """Time requests: a teen asks its guardians for more time, may cancel while it is pending, and
-the first guardian to decide settles it (approving grants the time, ``screen_time.grants``).
+the first guardian to decide settles it (approving grants the time, ``screen_time.grants``). The
+lifecycle is the one every request shares (``requests.lifecycle``); here is what differs.
 
-Every write is one transaction, committed here at the end of its use case. Reads write nothing:
-a pending request past the teen's local day reads as ``expired`` without being rewritten.
+Reads write nothing: a pending request past the teen's local day reads as ``expired`` without
+being rewritten.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from sqlalchemy import func, select
 
-from family_safety.db import outbox
 from family_safety.db.models import TimeRequest
 from family_safety.db.outbox import EventType
-from family_safety.db.requests import PENDING, settle
+from family_safety.db.requests import PENDING
 from family_safety.domain.audit import chain
 from family_safety.domain.links.repository import active_guardian_ids
 from family_safety.domain.notifications.kinds import NotificationKind
-from family_safety.domain.notifications.services import notify, party
+from family_safety.domain.notifications.services import party
+from family_safety.domain.requests.lifecycle import RequestNames, TeenRequests, wire_form
 from family_safety.domain.screen_time.days import local_date, zone
 from family_safety.domain.screen_time.grants import grant_time
 from family_safety.domain.screen_time.schemas import TimeRequestOut
 from family_safety.lib import problems
-from family_safety.lib.pagination import Page, decode_cursor, page_of
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import date, datetime
+    from uuid import UUID
 
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.sql import ColumnElement
 
     from family_safety.db.account_records import AnyAccount
+    from family_safety.lib.problems import Problem
 
 MAX_PENDING_REQUESTS = 3
 
@@ -48,34 +50,21 @@ def request_status(request: TimeRequest, today: date) -> str:
 
 
 def request_out(request: TimeRequest, today: date) -> TimeRequestOut:
-    return TimeRequestOut(
-        id=request.id,
-        kind=request.kind,  # type: ignore[arg-type]
-        minutes=request.minutes,
-        note=request.note,
-        status=request_status(request, today),  # type: ignore[arg-type]
-        created_at=request.created_at,
-        decided_at=request.decided_at,
-        decided_by=request.decided_by,
-        granted_minutes=request.granted_minutes,
-    )
-
-
-def _audited(request: TimeRequest, status: str, **values: Any) -> dict[str, Any]:
-    """What the audit keeps of a request: ids and values, never the note."""
-    return {
-        "id": str(request.id),
-        "kind": request.kind,
-        "minutes": request.minutes,
-        "status": status,
-        "granted_minutes": request.granted_minutes,
-        **values,
-    }
+    return wire_form(request, TimeRequestOut, status=request_status(request, today))
 
 
 @dataclass(frozen=True, slots=True)
-class TimeRequestService:
-    session: AsyncSession
+class TimeRequestService(TeenRequests[TimeRequest, TimeRequestOut]):
+    names = RequestNames(
+        subject="time_request",
+        approved="approved",
+        refused="denied",
+        asked=NotificationKind.TIME_REQUEST_CREATED,
+        decided=NotificationKind.TIME_REQUEST_DECIDED,
+        asked_event=EventType.TIME_REQUEST_CREATED,
+        decided_event=EventType.TIME_REQUEST_DECIDED,
+    )
+    model = TimeRequest
 
     async def ask(
         self, teen: AnyAccount, kind: str, minutes: int, note: str | None, now: datetime
@@ -107,149 +96,64 @@ class TimeRequestService:
             created_at=now,
             expires_after=today,
         )
-        self.session.add(request)
-        await self.session.flush()
-        await self._audit("created", teen, now, None, _audited(request, PENDING))
-        outbox.enqueue(
-            self.session,
-            EventType.TIME_REQUEST_CREATED,
-            request_id=request.id,
-            teen_id=teen.id,
-            status=PENDING,
-        )
-        data = {
-            "request_id": str(request.id),
-            "teen_id": str(teen.id),
-            "teen": party(teen),
-            "kind": kind,
-        }
-        for guardian_id in guardian_ids:
-            notify(
-                self.session,
-                guardian_id,
-                NotificationKind.TIME_REQUEST_CREATED,
-                {**data, "minutes": minutes},
-                now,
-            )
-        await self.session.commit()
-        return request_out(request, today)
-
-    async def requests(
-        self, teen: AnyAccount, limit: int, cursor: str | None, now: datetime
-    ) -> Page[TimeRequestOut]:
-        """The teen's requests, oldest first."""
-        today = local_date(now, zone(teen.timezone))
-        query = select(TimeRequest).where(TimeRequest.account_id == teen.id)
-        if (after := decode_cursor(cursor, UUID)) is not None:
-            query = query.where(TimeRequest.id > after)
-        rows = list(await self.session.scalars(query.order_by(TimeRequest.id).limit(limit + 1)))
-        page = page_of(rows, limit, lambda row: row.id)
-        return Page(
-            items=[request_out(row, today) for row in page.items], next_cursor=page.next_cursor
-        )
+        return await self._asked(teen, request, guardian_ids, now, kind=kind, minutes=minutes)
 
     async def cancel(self, teen: AnyAccount, request_id: UUID, now: datetime) -> None:
         """The teen cancels its pending request; any other request is left as it is."""
-        today = local_date(now, zone(teen.timezone))
         request = await self._of(teen, request_id)
-        if not await self._settle(request, today, status=CANCELLED, decided_at=now):
-            return
-        before, after = _audited(request, PENDING), _audited(request, CANCELLED)
-        await self._audit("cancelled", teen, now, before, after)
-        await self.session.commit()
+        if await self._settle(request, teen, now, status=CANCELLED, decided_at=now):
+            await self._record("cancelled", teen, now, request, PENDING)
+            await self.session.commit()
 
-    async def decide(
+    # --- what differs from other requests ------------------------------------------------------
+
+    def _wire(self, teen: AnyAccount, now: datetime) -> Callable[[TimeRequest], TimeRequestOut]:
+        today = local_date(now, zone(teen.timezone))
+        return lambda request: request_out(request, today)
+
+    def _audited(self, request: TimeRequest, status: str) -> dict[str, Any]:
+        """A pending request has granted nothing."""
+        return {
+            "id": str(request.id),
+            "kind": request.kind,
+            "minutes": request.minutes,
+            "status": status,
+            "granted_minutes": None if status == PENDING else request.granted_minutes,
+        }
+
+    def _still(self, teen: AnyAccount, now: datetime) -> tuple[ColumnElement[bool], ...]:
+        """A request is settled on the teen's day it was asked, not after."""
+        return (TimeRequest.expires_after >= local_date(now, zone(teen.timezone)),)
+
+    def _decision(self, request: TimeRequest, approve: bool, minutes: int | None) -> dict[str, Any]:
+        """Approving grants the minutes asked, or those given."""
+        return {"granted_minutes": (minutes or request.minutes) if approve else None}
+
+    def _too_late(self, request: TimeRequest, teen: AnyAccount, now: datetime) -> Problem:
+        """409 after another decision, 410 for an expired or cancelled request."""
+        today = local_date(now, zone(teen.timezone))
+        if request_status(request, today) in (EXPIRED, CANCELLED):
+            return problems.request_expired()
+        return problems.request_decided()
+
+    async def _decided(
         self,
         guardian: AnyAccount,
         teen: AnyAccount,
         link_id: UUID,
-        request_id: UUID,
-        *,
-        approve: bool,
-        minutes: int | None,
+        request: TimeRequest,
         now: datetime,
-    ) -> TimeRequestOut:
-        """A linked guardian decides; the first decision stands (409 for the others, 410 for an
-        expired or cancelled request). Approving grants the minutes asked, or those given."""
-        today = local_date(now, zone(teen.timezone))
-        request = await self._of(teen, request_id)
-        decided = "approved" if approve else "denied"
-        granted = (minutes or request.minutes) if approve else None
-        if not await self._settle(
-            request,
-            today,
-            status=decided,
-            decided_at=now,
-            decided_by=guardian.id,
-            granted_minutes=granted,
-        ):
-            if request_status(request, today) in (EXPIRED, CANCELLED):
-                raise problems.request_expired()
-            raise problems.request_decided()
-        before = _audited(request, PENDING, granted_minutes=None)
-        after = _audited(request, decided)
-        by = chain.Actor(chain.ActorRole.GUARDIAN, guardian.id)
-        await self._audit("decided", teen, now, before, after, by=by, link_id=link_id)
+    ) -> dict[str, Any]:
+        await self._record("decided", teen, now, request, PENDING, by=guardian, link_id=link_id)
+        granted = request.granted_minutes
         grant = None
         if granted is not None:
             grant = await grant_time(
                 self.session, guardian, teen, link_id, request.kind, granted, None, request.id, now
             )
-        data = {
-            "request_id": str(request.id),
-            "teen_id": str(teen.id),
-            "teen": party(teen),
-            "status": decided,
+        return {
+            "status": request.status,
             "decided_by": party(guardian),
             "granted_minutes": granted,
             "grant_id": str(grant.id) if grant else None,
         }
-        outbox.enqueue(
-            self.session,
-            EventType.TIME_REQUEST_DECIDED,
-            request_id=request.id,
-            teen_id=teen.id,
-            status=decided,
-        )
-        others = await active_guardian_ids(self.session, teen.id, now.date())
-        for account_id in [teen.id, *(other for other in others if other != guardian.id)]:
-            notify(self.session, account_id, NotificationKind.TIME_REQUEST_DECIDED, data, now)
-        await self.session.commit()
-        return request_out(request, today)
-
-    async def _of(self, teen: AnyAccount, request_id: UUID) -> TimeRequest:
-        """The teen's request of that id: 404 for none, or another account's."""
-        request = await self.session.get(TimeRequest, request_id)
-        if request is None or request.account_id != teen.id:
-            raise problems.not_found()
-        return request
-
-    async def _settle(self, request: TimeRequest, today: date, **values: Any) -> bool:
-        """Move a request out of pending, unless another decision (or the day's end) came
-        first (``db.requests.settle``)."""
-        return await settle(
-            self.session, request, still=(TimeRequest.expires_after >= today,), **values
-        )
-
-    async def _audit(
-        self,
-        event: str,
-        teen: AnyAccount,
-        now: datetime,
-        before: dict[str, Any] | None,
-        after: dict[str, Any],
-        *,
-        by: chain.Actor | None = None,
-        link_id: UUID | None = None,
-    ) -> None:
-        """The request's move, ``time_request.<event>``, on the teen's chain: by the teen itself
-        unless said."""
-        await chain.record(
-            self.session,
-            account_id=teen.id,
-            actor=by or chain.Actor(chain.ActorRole.SELF, teen.id),
-            action=f"time_request.{event}",
-            changes={"time_request": {"from": before, "to": after}},
-            at=now,
-            link_id=link_id,
-        )

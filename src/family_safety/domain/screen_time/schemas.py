@@ -10,7 +10,7 @@ from uuid import UUID
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field
 
-from family_safety.lib.text import FreeText
+from family_safety.domain.requests.schemas import Decision, Note
 
 if TYPE_CHECKING:
     from family_safety.domain.screen_time.status import Grant, ScreenTimeStatus
@@ -18,11 +18,6 @@ if TYPE_CHECKING:
 GrantKind = Literal["extra_time", "time_away_pause"]
 RequestStatus = Literal["pending", "approved", "denied", "cancelled", "expired"]
 Minutes = Annotated[int, Field(ge=5, le=240, examples=[15])]
-
-Note = Annotated[
-    FreeText | None,
-    Field(min_length=1, max_length=200, description="Free text; nothing invisible or hidden."),
-]
 
 
 class TimeRequestIn(BaseModel):
@@ -33,10 +28,7 @@ class TimeRequestIn(BaseModel):
     note: Note = None
 
 
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    approve: bool
+class DecisionIn(Decision):
     minutes: Annotated[
         int | None,
         Field(ge=5, le=240, description="When approving: minutes to grant instead of those asked."),

@@ -61,7 +61,9 @@ class MySettingRequestsController(_SettingRequestsController):
         setting_request_service: SettingRequestServiceDep,
         page: RequestedPage,
     ) -> Page[SettingRequestOut]:
-        return await setting_request_service.requests(current_account, page.limit, page.cursor)
+        return await setting_request_service.requests(
+            current_account, page.limit, page.cursor, utc_now()
+        )
 
 
 class TeenSettingRequestsController(_SettingRequestsController):
@@ -78,7 +80,9 @@ class TeenSettingRequestsController(_SettingRequestsController):
         setting_request_service: SettingRequestServiceDep,
         page: RequestedPage,
     ) -> Page[SettingRequestOut]:
-        return await setting_request_service.requests(guarded.teen, page.limit, page.cursor)
+        return await setting_request_service.requests(
+            guarded.teen, page.limit, page.cursor, utc_now()
+        )
 
     @post(
         "/{request_id:uuid}/decision",

@@ -10,14 +10,9 @@ import msgspec
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from family_safety.domain.policy.schemas import SettingKey
-from family_safety.lib.text import FreeText
+from family_safety.domain.requests.schemas import Decision, Note
 
 SettingRequestStatus = Literal["pending", "approved", "declined", "withdrawn"]
-
-Note = Annotated[
-    FreeText | None,
-    Field(min_length=1, max_length=200, description="Free text; nothing invisible or hidden."),
-]
 
 
 class SettingRequestIn(BaseModel):
@@ -30,10 +25,8 @@ class SettingRequestIn(BaseModel):
     note: Note = None
 
 
-class SettingDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    approve: bool
+class SettingDecisionIn(Decision):
+    pass
 
 
 class SettingRequestOut(msgspec.Struct):
