@@ -19,6 +19,7 @@ from family_safety.domain.account_settings.schemas import effective_settings_out
 from family_safety.domain.account_settings.services import (
     engine_approvals,
     settings_etag,
+    start_band,
     stored_values,
 )
 from family_safety.domain.policy.engine import GuardianLimits, resolve
@@ -172,13 +173,10 @@ class SettingsAnswers:
             )
             for guardian in limits
         ]
-        start_band = self._pack.band_for(account.birthdate, account.created_at.date())
-        # An account exists only once it was old enough: it had a band when it was created.
-        assert start_band is not None
         effective = resolve(
             self._pack,
             band=band,
-            start_band=start_band,
+            start_band=start_band(self._pack, account),
             own_choices=stored_values(choices),
             guardians=guardians,
             laws=laws,

@@ -93,6 +93,15 @@ def stored_values(rows: Mapping[str, Any]) -> dict[str, Any]:
     return canonical
 
 
+def start_band(pack: PolicyPack, account: AnyAccount) -> str:
+    """The band the account was in when it was created: the engine keeps its defaults where
+    they are stricter (a birthday never loosens a value by itself)."""
+    band = pack.band_for(account.birthdate, account.created_at.date())
+    # An account exists only once it was old enough: it had a band when it was created.
+    assert band is not None
+    return band
+
+
 @dataclass(frozen=True, slots=True)
 class SettingsSnapshot:
     """An account's effective settings, what they were resolved from, and their ETag."""
@@ -263,13 +272,10 @@ class AccountSettingsService:
         approvals: Mapping[str, Approval],
     ) -> SettingsSnapshot:
         band = self.pack.settings_band(account.age_birthdate, today)
-        start_band = self.pack.band_for(account.birthdate, account.created_at.date())
-        # An account exists only once it was old enough: it had a band when it was created.
-        assert start_band is not None
         effective = resolve(
             self.pack,
             band=band,
-            start_band=start_band,
+            start_band=start_band(self.pack, account),
             own_choices=stored_values({key: choice.value for key, choice in choices.items()}),
             guardians=engine_guardians(guardians),
             laws=laws,

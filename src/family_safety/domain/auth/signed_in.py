@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from family_safety.db.account_records import load_signed_in_account
 from family_safety.db.changes import ChangeKind
+from family_safety.db.memory import ProcessMemory
 from family_safety.domain.ages import holds
 from family_safety.domain.ages.birthdays import apply_birthdays, band_change_due
 from family_safety.domain.ages.holds import hold_change_due, may_pass_while_held, review_hold_now
@@ -36,18 +37,15 @@ if TYPE_CHECKING:
 _CHANGES_OF_THE_ACCOUNT = frozenset({ChangeKind.SETTINGS, ChangeKind.SESSIONS})
 
 
-class SignedInAccounts:
+class SignedInAccounts(ProcessMemory):
     def __init__(
         self, reader: HotPathReader, bus: ChangeBus, trust: MemoryTrust, *, max_entries: int
     ) -> None:
+        super().__init__(bus, trust, max_entries=max_entries)
         self._reader = reader
-        self._trusted = trust.watch(self._clear)
-        self._max_entries = max_entries
         self._size = 0
-        self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
         # Most accounts have one sign-in session: its account, a dict by session only for more.
         self._by_account: dict[UUID, SignedInAccount | dict[UUID, SignedInAccount]] = {}
-        bus.on_change(self._forget_change)
 
     async def load(
         self, account_id: UUID, session_id: UUID, *, waits: bool = True
@@ -104,7 +102,7 @@ class SignedInAccounts:
             self._size += 1
             self._by_account[account.id] = {kept.session_id: kept, account.session_id: account}
 
-    def _clear(self) -> None:
+    def _forget_everything(self) -> None:
         self._forgotten += 1
         self._by_account.clear()
         self._size = 0

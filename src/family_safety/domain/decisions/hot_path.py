@@ -15,7 +15,7 @@ change feed, PostgreSQL's ``NOTIFY``) within the notification window. While thos
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import bindparam, select
@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, select
 from family_safety.db.account_records import load_account_record
 from family_safety.db.changes import ChangeKind
 from family_safety.db.hot_reads import HotQuery
+from family_safety.db.memory import ProcessMemory
 from family_safety.db.models import AccountRole, Block
 from family_safety.domain.decisions.rules import ACTIONS, Known, Unknown, decide
 from family_safety.domain.screen_time.days import zone
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
 
 _ROLES = HotQuery(select(AccountRole.role).where(AccountRole.account_id == bindparam("account_id")))
 _BLOCKS = HotQuery(select(Block.blocked_id).where(Block.blocker_id == bindparam("account_id")))
-
-V = TypeVar("V")
 
 _ACCOUNT_ROW = frozenset({ChangeKind.SETTINGS, ChangeKind.SESSIONS})
 
@@ -72,7 +71,7 @@ def _account_id(raw: str) -> UUID | None:
         return None
 
 
-class Decisions:
+class Decisions(ProcessMemory):
     """Decisions of one process, and the memory they read."""
 
     def __init__(
@@ -87,14 +86,12 @@ class Decisions:
         *,
         max_entries: int,
     ) -> None:
+        super().__init__(bus, trust, max_entries=max_entries)
         self._pack = pack
         self._reader = reader
         self._settings_answers = settings_answers
         self._screen_time = screen_time
         self._laws = laws
-        self._max_entries = max_entries
-        self._trusted = trust.watch(self._forget_everything)
-        self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
         self._accounts: dict[UUID, AccountRecord] = {}
         self._settings: dict[UUID, _Settings] = {}
         self._blocks: dict[UUID, frozenset[str]] = {}
@@ -104,7 +101,6 @@ class Decisions:
         # record, settings or blocks), and not used once other laws apply to it.
         self._known: dict[str, tuple[date, Known, AccountRecord]] = {}
         settings_answers.on_resolved(self._keep_settings)
-        bus.on_change(self._forget_change)
 
     # --- what a decision reads --------------------------------------------------------------
 
@@ -234,17 +230,10 @@ class Decisions:
             held=held,
         )
         if self._trusted() and self._forgotten == forgotten_before:
-            if len(self._known) >= self._max_entries and known.account_id not in self._known:
-                del self._known[next(iter(self._known))]
-            self._known[known.account_id] = (today, known, record)
+            self._keep(self._known, known.account_id, (today, known, record))
         return known, record
 
     # --- memory -----------------------------------------------------------------------------
-
-    def _keep(self, memory: dict[UUID, V], account_id: UUID, value: V) -> None:
-        if len(memory) >= self._max_entries and account_id not in memory:
-            del memory[next(iter(memory))]
-        memory[account_id] = value
 
     def _keep_settings(
         self, account_id: UUID, settings_version: int, effective: EffectiveSettings

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 
 from family_safety.db.changes import ChangeKind
 from family_safety.db.hot_reads import HotQuery
+from family_safety.db.memory import ProcessMemory
 from family_safety.db.models import ScreenTimeDay
 from family_safety.domain.screen_time import intervals
 from family_safety.domain.screen_time.days import local_date, zone
@@ -76,7 +77,7 @@ def _limits_of(settings_version: int, effective: EffectiveSettings) -> _ScreenTi
     )
 
 
-class ScreenTimeStatuses:
+class ScreenTimeStatuses(ProcessMemory):
     """The status of an account's screen time now, for one process."""
 
     def __init__(
@@ -89,19 +90,16 @@ class ScreenTimeStatuses:
         *,
         max_entries: int,
     ) -> None:
+        super().__init__(bus, trust, max_entries=max_entries)
         self._pack = pack
         self._settings_answers = settings_answers
         self._reader = reader
-        self._trusted = trust.watch(self._forget_everything)
-        self._max_entries = max_entries
-        self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
         self._today: dict[UUID, tuple[date, Reported]] = {}
         self._nothing_yet: tuple[date, Reported] | None = None  # one entry for every such day
         # The limit and time-away windows of each account's effective settings, as the settings
         # answers resolve them (for a settings answer, or for the status).
         self._settings: dict[UUID, _ScreenTimeLimits] = {}
         settings_answers.on_resolved(self._keep_limits)
-        bus.on_change(self._forget_change)
 
     async def status(
         self, account: AnyAccount, now: datetime, reported: Reported | None = None
@@ -160,9 +158,7 @@ class ScreenTimeStatuses:
         self, account_id: UUID, settings_version: int, effective: EffectiveSettings
     ) -> None:
         """Keep the limits of effective settings the settings answers have just resolved."""
-        if len(self._settings) >= self._max_entries and account_id not in self._settings:
-            del self._settings[next(iter(self._settings))]
-        self._settings[account_id] = _limits_of(settings_version, effective)
+        self._keep(self._settings, account_id, _limits_of(settings_version, effective))
 
     def _kept_day(self, account_id: UUID, today: date) -> Reported | None:
         """Today's used time and the grants that may count today, when memory holds them."""
@@ -181,15 +177,13 @@ class ScreenTimeStatuses:
             grants=tuple(grant_from_row(*row) for row in grants),
         )
         if trusted and self._forgotten == forgotten_before:
-            if len(self._today) >= self._max_entries and account_id not in self._today:
-                del self._today[next(iter(self._today))]
             # Pauses read as not yet over now stay in the list; the status drops each at its end.
             kept = (today, reported)
             if not (reported.usage or reported.grants):  # most accounts, most of the day
                 if self._nothing_yet is None or self._nothing_yet[0] != today:
                     self._nothing_yet = kept
                 kept = self._nothing_yet
-            self._today[account_id] = kept
+            self._keep(self._today, account_id, kept)
         return reported
 
     def __len__(self) -> int:
