@@ -21,7 +21,7 @@ from family_safety.domain.policy import schemas as policy_schemas
 from family_safety.domain.policy.catalog import CATALOG, BoolKind
 from family_safety.domain.policy.pack import load_default_pack
 from family_safety.lib.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
-from family_safety.server.cli import openapi_document
+from family_safety.server.cli.openapi import openapi_document
 from family_safety.server.openapi import SCHEMA_PLUGINS
 from tests.helpers import expect_problem, pair, set_limits
 

@@ -80,6 +80,13 @@ _COLUMNS = (
 )
 
 
+_INTERNED = tuple(
+    index
+    for index, column in enumerate(_COLUMNS)
+    if column.key in {"country", "region", "timezone", "notified_band"}
+)
+"""The columns of few distinct values, kept once in memory (``sys.intern``)."""
+
 _BY_ID = HotQuery(select(*_COLUMNS).where(Account.id == bindparam("account_id")))
 _SIGNED_IN = HotQuery(
     select(
@@ -112,51 +119,12 @@ async def load_signed_in_account(
     row = await reader.first(_SIGNED_IN, {"account_id": account_id, "session_id": session_id})
     if row is None or not row[-1]:  # gone, or the session ended or never was
         return None
-    (
-        _,
-        handle,
-        display_name,
-        birthdate,
-        country,
-        region,
-        timezone,
-        created_at,
-        version,
-        band,
-        held_law_id,
-        held_title,
-        held_since,
-        method,
-        issuer,
-        lower,
-        upper,
-        assured_at,
-        assured_birthdate,
-    ) = row[:-1]
-    # Kept in memory for every signed-in account: the caller's id objects, and one copy of each
-    # time zone, country and band name, not one a record.
-    return SignedInAccount(
-        account_id,
-        handle,
-        display_name,
-        birthdate,
-        country and sys.intern(country),
-        region and sys.intern(region),
-        sys.intern(timezone),
-        created_at,
-        version,
-        band and sys.intern(band),
-        held_law_id,
-        held_title,
-        held_since,
-        method,
-        issuer,
-        lower,
-        upper,
-        assured_at,
-        assured_birthdate,
-        session_id,
-    )
+    # Kept in memory for every signed-in account: the caller's id object, and one copy of each
+    # time zone, country, region and band name, not one a record.
+    values = [account_id, *row[1:-1], session_id]
+    for index in _INTERNED:
+        values[index] = values[index] and sys.intern(values[index])
+    return SignedInAccount(*values)
 
 
 AnyAccount = Account | AccountRecord

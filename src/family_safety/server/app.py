@@ -12,7 +12,7 @@ from litestar.openapi.spec import Components as OpenAPIComponents
 from litestar.openapi.spec import SecurityScheme
 
 from family_safety.lib.config import Settings
-from family_safety.lib.problems import PROBLEM_DETAILS
+from family_safety.lib.problem_plugin import PROBLEM_DETAILS
 from family_safety.lib.request_body import MAX_BODY_BYTES
 from family_safety.server.core import ApplicationCore
 from family_safety.server.openapi import SCHEMA_PLUGINS, OfflineSwaggerUI, keep_the_contract

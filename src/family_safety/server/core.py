@@ -28,57 +28,24 @@ from family_safety.db.postgres import PostgresPool
 from family_safety.db.sessions import closing_handler
 from family_safety.db.writes import Announcer, Writer
 from family_safety.domain.account_settings.cache import SettingsAnswerCache
-from family_safety.domain.account_settings.controllers import MySettingsController, PolicyController
 from family_safety.domain.account_settings.hot_path import SettingsAnswers, typical_answers
-from family_safety.domain.accounts.controllers import AccountController
-from family_safety.domain.age_signals.controllers import AgeSignalController
 from family_safety.domain.age_signals.hot_path import TrustedIssuers
 from family_safety.domain.age_signals.services import sweep_receipts_now
 from family_safety.domain.ages import birthdays, holds
-from family_safety.domain.audit.controllers import AuditController
-from family_safety.domain.auth.controllers import AuthController, JwksController, PasswordController
 from family_safety.domain.auth.middleware import BearerAuthenticationMiddleware
 from family_safety.domain.auth.signed_in import SignedInAccounts
 from family_safety.domain.components import Components
-from family_safety.domain.data_rights.controllers import MeController
-from family_safety.domain.decisions.controllers import DecisionController
 from family_safety.domain.decisions.hot_path import Decisions
 from family_safety.domain.dependencies import DEPENDENCIES, PUBLIC_ROUTE_OPT
-from family_safety.domain.events.controllers import EventsController
 from family_safety.domain.family_center.routes import family_center_routers, template_config
-from family_safety.domain.front_door.controllers import FrontDoorController
-from family_safety.domain.guardians.controllers import MyGuardiansController, TeenController
-from family_safety.domain.health.controllers import HealthController
-from family_safety.domain.laws.controllers import LawController
 from family_safety.domain.laws.hot_path import LawsInForce
-from family_safety.domain.metrics.controllers import MetricsController
 from family_safety.domain.metrics.services import register_service_gauges
-from family_safety.domain.notifications.controllers import NotificationController
-from family_safety.domain.pairing.controllers import InvitationController, PairingController
 from family_safety.domain.policy.pack import load_default_pack
 from family_safety.domain.retention import services as retention
 from family_safety.domain.retention.repository import settled_deliveries
-from family_safety.domain.safety.controllers import (
-    BlockController,
-    ModerationController,
-    ReportController,
-    SafetyController,
-)
 from family_safety.domain.safety.matching import default_matcher
 from family_safety.domain.safety.pack import load_default_packs
-from family_safety.domain.screen_time.controllers import (
-    MyScreenTimeController,
-    MyTimeRequestsController,
-    TeenScreenTimeController,
-    TeenTimeGrantsController,
-    TeenTimeRequestsController,
-)
 from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
-from family_safety.domain.setting_requests.controllers import (
-    MySettingRequestsController,
-    TeenSettingRequestsController,
-)
-from family_safety.domain.webhooks.controllers import WebhookController
 from family_safety.domain.webhooks.repository import queue_counts
 from family_safety.domain.webhooks.worker import WebhookWorker
 from family_safety.lib.clock import utc_now, utc_today
@@ -91,6 +58,7 @@ from family_safety.lib.security.token_cache import VerifiedTokenCache
 from family_safety.lib.security.tokens import TokenSigner
 from family_safety.server.hot_routes import HotRoutes
 from family_safety.server.logs import RequestLog, configure_logging, write_logs_here
+from family_safety.server.routes import ROUTES
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -128,41 +96,6 @@ def _signer(settings: Settings) -> TokenSigner:
         check_every_seconds=settings.keyring_check_seconds,
     )
 
-
-ROUTES = [
-    FrontDoorController,
-    HealthController,
-    MetricsController,
-    AccountController,
-    AgeSignalController,
-    MeController,
-    AuthController,
-    JwksController,
-    PasswordController,
-    PolicyController,
-    MySettingsController,
-    InvitationController,
-    PairingController,
-    TeenController,
-    MyGuardiansController,
-    AuditController,
-    NotificationController,
-    EventsController,
-    MyScreenTimeController,
-    MyTimeRequestsController,
-    TeenScreenTimeController,
-    TeenTimeGrantsController,
-    TeenTimeRequestsController,
-    MySettingRequestsController,
-    TeenSettingRequestsController,
-    SafetyController,
-    ReportController,
-    BlockController,
-    ModerationController,
-    WebhookController,
-    DecisionController,
-    LawController,
-]
 
 MIDDLEWARE: list[Middleware] = [
     DefineMiddleware(

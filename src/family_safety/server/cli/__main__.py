@@ -1,0 +1,5 @@
+import sys
+
+from family_safety.server.cli import main
+
+sys.exit(main())
