@@ -8,7 +8,7 @@ import ipaddress
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
-from litestar import Request, delete
+from litestar import Controller, Request, delete
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, SkipValidation
@@ -29,6 +29,19 @@ PUBLIC_ROUTE_OPT = "public"
 
 OPENAPI_LINKS = "openapi_links"
 """``opt={OPENAPI_LINKS: {status: {name: Link}}}``: the OpenAPI links of a route's answers."""
+
+
+class PublicController(Controller):
+    """A controller whose every route is public: no bearer token is needed."""
+
+    opt = {PUBLIC_ROUTE_OPT: True}
+
+
+class OperationsController(PublicController):
+    """A controller of the operators' routes (the front door, health, metrics): public, and
+    listed under ``operations``."""
+
+    tags = ["operations"]
 
 
 def delete_own(

@@ -17,11 +17,11 @@ from family_safety.domain.account_settings.schemas import (
     policy_out,
 )
 from family_safety.domain.dependencies import (
-    PUBLIC_ROUTE_OPT,
     AppComponents,
     CurrentAccount,
     IfMatch,
     IfNoneMatch,
+    PublicController,
 )
 from family_safety.domain.policy.pack import load_default_pack
 from family_safety.domain.policy.schemas import SettingKey
@@ -45,12 +45,11 @@ def _answer(answer: Answer | NotModified) -> Response[bytes]:
     return Response(answer.body, media_type=JSON, headers={"ETag": answer.etag})
 
 
-class PolicyController(Controller):
+class PolicyController(PublicController):
     tags = ["settings"]
 
     @get(
         "/v1/policy",
-        opt={PUBLIC_ROUTE_OPT: True},
         summary="The settings catalogue, the bands, their defaults and gates",
         responses={
             200: real_answer(

@@ -1,27 +1,26 @@
 from __future__ import annotations
 
-from litestar import Controller, post
+from litestar import post
 from litestar.params import JSONBody
 
 from family_safety.domain.accounts import services
 from family_safety.domain.accounts.schemas import NewAccount, OwnAccount
 from family_safety.domain.dependencies import (
-    PUBLIC_ROUTE_OPT,
     AppComponents,
     ClientAddress,
     DbSession,
+    PublicController,
 )
 from family_safety.lib.clock import utc_now
 from family_safety.lib.http_caching import NO_STORE
 from family_safety.lib.problems import problem_responses
 
 
-class AccountController(Controller):
+class AccountController(PublicController):
     tags = ["accounts"]
 
     @post(
         "/v1/accounts",
-        opt={PUBLIC_ROUTE_OPT: True},
         summary="Register an account",
         cache_control=NO_STORE,
         description="Under 13 is refused (`minimum-age`); only its holder ever sees `birthdate`.",

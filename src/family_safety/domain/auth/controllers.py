@@ -13,19 +13,18 @@ from family_safety.domain.auth.schemas import (
     TokenPair,
 )
 from family_safety.domain.dependencies import (
-    PUBLIC_ROUTE_OPT,
     AppComponents,
     ClientAddress,
     CurrentAccount,
+    PublicController,
 )
 from family_safety.lib.http_caching import NO_STORE
 from family_safety.lib.problems import problem_responses
 
 
-class AuthController(Controller):
+class AuthController(PublicController):
     path = "/v1/auth"
     tags = ["auth"]
-    opt = {PUBLIC_ROUTE_OPT: True}
     dependencies = AUTH_SERVICE
 
     @post(
@@ -71,9 +70,8 @@ class AuthController(Controller):
         await auth_service.logout(data.refresh_token)
 
 
-class JwksController(Controller):
+class JwksController(PublicController):
     tags = ["auth"]
-    opt = {PUBLIC_ROUTE_OPT: True}
 
     @get("/.well-known/jwks.json", summary="Public keys that verify access tokens")
     async def jwks(self, components: AppComponents) -> dict[str, list[dict[str, str]]]:

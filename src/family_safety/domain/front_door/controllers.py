@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, MediaType, Request, get
+from litestar import MediaType, Request, get
 from litestar.response import Redirect, Response
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from msgspec import Struct
 
-from family_safety.domain.dependencies import PUBLIC_ROUTE_OPT
+from family_safety.domain.dependencies import OperationsController
 
 FAMILY_CENTER = "/family"
 
@@ -45,10 +45,8 @@ def wants_a_page(request: Request[Any, Any, Any]) -> bool:
     return accept.best_match([MediaType.HTML, MediaType.JSON]) == MediaType.HTML
 
 
-class FrontDoorController(Controller):
+class FrontDoorController(OperationsController):
     path = "/"
-    tags = ["operations"]
-    opt = {PUBLIC_ROUTE_OPT: True}
 
     @get(
         summary="The service's entry points; browsers go to the Family Center",

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-from litestar import Controller, get, head
+from litestar import get, head
 from sqlalchemy import text
 
-from family_safety.domain.dependencies import PUBLIC_ROUTE_OPT, DbSession
+from family_safety.domain.dependencies import DbSession, OperationsController
 from family_safety.lib.problems import problem_responses
 
 
-class HealthController(Controller):
+class HealthController(OperationsController):
     path = "/health"
-    tags = ["operations"]
-    opt = {PUBLIC_ROUTE_OPT: True}
 
     @get("/live", summary="The process is up (no I/O)")
     async def live(self) -> dict[str, str]:

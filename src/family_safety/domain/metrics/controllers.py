@@ -6,20 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Request, Response, get
 from litestar.datastructures import State
 
-from family_safety.domain.dependencies import PUBLIC_ROUTE_OPT
+from family_safety.domain.dependencies import OperationsController
 from family_safety.domain.metrics.services import may_read_metrics
 from family_safety.lib import problems
 from family_safety.lib.metrics import CONTENT_TYPE
 from family_safety.lib.problems import problem_responses
 
 
-class MetricsController(Controller):
+class MetricsController(OperationsController):
     path = "/metrics"
-    tags = ["operations"]
-    opt = {PUBLIC_ROUTE_OPT: True}
 
     @get(
         summary="This process's metrics (Prometheus text format), to the allowed addresses",
