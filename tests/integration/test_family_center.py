@@ -104,6 +104,9 @@ async def test_the_family_story(browsers, client):
     mum, sam = browsers(), browsers()
     home = await _register(mum, "mum", 40)
     assert "Your teens" in home.text
+    # The browser tab names the page, and nothing else (a card once leaked into the title).
+    assert "<title>Your teens · Family Center</title>" in home.text
+    assert home.text.count('id="blocks-title"') == 1
     assert "Set by" not in home.text
     home = await _register(sam, "sam", 14)
     assert "Your settings" in home.text
