@@ -18,6 +18,7 @@ from family_safety.db.account_records import AccountRecord
 from family_safety.domain.components import Components
 from family_safety.domain.dependencies import AppComponents, CurrentAccount, delete_own
 from family_safety.domain.links.access import GUARDED_TEEN, Guarded
+from family_safety.domain.requests.routes import ask_route, decision_route
 from family_safety.domain.screen_time.deps import (
     GRANT_SERVICE,
     TIME_REQUEST_SERVICE,
@@ -36,7 +37,7 @@ from family_safety.domain.screen_time.schemas import (
 )
 from family_safety.domain.screen_time.usage import merge_usage, reported_days
 from family_safety.lib.clock import utc_now
-from family_safety.lib.guards import guardians_only, teens_only
+from family_safety.lib.guards import guardians_only
 from family_safety.lib.pagination import (
     CURSOR_SCOPE,
     DEFAULT_LIMIT,
@@ -195,14 +196,11 @@ class MyTimeRequestsController(_ScreenTimeController):
     path = "/v1/me/time-requests"
     dependencies = TIME_REQUEST_SERVICE
 
-    @post(
-        status_code=HTTP_201_CREATED,
-        guards=[teens_only],
+    @ask_route(
         summary="Ask my guardians for more time (teens, 13-17)",
         description="`extra_time`: more minutes today; `time_away_pause`: time away lifted for "
         "the next minutes. Expires at my next local midnight. 409 `no-guardian` without an "
         "active guardian, `request-limit-reached` with 3 requests pending.",
-        responses=problem_responses(400, 401, 403, 409, 413, 422),
     )
     async def ask(
         self,
@@ -249,14 +247,12 @@ class TeenTimeRequestsController(_GuardianViewController):
     ) -> Page[TimeRequestOut]:
         return await time_request_service.requests(guarded.teen, page.limit, page.cursor, utc_now())
 
-    @post(
-        "/{request_id:uuid}/decision",
-        status_code=HTTP_200_OK,
+    @decision_route(
         summary="Approve or deny a time request",
         description="The first decision stands: 409 `request-decided` after it, 410 "
         "`request-expired` for an expired or cancelled request. Approving may grant other "
         "`minutes` than asked.",
-        responses=problem_responses(400, 401, 403, 404, 409, 410, 413, 422),
+        more_problems=(410,),
     )
     async def decide(
         self,

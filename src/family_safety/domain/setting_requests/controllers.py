@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, delete, post
+from litestar import Controller, delete
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from family_safety.domain.dependencies import CurrentAccount
 from family_safety.domain.links.access import GUARDED_TEEN, Guarded
+from family_safety.domain.requests.routes import ask_route, decision_route
 from family_safety.domain.setting_requests.deps import (
     SETTING_REQUEST_SERVICE,
     SettingRequestServiceDep,
@@ -22,7 +23,7 @@ from family_safety.domain.setting_requests.schemas import (
     SettingRequestOut,
 )
 from family_safety.lib.clock import utc_now
-from family_safety.lib.guards import guardians_only, teens_only
+from family_safety.lib.guards import guardians_only
 from family_safety.lib.pagination import Page, RequestedPage, list_route
 from family_safety.lib.problems import problem_responses
 
@@ -35,14 +36,11 @@ class MySettingRequestsController(_SettingRequestsController):
     path = "/v1/me/setting-requests"
     dependencies = SETTING_REQUEST_SERVICE
 
-    @post(
-        status_code=HTTP_201_CREATED,
-        guards=[teens_only],
+    @ask_route(
         summary="Ask my guardians for a value looser than I may choose alone (teens, 13-17)",
         description="`value` must be looser than the key's `needs_guardian` bound and break no "
         "gate or guardian limit (else 422); 409 `no-guardian` without a linked guardian. Each "
         "linked guardian gets `setting_request.created`.",
-        responses=problem_responses(400, 401, 403, 409, 413, 422),
     )
     async def ask(
         self,
@@ -84,14 +82,11 @@ class TeenSettingRequestsController(_SettingRequestsController):
             guarded.teen, page.limit, page.cursor, utc_now()
         )
 
-    @post(
-        "/{request_id:uuid}/decision",
-        status_code=HTTP_200_OK,
+    @decision_route(
         summary="Approve or decline a setting request",
         description="The first decision stands: 409 `already-decided` after it. Approving sets "
         "the teen's choice to the value at once; it shows in `bound.set_by` as "
         "`guardian_approval`. The teen gets `setting_request.decided`.",
-        responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
     )
     async def decide(
         self,
