@@ -91,12 +91,23 @@ def thumbprint(jwk: dict[str, Any]) -> str:
 def unverified_kid(token: str) -> object:
     """The ``kid`` a token's header names, unchecked (to know which keys to look up); None when
     there is no readable header."""
-    if len(token) > MAX_SIGNED_LENGTH:
-        return None
     try:
-        return jwt.get_unverified_header(token).get("kid")
-    except jwt.PyJWTError:
+        return unverified_header(token, MAX_SIGNED_LENGTH, InvalidSignature).get("kid")
+    except InvalidSignature:
         return None
+
+
+def unverified_header(token: str, max_length: int, refused: type[Exception]) -> dict[str, Any]:
+    """A compact JWS's header, read before anything of it is checked (to know which key and
+    algorithm to check it with): ``refused("too long")`` for a token over ``max_length``, left
+    unparsed, and ``refused("undecodable")`` for one without a readable header."""
+    if len(token) > max_length:
+        raise refused("too long")
+    try:
+        header: dict[str, Any] = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise refused("undecodable") from exc
+    return header
 
 
 def verify_signed(
@@ -112,12 +123,7 @@ def verify_signed(
     the key named by ``kid``), signature, ``iss`` (the key's owner), ``exp`` and ``iat`` (within
     ``leeway_seconds`` of now) and ``exp`` at most ``max_life_seconds`` after ``iat``. One
     signature check at most; nothing is read but ``find_key``."""
-    if len(token) > MAX_SIGNED_LENGTH:
-        raise InvalidSignature("too long")
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
-        raise InvalidSignature("undecodable") from exc
+    header = unverified_header(token, MAX_SIGNED_LENGTH, InvalidSignature)
     alg = header.get("alg")
     if alg not in ALGORITHMS:
         raise InvalidSignature("algorithm not allowed")
