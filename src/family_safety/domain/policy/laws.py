@@ -220,18 +220,9 @@ def _build(source: PackSource, law_file: _LawFile, pack: PolicyPack) -> Law:
         if default is not None and gate is not None and not kind.at_least_as_strict(default, gate):
             raise source.error(f"rules[{index}]: default is looser than gate", *where, "default")
         rules.append(LawRule(rule.key, rule.band, default, gate, values.get("needs_guardian")))
-    return law_of(
-        law_file.id,
-        law_file.title,
-        rules,
-        citation=law_file.citation,
-        countries=law_file.countries,
-        regions=law_file.regions,
-        status=law_file.status,
-        effective_from=law_file.effective_from,
-        effective_until=law_file.effective_until,
-        minimum_age=law_file.minimum_age,
-    )
+    # The file's other fields are law_of's keywords, by name.
+    attributes = law_file.model_dump(exclude={"id", "title", "rules"})
+    return law_of(law_file.id, law_file.title, rules, **attributes)
 
 
 def _frozen(by_band: dict[str, dict[str, Any]]) -> Mapping[str, Mapping[str, Any]]:

@@ -7,17 +7,23 @@ operator who edits one learns at once what to fix. Loaded once; everything here 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 import iso3166
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from family_safety.domain.safety.normalise import normalise
+from family_safety.domain.safety.schemas import (
+    CategoryOut,
+    InterventionOut,
+    NextStepOut,
+    ResourceOut,
+)
 from family_safety.lib.pack_files import PackError, PackModel, PackSource, read_toml, validated
 
 DEFAULT_PACKS_DIR = Path(__file__).parent / "packs"
@@ -44,6 +50,12 @@ STEP_KINDS: tuple[str, ...] = get_args(StepKind)
 EVERY_COUNTRY = "*"
 
 
+def _wire(shape: type[BaseModel], record: object) -> dict[str, Any]:
+    """A record of the packs as the API shows it: the fields of its wire shape (``schemas.py``),
+    read from the record's attributes, the resources within too (tuples become lists)."""
+    return shape.model_validate(record, from_attributes=True).model_dump()
+
+
 class SafetyPackError(PackError):
     """A safety pack file that cannot be used; the message names the file and, where known, the
     line."""
@@ -63,17 +75,7 @@ class Resource:
     area: str | None = None  # where it helps in words, for several countries ("the EU")
 
     def to_wire(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "url": self.url,
-            "phone": self.phone,
-            "email": self.email,
-            "audience": self.audience,
-            "topics": list(self.topics),
-            "countries": list(self.countries),
-        }
+        return _wire(ResourceOut, self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +89,7 @@ class Intervention:
 
     def to_wire(self) -> dict[str, Any]:
         """The contract's intervention; a match answers this."""
-        return {
-            "topic": self.topic,
-            "title": self.title,
-            "message": self.message,
-            "resources": [resource.to_wire() for resource in self.resources],
-        }
+        return _wire(InterventionOut, self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +101,7 @@ class ReportCategory:
     offered_to: str  # "everyone", or "adults": only accounts 18+ may choose it
 
     def to_wire(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "group": self.group,
-            "description": self.description,
-        }
+        return _wire(CategoryOut, self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +113,7 @@ class NextStep:
     audience: str  # who the step is for, one of AUDIENCES
 
     def to_wire(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "text": self.text,
-            "resource": None if self.resource is None else self.resource.to_wire(),
-        }
+        return _wire(NextStepOut, self)
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity equality: loaded once
@@ -215,31 +203,38 @@ class _ReportsFile(PackModel):
     next_steps: list[_NextStepFile] = Field(default_factory=list)
 
 
+_Entry = TypeVar("_Entry", bound=PackModel)
+
+
+def _entries(
+    source: PackSource, what: str, entries: list[_Entry], table: str, key: str
+) -> Iterator[tuple[tuple[str, int], _Entry]]:
+    """Each entry of an array of tables, with where it is written (for the line); an entry whose
+    ``key`` an earlier one has already is an error."""
+    seen: set[object] = set()
+    for index, entry in enumerate(entries):
+        at = (table, index)
+        value = getattr(entry, key)
+        if value in seen:
+            raise source.error(f"{what} {value!r}: {key} used twice", *at, key)
+        seen.add(value)
+        yield at, entry
+
+
 def _load_resources(path: Path) -> tuple[Resource, ...]:
     source, data = read_toml(path, SafetyPackError)
     pack_file = validated(source, _ResourcesFile, data)
-    seen: set[str] = set()
     resources = []
-    for index, entry in enumerate(pack_file.resources):
-        at = ("resources", index)
-        if entry.id in seen:
-            raise source.error(f"resource {entry.id!r}: id used twice", *at, "id")
-        seen.add(entry.id)
+    for at, entry in _entries(source, "resource", pack_file.resources, "resources", "id"):
         if entry.url is None and entry.phone is None and entry.email is None:
             raise source.error(f"resource {entry.id!r}: needs a url, a phone or an email", *at)
         _check_countries(source, entry, at)
+        # The file's fields are the resource's, by name; its lists become tuples.
         resources.append(
             Resource(
-                id=entry.id,
-                name=entry.name,
-                description=entry.description,
-                url=entry.url,
-                phone=entry.phone,
-                email=entry.email,
-                audience=entry.audience,
+                **entry.model_dump(exclude={"topics", "countries"}),
                 topics=tuple(dict.fromkeys(entry.topics)),
                 countries=tuple(entry.countries),
-                area=entry.area,
             )
         )
     return tuple(resources)
@@ -269,14 +264,10 @@ def _check_countries(source: PackSource, entry: _ResourceFile, at: tuple[str, in
 def _load_interventions(path: Path, resources: Mapping[str, Resource]) -> tuple[Intervention, ...]:
     source, data = read_toml(path, SafetyPackError)
     pack_file = validated(source, _InterventionsFile, data)
-    topics: set[str] = set()
     phrase_topics: dict[str, str] = {}
     interventions = []
-    for index, entry in enumerate(pack_file.interventions):
-        at = ("interventions", index)
-        if entry.topic in topics:
-            raise source.error(f"intervention {entry.topic!r}: topic used twice", *at, "topic")
-        topics.add(entry.topic)
+    entries = _entries(source, "intervention", pack_file.interventions, "interventions", "topic")
+    for at, entry in entries:
         _check_references(
             source, f"intervention {entry.topic!r}", entry.resources, resources, (*at, "resources")
         )
@@ -302,9 +293,7 @@ def _load_interventions(path: Path, resources: Mapping[str, Resource]) -> tuple[
             normalised.append(words)
         interventions.append(
             Intervention(
-                topic=entry.topic,
-                title=entry.title,
-                message=entry.message,
+                **entry.model_dump(exclude={"resources", "phrases"}),
                 resources=tuple(resources[resource_id] for resource_id in entry.resources),
                 phrases=tuple(entry.phrases),
                 normalised_phrases=tuple(normalised),
@@ -318,17 +307,10 @@ def _load_reports(
 ) -> tuple[tuple[ReportCategory, ...], tuple[NextStep, ...]]:
     source, data = read_toml(path, SafetyPackError)
     pack_file = validated(source, _ReportsFile, data)
-    categories: dict[str, ReportCategory] = {}
-    for index, entry in enumerate(pack_file.categories):
-        if entry.id in categories:
-            raise source.error(f"category {entry.id!r}: id used twice", "categories", index, "id")
-        categories[entry.id] = ReportCategory(
-            id=entry.id,
-            title=entry.title,
-            group=entry.group,
-            description=entry.description,
-            offered_to=entry.offered_to,
-        )
+    categories = {
+        entry.id: ReportCategory(**entry.model_dump())
+        for _, entry in _entries(source, "category", pack_file.categories, "categories", "id")
+    }
     steps = []
     for index, step in enumerate(pack_file.next_steps):
         at = ("next_steps", index)
@@ -340,11 +322,8 @@ def _load_reports(
             _check_references(source, "next step", [step.resource], resources, (*at, "resource"))
         steps.append(
             NextStep(
-                category=step.category,
-                kind=step.kind,
-                text=step.text,
+                **step.model_dump(exclude={"resource"}),
                 resource=None if step.resource is None else resources[step.resource],
-                audience=step.audience,
             )
         )
     return tuple(categories.values()), tuple(steps)
