@@ -48,6 +48,7 @@ from family_safety.domain.safety.pack import load_default_packs
 from family_safety.domain.screen_time.hot_path import ScreenTimeStatuses
 from family_safety.domain.webhooks.repository import queue_counts
 from family_safety.domain.webhooks.worker import WebhookWorker
+from family_safety.lib.background import running
 from family_safety.lib.clock import utc_now, utc_today
 from family_safety.lib.config import Environment, Freshness, Settings
 from family_safety.lib.metrics import WEBHOOK_DELIVERIES, Metrics
@@ -287,13 +288,8 @@ class ApplicationCore(InitPluginProtocol):
         if self.settings.freshness == Freshness.NOTIFY:
             yield
             return
-        reread = asyncio.create_task(components.laws.reload_every(1.0))
-        try:
+        async with running(components.laws.reload_every(1.0)):
             yield
-        finally:
-            reread.cancel()
-            with suppress(asyncio.CancelledError):
-                await reread
 
     @asynccontextmanager
     async def _hear_other_instances(self, _app: Litestar) -> AsyncIterator[None]:
@@ -302,36 +298,28 @@ class ApplicationCore(InitPluginProtocol):
             return
         assert self.components is not None
         dsn = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        relay = asyncio.create_task(changes.relay_other_instances(self.components.changes, dsn))
-        try:
+        async with running(changes.relay_other_instances(self.components.changes, dsn)):
             yield
-        finally:
-            relay.cancel()
-            with suppress(asyncio.CancelledError):
-                await relay
 
     @asynccontextmanager
     async def _end_links_at_18(self, _app: Litestar) -> AsyncIterator[None]:
         components = self.components
         assert components is not None
-        sweep = asyncio.create_task(
-            birthdays.sweep_periodically(
-                components.sessions,
-                self.pack,
-                utc_today,
-                self.settings.birthday_sweep_seconds,
-                more=[
-                    ("reviewed holds", lambda: holds.review_holds_today(components)),
-                    ("swept age signal receipts", lambda: sweep_receipts_now(components)),
-                ],
-            )
-        )
         try:
-            yield
+            async with running(
+                birthdays.sweep_periodically(
+                    components.sessions,
+                    self.pack,
+                    utc_today,
+                    self.settings.birthday_sweep_seconds,
+                    more=[
+                        ("reviewed holds", lambda: holds.review_holds_today(components)),
+                        ("swept age signal receipts", lambda: sweep_receipts_now(components)),
+                    ],
+                )
+            ):
+                yield
         finally:
-            sweep.cancel()
-            with suppress(asyncio.CancelledError):
-                await sweep
             components.reader.close()
             components.writer.close()
             if self._postgres is not None:
