@@ -1,5 +1,5 @@
 """The layers on disk (docs/design.md, "Layers"): each imports only the layers below it, no two
-parts import each other, and the policy engine stays pure."""
+parts import each other, the policy engine stays pure, and no module grows past 500 lines."""
 
 from __future__ import annotations
 
@@ -63,6 +63,19 @@ def test_the_package_top_level_holds_only_packages_and_the_two_entry_files() -> 
     packages = sorted(path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file())
     assert loose == []
     assert packages == sorted(LAYERS)
+
+
+MAX_MODULE_LINES = 500
+"""A module a newcomer can read in one sitting: past this, it is split by role."""
+
+
+def test_no_module_is_over_500_lines() -> None:
+    long = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in PACKAGE.rglob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
 
 
 def test_each_layer_imports_only_the_layers_below_it() -> None:
