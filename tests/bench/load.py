@@ -162,6 +162,7 @@ class Options:
     workers: int
     freshness: str
     log_level: str = "INFO"
+    signal_checks: float | None = None  # FAMILY_SAFETY_AGE_SIGNAL_CHECKS_PER_SECOND, if set
 
 
 def parse_options(argv: Sequence[str]) -> Options:
@@ -197,6 +198,12 @@ def parse_options(argv: Sequence[str]) -> Options:
         default="INFO",
         help="FAMILY_SAFETY_LOG_LEVEL of the server (default INFO, the service's own default)",
     )
+    parser.add_argument(
+        "--signal-checks",
+        type=float,
+        help="FAMILY_SAFETY_AGE_SIGNAL_CHECKS_PER_SECOND of the server (default: the service's "
+        "own); a large one measures what each forged signal's check costs, unbudgeted",
+    )
     args = parser.parse_args(argv)
     if args.database_url and not make_url(args.database_url).get_backend_name().startswith(
         "postgres"
@@ -217,6 +224,7 @@ def parse_options(argv: Sequence[str]) -> Options:
         workers=args.workers,
         freshness=args.freshness,
         log_level=args.log_level.upper(),
+        signal_checks=args.signal_checks,
     )
 
 
@@ -619,7 +627,12 @@ def running_server(data_dir: Path, database_url: str, options: Options) -> Itera
                 *("-m", "family_safety", "serve", "--port", str(port)),
                 *("--workers", str(options.workers), "--server", options.server),
             ],
-            env=server_environment(data_dir, database_url, options.freshness, options.log_level),
+            env=server_environment(data_dir, database_url, options.freshness, options.log_level)
+            | (
+                {}
+                if options.signal_checks is None
+                else {"FAMILY_SAFETY_AGE_SIGNAL_CHECKS_PER_SECOND": str(options.signal_checks)}
+            ),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -1310,7 +1323,13 @@ def report(
         f"in {seed_seconds:.1f} s",
         f"- load: wrk, {options.threads} thread(s), {options.connections} connections, "
         f"{options.duration} s per scenario; "
-        f"server: {options.server}, {options.workers} worker(s), freshness {options.freshness}; "
+        f"server: {options.server}, {options.workers} worker(s), freshness {options.freshness}"
+        + (
+            ""
+            if options.signal_checks is None
+            else f", {options.signal_checks:g} age-signal checks a second"
+        )
+        + "; "
         f"{os.cpu_count()} CPUs, "
         f"load average {load_average:.1f} at the start"
         + (
