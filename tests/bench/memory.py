@@ -18,6 +18,7 @@ from pathlib import Path
 from tests.bench import load
 
 from family_safety.db.changes import ChangeBus, MemoryTrust
+from family_safety.db.memory import MemoryRules
 from family_safety.domain.account_settings.cache import SettingsAnswerCache
 from family_safety.domain.account_settings.hot_path import typical_answers
 from family_safety.domain.auth.signed_in import SignedInAccounts
@@ -70,7 +71,7 @@ def main() -> None:
     def signed_in():
         bus = ChangeBus()
         memory = SignedInAccounts(
-            _Reader(), bus, MemoryTrust(bus, _Reader(), keep=True), max_entries=10**6
+            _Reader(), MemoryRules(bus, MemoryTrust(bus, _Reader(), keep=True), max_entries=10**6)
         )
 
         async def fill() -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 from family_safety.db.changes import Change, ChangeBus, ChangeKind, MemoryTrust
+from family_safety.db.memory import MemoryRules
 from family_safety.domain.auth.signed_in import SignedInAccounts
 
 
@@ -47,7 +48,7 @@ class CountingReader:
 def _memory(max_entries: int = 100) -> tuple[SignedInAccounts, CountingReader, ChangeBus]:
     reader, bus = CountingReader(), ChangeBus()
     trust = MemoryTrust(bus, reader, keep=True)
-    return SignedInAccounts(reader, bus, trust, max_entries=max_entries), reader, bus
+    return SignedInAccounts(reader, MemoryRules(bus, trust, max_entries)), reader, bus
 
 
 async def test_each_session_is_kept_and_answered_for_itself():

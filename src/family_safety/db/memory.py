@@ -12,21 +12,34 @@ limits, what decisions read), and the rules each such memory keeps:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
     from family_safety.db.changes import Change, ChangeBus, MemoryTrust
+    from family_safety.db.hot_reads import HotPathReader
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 
+class MemoryRules(NamedTuple):
+    """What every memory of a process follows: the changes it hears (``bus``), what says when
+    they may have gone unheard (``trust``), and how many entries a dict of it holds."""
+
+    bus: ChangeBus
+    trust: MemoryTrust
+    max_entries: int
+
+
 class ProcessMemory(ABC):
-    def __init__(self, bus: ChangeBus, trust: MemoryTrust, *, max_entries: int) -> None:
-        self._trusted = trust.watch(self._forget_everything)
-        self._max_entries = max_entries
+    """A memory of what ``reader`` reads, following ``rules``."""
+
+    def __init__(self, reader: HotPathReader, rules: MemoryRules) -> None:
+        self._reader = reader
+        self._trusted = rules.trust.watch(self._forget_everything)
+        self._max_entries = rules.max_entries
         self._forgotten = 0  # counts every forgetting: a read that overlapped one is not kept
-        bus.on_change(self._forget_change)
+        rules.bus.on_change(self._forget_change)
 
     @abstractmethod
     def _forget_change(self, change: Change) -> None:

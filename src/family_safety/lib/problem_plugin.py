@@ -57,14 +57,20 @@ _log = structlog.get_logger("family_safety.lib.problems")
 
 
 def _aliases(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """The handler's parameters that the client names otherwise (``start``: ``from``)."""
+    """The parameters of the handler, or of the dependencies it takes, that the client names
+    otherwise (``start``: ``from``)."""
+    handler = request.route_handler
+    signatures = [handler.parsed_fn_signature] + [
+        provide.parsed_fn_signature for provide in handler.resolve_dependencies().values()
+    ]
     aliases = {}
-    for name, parameter in request.route_handler.parsed_fn_signature.parameters.items():
-        kwarg = parameter.kwarg_definition
-        if isinstance(kwarg, ParameterKwarg | QueryParameter):
-            alias = getattr(kwarg, "name", None) or kwarg.query or kwarg.header or kwarg.cookie
-            if alias and alias != name:
-                aliases[name] = alias
+    for signature in signatures:
+        for name, parameter in signature.parameters.items():
+            kwarg = parameter.kwarg_definition
+            if isinstance(kwarg, ParameterKwarg | QueryParameter):
+                alias = getattr(kwarg, "name", None) or kwarg.query or kwarg.header or kwarg.cookie
+                if alias and alias != name:
+                    aliases[name] = alias
     return aliases
 
 

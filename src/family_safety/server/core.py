@@ -23,6 +23,7 @@ from family_safety.db import changes, migrations
 from family_safety.db.changes import ChangeBus, MemoryTrust, session_info
 from family_safety.db.engine import create_engine
 from family_safety.db.hot_reads import HotPathReader
+from family_safety.db.memory import MemoryRules
 from family_safety.db.models.webhooks import WebhookDelivery
 from family_safety.db.postgres import PostgresPool
 from family_safety.db.sessions import closing_handler
@@ -228,10 +229,8 @@ class ApplicationCore(InitPluginProtocol):
                 settings.settings_cache_megabytes * 1024 * 1024, typical_answers(pack)
             ),
         )
-        kept = settings.signed_in_cache_entries
-        screen_time_statuses = ScreenTimeStatuses(
-            pack, settings_answers, reader, bus, trust, max_entries=kept
-        )
+        rules = MemoryRules(bus, trust, max_entries=settings.signed_in_cache_entries)
+        screen_time_statuses = ScreenTimeStatuses(pack, settings_answers, reader, rules)
         return Components(
             settings=settings,
             pack=pack,
@@ -250,21 +249,12 @@ class ApplicationCore(InitPluginProtocol):
             screen_time_statuses=screen_time_statuses,
             sessions=async_sessionmaker(engine, expire_on_commit=False, info=session_info(bus)),
             changes=bus,
-            signed_in=SignedInAccounts(reader, bus, trust, max_entries=kept),
+            signed_in=SignedInAccounts(reader, rules),
             # The safety packs are checked like the policy pack: a broken one stops the start.
             safety=load_default_packs(),
             interventions=default_matcher(),
             metrics=Metrics(),
-            decisions=Decisions(
-                pack,
-                reader,
-                settings_answers,
-                screen_time_statuses,
-                laws,
-                bus,
-                trust,
-                max_entries=kept,
-            ),
+            decisions=Decisions(pack, reader, settings_answers, screen_time_statuses, laws, rules),
             laws=laws,
             age_issuers=TrustedIssuers(reader, settings.age_signal_checks_per_second),
         )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from family_safety.db.account_records import load_signed_in_account
 from family_safety.db.changes import ChangeKind
-from family_safety.db.memory import ProcessMemory
+from family_safety.db.memory import MemoryRules, ProcessMemory
 from family_safety.domain.ages import holds
 from family_safety.domain.ages.birthdays import apply_birthdays, band_change_due
 from family_safety.domain.ages.holds import hold_change_due, may_pass_while_held, review_hold_now
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from family_safety.db.account_records import SignedInAccount
-    from family_safety.db.changes import Change, ChangeBus, MemoryTrust
+    from family_safety.db.changes import Change
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.domain.components import Components
 
@@ -38,11 +38,8 @@ _CHANGES_OF_THE_ACCOUNT = frozenset({ChangeKind.SETTINGS, ChangeKind.SESSIONS})
 
 
 class SignedInAccounts(ProcessMemory):
-    def __init__(
-        self, reader: HotPathReader, bus: ChangeBus, trust: MemoryTrust, *, max_entries: int
-    ) -> None:
-        super().__init__(bus, trust, max_entries=max_entries)
-        self._reader = reader
+    def __init__(self, reader: HotPathReader, rules: MemoryRules) -> None:
+        super().__init__(reader, rules)
         self._size = 0
         # Most accounts have one sign-in session: its account, a dict by session only for more.
         self._by_account: dict[UUID, SignedInAccount | dict[UUID, SignedInAccount]] = {}

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, select
 from family_safety.db.account_records import load_account_record
 from family_safety.db.changes import ChangeKind
 from family_safety.db.hot_reads import HotQuery
-from family_safety.db.memory import ProcessMemory
+from family_safety.db.memory import MemoryRules, ProcessMemory
 from family_safety.db.models import AccountRole, Block
 from family_safety.domain.decisions.rules import ACTIONS, Known, Unknown, decide
 from family_safety.domain.screen_time.days import zone
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from family_safety.db.account_records import AccountRecord
-    from family_safety.db.changes import Change, ChangeBus, MemoryTrust
+    from family_safety.db.changes import Change
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.domain.account_settings.hot_path import SettingsAnswers
     from family_safety.domain.decisions.rules import Account, Decision, Relationship
@@ -81,14 +81,10 @@ class Decisions(ProcessMemory):
         settings_answers: SettingsAnswers,
         screen_time: ScreenTimeStatuses,
         laws: LawsInForce,
-        bus: ChangeBus,
-        trust: MemoryTrust,
-        *,
-        max_entries: int,
+        rules: MemoryRules,
     ) -> None:
-        super().__init__(bus, trust, max_entries=max_entries)
+        super().__init__(reader, rules)
         self._pack = pack
-        self._reader = reader
         self._settings_answers = settings_answers
         self._screen_time = screen_time
         self._laws = laws

@@ -21,6 +21,7 @@ from family_safety.domain.family_center.words import (
 )
 from family_safety.domain.guardians.limits import limits_etag
 from family_safety.domain.policy.catalog import CATALOG
+from family_safety.domain.screen_time.usage import DaysAsked
 from family_safety.lib.clock import utc_now
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class TeenOverview:
         teen = guarded.teen
         snapshot = await self.settings_service.snapshot(teen, now.date())
         mine = await self.limits_service.limits(guarded)
-        days = await self.usage_service.days(teen, None, None, 7, None, now)
+        days = await self.usage_service.days(teen, DaysAsked(None, None, 7, None), now)
         requests = await self.time_request_service.requests(teen, LIST_LIMIT, None, now)
         setting_requests = await self.setting_request_service.pending(teen)
         history = await audit.page_for(self.db_session, teen.id, LIST_LIMIT, None)

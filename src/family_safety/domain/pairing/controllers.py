@@ -1,28 +1,28 @@
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.spec import Link as OpenAPILink
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK
 
-from family_safety.db import idempotency
-from family_safety.db.account_records import AccountRecord
 from family_safety.domain.dependencies import (
     OPENAPI_LINKS,
     AppComponents,
     CurrentAccount,
-    DbSession,
-    IdempotencyKey,
     delete_own,
     public_base_url,
 )
 from family_safety.domain.links.deps import LINK_SERVICE, LinkServiceDep
 from family_safety.domain.links.schemas import Link
-from family_safety.domain.pairing.deps import PAIRING_SERVICE, PairingServiceDep
+from family_safety.domain.pairing.deps import (
+    CREATED_ONCE,
+    PAIRING_SERVICE,
+    CreatedOnceDep,
+    PairingServiceDep,
+)
 from family_safety.domain.pairing.schemas import (
     InvitationCreated,
     InvitationPreview,
@@ -35,8 +35,7 @@ from family_safety.lib.pagination import Page, RequestedPage, list_route
 from family_safety.lib.problems import problem_responses
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-    from sqlalchemy.ext.asyncio import AsyncSession
+    pass
 
 
 def _to_the_teen(leaf: str) -> OpenAPILink:
@@ -47,35 +46,13 @@ def _to_the_teen(leaf: str) -> OpenAPILink:
     )
 
 
-async def _created_once(
-    db_session: AsyncSession,
-    account: AccountRecord,
-    route: str,
-    key: str | None,
-    request_body: dict[str, Any],
-    create: Callable[[], Awaitable[BaseModel]],
-) -> Response[Any]:
-    """201 with what ``create`` made; a retry with the same ``Idempotency-Key`` gets that first
-    answer again and creates nothing."""
-    answer = await idempotency.once(
-        db_session,
-        account_id=account.id,
-        route=route,
-        key=key,
-        request_body=request_body,
-        run=create,
-        encode=lambda created: created.model_dump(mode="json"),
-    )
-    return Response(answer, status_code=HTTP_201_CREATED)
-
-
 class _PairingController(Controller):
     tags = ["pairing"]
 
 
 class InvitationController(_PairingController):
     path = "/v1/pairing-invitations"
-    dependencies = PAIRING_SERVICE
+    dependencies = {**PAIRING_SERVICE, **CREATED_ONCE}
 
     @post(
         summary="Invite a teen (guardians, 18+)",
@@ -88,16 +65,12 @@ class InvitationController(_PairingController):
         self,
         current_account: CurrentAccount,
         pairing_service: PairingServiceDep,
-        db_session: DbSession,
+        created_once: CreatedOnceDep,
         data: JSONBody[NewInvitation | None] = None,
-        idempotency_key: IdempotencyKey = None,
     ) -> Response[InvitationCreated]:
         now = utc_now()
-        return await _created_once(
-            db_session,
-            current_account,
+        return await created_once(
             "POST /v1/pairing-invitations",
-            idempotency_key,
             data.model_dump() if data else {},
             lambda: pairing_service.invite(current_account, now.date(), now),
         )
@@ -160,7 +133,7 @@ class PairingController(_PairingController):
     """The teen's consent links the accounts; either side lists its links and ends one."""
 
     path = "/v1/pairings"
-    dependencies = {**PAIRING_SERVICE, **LINK_SERVICE}
+    dependencies = {**PAIRING_SERVICE, **LINK_SERVICE, **CREATED_ONCE}
 
     @post(
         summary="Consent to an invitation (teens, 13-17): link the accounts",
@@ -171,15 +144,11 @@ class PairingController(_PairingController):
         data: JSONBody[InvitationProof],
         current_account: CurrentAccount,
         pairing_service: PairingServiceDep,
-        db_session: DbSession,
-        idempotency_key: IdempotencyKey = None,
+        created_once: CreatedOnceDep,
     ) -> Response[Link]:
         now = utc_now()
-        return await _created_once(
-            db_session,
-            current_account,
+        return await created_once(
             "POST /v1/pairings",
-            idempotency_key,
             data.model_dump(),
             lambda: pairing_service.redeem(current_account, data, now.date(), now),
         )

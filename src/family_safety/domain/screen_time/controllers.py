@@ -5,13 +5,15 @@ dependency)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
-from litestar.params import Body, FromPath, JSONBody, QueryParameter
+from litestar.params import Body, FromPath, JSONBody, QueryParameter, SkipValidation
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from family_safety.db.account_records import AccountRecord
@@ -35,7 +37,7 @@ from family_safety.domain.screen_time.schemas import (
     TimeRequestIn,
     TimeRequestOut,
 )
-from family_safety.domain.screen_time.usage import merge_usage, reported_days
+from family_safety.domain.screen_time.usage import DaysAsked, merge_usage, reported_days
 from family_safety.lib.clock import utc_now
 from family_safety.lib.guards import guardians_only
 from family_safety.lib.pagination import (
@@ -49,6 +51,9 @@ from family_safety.lib.pagination import (
 )
 from family_safety.lib.problems import problem_responses
 
+if TYPE_CHECKING:
+    from litestar.handlers import HTTPRouteHandler
+
 From = Annotated[
     date | None,
     QueryParameter(name="from", description="The first day (included); default: 6 days before to."),
@@ -59,6 +64,31 @@ To = Annotated[
         description="The last day (included), at most 30 days after from; default: today."
     ),
 ]
+
+
+def _days_asked(
+    start: From = None, to: To = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> DaysAsked:
+    return DaysAsked(start, to, limit, cursor)
+
+
+Days = NamedDependency[SkipValidation[DaysAsked]]
+
+
+def _days_route(
+    *, summary: str, problems_of: tuple[int, ...] = (401, 422)
+) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
+    """The GET of an account's screen time day by day: its ``from``, ``to``, ``limit`` and
+    ``cursor`` come as ``asked`` (``Days``), its cursors are scoped to the caller and the list."""
+    return get(
+        "/days",
+        summary=summary,
+        responses=problem_responses(*problems_of),
+        middleware=CURSOR_SCOPE,
+        dependencies={"asked": Provide(_days_asked, sync_to_thread=False)},
+    )
+
+
 _INSTANT = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME)
 USAGE_REPORT_SCHEMA = {
     "properties": {
@@ -142,22 +172,11 @@ class MyScreenTimeController(_ScreenTimeController):
         statuses = components.screen_time_statuses
         return await statuses.status(request.user, utc_now())
 
-    @get(
-        "/days",
-        summary="My screen time day by day, oldest first (at most 31 days)",
-        responses=problem_responses(401, 422),
-        middleware=CURSOR_SCOPE,
-    )
+    @_days_route(summary="My screen time day by day, oldest first (at most 31 days)")
     async def days(
-        self,
-        current_account: CurrentAccount,
-        usage_service: UsageServiceDep,
-        start: From = None,
-        to: To = None,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        self, current_account: CurrentAccount, usage_service: UsageServiceDep, asked: Days
     ) -> Page[DayOut]:
-        return await usage_service.days(current_account, start, to, limit, cursor, utc_now())
+        return await usage_service.days(current_account, asked, utc_now())
 
 
 class TeenScreenTimeController(_GuardianViewController):
@@ -171,22 +190,14 @@ class TeenScreenTimeController(_GuardianViewController):
     async def status(self, guarded: Guarded, components: AppComponents) -> StatusOut:
         return await components.screen_time_statuses.status(guarded.teen, utc_now())
 
-    @get(
-        "/days",
+    @_days_route(
         summary="This teen's screen time day by day, oldest first (at most 31 days)",
-        responses=problem_responses(401, 403, 404, 422),
-        middleware=CURSOR_SCOPE,
+        problems_of=(401, 403, 404, 422),
     )
     async def days(
-        self,
-        guarded: Guarded,
-        usage_service: UsageServiceDep,
-        start: From = None,
-        to: To = None,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        self, guarded: Guarded, usage_service: UsageServiceDep, asked: Days
     ) -> Page[DayOut]:
-        return await usage_service.days(guarded.teen, start, to, limit, cursor, utc_now())
+        return await usage_service.days(guarded.teen, asked, utc_now())
 
 
 # --- requests ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 
 from family_safety.db.changes import ChangeKind
 from family_safety.db.hot_reads import HotQuery
-from family_safety.db.memory import ProcessMemory
+from family_safety.db.memory import MemoryRules, ProcessMemory
 from family_safety.db.models import ScreenTimeDay
 from family_safety.domain.screen_time import intervals
 from family_safety.domain.screen_time.days import local_date, zone
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from family_safety.db.account_records import AnyAccount
-    from family_safety.db.changes import Change, ChangeBus, MemoryTrust
+    from family_safety.db.changes import Change
     from family_safety.db.hot_reads import HotPathReader
     from family_safety.domain.account_settings.hot_path import SettingsAnswers
     from family_safety.domain.policy.catalog import DailyLimit, Window
@@ -85,15 +85,11 @@ class ScreenTimeStatuses(ProcessMemory):
         pack: PolicyPack,
         settings_answers: SettingsAnswers,
         reader: HotPathReader,
-        bus: ChangeBus,
-        trust: MemoryTrust,
-        *,
-        max_entries: int,
+        rules: MemoryRules,
     ) -> None:
-        super().__init__(bus, trust, max_entries=max_entries)
+        super().__init__(reader, rules)
         self._pack = pack
         self._settings_answers = settings_answers
-        self._reader = reader
         self._today: dict[UUID, tuple[date, Reported]] = {}
         self._nothing_yet: tuple[date, Reported] | None = None  # one entry for every such day
         # The limit and time-away windows of each account's effective settings, as the settings

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Date, bindparam, delete, insert, select, update
 
@@ -168,31 +168,35 @@ async def rezone(session: AsyncSession, account_id: UUID, old: str, new: str) ->
     changes.note(session, account_id, ChangeKind.SCREEN_TIME)
 
 
+class DaysAsked(NamedTuple):
+    """Which of an account's days are asked for: from ``first`` to ``last`` (each by default when
+    None), one page of ``limit`` days after ``cursor``."""
+
+    first: date | None
+    last: date | None
+    limit: int
+    cursor: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class UsageService:
     session: AsyncSession
     pack: PolicyPack
 
-    async def days(
-        self,
-        account: AnyAccount,
-        first: date | None,
-        last: date | None,
-        limit: int,
-        cursor: str | None,
-        now: datetime,
-    ) -> Page[DayOut]:
+    async def days(self, account: AnyAccount, asked: DaysAsked, now: datetime) -> Page[DayOut]:
         """Each local day from first to last (both included, at most 31), oldest first. Limits
         are those of today's effective settings for each day's weekday."""
-        last = last or local_date(now, zone(account.timezone))
-        first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+        last = asked.last or local_date(now, zone(account.timezone))
+        first = asked.first or last - timedelta(days=DEFAULT_DAYS - 1)
         if first > last:
             raise problems.invalid_field("from", "must not be after to")
         if (last - first).days >= MAX_DAYS:
             raise problems.invalid_field("to", f"must be at most {MAX_DAYS} days after from")
-        if (after := decode_cursor(cursor, date.fromisoformat)) is not None:
+        if (after := decode_cursor(asked.cursor, date.fromisoformat)) is not None:
             first = max(first, after + timedelta(days=1))
-        dates = [first + timedelta(days=n) for n in range((last - first).days + 1)][: limit + 1]
+        dates = [first + timedelta(days=n) for n in range((last - first).days + 1)][
+            : asked.limit + 1
+        ]
         if not dates:
             return Page(items=[], next_cursor=None)
         window = (dates[0], dates[-1])
@@ -218,7 +222,7 @@ class UsageService:
             )
         ):
             granted[day] = granted.get(day, 0) + minutes
-        page = page_of(dates, limit, lambda day: day.isoformat())
+        page = page_of(dates, asked.limit, lambda day: day.isoformat())
         return Page(
             items=[
                 DayOut(  # as status.day_summary, from the seconds stored beside the spans

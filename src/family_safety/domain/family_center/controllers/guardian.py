@@ -13,12 +13,17 @@ from litestar.response import Template
 
 from family_safety.domain.dependencies import DbSession, public_base_url
 from family_safety.domain.family_center import forms
-from family_safety.domain.family_center.deps import TEEN_OVERVIEW, TeenOverviewDep, VisitDep
+from family_safety.domain.family_center.deps import (
+    GUARDED_TEEN,
+    TEEN_OVERVIEW,
+    TeenOverviewDep,
+    VisitDep,
+)
 from family_safety.domain.family_center.pages import HOME, NO_STORE, see_other
 from family_safety.domain.family_center.web import PREFIX
 from family_safety.domain.family_center.words import problem_in_words
 from family_safety.domain.guardians.limits import replace_limits
-from family_safety.domain.links.access import guarded_teen
+from family_safety.domain.links.access import Guarded, guarded_teen
 from family_safety.domain.pairing.deps import PAIRING_SERVICE, PairingServiceDep
 from family_safety.domain.screen_time.deps import TIME_REQUEST_SERVICE, TimeRequestServiceDep
 from family_safety.domain.setting_requests.deps import (
@@ -31,9 +36,8 @@ from family_safety.lib.problems import Problem
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from family_safety.domain.family_center.pages import Visit
+    from family_safety.domain.links.access import GuardedTeen
 
 TEEN = PREFIX + "/teens/{teen_id}"
 
@@ -41,6 +45,7 @@ TEEN = PREFIX + "/teens/{teen_id}"
 class GuardianPages(Controller):
     path = PREFIX
     dependencies = {
+        **GUARDED_TEEN,
         **PAIRING_SERVICE,
         **TIME_REQUEST_SERVICE,
         **SETTING_REQUEST_SERVICE,
@@ -76,26 +81,19 @@ class GuardianPages(Controller):
 
     @get("/teens/{teen_id:uuid}")
     async def teen(
-        self,
-        teen_id: FromPath[UUID],
-        visit: VisitDep,
-        db_session: DbSession,
-        teen_overview: TeenOverviewDep,
+        self, guarded: Guarded, visit: VisitDep, teen_overview: TeenOverviewDep
     ) -> Template:
-        # This guardian's active link to this teen, as every /v1/teens/{id} path checks it.
-        guarded = await guarded_teen(db_session, visit.account.id, teen_id)
         return await teen_overview.page(visit, guarded)
 
     @post("/teens/{teen_id:uuid}/limits")
     async def save_limits(
         self,
-        teen_id: FromPath[UUID],
+        guarded: Guarded,
         visit: VisitDep,
         db_session: DbSession,
         teen_overview: TeenOverviewDep,
     ) -> Response[Any]:
-        guardian = visit.account
-        await guarded_teen(db_session, guardian.id, teen_id)
+        guardian, teen_id = visit.account, guarded.teen.id
         # The change is a lean write on a connection of its own: this session's read ends first
         # (on SQLite it would hold the write lock the change waits for).
         await db_session.rollback()
@@ -119,35 +117,32 @@ class GuardianPages(Controller):
     @post("/teens/{teen_id:uuid}/time-requests/{request_id:uuid}")
     async def decide(
         self,
-        teen_id: FromPath[UUID],
         request_id: FromPath[UUID],
+        guarded: Guarded,
         visit: VisitDep,
-        db_session: DbSession,
         time_request_service: TimeRequestServiceDep,
     ) -> Response[Any]:
         # The page's buttons give the minutes asked (the API may give others).
         decide = partial(time_request_service.decide, minutes=None)
         said = ("Approved: more time given.", "Request denied.")
-        return await _answer(visit, db_session, teen_id, request_id, decide, said)
+        return await _answer(visit, guarded, request_id, decide, said)
 
     @post("/teens/{teen_id:uuid}/setting-requests/{request_id:uuid}")
     async def decide_setting(
         self,
-        teen_id: FromPath[UUID],
         request_id: FromPath[UUID],
+        guarded: Guarded,
         visit: VisitDep,
-        db_session: DbSession,
         setting_request_service: SettingRequestServiceDep,
     ) -> Response[Any]:
         decide = setting_request_service.decide
         said = ("Approved: the setting is changed.", "Request declined.")
-        return await _answer(visit, db_session, teen_id, request_id, decide, said)
+        return await _answer(visit, guarded, request_id, decide, said)
 
 
 async def _answer(
     visit: Visit,
-    db_session: AsyncSession,
-    teen_id: UUID,
+    guarded: GuardedTeen,
     request_id: UUID,
     decide: Callable[..., Awaitable[object]],
     said: tuple[str, str],
@@ -155,7 +150,7 @@ async def _answer(
     """A guardian's Approve or Deny button on a teen's request (more time, a setting), decided
     by its service's ``decide``: back to the teen's page, saying what was done (``said``: when
     approved, when not) or why it was not."""
-    guarded = await guarded_teen(db_session, visit.account.id, teen_id)
+    teen_id = guarded.teen.id
     approve = (await visit.request.form()).get("decision") == "approve"
     try:
         await decide(
