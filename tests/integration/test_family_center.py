@@ -148,10 +148,14 @@ async def test_the_family_story(browsers, client):
     assert "@mum changed your limits: Daily screen time." in home.text  # What's new
     # Newest first: the change of limits comes before the linking it followed.
     assert home.text.index("@mum changed your limits") < home.text.index("You linked with @mum")
+    unreadable = await sam.post("/family/time-requests", {"kind": "extra_time", "minutes": "x"})
+    assert unreadable.status_code == 200  # back home, saying why
+    assert "Your question was sent" not in unreadable.text
     asked = await sam.post("/family/time-requests", {"kind": "extra_time", "minutes": "15"})
     assert "Your question was sent" in asked.text
 
     page = await mum.get(teen_path)
+    assert len(set(re.findall(r"/time-requests/([0-9a-f-]+)", page.text))) == 1  # one was sent
     assert "Approve" in page.text
     assert "Deny" in page.text
     decide = re.search(r'action="(/family/teens/[^"]+/time-requests/[^"]+)"', page.text).group(1)

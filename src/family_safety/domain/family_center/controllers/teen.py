@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.params import QueryParameter
 from pydantic import ValidationError
 
 from family_safety.domain.account_settings.deps import SETTINGS_SERVICE, SettingsServiceDep
 from family_safety.domain.family_center import forms
 from family_safety.domain.family_center.deps import VisitDep
-from family_safety.domain.family_center.pages import HOME, flash, local_time, see_other
+from family_safety.domain.family_center.pages import HOME, Visit, flash, local_time, see_other
 from family_safety.domain.family_center.session import signed_in_account
 from family_safety.domain.family_center.web import PREFIX
 from family_safety.domain.family_center.words import LABELS
@@ -139,41 +141,44 @@ class TeenPages(Controller):
     async def ask_for_time(
         self, visit: VisitDep, time_request_service: TimeRequestServiceDep
     ) -> Response[Any]:
-        form = await visit.request.form()
-        try:
-            asked = TimeRequestIn.model_validate(
-                {
-                    "kind": form.get("kind", "extra_time"),
-                    "minutes": form.get("minutes", ""),
-                    "note": form.get("note", "").strip() or None,
-                }
-            )
+        async def ask(form: FormMultiDict) -> None:
+            fields = {"kind": form.get("kind", "extra_time"), "minutes": form.get("minutes", "")}
+            asked = TimeRequestIn.model_validate({**fields, "note": _note(form)})
             await time_request_service.ask(
                 visit.account, asked.kind, asked.minutes, asked.note, utc_now()
             )
-        except (ValidationError, Problem) as refused:
-            return visit.refused(refused)
-        return visit.done("Your question was sent to your guardians.")
+
+        return await _ask_guardians(visit, ask, "Your question was sent to your guardians.")
 
     @post("/setting-requests")
     async def ask_for_setting(
         self, visit: VisitDep, setting_request_service: SettingRequestServiceDep
     ) -> Response[Any]:
-        form = await visit.request.form()
-        try:
-            asked = SettingRequestIn.model_validate(
-                {
-                    "key": form.get("key", ""),
-                    "value": _json_or_none(form.get("value", "")),
-                    "note": form.get("note", "").strip() or None,
-                }
-            )
+        async def ask(form: FormMultiDict) -> None:
+            fields = {"key": form.get("key", ""), "value": _json_or_none(form.get("value", ""))}
+            asked = SettingRequestIn.model_validate({**fields, "note": _note(form)})
             await setting_request_service.ask(
                 visit.account, str(asked.key), asked.value, asked.note, utc_now()
             )
-        except (ValidationError, Problem) as refused:
-            return visit.refused(refused)
-        return visit.done("Your request was sent to your guardians.")
+
+        return await _ask_guardians(visit, ask, "Your request was sent to your guardians.")
+
+
+async def _ask_guardians(
+    visit: Visit, ask: Callable[[FormMultiDict], Awaitable[None]], sent: str
+) -> Response[Any]:
+    """A teen's request to their guardians (more time, a setting) from a page's form, made by
+    ``ask``: back home, saying it was ``sent``, or why not (a bad form, a refusal)."""
+    try:
+        await ask(await visit.request.form())
+    except (ValidationError, Problem) as refused:
+        return visit.refused(refused)
+    return visit.done(sent)
+
+
+def _note(form: FormMultiDict) -> str | None:
+    """The form's note to the guardians, None when left empty."""
+    return form.get("note", "").strip() or None
 
 
 def _json_or_none(text: str) -> Any:
