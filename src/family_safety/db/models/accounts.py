@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from family_safety.db.models.base import AuditedBase, Base
@@ -20,16 +19,16 @@ class Account(AuditedBase):
     handle: Mapped[str] = mapped_column(String(30), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
-    birthdate: Mapped[date] = mapped_column(Date)
+    birthdate: Mapped[date]
     country: Mapped[str | None] = mapped_column(String(2), default=None)
     region: Mapped[str | None] = mapped_column(String(6), default=None)  # ISO 3166-2, in country
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    settings_version: Mapped[int] = mapped_column(Integer, default=1)
+    settings_version: Mapped[int] = mapped_column(default=1)
     # The band last announced with a band.changed notification; null: the band it started in.
     notified_band: Mapped[str | None] = mapped_column(String(8), default=None)
     # The newest entry of the account's audit chain, written with it: deleting the newest entries
     # leaves a chain that verifies on its own, but no longer ends here.
-    audit_head_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audit_head_seq: Mapped[int] = mapped_column(default=0, server_default="0")
     audit_head_hash: Mapped[str] = mapped_column(
         String(64), default=AUDIT_GENESIS_HASH, server_default=AUDIT_GENESIS_HASH
     )
@@ -38,17 +37,17 @@ class Account(AuditedBase):
     # minimum age. Kept on the row so the signed-in account in memory carries it.
     held_law_id: Mapped[str | None] = mapped_column(String(64), default=None)
     held_title: Mapped[str | None] = mapped_column(String(200), default=None)
-    held_since: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    held_since: Mapped[datetime | None] = mapped_column(default=None)
     # The strongest age signal received (``domain/age_signals``): its method, issuer, inclusive
     # range and when it came; null ``assurance_at``: none. ``assured_birthdate``: the birthdate
     # the account's age counts from once the signal is applied
     # (``ages.birthdays.assured_birthdate``); null, the birthdate itself.
     assurance_method: Mapped[str | None] = mapped_column(String(20), default=None)
     assurance_issuer: Mapped[str | None] = mapped_column(String(64), default=None)
-    assurance_lower: Mapped[int | None] = mapped_column(Integer, default=None)
-    assurance_upper: Mapped[int | None] = mapped_column(Integer, default=None)
-    assurance_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    assured_birthdate: Mapped[date | None] = mapped_column(Date, default=None)
+    assurance_lower: Mapped[int | None] = mapped_column(default=None)
+    assurance_upper: Mapped[int | None] = mapped_column(default=None)
+    assurance_at: Mapped[datetime | None] = mapped_column(default=None)
+    assured_birthdate: Mapped[date | None] = mapped_column(default=None)
 
     @property
     def age_birthdate(self) -> date:
@@ -67,4 +66,4 @@ class RegistrationAttempt(Base):
     )
 
     client_address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    at: Mapped[datetime]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from advanced_alchemy.types import GUID
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,5 +35,5 @@ class AgeSignalReceipt(SingleUse, KeylessBase):
     )
     jti: Mapped[str] = mapped_column(String(128), primary_key=True)
     account_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
     )

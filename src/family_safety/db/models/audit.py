@@ -4,8 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from family_safety.db.models.base import Base, JsonValue
@@ -21,13 +20,13 @@ class AuditEntry(Base):
     __tablename__ = "audit_entry"
     __table_args__ = (UniqueConstraint("account_id", "seq"),)
 
-    account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
-    seq: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    actor_id: Mapped[UUID | None] = mapped_column(GUID, default=None)
+    account_id: Mapped[UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    at: Mapped[datetime]
+    actor_id: Mapped[UUID | None] = mapped_column(default=None)
     actor_role: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(32))
     changes: Mapped[dict[str, Any]] = mapped_column(JsonValue)
-    link_id: Mapped[UUID | None] = mapped_column(GUID, default=None)
+    link_id: Mapped[UUID | None] = mapped_column(default=None)
     previous_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,8 +16,8 @@ class RefreshToken(SingleUse, Base):
     # For the retention sweep (domain/retention).
     __table_args__ = (Index("ix_refresh_token_expires_at", "expires_at"),)
 
-    account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
-    family_id: Mapped[UUID] = mapped_column(GUID, index=True)
+    account_id: Mapped[UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    family_id: Mapped[UUID] = mapped_column(index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
@@ -37,5 +36,5 @@ class SignInFailure(Base):
 
     handle_digest: Mapped[str] = mapped_column(String(64))
     client_address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    at: Mapped[datetime]
     device_digest: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -3,7 +3,6 @@
 from datetime import datetime
 
 from advanced_alchemy.base import DefaultBase, UUIDv7AuditBase, UUIDv7Base
-from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import JSON
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,7 +22,7 @@ class SingleUse:
     """The life of a single-use secret's row (a refresh token, a pairing invitation): issued,
     valid until it expires, unless spent or revoked first."""
 
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    spent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    spent_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)

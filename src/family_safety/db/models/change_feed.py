@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, Text
+from sqlalchemy import Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from family_safety.db.models.base import KeylessBase
@@ -15,5 +15,5 @@ class ChangeFeedEntry(KeylessBase):
 
     __tablename__ = "change_feed"
 
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     payload: Mapped[str] = mapped_column(Text)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from family_safety.db.models.base import KeylessBase
@@ -24,11 +23,11 @@ class IdempotentRequest(KeylessBase):
     __table_args__ = (Index("ix_idempotent_request_created_at", "created_at"),)
 
     account_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
     )
     route: Mapped[str] = mapped_column(String(64), primary_key=True)
     key_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     request_digest: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int | None] = mapped_column(Integer, default=None)  # None: in progress
+    status_code: Mapped[int | None] = mapped_column(default=None)  # None: in progress
     sealed_answer: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime]

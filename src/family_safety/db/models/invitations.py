@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,7 +20,7 @@ class PairingInvitation(SingleUse, Base):
     __table_args__ = (Index("ix_pairing_invitation_expires_at", "expires_at"),)
 
     guardian_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
     )
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
@@ -35,5 +34,5 @@ class PairingCodeFailure(Base):
         Index("ix_pairing_code_failure_at", "at"),  # retention's sweep (domain/retention)
     )
 
-    teen_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    teen_id: Mapped[UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    at: Mapped[datetime]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,7 +21,7 @@ class LawStatusOverride(KeylessBase):
     law_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text)
-    changed_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    changed_at: Mapped[datetime]
     changed_by: Mapped[UUID | None] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="SET NULL"), default=None
+        ForeignKey("account.id", ondelete="SET NULL"), default=None
     )

@@ -7,8 +7,7 @@ from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import ColumnElement, Date, ForeignKey, Index, Integer, String, and_, text
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, and_, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from family_safety.db.models.base import Base, JsonValue, KeylessBase
@@ -41,19 +40,17 @@ class GuardianLink(Base):
     )
 
     guardian_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
     )
-    teen_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
-    )
+    teen_id: Mapped[UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
     status: Mapped[LinkStatusValue] = mapped_column(String(16), default=LinkStatus.ACTIVE.value)
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    ended_by_id: Mapped[UUID | None] = mapped_column(GUID, default=None)
-    limits_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    ended_by_id: Mapped[UUID | None] = mapped_column(default=None)
+    limits_version: Mapped[int] = mapped_column(default=1)
     # The teen's 18th birthday: from that day on the link is no longer active, whatever has or has
     # not been written about it yet (see family_safety.domain.ages.birthdays).
-    ends_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date]
 
     @classmethod
     def active_on(cls, today: date | ColumnElement[date]) -> ColumnElement[bool]:
@@ -71,7 +68,7 @@ class GuardianLimit(KeylessBase):
     __tablename__ = "guardian_limit"
 
     link_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("guardian_link.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("guardian_link.id", ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JsonValue)

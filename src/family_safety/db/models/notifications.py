@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,8 +18,8 @@ class Notification(Base):
     __table_args__ = (Index("ix_notification_created_at", "created_at"),)
 
     account_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime]
     data: Mapped[dict[str, Any]] = mapped_column(JsonValue)

@@ -11,8 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from family_safety.db.models.base import Base, JsonValue, KeylessBase
@@ -32,7 +31,7 @@ class Report(Base):
     )
 
     reporter_id: Mapped[UUID | None] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="SET NULL"), nullable=True
+        ForeignKey("account.id", ondelete="SET NULL"), nullable=True
     )
     category: Mapped[str] = mapped_column(String(64))
     subject: Mapped[dict[str, Any]] = mapped_column(JsonValue)
@@ -43,13 +42,13 @@ class Report(Base):
     status: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
     priority: Mapped[str] = mapped_column(String(8))
-    priority_rank: Mapped[int] = mapped_column(Integer)  # 0 urgent, 1 high, 2 normal
+    priority_rank: Mapped[int]  # 0 urgent, 1 high, 2 normal
     next_steps: Mapped[list[dict[str, Any]]] = mapped_column(JsonValue)
     tells_guardians: Mapped[bool] = mapped_column(Boolean, default=False)
     escalation_status: Mapped[str | None] = mapped_column(String(16), default=None)
     resolution: Mapped[str | None] = mapped_column(Text, default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class Block(Base):
@@ -59,12 +58,12 @@ class Block(Base):
     __table_args__ = (UniqueConstraint("blocker_id", "blocked_id"),)
 
     blocker_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
     )
     blocked_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime]
 
 
 class AccountRole(KeylessBase):
@@ -73,7 +72,7 @@ class AccountRole(KeylessBase):
     __tablename__ = "account_role"
 
     account_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
-    granted_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    granted_at: Mapped[datetime]

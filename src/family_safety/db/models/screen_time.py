@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from family_safety.db.models.base import Base, KeylessBase
@@ -21,11 +20,11 @@ class ScreenTimeDay(KeylessBase):
     __table_args__ = (Index("ix_screen_time_day_day", "day"),)
 
     account_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
     )
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
     spans: Mapped[bytes] = mapped_column(LargeBinary)
-    used_seconds: Mapped[int] = mapped_column(Integer)
+    used_seconds: Mapped[int]
 
 
 class TimeRequest(Base):
@@ -38,16 +37,16 @@ class TimeRequest(Base):
         Index("ix_time_request_created_at", "created_at"),  # retention's sweep (domain/retention)
     )
 
-    account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
+    account_id: Mapped[UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
-    minutes: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[int]
     note: Mapped[str | None] = mapped_column(String(200), default=None)
     status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    expires_after: Mapped[date] = mapped_column(Date)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    decided_by: Mapped[UUID | None] = mapped_column(GUID, default=None)
-    granted_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime]
+    expires_after: Mapped[date]
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[UUID | None] = mapped_column(default=None)
+    granted_minutes: Mapped[int | None] = mapped_column(default=None)
 
 
 class TimeGrant(Base):
@@ -60,15 +59,15 @@ class TimeGrant(Base):
         Index("ix_time_grant_until", "until"),  # retention's sweep (domain/retention)
     )
 
-    account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
+    account_id: Mapped[UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
-    minutes: Mapped[int] = mapped_column(Integer)
-    day: Mapped[date] = mapped_column(Date)
-    starts: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    until: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    granted_by: Mapped[UUID] = mapped_column(GUID)
+    minutes: Mapped[int]
+    day: Mapped[date]
+    starts: Mapped[datetime]
+    until: Mapped[datetime]
+    granted_by: Mapped[UUID]
     note: Mapped[str | None] = mapped_column(String(200), default=None)
     request_id: Mapped[UUID | None] = mapped_column(
-        GUID, ForeignKey("time_request.id", ondelete="SET NULL"), default=None
+        ForeignKey("time_request.id", ondelete="SET NULL"), default=None
     )
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime]

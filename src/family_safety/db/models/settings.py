@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,11 +17,11 @@ class SettingChoice(KeylessBase):
     __tablename__ = "setting_choice"
 
     account_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JsonValue)
-    chosen_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    chosen_at: Mapped[datetime]
 
 
 class SettingRequest(Base):
@@ -33,12 +32,12 @@ class SettingRequest(Base):
     __tablename__ = "setting_request"
     __table_args__ = (Index("ix_setting_request_account_id_status", "account_id", "status"),)
 
-    account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"))
+    account_id: Mapped[UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(64))
     value: Mapped[Any] = mapped_column(JsonValue)  # wire form
     note: Mapped[str | None] = mapped_column(String(200), default=None)
     status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    decided_by: Mapped[UUID | None] = mapped_column(GUID, default=None)
-    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[UUID | None] = mapped_column(default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -12,8 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from family_safety.db.models.base import Base, JsonValue
@@ -32,10 +31,8 @@ class WebhookEndpoint(Base):
     # HMAC keys, kept as issued (`whsec_...`): the worker signs with them (docs/security.md).
     secret: Mapped[str] = mapped_column(String(64))
     previous_secret: Mapped[str | None] = mapped_column(String(64), default=None)
-    previous_secret_until: Mapped[datetime | None] = mapped_column(
-        DateTimeUTC(timezone=True), default=None
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    previous_secret_until: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
 
 
 class WebhookMessage(Base):
@@ -45,7 +42,7 @@ class WebhookMessage(Base):
 
     type: Mapped[str] = mapped_column(String(32))
     data: Mapped[str] = mapped_column(Text)  # JSON: ids and the contract's fields only
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime]
 
 
 class WebhookDelivery(Base):
@@ -59,19 +56,13 @@ class WebhookDelivery(Base):
         Index("ix_webhook_delivery_endpoint", "endpoint_id", "id"),
     )
 
-    endpoint_id: Mapped[UUID] = mapped_column(
-        GUID, ForeignKey("webhook_endpoint.id", ondelete="CASCADE")
-    )
-    message_id: Mapped[UUID] = mapped_column(GUID)  # the webhook-id, the same on every retry
+    endpoint_id: Mapped[UUID] = mapped_column(ForeignKey("webhook_endpoint.id", ondelete="CASCADE"))
+    message_id: Mapped[UUID]  # the webhook-id, the same on every retry
     type: Mapped[str] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text)  # as signed and sent: {type, timestamp, data}
     state: Mapped[str] = mapped_column(String(16))  # pending | delivered | failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_status: Mapped[int | None] = mapped_column(Integer, default=None)
-    last_attempt_at: Mapped[datetime | None] = mapped_column(
-        DateTimeUTC(timezone=True), default=None
-    )
-    next_attempt_at: Mapped[datetime | None] = mapped_column(
-        DateTimeUTC(timezone=True), default=None
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_status: Mapped[int | None] = mapped_column(default=None)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
