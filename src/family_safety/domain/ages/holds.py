@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import func, or_, select
 
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from family_safety.db.account_records import AnyAccount
     from family_safety.domain.components import Components
-    from family_safety.domain.policy.laws import LawBook
+    from family_safety.domain.policy.laws import Law, LawBook
 
 SWEEP_BATCH = 100
 PACK_MINIMUM_AGE_TITLE = "minimum age"
@@ -54,22 +54,6 @@ PACK_MINIMUM_AGE_TITLE = "minimum age"
 # signing in, refreshing, signing out, GET /v1/laws..., GET /v1/safety/resources).
 _HELD_MAY = frozenset({("GET", "/v1/me"), ("GET", "/v1/me/export"), ("DELETE", "/v1/me")})
 _HELD_MAY_READ_UNDER = ("/v1/laws", "/v1/safety/resources")
-
-
-class MinimumAgeLaw(Protocol):
-    """What a hold needs of a law that applies now (``policy.laws.Law``)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def minimum_age(self) -> int | None: ...
-    @property
-    def countries(self) -> frozenset[str]: ...
-    @property
-    def regions(self) -> frozenset[str]: ...
-    def covers(self, country: str | None, region: str | None) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +85,11 @@ class PackMinimumAge:
 
     def covers(self, country: str | None, region: str | None) -> bool:
         return True
+
+
+if TYPE_CHECKING:
+    MinimumAgeLaw: TypeAlias = Law | PackMinimumAge
+    """A law with a minimum age that applies now, or the pack's own minimum age."""
 
 
 def applying_laws(components: Components, today: date) -> Sequence[MinimumAgeLaw]:
