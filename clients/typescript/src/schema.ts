@@ -111,7 +111,7 @@ export interface paths {
         put?: never;
         /**
          * Apply an age signal from a trusted issuer
-         * @description The signal authenticates itself: a compact JWS (`typ` `age-signal+jwt`, `EdDSA` or `ES256`) signed with the key of the issuer named in `iss`. The account keeps its strongest signal; a weaker one is recorded and changes nothing (`applied: false`). A signal may lower the account's age (any method); only `verified` may raise it.
+         * @description The signal authenticates itself: a compact JWS (`typ` `age-signal+jwt`, `EdDSA` or `ES256`) signed with the key of the issuer named in `iss`. The account keeps its strongest signal; a weaker one is recorded and changes nothing (`applied: false`). A signal may lower the account's age (any method); only `verified` may raise it. Past the process's budget of signature checks a second, 503 `overloaded` (`Retry-After`).
          */
         post: operations["V1AgeSignalsReceive"];
         delete?: never;
@@ -3604,7 +3604,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized. Problem types: `unauthorized`. */
+            /** @description Unauthorized. Problem types: `invalid-signal`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3622,7 +3622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Conflict. Problem types: `conflict`. */
+            /** @description Conflict. Problem types: `signal-replayed`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3643,6 +3643,17 @@ export interface operations {
             /** @description Unprocessable Entity. Problem types: `validation`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable. Problem types: `overloaded`, `service-unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
