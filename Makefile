@@ -54,13 +54,15 @@ format: $(VENV)/.synced
 	$(BIN)/ruff format .
 
 # Load benchmarks against real servers (need wrk: apt-get install wrk): first the service at both
-# log levels beside a bare ASGI app on the same uvicorn, then every scenario at the default level
+# log levels beside a bare ASGI app on the same uvicorn and where a warm settings GET's time goes
+# in the app (profile_requests --lane), then every scenario at the default level
 # (INFO), decisions included; BENCH_DATABASE_URL adds a PostgreSQL run. Then the block-visibility
 # window of decisions across two instances, a bystander beside sign-in floods of 250 and 400 (its
 # worst and p99 wait), and the engine micro-benchmark. Figures go in BENCHMARKS.md.
 bench: $(VENV)/.synced
 	@command -v wrk >/dev/null || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
 	$(BIN)/python -m tests.bench.ceiling $(CEILING_ARGS)
+	$(BIN)/python -m tests.bench.profile_requests --lane --requests 20000
 	$(BIN)/python -m tests.bench.load $(BENCH_ARGS)
 	$(if $(BENCH_DATABASE_URL),$(BIN)/python -m tests.bench.load --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS))
 	$(BIN)/python -m tests.bench.block_window --rounds 50
