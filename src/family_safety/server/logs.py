@@ -62,6 +62,7 @@ AccessLine = tuple[float, bytes, str, "str | None", int, float]
 """What the loop queues for a request's line: when it was logged (``time.time()``), the request
 id, the method, the route template, the status and the duration in seconds."""
 _ACCESS_FIELDS = ("request_id", "method", "route", "status", "duration_ms")
+_CONSOLE_ACCESS_HEAD = f" [info     ] {'request':<30} [{ACCESS_LOGGER}] duration_ms="
 
 if TYPE_CHECKING:
     HTTP_SCOPE: Final = ScopeType.HTTP
@@ -206,8 +207,6 @@ class _Lines:
         straight from its tuple: no ``LogRecord``, no event dict, no processor chain. None of its
         fields is masked (``_ACCESS_FIELDS`` is checked at import)."""
         logged_at, request_id, method, route, status, seconds = line
-        timestamp = _iso_timestamp(logged_at)
-        duration_ms = round(seconds * 1000, 1)
         if self.render is _render_json:
             return _json.encode(
                 {
@@ -215,18 +214,18 @@ class _Lines:
                     "method": method,
                     "route": route,
                     "status": status,
-                    "duration_ms": duration_ms,
+                    "duration_ms": round(seconds * 1000, 1),
                     "event": "request",
-                    "timestamp": timestamp,
+                    "timestamp": _iso_timestamp(logged_at),
                     "level": "info",
                     "logger": ACCESS_LOGGER,
                 }
             ).decode()
-        # _render_console's layout: the head, then the fields sorted by name, str ones bare.
+        # _render_console's layout: the head, then the fields sorted by name, str ones bare (a
+        # float's one decimal written as repr(round(x, 1)) writes it, None as "None").
         return (
-            f"{timestamp} [info     ] request                        [{ACCESS_LOGGER}] "
-            f"duration_ms={duration_ms!r} method={method} request_id={request_id.decode()} "
-            f"route={route if route is not None else 'None'} status={status!r}"
+            f"{_iso_timestamp(logged_at)}{_CONSOLE_ACCESS_HEAD}{seconds * 1000:.1f} method={method}"
+            f" request_id={request_id.decode()} route={route} status={status}"
         )
 
 
