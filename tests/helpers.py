@@ -294,3 +294,16 @@ async def grant_role(settings: Any, handle: str, role: str) -> None:
             await safety_services.grant_role(session, handle, role, utc_now())
     finally:
         await engine.dispose()
+
+
+class StandInLitestar:
+    """Stands in for Litestar's handler behind the lane (``RequestLog``): records the scopes
+    handed to it and answers each 299 with an empty body."""
+
+    def __init__(self) -> None:
+        self.scopes: list[dict[str, Any]] = []
+
+    async def __call__(self, scope: dict[str, Any], _receive: Any, send: Any) -> None:
+        self.scopes.append(scope)
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b""})

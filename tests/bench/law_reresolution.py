@@ -64,7 +64,7 @@ from tests.bench.load import (
     years_before,
 )
 from tests.bench.plain_http import Connection
-from tests.e2e.conftest import STARTUP_TIMEOUT_SECONDS, Server, start_server
+from tests.e2e.conftest import Server, start_server, wait_until_live
 from uuid_utils.compat import uuid7
 
 from family_safety.db import migrations
@@ -380,20 +380,6 @@ async def seed_and_mint(url: str, seeded: Seeded, signer: TokenSigner) -> Tokens
     tokens = await minting
     progress(f"  seeded and minted in {time.perf_counter() - started:.1f} s")
     return tokens
-
-
-def wait_until_live(server: Server) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"the server exited on start:\n{server.log()}")
-        try:
-            if httpx.get(f"{server.base_url}/health/live", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer within {STARTUP_TIMEOUT_SECONDS} s")
 
 
 def main() -> None:

@@ -51,18 +51,24 @@ def start_server(env: dict[str, str], log_path: Path, *args: str, wait: bool = T
     )
     server = Server(process, f"http://127.0.0.1:{port}", log_path)
     if wait:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(f"server exited early:\n{server.log()}")
-            try:
-                if httpx.get(f"{server.base_url}/health/live", timeout=1).status_code == 200:
-                    return server
-            except httpx.TransportError:
-                time.sleep(0.1)
-        server.stop(signal.SIGKILL)
-        raise AssertionError(f"server did not start:\n{server.log()}")
+        wait_until_live(server)
     return server
+
+
+def wait_until_live(server: Server) -> None:
+    """Until the server answers ``/health/live``; killed, and AssertionError, when it exits or
+    does not answer within ``STARTUP_TIMEOUT_SECONDS``."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise AssertionError(f"server exited early:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.base_url}/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.stop(signal.SIGKILL)
+    raise AssertionError(f"server did not start:\n{server.log()}")
 
 
 @pytest.fixture

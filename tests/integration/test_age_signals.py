@@ -43,6 +43,7 @@ from family_safety.server.logs import RequestLog
 from tests.helpers import (
     CHEAP_HASHER,
     PASSWORD,
+    StandInLitestar,
     age_signal,
     birthdate_for_age,
     expect_problem,
@@ -474,21 +475,9 @@ def _count_signature_checks(monkeypatch) -> list[str]:
     return checked
 
 
-class _Litestar:
-    """Stands in for Litestar's handler: records the scopes handed to it."""
-
-    def __init__(self) -> None:
-        self.scopes: list[dict[str, Any]] = []
-
-    async def __call__(self, scope, _receive, send) -> None:
-        self.scopes.append(scope)
-        await send({"type": "http.response.start", "status": 299, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-
 async def _through_the_lane(app, body: bytes, content_type: bytes = b"application/json"):
     """What the lane in front of a stand-in for Litestar answers to a POST of ``body``."""
-    litestar = _Litestar()
+    litestar = StandInLitestar()
     lane = RequestLog(litestar, HotRoutes(app.state.components))
     scope = {
         "type": "http",

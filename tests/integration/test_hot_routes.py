@@ -18,7 +18,7 @@ from family_safety.lib.request_body import RequestBodyGate
 from family_safety.server.app import create_app
 from family_safety.server.hot_routes import AGE_SIGNALS, BODY_ROUTES, ROUTES, HotRoutes
 from family_safety.server.logs import RequestLog
-from tests.helpers import CHEAP_HASHER, concurrent_app_client
+from tests.helpers import CHEAP_HASHER, StandInLitestar, concurrent_app_client
 
 NOW = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
 SETTINGS = "/v1/me/settings"
@@ -185,18 +185,6 @@ def _scope(path: str, headers: list[tuple[bytes, bytes]], **extra: Any) -> dict[
     }
 
 
-class _Litestar:
-    """Stands in for Litestar's handler: records what was handed to it."""
-
-    def __init__(self) -> None:
-        self.scopes: list[dict[str, Any]] = []
-
-    async def __call__(self, scope, _receive, send) -> None:
-        self.scopes.append(scope)
-        await send({"type": "http.response.start", "status": 299, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-
 async def _call(hot: RequestLog, scope: dict[str, Any]) -> list[dict[str, Any]]:
     sent: list[dict[str, Any]] = []
 
@@ -221,7 +209,7 @@ async def teen_and_lane(register_concurrent, concurrent_app):
     teen = await register_concurrent("teen_14", 14)
     for path in ROUTES:
         assert (await teen.get(path)).status_code == 200
-    litestar = _Litestar()
+    litestar = StandInLitestar()
     lane = RequestLog(litestar, HotRoutes(concurrent_app.state.components))
     return teen, lane, litestar
 
@@ -286,7 +274,7 @@ async def test_a_cold_answer_goes_to_litestar_and_then_the_lane_answers(
     register_concurrent, concurrent_app, path
 ):
     teen = await register_concurrent("teen_14", 14)
-    litestar = _Litestar()
+    litestar = StandInLitestar()
     lane = RequestLog(litestar, HotRoutes(concurrent_app.state.components))
 
     await _call(lane, _scope(path, [_bearer(teen)]))
@@ -344,7 +332,7 @@ async def test_a_birthday_to_apply_goes_to_litestar(register_concurrent, concurr
     with time_machine.travel(the_day_before, tick=False):
         teen = await register_concurrent("teen_15", 15, birthdate="2011-03-01")
         assert (await teen.get(SETTINGS)).json()["age_band"] == "13-15"
-    litestar = _Litestar()
+    litestar = StandInLitestar()
     lane = RequestLog(litestar, HotRoutes(concurrent_app.state.components))
 
     with time_machine.travel(the_day_before + timedelta(minutes=10), tick=False):
@@ -364,7 +352,7 @@ async def test_an_error_while_answering_goes_to_litestar(
     teen = await register_concurrent("teen_14", 14)
     assert (await teen.get(SETTINGS)).status_code == 200
     components = concurrent_app.state.components
-    litestar = _Litestar()
+    litestar = StandInLitestar()
     lane = RequestLog(litestar, HotRoutes(components))
 
     def broken(*_args: Any) -> None:
@@ -396,7 +384,7 @@ async def test_with_freshness_read_the_lane_reads_the_account_every_time(
             return await load(*args, **kwargs)
 
         monkeypatch.setattr(components.signed_in, "load", counted)
-        litestar = _Litestar()
+        litestar = StandInLitestar()
         lane = RequestLog(litestar, HotRoutes(components))
 
         for _ in range(2):
