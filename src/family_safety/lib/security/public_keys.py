@@ -141,19 +141,6 @@ def _base64url(segment: str) -> bytes:
     return decoded
 
 
-def unverified_header(token: str, max_length: int, refused: type[Exception]) -> dict[str, Any]:
-    """A compact JWS's header, read before anything of it is checked (to know which key and
-    algorithm to check it with): ``refused("too long")`` for a token over ``max_length``, left
-    unparsed, and ``refused("undecodable")`` for one without a readable header."""
-    if len(token) > max_length:
-        raise refused("too long")
-    try:
-        header: dict[str, Any] = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
-        raise refused("undecodable") from exc
-    return header
-
-
 def verify_signed(
     signed: SignedToken,
     *,

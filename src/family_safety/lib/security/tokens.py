@@ -16,7 +16,6 @@ from family_safety.lib.security.keyring import (
     KeyringError,
     load_keyring,
 )
-from family_safety.lib.security.public_keys import unverified_header
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -115,7 +114,12 @@ class TokenSigner:
         """Check the signature, kind, issuer, audience and claims. ``allow_expired`` is for
         tokens naming a stored record that carries its own expiry (invitations), so the caller
         can answer "expired" rather than "invalid"."""
-        header = unverified_header(token, MAX_TOKEN_LENGTH, InvalidToken)
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidToken("token too long")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("undecodable token") from exc
         if header.get("alg") != SIGNING_ALGORITHM or header.get("typ") != kind.value:
             raise InvalidToken("wrong token type or algorithm")
         kid = header.get("kid")
